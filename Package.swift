@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, bottom to top (an arrow never points up):
+//   COpenBLAS, CZeroMQ            C libraries, module maps only
+//   Randomness                    seeded generators shared by everything above
+//   NeuralNetworks, Environments  the network core; the Environment protocol and its toy environments
+//   ZeroMQ                        Swift sockets over libzmq
+//   SoftActorCritic               the agent, replay buffer and trainer (knows environments, not sockets)
+//   SACCommand                    the `sac` command-line tool
+let package = Package(
+    name: "SwiftSAC",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sac", targets: ["SACCommand"]),
+        .library(name: "SoftActorCritic", targets: ["SoftActorCritic"]),
+        .library(name: "Environments", targets: ["Environments"]),
+        .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZeroMQ",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(name: "Randomness"),
+        .target(name: "NeuralNetworks", dependencies: ["COpenBLAS", "Randomness"]),
+        .target(name: "Environments", dependencies: ["Randomness"]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(
+            name: "SoftActorCritic",
+            dependencies: [
+                "NeuralNetworks", "Environments", "Randomness",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "SACCommand",
+            dependencies: [
+                "SoftActorCritic", "Environments", "NeuralNetworks", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Randomness"]),
+        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], exclude: ["ReferenceData"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "SoftActorCriticTests", dependencies: ["SoftActorCritic", "NeuralNetworks", "Environments", "Randomness"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,32 @@
+/// Why an environment refused a call. Messages say what was expected, what arrived, and what to do.
+public enum EnvironmentError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The action has the wrong number of elements.
+    case actionShapeMismatch(expected: [Int], count: Int)
+    /// The action has a NaN or infinite element.
+    case nonFiniteAction(index: Int, value: Float)
+    /// `step` was called before the first `reset`, or after a failure.
+    case resetNeeded(id: String)
+    /// No environment is registered under this name.
+    case unknownEnvironment(String, known: [String])
+    /// A space's bounds are inconsistent.
+    case invalidSpace(String)
+    /// A state set from outside (e.g. reference trajectories) has the wrong size or is not finite.
+    case invalidState(String)
+
+    public var description: String {
+        switch self {
+        case let .actionShapeMismatch(expected, count):
+            return "action has \(count) elements but the action space has shape \(expected)"
+        case let .nonFiniteAction(index, value):
+            return "action element \(index) is \(value); actions must be finite (check the policy for NaN)"
+        case let .resetNeeded(id):
+            return "\(id): call reset() before step() (at the start and after a failed call)"
+        case let .unknownEnvironment(name, known):
+            return "unknown environment '\(name)'; known: \(known.joined(separator: ", ")), or a ZeroMQ address such as tcp://127.0.0.1:5555"
+        case let .invalidSpace(detail):
+            return "invalid space: \(detail)"
+        case let .invalidState(detail):
+            return "invalid state: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import COpenBLAS
+
+/// The one place that calls OpenBLAS. Everything above speaks `Matrix` and pointers, never CBLAS enums.
+public enum BLAS {
+    /// Sets the number of threads OpenBLAS uses for every following product. One thread gives the
+    /// same floating-point summation order on every call, which bit-for-bit reproducible runs rely on.
+    public static func setThreadCount(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// The number of threads OpenBLAS currently uses.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// The CPU kernel OpenBLAS selected at load time (e.g. "Haswell"), for benchmark reports.
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// `C ← α·op(A)·op(B) + β·C` on row-major buffers, with `op(X)` = X or Xᵀ chosen by flag, so transposes
+    /// cost nothing. `A` is stored `m×k` (or `k×m` when transposed), `B` is `k×n` (or `n×k`), `C` is `m×n`.
+    @inlinable
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha,
+            a, Int32(transposeA ? m : k),
+            b, Int32(transposeB ? k : n),
+            beta, c, Int32(n))
+    }
+
+    /// Checked matrix product `C ← α·op(A)·op(B) + β·C`; throws `NetworkError.shapeMismatch` when the
+    /// shapes do not chain, instead of letting BLAS read out of bounds.
+    public static func multiply(
+        _ a: Matrix, transposed transposeA: Bool = false,
+        _ b: Matrix, transposed transposeB: Bool = false,
+        into c: inout Matrix, alpha: Float = 1, beta: Float = 0
+    ) throws(NetworkError) {
+        let (m, k) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
+        let (kB, n) = transposeB ? (b.columns, b.rows) : (b.rows, b.columns)
+        guard k == kB, c.rows == m, c.columns == n else {
+            throw .shapeMismatch(
+                operation: "BLAS.multiply",
+                expected: "op(A) m×k, op(B) k×n, C m×n",
+                actual: "op(A) \(m)×\(k), op(B) \(kB)×\(n), C \(c.shapeDescription)")
+        }
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            c.withUnsafeMutableBufferPointer { pc in for i in pc.indices { pc[i] *= beta } }
+            return
+        }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                         alpha: alpha, a: pa.baseAddress!, b: pb.baseAddress!, beta: beta, c: pc.baseAddress!)
+                }
+            }
+        }
+    }
+}

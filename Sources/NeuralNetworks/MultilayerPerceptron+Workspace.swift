@@ -1,0 +1,65 @@
+extension MultilayerPerceptron {
+    /// Preallocated buffers for one batch size: the input, every layer's activation and gradient, and
+    /// the input gradient. Allocated once (``MultilayerPerceptron/makeWorkspace(batchSize:)``) and reused by
+    /// every pass, which is what keeps an SAC update free of allocation.
+    ///
+    /// The buffers are manually managed because the passes hand raw pointers to BLAS; the workspace is a
+    /// final class so that copies share (not duplicate) them, and it frees them in `deinit`.
+    public final class Workspace: @unchecked Sendable {
+        /// Rows per batch.
+        public let batchSize: Int
+        /// The network's layer sizes this workspace fits.
+        public let layerSizes: [Int]
+        /// The batch to feed forward: `batchSize × layerSizes[0]`, row-major. Write it before `forward`.
+        public let inputBuffer: UnsafeMutableBufferPointer<Float>
+        /// Each layer's output after its activation (the last layer's is the network output).
+        public let activations: [UnsafeMutableBufferPointer<Float>]
+        /// `∂L/∂` each layer's output; the last one is the output gradient the caller writes before `backward`.
+        public let gradients: [UnsafeMutableBufferPointer<Float>]
+        /// `∂L/∂input` after a backward pass with `inputGradient: true`.
+        public let inputGradientBuffer: UnsafeMutableBufferPointer<Float>
+
+        init(layerSizes: [Int], batchSize: Int) {
+            self.batchSize = batchSize
+            self.layerSizes = layerSizes
+            func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+                let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+                buffer.initialize(repeating: 0)
+                return buffer
+            }
+            inputBuffer = allocate(batchSize * layerSizes[0])
+            activations = layerSizes.dropFirst().map { allocate(batchSize * $0) }
+            gradients = layerSizes.dropFirst().map { allocate(batchSize * $0) }
+            inputGradientBuffer = allocate(batchSize * layerSizes[0])
+        }
+
+        deinit {
+            inputBuffer.deallocate()
+            inputGradientBuffer.deallocate()
+            activations.forEach { $0.deallocate() }
+            gradients.forEach { $0.deallocate() }
+        }
+
+        /// The network output, `batchSize × outputSize`.
+        public var output: UnsafeMutableBufferPointer<Float> { activations[activations.count - 1] }
+        /// Where the caller writes `∂L/∂output` before a backward pass.
+        public var outputGradient: UnsafeMutableBufferPointer<Float> { gradients[gradients.count - 1] }
+
+        /// The output copied into a matrix (allocates; for tests and tools, not the hot path).
+        public var outputMatrix: Matrix {
+            // The count always matches, so this initialiser cannot throw here.
+            (try? Matrix(rows: batchSize, columns: layerSizes[layerSizes.count - 1], values: Array(output)))
+                ?? Matrix(rows: 0, columns: 0)
+        }
+
+        /// The input gradient copied into a matrix (allocates; for tests and tools).
+        public var inputGradientMatrix: Matrix {
+            (try? Matrix(rows: batchSize, columns: layerSizes[0], values: Array(inputGradientBuffer)))
+                ?? Matrix(rows: 0, columns: 0)
+        }
+
+        func input(of layer: Int) -> UnsafePointer<Float> {
+            UnsafePointer(layer == 0 ? inputBuffer.baseAddress! : activations[layer - 1].baseAddress!)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+extension RandomNumberGenerator {
+    /// A uniform sample in [0, 1) with the full 53-bit resolution of a `Double`.
+    @inlinable
+    public mutating func nextUnitDouble() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// A uniform sample in [low, high).
+    @inlinable
+    public mutating func nextUniform(in low: Double, _ high: Double) -> Double {
+        low + (high - low) * nextUnitDouble()
+    }
+
+    /// A standard normal sample N(0, 1) by the Box–Muller transform, computed in `Double` and rounded
+    /// once; the second variate of each pair is discarded so the stream position is easy to reason about.
+    @inlinable
+    public mutating func nextStandardNormal() -> Float {
+        // 1 - u lies in (0, 1], so the logarithm is finite.
+        let u1 = 1.0 - nextUnitDouble()
+        let u2 = nextUnitDouble()
+        return Float((-2.0 * log(u1)).squareRoot() * cos(2.0 * Double.pi * u2))
+    }
+
+    /// Fills `buffer` with independent N(0, 1) samples, two per Box–Muller pair.
+    @inlinable
+    public mutating func fillStandardNormal(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        var index = 0
+        while index < buffer.count {
+            let u1 = 1.0 - nextUnitDouble()
+            let u2 = nextUnitDouble()
+            let radius = (-2.0 * log(u1)).squareRoot()
+            let angle = 2.0 * Double.pi * u2
+            buffer[index] = Float(radius * cos(angle))
+            if index + 1 < buffer.count { buffer[index + 1] = Float(radius * sin(angle)) }
+            index += 2
+        }
+    }
+
+    /// A uniform integer in 0..<upperBound without modulo bias (Lemire's method, via the standard library).
+    @inlinable
+    public mutating func nextIndex(below upperBound: Int) -> Int {
+        Int.random(in: 0..<upperBound, using: &self)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,2 @@
+import ZeroMQ
+print("libzmq \(ZeroMQ.version)")

@@ -1,0 +1,42 @@
+import Testing
+import NeuralNetworks
+
+@Suite struct AdamTests {
+    /// Two steps of PyTorch's Adam (lr 0.1, β = (0.9, 0.999), ε = 1e-8) worked by hand in float64:
+    ///
+    /// step 1, g = (0.5, −3):  m = (0.05, −0.3), v = (2.5e-4, 9e-3); m̂ = (0.5, −3), √v̂ = (0.5, 3)
+    ///   θ = (1, −2) − 0.1·(0.5/(0.5+ε), −3/(3+ε)) = (0.900000002, −1.9000000003)
+    /// step 2, g = (−0.25, 1): m = (0.02, −0.17), v = (3.1225e-4, 9.991e-3)
+    ///   bias corrections 1 − 0.9² = 0.19, 1 − 0.999² = 0.001999
+    ///   θ₀ = 0.900000002 − (0.1/0.19)·0.02/(√(3.1225e-4/0.001999) + ε) = 0.8733662987
+    ///   θ₁ = −1.9000000003 − (0.1/0.19)·(−0.17)/(√(9.991e-3/0.001999) + ε) = −1.8599781433
+    @Test func twoStepTraceMatchesHandComputation() {
+        var adam = Adam(parameterCount: 2, learningRate: 0.1)
+        var parameters: [Float] = [1, -2]
+        adam.step(parameters: &parameters, gradients: [0.5, -3])
+        #expect(abs(parameters[0] - 0.900000002) < 1e-6 && abs(parameters[1] - -1.9000000003) < 1e-6)
+        #expect(abs(adam.firstMoment[0] - 0.05) < 1e-7 && abs(adam.secondMoment[1] - 9e-3) < 1e-8)
+        adam.step(parameters: &parameters, gradients: [-0.25, 1])
+        #expect(abs(Double(parameters[0]) - 0.8733662987) < 1e-6)
+        #expect(abs(Double(parameters[1]) - -1.8599781433) < 1e-6)
+        #expect(abs(adam.firstMoment[1] - -0.17) < 1e-6 && abs(adam.secondMoment[0] - 3.1225e-4) < 1e-9)
+        #expect(adam.stepCount == 2)
+    }
+
+    @Test func zeroGradientLeavesParametersAtRest() {
+        var adam = Adam(parameterCount: 3)
+        var parameters: [Float] = [0.1, 0.2, 0.3]
+        adam.step(parameters: &parameters, gradients: [0, 0, 0])
+        #expect(parameters == [0.1, 0.2, 0.3])
+    }
+}
+
+@Suite struct PolyakAveragingTests {
+    @Test func movesTargetTauOfTheWay() {
+        var target: [Float] = [0, 10, -4]
+        PolyakAveraging.update(target: &target, toward: [1, 0, 4], tau: 0.25)
+        #expect(target == [0.25, 7.5, -2])
+        PolyakAveraging.update(target: &target, toward: [1, 0, 4], tau: 1)
+        #expect(target == [1, 0, 4])
+    }
+}

@@ -1,0 +1,102 @@
+import Testing
+import NeuralNetworks
+import Randomness
+
+@Suite struct MultilayerPerceptronTests {
+    /// Relative error bound for every gradient check (whole-vector, see `relativeError`).
+    static let gradientTolerance = 1e-3
+
+    /// L = ½ Σ (y − target)², so ∂L/∂y = y − target.
+    private func loss(_ network: MultilayerPerceptron, input: Matrix, target: [Float]) -> Double {
+        let workspace = try! network.makeWorkspace(batchSize: input.rows)
+        let output = try! network.forward(input, workspace: workspace)
+        return zip(output.storage, target).map { 0.5 * Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
+    }
+
+    private func fixture(sizes: [Int], batch: Int, seed: UInt64) throws -> (MultilayerPerceptron, Matrix, [Float]) {
+        var generator = Xoshiro256StarStar(seed: seed)
+        let network = try MultilayerPerceptron(layerSizes: sizes, generator: &generator)
+        let input = try Matrix(rows: batch, columns: sizes[0],
+                               values: (0..<(batch * sizes[0])).map { _ in Float(generator.nextUniform(in: -1, 1)) })
+        let target = (0..<(batch * sizes.last!)).map { _ in Float(generator.nextUniform(in: -1, 1)) }
+        return (network, input, target)
+    }
+
+    private func analyticGradients(_ network: inout MultilayerPerceptron, input: Matrix, target: [Float]) throws -> (parameters: [Double], input: [Double]) {
+        let workspace = try network.makeWorkspace(batchSize: input.rows)
+        let output = try network.forward(input, workspace: workspace)
+        for i in 0..<target.count { workspace.outputGradient[i] = output.storage[i] - target[i] }
+        network.backward(workspace, parameterGradients: true, inputGradient: true)
+        return (network.gradients.map(Double.init), workspace.inputGradientMatrix.storage.map(Double.init))
+    }
+
+    @Test(arguments: [[4, 5], [3, 8, 8, 2], [6, 16, 16, 1]])
+    func parameterGradientsMatchFiniteDifferences(sizes: [Int]) throws {
+        var (network, input, target) = try fixture(sizes: sizes, batch: 5, seed: 11)
+        let analytic = try analyticGradients(&network, input: input, target: target)
+        let numeric = finiteDifferenceGradient(at: network.parameters) { parameters in
+            var probe = network
+            probe.parameters = parameters
+            return loss(probe, input: input, target: target)
+        }
+        let error = relativeError(analytic.parameters, numeric)
+        #expect(error < Self.gradientTolerance, "relative error \(error) for sizes \(sizes)")
+    }
+
+    @Test(arguments: [[4, 5], [3, 8, 8, 2]])
+    func inputGradientMatchesFiniteDifferences(sizes: [Int]) throws {
+        var (network, input, target) = try fixture(sizes: sizes, batch: 4, seed: 12)
+        let analytic = try analyticGradients(&network, input: input, target: target)
+        let numeric = finiteDifferenceGradient(at: input.storage) { values in
+            loss(network, input: try! Matrix(rows: input.rows, columns: input.columns, values: values), target: target)
+        }
+        let error = relativeError(analytic.input, numeric)
+        #expect(error < Self.gradientTolerance, "relative error \(error) for sizes \(sizes)")
+    }
+
+    @Test func skippingParameterGradientsLeavesThemUntouchedButStillGivesInputGradient() throws {
+        var (network, input, target) = try fixture(sizes: [3, 8, 2], batch: 4, seed: 13)
+        let full = try analyticGradients(&network, input: input, target: target)
+        network.gradients = [Float](repeating: 7, count: network.parameterCount)
+        let workspace = try network.makeWorkspace(batchSize: 4)
+        let output = try network.forward(input, workspace: workspace)
+        for i in 0..<target.count { workspace.outputGradient[i] = output.storage[i] - target[i] }
+        network.backward(workspace, parameterGradients: false, inputGradient: true)
+        #expect(network.gradients.allSatisfy { $0 == 7 })
+        #expect(workspace.inputGradientMatrix.storage.map(Double.init) == full.input)
+    }
+
+    @Test func accumulateAddsToExistingGradients() throws {
+        var (network, input, target) = try fixture(sizes: [3, 8, 2], batch: 4, seed: 14)
+        let once = try analyticGradients(&network, input: input, target: target).parameters
+        let workspace = try network.makeWorkspace(batchSize: 4)
+        let output = try network.forward(input, workspace: workspace)
+        for i in 0..<target.count { workspace.outputGradient[i] = output.storage[i] - target[i] }
+        network.backward(workspace, accumulate: true)
+        for (twice, single) in zip(network.gradients, once) { #expect(abs(Double(twice) - 2 * single) <= 1e-5 * max(1, abs(single))) }
+    }
+
+    @Test func pytorchDefaultInitialisationBounds() throws {
+        var generator = Xoshiro256StarStar(seed: 1)
+        let network = try MultilayerPerceptron(layerSizes: [16, 64, 4], generator: &generator)
+        for layer in network.layers {
+            let bound = Float(1 / Double(layer.inputSize).squareRoot())
+            let slice = network.parameters[layer.weightOffset..<(layer.weightOffset + layer.parameterCount)]
+            #expect(slice.allSatisfy { abs($0) <= bound })
+            // Uniform on ±bound fills the range: the extremes come close to it.
+            #expect(slice.max()! > 0.9 * bound && slice.min()! < -0.9 * bound)
+        }
+        #expect(network.parameterCount == 16 * 64 + 64 + 64 * 4 + 4)
+    }
+
+    @Test func wrongShapesAreTypedErrors() throws {
+        var generator = Xoshiro256StarStar(seed: 1)
+        let network = try MultilayerPerceptron(layerSizes: [3, 4, 2], generator: &generator)
+        let workspace = try network.makeWorkspace(batchSize: 2)
+        #expect(throws: NetworkError.self) { try network.forward(Matrix(rows: 2, columns: 4), workspace: workspace) }
+        #expect(throws: NetworkError.self) { try network.forward(Matrix(rows: 3, columns: 3), workspace: workspace) }
+        #expect(throws: NetworkError.invalidLayerSizes([3])) { try MultilayerPerceptron(layerSizes: [3]) }
+        #expect(throws: NetworkError.invalidLayerSizes([3, 0, 1])) { try MultilayerPerceptron(layerSizes: [3, 0, 1]) }
+        #expect(throws: NetworkError.invalidBatchSize(0)) { try network.makeWorkspace(batchSize: 0) }
+    }
+}
