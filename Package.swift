@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], exclude: ["ReferenceData"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SoftActorCriticTests", dependencies: ["SoftActorCritic", "NeuralNetworks", "Environments", "Randomness"]),
+        .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic"]),
     ],
     swiftLanguageModes: [.v6]
 )

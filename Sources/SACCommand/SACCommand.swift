@@ -1,2 +1,0 @@
-import ZeroMQ
-print("libzmq \(ZeroMQ.version)")

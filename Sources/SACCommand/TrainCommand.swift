@@ -1,0 +1,116 @@
+import ArgumentParser
+import Environments
+import Foundation
+import SoftActorCritic
+
+/// `sac train`: trains an agent and writes a run directory.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train an SAC agent; writes metrics.csv, summary.json and policy.sacp into the run directory.")
+
+    @OptionGroup var environment: EnvironmentOptions
+
+    @Option(help: "SAC variant: twin-q (twin Q + automatic temperature) or value-network (the 2018 paper's V_ψ).")
+    var variant: SACVariantArgument = .twinQ
+
+    @Option(help: "Environment steps to train for.")
+    var steps: Int = 20_000
+
+    @Option(help: "Run directory (default: runs/<env>-<variant>-seed<seed>).")
+    var runDir: String?
+
+    @Option(help: "Gradient updates per environment step; fractional (0.25) or above 1 (4).")
+    var updatesPerStep: Double = 1
+
+    @Option(help: "Episodes of the final deterministic evaluation (and of each periodic one).")
+    var evalEpisodes: Int = 10
+
+    @Option(help: "Environment steps between periodic evaluations; 0 evaluates only at the end.")
+    var evalEvery: Int = 5_000
+
+    @Option(help: "Uniformly random steps before learning starts.")
+    var learningStarts: Int = 1_000
+
+    @Option(help: "Transitions per gradient update.")
+    var batchSize: Int = 256
+
+    @Option(help: "Hidden layer widths of every network, comma-separated.")
+    var hidden: String = "256,256"
+
+    @Option(help: "Adam learning rate of every network and of log α.")
+    var learningRate: Float = 3e-4
+
+    @Option(help: "Discount factor γ.")
+    var gamma: Float = 0.99
+
+    @Option(help: "Polyak coefficient τ of the target networks.")
+    var tau: Float = 0.005
+
+    @Option(help: "Fixed temperature α (default: automatic for twin-q, 0.2 for value-network).")
+    var alpha: Float?
+
+    @Option(help: "Replay buffer capacity in transitions.")
+    var bufferSize: Int = 1_000_000
+
+    @Flag(help: "Print only warnings and the final result.")
+    var quiet = false
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard updatesPerStep >= 0, updatesPerStep.isFinite else { throw ValidationError("--updates-per-step must be a finite number >= 0, got \(updatesPerStep)") }
+        guard evalEpisodes >= 1 else { throw ValidationError("--eval-episodes must be at least 1, got \(evalEpisodes)") }
+        guard evalEvery >= 0 else { throw ValidationError("--eval-every must be >= 0, got \(evalEvery)") }
+        guard learningStarts >= 0 else { throw ValidationError("--learning-starts must be >= 0, got \(learningStarts)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard bufferSize >= 1 else { throw ValidationError("--buffer-size must be at least 1, got \(bufferSize)") }
+        guard hiddenSizes != nil else { throw ValidationError("--hidden must be comma-separated positive integers such as 256,256, got '\(hidden)'") }
+        if let alpha, !(alpha >= 0 && alpha.isFinite) { throw ValidationError("--alpha must be a finite number >= 0, got \(alpha)") }
+    }
+
+    private var hiddenSizes: [Int]? {
+        let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return sizes.compactMap { $0 }
+    }
+
+    func run() throws {
+        let logger = Logs.logger("sac.train", quiet: quiet)
+        var agent = SACConfiguration()
+        agent.variant = variant.variant
+        agent.hiddenSizes = hiddenSizes ?? [256, 256]
+        agent.batchSize = batchSize
+        agent.learningRate = learningRate
+        agent.gamma = gamma
+        agent.tau = tau
+        agent.alpha = alpha
+        agent.seed = environment.seed
+        var trainer = TrainerConfiguration()
+        trainer.totalSteps = steps
+        trainer.learningStarts = learningStarts
+        trainer.updatesPerStep = updatesPerStep
+        trainer.replayCapacity = bufferSize
+        trainer.evaluationInterval = evalEvery
+        trainer.evaluationEpisodes = evalEpisodes
+        trainer.seed = environment.seed
+
+        let env = try environment.makeEnvironment(seed: environment.seed)
+        let evaluationEnv = try environment.makeEnvironment(seed: environment.seed &+ 1)
+        let directory = runDir ?? "runs/\(env.id)-\(variant.rawValue)-seed\(environment.seed)"
+        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: env,
+                              evaluationEnvironment: evaluationEnv, runDirectory: directory)
+        logger.info("training \(variant.rawValue) on \(env.id) for \(steps) steps, seed \(environment.seed); run directory \(directory)")
+        let display = ProgressLine(enabled: !quiet)
+        run.onProgress = { display.show($0) }
+        let summary = try run.run()
+        display.finish()
+        let mean = summary.evalReturnMean.map { String(format: "%.1f", $0) } ?? "n/a"
+        let std = summary.evalReturnStd.map { String(format: "%.1f", $0) } ?? "n/a"
+        print("""
+            \(summary.env) \(summary.variant) seed \(summary.seed): eval return \(mean) ± \(std) over \(evalEpisodes) episodes \
+            after \(summary.envSteps) steps, \(summary.gradientUpdates) updates in \(String(format: "%.1f", summary.wallSeconds)) s \
+            (\(String(format: "%.1f", summary.updatesPerSecond)) updates/s)
+            results: \(directory)/summary.json, metrics.csv, policy.sacp
+            """)
+    }
+}

@@ -1,0 +1,48 @@
+import Environments
+import NeuralNetworks
+
+/// Runs deterministic evaluation episodes: the action is `tanh(μ_φ(s))`, rescaled to the environment.
+public struct Evaluator {
+    /// First seed of evaluation episodes; episode i resets with `seedBase + i`, as the peers' scripts do.
+    public static let seedBase: UInt64 = 10_000
+
+    private let actor: SquashedGaussianActor
+    private let scaling: ActionScaling
+    private let workspace: MultilayerPerceptron.Workspace
+
+    /// An evaluator for `actor` acting in an environment with the given action scaling.
+    public init(actor: SquashedGaussianActor, scaling: ActionScaling) {
+        self.actor = actor
+        self.scaling = scaling
+        // Batch size 1 is always valid.
+        self.workspace = try! actor.network.makeWorkspace(batchSize: 1)
+    }
+
+    /// The deterministic environment action for one observation.
+    public func action(for observation: [Float]) -> [Float] {
+        _ = observation.withUnsafeBufferPointer { workspace.inputBuffer.update(fromContentsOf: $0) }
+        return scaling.toEnvironment(actor.deterministicAction(workspace))
+    }
+
+    /// Plays `episodes` full episodes in `environment` and returns their returns and lengths.
+    public func run(episodes: Int, in environment: inout any Environment) throws -> EvaluationResult {
+        guard environment.observationSpace.count == actor.observationCount else {
+            throw SACError.spaceMismatch("policy takes \(actor.observationCount) observation features, \(environment.id) gives \(environment.observationSpace.count)")
+        }
+        var result = EvaluationResult(returns: [], lengths: [])
+        for episode in 0..<episodes {
+            var observation = try environment.reset(seed: Self.seedBase + UInt64(episode))
+            var total = 0.0, length = 0
+            while true {
+                let step = try environment.step(action(for: observation))
+                total += step.reward
+                length += 1
+                if step.isLast { break }
+                observation = step.observation
+            }
+            result.returns.append(total)
+            result.lengths.append(length)
+        }
+        return result
+    }
+}

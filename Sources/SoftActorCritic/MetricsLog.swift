@@ -1,0 +1,42 @@
+import Foundation
+
+/// `metrics.csv` of a run directory: one row per finished training episode and per evaluation, flushed
+/// row by row so a run that stops early keeps everything it measured.
+///
+/// Columns: `kind` (`episode` or `eval`), `step` (environment steps so far), `episode_return`,
+/// `episode_length`, `eval_return_std`, `critic_loss`, `actor_loss`, `value_loss`, `alpha`, `entropy`
+/// (nats), `updates_per_second` (since the previous row). Loss columns hold the latest update's values
+/// and are empty before learning starts.
+public final class MetricsLog {
+    /// The CSV header line.
+    public static let header = "kind,step,episode_return,episode_length,eval_return_std,critic_loss,actor_loss,value_loss,alpha,entropy,updates_per_second"
+
+    private let handle: FileHandle
+    /// Path of the CSV file.
+    public let path: String
+
+    /// Creates (or truncates) the file at `path` and writes the header.
+    public init(path: String) throws(SACError) {
+        self.path = path
+        guard FileManager.default.createFile(atPath: path, contents: Data((Self.header + "\n").utf8)),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw .io(path: path, reason: "cannot create the file (check that the run directory is writable)")
+        }
+        self.handle = handle
+        handle.seekToEndOfFile()
+    }
+
+    deinit { try? handle.close() }
+
+    /// Appends one row.
+    public func append(kind: String, step: Int, episodeReturn: Double, episodeLength: Double, evaluationStd: Double?,
+                       metrics: UpdateMetrics?, updatesPerSecond: Double) {
+        func text(_ value: Float?) -> String { value.map { "\($0)" } ?? "" }
+        let fields = [
+            kind, "\(step)", "\(episodeReturn)", "\(episodeLength)", evaluationStd.map { "\($0)" } ?? "",
+            text(metrics?.criticLoss), text(metrics?.actorLoss), text(metrics?.valueLoss), text(metrics?.alpha),
+            text(metrics?.entropy), String(format: "%.1f", updatesPerSecond),
+        ]
+        handle.write(Data((fields.joined(separator: ",") + "\n").utf8))
+    }
+}

@@ -1,0 +1,45 @@
+/// A minibatch of transitions in preallocated, row-major buffers, refilled in place by
+/// ``ReplayBuffer/sample(into:using:)`` so that sampling allocates nothing.
+public final class ReplayBatch {
+    /// Transitions per batch.
+    public let size: Int
+    /// Observation features per transition.
+    public let observationCount: Int
+    /// Action dimensions per transition.
+    public let actionCount: Int
+    /// `size × observationCount`: the states s.
+    public let observations: UnsafeMutableBufferPointer<Float>
+    /// `size × actionCount`: the actions a, normalised to [−1, 1].
+    public let actions: UnsafeMutableBufferPointer<Float>
+    /// `size`: the rewards r.
+    public let rewards: UnsafeMutableBufferPointer<Float>
+    /// `size × observationCount`: the next states s′ (the true final observation where an episode ended).
+    public let nextObservations: UnsafeMutableBufferPointer<Float>
+    /// `size`: 1 where s′ is terminal (no bootstrapping), else 0. Truncation stores 0.
+    public let terminated: UnsafeMutableBufferPointer<Float>
+
+    /// Buffers for `size` transitions.
+    public init(size: Int, observationCount: Int, actionCount: Int) {
+        func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, count))
+            buffer.initialize(repeating: 0)
+            return buffer
+        }
+        self.size = size
+        self.observationCount = observationCount
+        self.actionCount = actionCount
+        observations = allocate(size * observationCount)
+        actions = allocate(size * actionCount)
+        rewards = allocate(size)
+        nextObservations = allocate(size * observationCount)
+        terminated = allocate(size)
+    }
+
+    deinit {
+        observations.deallocate()
+        actions.deallocate()
+        rewards.deallocate()
+        nextObservations.deallocate()
+        terminated.deallocate()
+    }
+}

@@ -1,0 +1,38 @@
+import Environments
+
+/// Errors from the agent and the trainer, with messages a user can act on.
+public enum SACError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A hyperparameter is out of range.
+    case invalidConfiguration(String)
+    /// The environment's action space has infinite bounds, so a squashed action cannot be rescaled.
+    case unboundedActionSpace(Box)
+    /// The environment's spaces are not flat vectors of the expected sizes.
+    case spaceMismatch(String)
+    /// The environment produced a NaN or infinite observation or reward; it is not stored.
+    case nonFiniteTransition(step: Int, detail: String)
+    /// The agent's own numbers diverged (a NaN loss or action).
+    case diverged(String)
+    /// A run directory or file could not be written or read.
+    case io(path: String, reason: String)
+    /// A saved policy is not one this build can load.
+    case invalidPolicyFile(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidConfiguration(message):
+            return "invalid configuration: \(message)"
+        case let .unboundedActionSpace(box):
+            return "the action space \(box) has infinite bounds; SAC's tanh-squashed actions need finite bounds"
+        case let .spaceMismatch(message):
+            return "space mismatch: \(message)"
+        case let .nonFiniteTransition(step, detail):
+            return "environment step \(step) returned a non-finite value (\(detail)); the transition was not stored"
+        case let .diverged(message):
+            return "training diverged: \(message); try a lower learning rate or check the rewards' scale"
+        case let .io(path, reason):
+            return "cannot access \(path): \(reason)"
+        case let .invalidPolicyFile(path, reason):
+            return "\(path) is not a usable policy file: \(reason)"
+        }
+    }
+}

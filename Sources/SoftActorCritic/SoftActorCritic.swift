@@ -1,0 +1,185 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NeuralNetworks
+import Randomness
+
+/// A Soft Actor-Critic agent (Haarnoja et al., 2018): the networks, their optimisers, and the update.
+///
+/// The agent works in normalised action space (−1, 1)ᴬ; ``ActionScaling`` maps to the environment's
+/// bounds. All batch buffers are allocated in `init`, so ``update(batch:)`` allocates nothing.
+/// The agent is a class because it owns those buffers; it is not thread-safe: use one agent per task.
+public final class SoftActorCritic {
+    /// Hyperparameters, fixed for the agent's lifetime.
+    public let configuration: SACConfiguration
+    /// Observation features.
+    public let observationCount: Int
+    /// Action dimensions A.
+    public let actionCount: Int
+
+    /// The policy π_φ.
+    public internal(set) var actor: SquashedGaussianActor
+    /// Q_θ₁ and Q_θ₂: `[s, a] → Q`.
+    public internal(set) var critics: [MultilayerPerceptron]
+    /// Polyak-averaged targets Q_θ̄₁, Q_θ̄₂ (twin-q variant; empty otherwise).
+    public internal(set) var targetCritics: [MultilayerPerceptron]
+    /// V_ψ and its target V_ψ̄ (value-network variant; `nil` otherwise).
+    public internal(set) var value: MultilayerPerceptron?
+    public internal(set) var targetValue: MultilayerPerceptron?
+    /// log α, optimised when the temperature is automatic.
+    public var logAlpha: Float { temperatureParameter[0] }
+    /// Entropy target H̄ of the automatic temperature, nats.
+    public let targetEntropy: Float
+    /// Whether α is tuned (twin-q without a fixed `alpha`).
+    public let tunesTemperature: Bool
+    /// Gradient updates performed.
+    public internal(set) var updateCount = 0
+    /// The agent's generator: initialisation, exploration noise and replay sampling.
+    public var generator: Xoshiro256StarStar
+
+    var actorOptimizer: Adam
+    var criticOptimizers: [Adam]
+    var valueOptimizer: Adam?
+    var temperatureOptimizer: Adam
+    /// `[log α]` and `[∂J(α)/∂log α]`, as arrays so Adam updates them in place like any network.
+    var temperatureParameter: [Float] = [0]
+    var temperatureGradient: [Float] = [0]
+
+    // Workspaces and samples, allocated once.
+    let actorWorkspace: MultilayerPerceptron.Workspace          // actor on s
+    let actorNextWorkspace: MultilayerPerceptron.Workspace      // actor on s′
+    let actingWorkspace: MultilayerPerceptron.Workspace         // actor on one observation
+    let criticWorkspaces: [MultilayerPerceptron.Workspace]      // Q_k on (s, a) and (s, a_π)
+    let targetWorkspaces: [MultilayerPerceptron.Workspace]      // Q̄_k on (s′, a′)
+    let valueWorkspace: MultilayerPerceptron.Workspace?
+    let targetValueWorkspace: MultilayerPerceptron.Workspace?
+    let policySample: PolicySample                              // a_π ~ π(·|s)
+    let nextPolicySample: PolicySample                          // a′ ~ π(·|s′)
+    let actingSample: PolicySample
+    /// `batch`: the regression target y of the critic loss.
+    let softTarget: UnsafeMutableBufferPointer<Float>
+
+    /// A new agent with freshly initialised networks.
+    public init(observationCount: Int, actionCount: Int, configuration: SACConfiguration) throws(SACError) {
+        try configuration.validate()
+        guard observationCount > 0, actionCount > 0 else {
+            throw .spaceMismatch("observation size \(observationCount) and action size \(actionCount) must be > 0")
+        }
+        self.configuration = configuration
+        self.observationCount = observationCount
+        self.actionCount = actionCount
+        var generator = Xoshiro256StarStar(seed: configuration.seed)
+        let hidden = configuration.hiddenSizes
+        let batch = configuration.batchSize
+        do {
+            actor = try SquashedGaussianActor(observationCount: observationCount, actionCount: actionCount, hiddenSizes: hidden, generator: &generator)
+            let criticSizes = [observationCount + actionCount] + hidden + [1]
+            critics = try (0..<2).map { _ in try MultilayerPerceptron(layerSizes: criticSizes, generator: &generator) }
+            actorWorkspace = try actor.network.makeWorkspace(batchSize: batch)
+            actorNextWorkspace = try actor.network.makeWorkspace(batchSize: batch)
+            actingWorkspace = try actor.network.makeWorkspace(batchSize: 1)
+            criticWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
+            switch configuration.variant {
+            case .twinQ:
+                targetCritics = critics
+                targetWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
+                value = nil
+                targetValue = nil
+                valueWorkspace = nil
+                targetValueWorkspace = nil
+            case .valueNetwork:
+                let network = try MultilayerPerceptron(layerSizes: [observationCount] + hidden + [1], generator: &generator)
+                targetCritics = []
+                targetWorkspaces = []
+                value = network
+                targetValue = network
+                valueWorkspace = try network.makeWorkspace(batchSize: batch)
+                targetValueWorkspace = try network.makeWorkspace(batchSize: batch)
+            }
+        } catch {
+            throw .invalidConfiguration("\(error)")
+        }
+        let lr = configuration.learningRate
+        actorOptimizer = Adam(parameterCount: actor.network.parameterCount, learningRate: lr)
+        criticOptimizers = critics.map { Adam(parameterCount: $0.parameterCount, learningRate: lr) }
+        valueOptimizer = value.map { Adam(parameterCount: $0.parameterCount, learningRate: lr) }
+        temperatureOptimizer = Adam(parameterCount: 1, learningRate: lr)
+        tunesTemperature = configuration.variant == .twinQ && configuration.alpha == nil
+        let fixedAlpha = configuration.alpha ?? (configuration.variant == .valueNetwork ? SACConfiguration.defaultFixedAlpha : 1)
+        temperatureParameter = [log(fixedAlpha)]
+        targetEntropy = configuration.targetEntropy ?? -Float(actionCount)
+        policySample = PolicySample(batchSize: batch, actionCount: actionCount)
+        nextPolicySample = PolicySample(batchSize: batch, actionCount: actionCount)
+        actingSample = PolicySample(batchSize: 1, actionCount: actionCount)
+        softTarget = .allocate(capacity: batch)
+        softTarget.initialize(repeating: 0)
+        self.generator = generator
+    }
+
+    deinit { softTarget.deallocate() }
+
+    /// The temperature α = exp(log α).
+    public var alpha: Float { exp(logAlpha) }
+
+    /// An action in (−1, 1)ᴬ for one observation: a sample from π(·|s), or `tanh(μ)` when `deterministic`.
+    public func act(_ observation: [Float], deterministic: Bool) -> [Float] {
+        precondition(observation.count == observationCount, "observation of \(observation.count) features for an agent of \(observationCount)")
+        _ = observation.withUnsafeBufferPointer { actingWorkspace.inputBuffer.update(fromContentsOf: $0) }
+        if deterministic { return actor.deterministicAction(actingWorkspace) }
+        generator.fillStandardNormal(actingSample.noise)
+        actor.forward(actingWorkspace, sample: actingSample)
+        return Array(actingSample.actions)
+    }
+
+    /// One gradient update on `batch`, in the order of the paper's Algorithm 1:
+    ///
+    /// 1. value-network variant: ψ ← ψ − λ∇J_V(ψ)              (``valueLoss(batch:)``, eq. 5)
+    /// 2. θᵢ ← θᵢ − λ∇J_Q(θᵢ) for both Q networks             (``criticLoss(batch:)``, eq. 7)
+    /// 3. φ ← φ − λ∇J_π(φ)                                    (``actorLoss(batch:)``, eq. 12)
+    /// 4. twin-q with automatic temperature: log α ← log α − λ∇J(α)  (``temperatureLoss()``, 2018b eq. 18)
+    /// 5. targets: θ̄ ← τθ + (1 − τ)θ̄ (twin-q) or ψ̄ ← τψ + (1 − τ)ψ̄ (value network)
+    ///
+    /// Every loss uses the α from before this update, as Stable-Baselines3 does.
+    @discardableResult
+    public func update(batch: ReplayBatch) -> UpdateMetrics {
+        drawNoise()
+        var metrics = UpdateMetrics()
+        metrics.alpha = alpha
+        if value != nil {
+            metrics.valueLoss = valueLoss(batch: batch)
+            valueOptimizer!.step(parameters: &value!.parameters, gradients: value!.gradients)
+        }
+        metrics.criticLoss = criticLoss(batch: batch)
+        metrics.meanQ = criticWorkspaces[0].output.reduce(0, +) / Float(batch.size)
+        for k in critics.indices {
+            criticOptimizers[k].step(parameters: &critics[k].parameters, gradients: critics[k].gradients)
+        }
+        metrics.actorLoss = actorLoss(batch: batch)
+        actorOptimizer.step(parameters: &actor.network.parameters, gradients: actor.network.gradients)
+        metrics.entropy = -policySample.logProbabilities.reduce(0, +) / Float(batch.size)
+        if tunesTemperature {
+            metrics.temperatureLoss = temperatureLoss()
+            temperatureOptimizer.step(parameters: &temperatureParameter, gradients: temperatureGradient)
+        }
+        updateTargets()
+        updateCount += 1
+        return metrics
+    }
+
+    /// Fresh ε for the policy on s and on s′.
+    func drawNoise() {
+        generator.fillStandardNormal(policySample.noise)
+        generator.fillStandardNormal(nextPolicySample.noise)
+    }
+
+    /// θ̄ ← τθ + (1 − τ)θ̄ for every target network.
+    func updateTargets() {
+        let tau = configuration.tau
+        for k in targetCritics.indices {
+            PolyakAveraging.update(target: &targetCritics[k], toward: critics[k], tau: tau)
+        }
+        if let value { PolyakAveraging.update(target: &targetValue!, toward: value, tau: tau) }
+    }
+}

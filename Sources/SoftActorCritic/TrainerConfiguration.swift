@@ -1,0 +1,31 @@
+/// How the trainer drives the environment around the agent's updates.
+public struct TrainerConfiguration: Codable, Equatable, Sendable {
+    /// Environment steps to take in all.
+    public var totalSteps: Int = 20_000
+    /// Steps of uniformly random actions before the first update (SB3's `learning_starts`).
+    public var learningStarts: Int = 1_000
+    /// Gradient updates per environment step once learning has started; fractional values spread
+    /// updates (0.25: one every four steps), values above 1 run several per step.
+    public var updatesPerStep: Double = 1
+    /// Replay buffer capacity in transitions.
+    public var replayCapacity: Int = 1_000_000
+    /// Steps between deterministic evaluations; 0 evaluates only at the end.
+    public var evaluationInterval: Int = 5_000
+    /// Episodes per evaluation; episode i starts from seed `10_000 + i`, the same at every evaluation.
+    public var evaluationEpisodes: Int = 10
+    /// Seed of the environment's first reset and of the warm-up actions.
+    public var seed: UInt64 = 0
+
+    /// The defaults.
+    public init() {}
+
+    /// Throws ``SACError/invalidConfiguration(_:)`` naming the first bad field.
+    public func validate() throws(SACError) {
+        if totalSteps < 1 { throw .invalidConfiguration("steps \(totalSteps) must be >= 1") }
+        if learningStarts < 0 { throw .invalidConfiguration("learning starts \(learningStarts) must be >= 0") }
+        if !(updatesPerStep >= 0 && updatesPerStep.isFinite) { throw .invalidConfiguration("updates per step \(updatesPerStep) must be finite and >= 0") }
+        if replayCapacity < 1 { throw .invalidConfiguration("replay capacity \(replayCapacity) must be >= 1") }
+        if evaluationInterval < 0 { throw .invalidConfiguration("evaluation interval \(evaluationInterval) must be >= 0") }
+        if evaluationEpisodes < 1 { throw .invalidConfiguration("evaluation episodes \(evaluationEpisodes) must be >= 1") }
+    }
+}

@@ -1,0 +1,21 @@
+/// A snapshot of a run in progress, handed to the trainer's progress callback.
+public struct TrainingProgress: Sendable {
+    /// Environment steps taken.
+    public var step: Int
+    /// Environment steps planned.
+    public var totalSteps: Int
+    /// Environment steps per second since the run started.
+    public var stepsPerSecond: Double
+    /// Gradient updates performed.
+    public var gradientUpdates: Int
+    /// Return of the last finished training episode.
+    public var lastEpisodeReturn: Double?
+    /// Mean return of the last evaluation.
+    public var lastEvaluationReturn: Double?
+    /// Current temperature α.
+    public var alpha: Double
+    /// Estimated seconds to finish at the current rate.
+    public var secondsRemaining: Double
+    /// Whether this is the final report of the run.
+    public var isFinal: Bool
+}

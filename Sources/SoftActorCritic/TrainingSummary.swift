@@ -1,0 +1,26 @@
+/// The outcome of a training run, written as `summary.json` (keys in snake_case).
+public struct TrainingSummary: Codable, Equatable, Sendable {
+    public var env: String
+    public var variant: String
+    public var seed: UInt64
+    /// Environment steps taken.
+    public var envSteps: Int
+    /// Gradient updates performed.
+    public var gradientUpdates: Int
+    /// Wall-clock duration of the run, seconds.
+    public var wallSeconds: Double
+    /// Gradient updates per wall-clock second of the whole run.
+    public var updatesPerSecond: Double
+    /// Mean return of the final deterministic evaluation.
+    public var evalReturnMean: Double?
+    /// Standard deviation of those returns.
+    public var evalReturnStd: Double?
+    /// Transitions stored in the replay buffer (equals `envSteps` while under capacity).
+    public var transitionsStored: Int
+    /// Episodes finished during training.
+    public var episodes: Int
+    /// Temperature α at the end.
+    public var finalAlpha: Double
+    /// "completed", or "failed: <reason>" when the run stopped on an error.
+    public var status: String
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import SACCommand
+import SoftActorCritic
+
+@Suite(.serialized) struct CommandLineTests {
+    /// Parses like the shell would and returns the exit code ArgumentParser would use for a parse error.
+    private func parseFailureCode(_ arguments: [String]) -> Int32? {
+        do {
+            _ = try SACTool.parseAsRoot(arguments)
+            return nil
+        } catch {
+            return SACTool.exitCode(for: error).rawValue
+        }
+    }
+
+    @Test(arguments: [
+        ["train", "--env", "cartpole"],
+        ["train", "--steps", "0"],
+        ["train", "--updates-per-step", "-1"],
+        ["train", "--variant", "td3"],
+        ["train", "--hidden", "256,abc"],
+        ["train", "--threads", "0"],
+        ["eval"],
+        ["eval", "--run-dir", "a", "--policy", "b"],
+    ])
+    func badFlagsFailWithNonZeroExitCode(arguments: [String]) {
+        let code = parseFailureCode(arguments)
+        #expect(code != nil && code != 0, "\(arguments) parsed, or exited 0")
+    }
+
+    @Test func helpListsEveryTrainOption() {
+        let help = SACTool.helpMessage(for: TrainCommand.self)
+        for option in ["--env", "--variant", "--steps", "--seed", "--run-dir", "--updates-per-step", "--eval-episodes"] {
+            #expect(help.contains(option), "train --help lacks \(option)")
+        }
+    }
+
+    @Test func trainThenEvalThroughTheCommandLine() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var train = try SACTool.parseAsRoot(["train", "--env", "reach1d", "--steps", "300", "--learning-starts", "100", "--hidden", "16,16",
+                                             "--batch-size", "16", "--eval-episodes", "2", "--run-dir", directory, "--quiet"])
+        try train.run()
+        #expect(FileManager.default.fileExists(atPath: directory + "/summary.json"))
+        var eval = try SACTool.parseAsRoot(["eval", "--run-dir", directory, "--episodes", "2"])
+        try eval.run()
+        var missing = try SACTool.parseAsRoot(["eval", "--run-dir", directory + "/nothing"])
+        #expect(throws: SACError.self) { try missing.run() }
+    }
+
+    @Test func unwritableRunDirectoryIsAnError() throws {
+        var train = try SACTool.parseAsRoot(["train", "--env", "reach1d", "--steps", "10", "--run-dir", "/proc/not-writable", "--quiet"])
+        #expect(throws: SACError.self) { try train.run() }
+    }
+
+    @Test func evaluationTableHasEveryColumn() {
+        let table = EvaluationTable(EvaluationResult(returns: [-1, -3], lengths: [10, 20])).text
+        for column in ["episodes", "mean", "std", "min", "max", "mean length"] { #expect(table.contains(column)) }
+        #expect(table.contains("-2.0") && table.contains("1.0") && table.contains("15.0"))
+    }
+}
