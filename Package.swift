@@ -6,6 +6,8 @@ import PackageDescription
 //   Randomness                    seeded generators shared by everything above
 //   NeuralNetworks, Environments  the network core; the Environment protocol and its toy environments
 //   ZeroMQ                        Swift sockets over libzmq
+//   BridgeProtocol                the envbridge wire format: generated protobuf code and the codec
+//   EnvironmentBridge             RemoteEnvironment and the environment server (knows environments, not SAC)
 //   SoftActorCritic               the agent, replay buffer and trainer (knows environments, not sockets)
 //   SACCommand                    the `sac` command-line tool
 let package = Package(
@@ -20,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +39,11 @@ let package = Package(
         .target(name: "Environments", dependencies: ["Randomness"]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(
+            name: "BridgeProtocol",
+            dependencies: ["Environments", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .target(name: "EnvironmentBridge", dependencies: ["BridgeProtocol", "Environments", "ZeroMQ"]),
+        .target(
             name: "SoftActorCritic",
             dependencies: [
                 "NeuralNetworks", "Environments", "Randomness",
@@ -45,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "SACCommand",
             dependencies: [
-                "SoftActorCritic", "Environments", "NeuralNetworks", "ZeroMQ",
+                "SoftActorCritic", "Environments", "NeuralNetworks", "EnvironmentBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -32,6 +32,12 @@ public struct Reach1D: Environment, Sendable {
         return [Float(x)]
     }
 
+    /// Starts an episode at position `x`, clipped into [−1, 1].
+    public mutating func reset(position x: Double) throws -> [Float] {
+        position = min(max(x, -1), 1)
+        return [Float(position!)]
+    }
+
     public mutating func step(_ action: [Float]) throws -> StepResult {
         try actionSpace.validate(action)
         guard let x = position else { throw EnvironmentError.resetNeeded(id: id) }

@@ -10,8 +10,10 @@ struct SACTool: ParsableCommand {
         discussion: """
         Train on the built-in Pendulum:   sac train
         Evaluate the result:              sac eval --run-dir runs/Pendulum-v1-twin-q-seed0
+        Serve Pendulum to other processes: sac serve --env pendulum --bind tcp://127.0.0.1:5555
+        Train against a remote simulator: sac train --env tcp://127.0.0.1:5555
         """,
-        subcommands: [TrainCommand.self, EvalCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, ServeCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -1,11 +1,15 @@
 import ArgumentParser
+import EnvironmentBridge
 import Environments
 import NeuralNetworks
 
 /// Options every command that builds an environment shares.
 struct EnvironmentOptions: ParsableArguments {
-    @Option(name: .long, help: "Environment: \(EnvironmentRegistry.entries.map { "\($0.id) (\($0.aliases.joined(separator: ", ")))" }.joined(separator: ", ")).")
+    @Option(name: .long, help: "Environment: \(EnvironmentRegistry.entries.map { "\($0.id) (\($0.aliases.joined(separator: ", ")))" }.joined(separator: ", ")), or the ZeroMQ address of an envbridge server (tcp://127.0.0.1:5555, ipc:///tmp/sim.sock).")
     var env: String = "pendulum"
+
+    @Option(name: .long, help: "Milliseconds to wait for a remote environment's reply.")
+    var timeout: Int = 10_000
 
     @Option(name: .long, help: "Seed of the run (networks, exploration, environment resets).")
     var seed: UInt64 = 0
@@ -13,17 +17,25 @@ struct EnvironmentOptions: ParsableArguments {
     @Option(name: .long, help: "OpenBLAS threads (default: OpenBLAS's choice, one per core).")
     var threads: Int?
 
+    /// Whether `--env` names a remote server rather than a built-in environment.
+    var isRemote: Bool { env.contains("://") }
+
     func validate() throws {
-        guard EnvironmentRegistry.entry(named: env) != nil else {
-            throw ValidationError("unknown environment '\(env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", "))")
+        guard isRemote || EnvironmentRegistry.entry(named: env) != nil else {
+            throw ValidationError("unknown environment '\(env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", ")), or a ZeroMQ address such as tcp://127.0.0.1:5555")
         }
+        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 ms, got \(timeout)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
-    /// Applies the thread setting and returns a fresh environment instance seeded with `seed`.
+    /// Applies the thread setting and returns a fresh environment instance seeded with `seed`: a built-in
+    /// environment, or a new session with the remote server at `--env`.
     func makeEnvironment(seed: UInt64) throws -> any Environment {
         if let threads { BLAS.setThreadCount(threads) }
-        return try EnvironmentRegistry.make(env, seed: seed)
+        guard isRemote else { return try EnvironmentRegistry.make(env, seed: seed) }
+        var options = RemoteEnvironmentClient.Options()
+        options.timeoutMilliseconds = timeout
+        return try RemoteEnvironment(address: env, options: options)
     }
 }
 

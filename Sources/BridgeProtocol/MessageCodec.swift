@@ -1,0 +1,241 @@
+import Foundation
+import SwiftProtobuf
+
+/// Encodes and decodes envbridge messages. The only code that touches the generated protobuf types:
+/// everything above speaks ``BridgeRequest``, ``BridgeReply`` and ``Tensor``.
+///
+/// Decoding validates what input can get wrong — undecodable bytes, a missing message kind, tensors whose
+/// byte length does not match shape × dtype, unknown dtypes — and reports it as the ``BridgeError`` the
+/// server sends back.
+public enum MessageCodec {
+    // MARK: Requests
+
+    /// The wire bytes of a request.
+    public static func encode(_ request: BridgeRequest) -> [UInt8] {
+        var message = Envbridge_V1_Request()
+        message.requestID = request.requestID
+        message.sessionID = request.sessionID
+        switch request.kind {
+        case let .handshake(hello):
+            var body = Envbridge_V1_HandshakeRequest()
+            body.protocolMajor = hello.protocolMajor
+            body.protocolMinor = hello.protocolMinor
+            body.clientName = hello.clientName
+            body.observationDtype = hello.observationDType.map(wire) ?? .unspecified
+            message.handshake = body
+        case let .reset(reset):
+            var body = Envbridge_V1_ResetRequest()
+            body.seeds = reset.seeds.map(wire)
+            body.states = reset.states.map { $0.map(wire) ?? Envbridge_V1_Tensor() }
+            message.reset = body
+        case let .step(actions):
+            var body = Envbridge_V1_StepRequest()
+            body.actions = wire(actions)
+            message.step = body
+        case .close:
+            message.close = Envbridge_V1_CloseRequest()
+        }
+        return serialize(message)
+    }
+
+    /// The request in `bytes`, or the error to reply with.
+    public static func decodeRequest(_ bytes: [UInt8]) throws(BridgeError) -> BridgeRequest {
+        let message: Envbridge_V1_Request
+        do {
+            message = try Envbridge_V1_Request(serializedBytes: bytes)
+        } catch {
+            throw BridgeError(.badRequest, "request of \(bytes.count) bytes is not a valid envbridge Request: \(error)")
+        }
+        let kind: BridgeRequest.Kind
+        switch message.kind {
+        case nil:
+            throw BridgeError(.badRequest, "request has no message kind (handshake, reset, step or close); is the client speaking a newer protocol?")
+        case let .handshake(body)?:
+            kind = .handshake(.init(protocolMajor: body.protocolMajor, protocolMinor: body.protocolMinor, clientName: body.clientName,
+                                    observationDType: try dtype(body.observationDtype, allowUnspecified: true, field: "observation_dtype")))
+        case let .reset(body)?:
+            var states: [Tensor?] = []
+            for state in body.states {
+                states.append(state.shape.isEmpty && state.data.isEmpty ? nil : try tensor(state, field: "state"))
+            }
+            kind = .reset(.init(seeds: body.seeds.map(seed), states: states))
+        case let .step(body)?:
+            guard body.hasActions else { throw BridgeError(.wrongShape, "step request has no actions tensor") }
+            kind = .step(actions: try tensor(body.actions, field: "actions"))
+        case .close?:
+            kind = .close
+        }
+        return BridgeRequest(requestID: message.requestID, sessionID: message.sessionID, kind: kind)
+    }
+
+    // MARK: Replies
+
+    /// The wire bytes of a reply.
+    public static func encode(_ reply: BridgeReply) -> [UInt8] {
+        var message = Envbridge_V1_Reply()
+        message.requestID = reply.requestID
+        message.serverInstanceID = reply.serverInstanceID
+        switch reply.kind {
+        case let .handshake(hello):
+            var body = Envbridge_V1_HandshakeReply()
+            body.protocolMajor = hello.protocolMajor
+            body.protocolMinor = hello.protocolMinor
+            body.environmentID = hello.environmentID
+            body.observationSpace = wire(hello.observationSpace)
+            body.actionSpace = wire(hello.actionSpace)
+            body.numEnvs = UInt32(hello.environmentCount)
+            body.sessionID = hello.sessionID
+            body.maxEpisodeSteps = UInt32(hello.maxEpisodeSteps)
+            message.handshake = body
+        case let .reset(reset):
+            var body = Envbridge_V1_ResetReply()
+            body.observations = wire(reset.observations)
+            body.seedsUsed = reset.seedsUsed.map(wire)
+            message.reset = body
+        case let .step(step):
+            var body = Envbridge_V1_StepReply()
+            body.observations = wire(step.observations)
+            body.rewards = step.rewards
+            body.terminated = step.terminated
+            body.truncated = step.truncated
+            body.finalObservations = step.finalObservations.sorted { $0.key < $1.key }.map { index, observation in
+                var final = Envbridge_V1_FinalObservation()
+                final.index = UInt32(index)
+                final.observation = wire(observation)
+                return final
+            }
+            body.failures = step.failures.map { failure in
+                var wireFailure = Envbridge_V1_EnvironmentFailure()
+                wireFailure.index = UInt32(failure.index)
+                wireFailure.code = wire(failure.error.code)
+                wireFailure.message = failure.error.message
+                return wireFailure
+            }
+            body.infos = step.infos.map { values in
+                var info = Envbridge_V1_Info()
+                info.values = values
+                return info
+            }
+            body.serverStepSeconds = step.serverStepSeconds
+            message.step = body
+        case .close:
+            message.close = Envbridge_V1_CloseReply()
+        case let .error(error):
+            var body = Envbridge_V1_Error()
+            body.code = wire(error.code)
+            body.message = error.message
+            message.error = body
+        }
+        return serialize(message)
+    }
+
+    /// The reply in `bytes`; a malformed reply is a ``BridgeError`` with code `badRequest`.
+    public static func decodeReply(_ bytes: [UInt8]) throws(BridgeError) -> BridgeReply {
+        let message: Envbridge_V1_Reply
+        do {
+            message = try Envbridge_V1_Reply(serializedBytes: bytes)
+        } catch {
+            throw BridgeError(.badRequest, "reply of \(bytes.count) bytes is not a valid envbridge Reply: \(error)")
+        }
+        let kind: BridgeReply.Kind
+        switch message.kind {
+        case nil:
+            throw BridgeError(.badRequest, "reply has no message kind")
+        case let .handshake(body)?:
+            kind = .handshake(.init(
+                protocolMajor: body.protocolMajor, protocolMinor: body.protocolMinor, environmentID: body.environmentID,
+                observationSpace: try space(body.observationSpace, field: "observation_space"),
+                actionSpace: try space(body.actionSpace, field: "action_space"),
+                environmentCount: Int(body.numEnvs), sessionID: body.sessionID, maxEpisodeSteps: Int(body.maxEpisodeSteps)))
+        case let .reset(body)?:
+            kind = .reset(.init(observations: try tensor(body.observations, field: "observations"), seedsUsed: body.seedsUsed.map(seed)))
+        case let .step(body)?:
+            var finals: [Int: Tensor] = [:]
+            for final in body.finalObservations { finals[Int(final.index)] = try tensor(final.observation, field: "final_observation") }
+            kind = .step(.init(
+                observations: try tensor(body.observations, field: "observations"), rewards: body.rewards,
+                terminated: body.terminated, truncated: body.truncated, finalObservations: finals,
+                failures: body.failures.map { BridgeReply.Failure(index: Int($0.index), error: BridgeError(code($0.code), $0.message)) },
+                infos: body.infos.map(\.values), serverStepSeconds: body.serverStepSeconds))
+        case .close?:
+            kind = .close
+        case let .error(body)?:
+            kind = .error(BridgeError(code(body.code), body.message))
+        }
+        return BridgeReply(requestID: message.requestID, serverInstanceID: message.serverInstanceID, kind: kind)
+    }
+
+    // MARK: Field mappings
+
+    private static func serialize(_ message: some SwiftProtobuf.Message) -> [UInt8] {
+        // Serialising a fully built message with no required fields cannot fail.
+        (try? message.serializedBytes()) ?? []
+    }
+
+    private static func wire(_ dtype: TensorDType) -> Envbridge_V1_DType {
+        dtype == .float32 ? .float32 : .float64
+    }
+
+    private static func dtype(_ value: Envbridge_V1_DType, allowUnspecified: Bool = false, field: String) throws(BridgeError) -> TensorDType? {
+        switch value {
+        case .float32: return .float32
+        case .float64: return .float64
+        case .unspecified where allowUnspecified: return nil
+        default: throw BridgeError(.wrongDType, "\(field) has dtype \(value.rawValue); expected FLOAT32 (1) or FLOAT64 (2)")
+        }
+    }
+
+    private static func wire(_ tensor: Tensor) -> Envbridge_V1_Tensor {
+        var message = Envbridge_V1_Tensor()
+        message.dtype = wire(tensor.dtype)
+        message.shape = tensor.shape.map { UInt64($0) }
+        message.data = Data(tensor.bytes)
+        return message
+    }
+
+    private static func tensor(_ message: Envbridge_V1_Tensor, field: String) throws(BridgeError) -> Tensor {
+        guard let dtype = try dtype(message.dtype, field: field) else { throw BridgeError(.wrongDType, "\(field) has no dtype") }
+        guard message.shape.allSatisfy({ $0 <= UInt64(Int32.max) }) else {
+            throw BridgeError(.wrongShape, "\(field) shape \(message.shape) has an absurd dimension")
+        }
+        do {
+            return try Tensor(dtype: dtype, shape: message.shape.map { Int($0) }, bytes: [UInt8](message.data))
+        } catch {
+            throw BridgeError(.wrongShape, "\(field): \(error.message)")
+        }
+    }
+
+    private static func wire(_ space: BridgeReply.Space) -> Envbridge_V1_Box {
+        var box = Envbridge_V1_Box()
+        box.low = wire(space.low)
+        box.high = wire(space.high)
+        return box
+    }
+
+    private static func space(_ box: Envbridge_V1_Box, field: String) throws(BridgeError) -> BridgeReply.Space {
+        let low = try tensor(box.low, field: field + ".low"), high = try tensor(box.high, field: field + ".high")
+        guard low.shape == high.shape, low.dtype == high.dtype else {
+            throw BridgeError(.wrongShape, "\(field) bounds differ in shape or dtype (\(low) vs \(high))")
+        }
+        return BridgeReply.Space(low: low, high: high)
+    }
+
+    private static func wire(_ seed: UInt64?) -> Envbridge_V1_Seed {
+        var message = Envbridge_V1_Seed()
+        message.present = seed != nil
+        message.value = seed ?? 0
+        return message
+    }
+
+    private static func seed(_ message: Envbridge_V1_Seed) -> UInt64? {
+        message.present ? message.value : nil
+    }
+
+    private static func wire(_ code: BridgeErrorCode) -> Envbridge_V1_ErrorCode {
+        Envbridge_V1_ErrorCode(rawValue: code.rawValue) ?? .internal
+    }
+
+    private static func code(_ value: Envbridge_V1_ErrorCode) -> BridgeErrorCode {
+        BridgeErrorCode(rawValue: value.rawValue) ?? .internalError
+    }
+}

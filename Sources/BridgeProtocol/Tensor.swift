@@ -1,0 +1,111 @@
+import Environments
+
+/// Element type of a ``Tensor`` on the wire. Exact: nothing is cast unless a caller asks.
+public enum TensorDType: String, Sendable, CaseIterable {
+    /// IEEE 754 binary32.
+    case float32
+    /// IEEE 754 binary64 (what MuJoCo observations are).
+    case float64
+
+    /// Bytes per element.
+    public var size: Int { self == .float32 ? 4 : 8 }
+}
+
+/// A dense tensor as it travels: dtype, shape and the raw little-endian bytes of its elements, row-major.
+/// Invariant: `bytes.count == shape.product × dtype.size`.
+public struct Tensor: Equatable, Sendable, CustomStringConvertible {
+    /// Element type.
+    public let dtype: TensorDType
+    /// Dimensions, outermost first (`[num_envs, observation_size]` for a batch).
+    public let shape: [Int]
+    /// The elements' little-endian bytes.
+    public let bytes: [UInt8]
+
+    /// A tensor over raw bytes; throws ``BridgeError`` (`wrongShape`) when the byte count does not fit.
+    public init(dtype: TensorDType, shape: [Int], bytes: [UInt8]) throws(BridgeError) {
+        guard let count = Self.elementCount(shape), count * dtype.size == bytes.count else {
+            throw BridgeError(.wrongShape, "tensor of shape \(shape) and dtype \(dtype.rawValue) needs \((Self.elementCount(shape) ?? -1) * dtype.size) bytes, got \(bytes.count)")
+        }
+        self.dtype = dtype
+        self.shape = shape
+        self.bytes = bytes
+    }
+
+    /// A float32 tensor; `shape` defaults to `[values.count]`.
+    public init(float32 values: [Float], shape: [Int]? = nil) {
+        var bytes = [UInt8](repeating: 0, count: values.count * 4)
+        bytes.withUnsafeMutableBytes { raw in
+            for (i, value) in values.enumerated() { raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+        }
+        self.dtype = .float32
+        self.shape = shape ?? [values.count]
+        self.bytes = bytes
+        assert(Self.elementCount(self.shape) == values.count, "shape \(self.shape) for \(values.count) values")
+    }
+
+    /// A float64 tensor; `shape` defaults to `[values.count]`.
+    public init(float64 values: [Double], shape: [Int]? = nil) {
+        var bytes = [UInt8](repeating: 0, count: values.count * 8)
+        bytes.withUnsafeMutableBytes { raw in
+            for (i, value) in values.enumerated() { raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 8 * i, as: UInt64.self) }
+        }
+        self.dtype = .float64
+        self.shape = shape ?? [values.count]
+        self.bytes = bytes
+        assert(Self.elementCount(self.shape) == values.count, "shape \(self.shape) for \(values.count) values")
+    }
+
+    /// Number of elements.
+    public var count: Int { bytes.count / dtype.size }
+
+    /// The elements as `Double` (exact for both dtypes).
+    public func doubles() -> [Double] {
+        bytes.withUnsafeBytes { raw in
+            switch dtype {
+            case .float32: return (0..<count).map { Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))) }
+            case .float64: return (0..<count).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+            }
+        }
+    }
+
+    /// The elements as `Float`: exact for float32; for float64 a rounding the caller asks for by calling this.
+    public func floats() -> [Float] {
+        bytes.withUnsafeBytes { raw in
+            switch dtype {
+            case .float32: return (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            case .float64: return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) }
+            }
+        }
+    }
+
+    /// Row `index` of the outermost dimension as its own tensor.
+    public func row(_ index: Int) -> Tensor {
+        let rowShape = Array(shape.dropFirst())
+        let rowBytes = (Self.elementCount(rowShape) ?? 0) * dtype.size
+        // The slice has exactly the byte count of the row shape, so this cannot throw.
+        return try! Tensor(dtype: dtype, shape: rowShape, bytes: Array(bytes[(index * rowBytes)..<((index + 1) * rowBytes)]))
+    }
+
+    /// Stacks equally shaped tensors of one dtype along a new outer dimension.
+    public static func stack(_ rows: [Tensor]) throws(BridgeError) -> Tensor {
+        guard let first = rows.first else { throw BridgeError(.wrongShape, "cannot stack zero tensors") }
+        guard rows.allSatisfy({ $0.shape == first.shape && $0.dtype == first.dtype }) else {
+            throw BridgeError(.wrongShape, "cannot stack tensors of differing shapes or dtypes")
+        }
+        return try Tensor(dtype: first.dtype, shape: [rows.count] + first.shape, bytes: rows.flatMap(\.bytes))
+    }
+
+    /// The product of `shape`, or nil when a dimension is negative or the product overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow || product > 1 << 40 { return nil }
+            count = product
+        }
+        return count
+    }
+
+    public var description: String { "Tensor(\(dtype.rawValue), shape \(shape))" }
+}

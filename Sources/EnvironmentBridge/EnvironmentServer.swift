@@ -1,0 +1,275 @@
+import BridgeProtocol
+import Environments
+import ZeroMQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Serves in-process ``Environment``s over the envbridge protocol: each client session gets
+/// `environmentsPerSession` fresh copies from `makeEnvironment`, stepped together per request.
+///
+/// ``handle(_:)`` maps one request frame to one reply frame and never fails, so every request is
+/// answered, bad ones with a typed error; ``serve(on:until:)`` runs it behind a REP socket. A retried
+/// request (same session and request id as the last one) gets the cached reply instead of stepping twice.
+/// Idle sessions expire. Not thread-safe: one server runs on one thread.
+public final class EnvironmentServer {
+    /// Server settings.
+    public struct Options: Sendable {
+        /// Environments stepped per request in each session.
+        public var environmentsPerSession = 1
+        /// Seconds after which an idle session is dropped.
+        public var sessionTimeoutSeconds = 600.0
+        /// Sessions held at most.
+        public var maximumSessions = 64
+        /// Largest request frame accepted; larger ones are refused by libzmq before allocation.
+        public var maximumMessageBytes = 64 << 20
+
+        public init() {}
+    }
+
+    /// Settings.
+    public let options: Options
+    /// Random per server instance; clients detect restarts by it.
+    public let instanceID: String
+    /// The id reported to clients (e.g. "Pendulum-v1").
+    public let environmentID: String
+
+    private let makeEnvironment: () throws -> any Environment
+    private let observationSpace: Box
+    private let actionSpace: Box
+    private let maxEpisodeSteps: Int
+    private var sessions: [String: Session] = [:]
+    private var generator = SystemRandomNumberGenerator()
+
+    /// Open sessions.
+    public var sessionCount: Int { sessions.count }
+
+    private final class Session {
+        let id: String
+        var environments: [any Environment]
+        var needsReset: [Bool]
+        var resetOnce = false
+        var lastRequestID: UInt64?
+        var lastReply: [UInt8]?
+        var lastUsed: Double
+
+        init(id: String, environments: [any Environment], now: Double) {
+            self.id = id
+            self.environments = environments
+            self.needsReset = Array(repeating: true, count: environments.count)
+            self.lastUsed = now
+        }
+
+        func close() { for i in environments.indices { try? environments[i].close() } }
+    }
+
+    /// A server for environments made by `makeEnvironment`; `maxEpisodeSteps` is reported to clients.
+    public init(options: Options = Options(), maxEpisodeSteps: Int = 0, makeEnvironment: @escaping () throws -> any Environment) throws {
+        precondition(options.environmentsPerSession >= 1, "environmentsPerSession must be >= 1")
+        var probe = try makeEnvironment()
+        self.options = options
+        self.makeEnvironment = makeEnvironment
+        self.environmentID = probe.id
+        self.observationSpace = probe.observationSpace
+        self.actionSpace = probe.actionSpace
+        self.maxEpisodeSteps = maxEpisodeSteps
+        try? probe.close()
+        var random = SystemRandomNumberGenerator()
+        instanceID = String(random.next(), radix: 16)
+    }
+
+    /// A server for a registered environment (`pendulum`, `Pendulum-v1`, …) with its time limit.
+    public convenience init(environment name: String, options: Options = Options()) throws {
+        guard let entry = EnvironmentRegistry.entry(named: name) else {
+            _ = try EnvironmentRegistry.make(name)   // throws the descriptive unknown-environment error
+            preconditionFailure("unreachable")
+        }
+        try self.init(options: options, maxEpisodeSteps: entry.maxEpisodeSteps) { try EnvironmentRegistry.make(name) }
+    }
+
+    // MARK: Requests
+
+    /// One request frame in, one reply frame out. Never throws.
+    public func handle(_ frame: [UInt8]) -> [UInt8] {
+        var requestID: UInt64 = 0
+        do {
+            guard frame.count <= options.maximumMessageBytes else {
+                throw BridgeError(.badRequest, "frame of \(frame.count) bytes exceeds the server's limit of \(options.maximumMessageBytes)")
+            }
+            let request = try MessageCodec.decodeRequest(frame)
+            requestID = request.requestID
+            expireSessions()
+            if case let .handshake(hello) = request.kind {
+                return MessageCodec.encode(try handshake(hello, requestID: requestID))
+            }
+            guard let session = sessions[request.sessionID] else {
+                throw BridgeError(.unknownSession, "session '\(request.sessionID)' is unknown to server instance \(instanceID) (expired, closed, or the server restarted); handshake again")
+            }
+            session.lastUsed = Self.now()
+            if session.lastRequestID == requestID, let cached = session.lastReply { return cached }
+            let kind: BridgeReply.Kind
+            switch request.kind {
+            case let .reset(reset): kind = try self.reset(session, reset)
+            case let .step(actions): kind = try step(session, actions)
+            case .close:
+                session.close()
+                sessions[session.id] = nil
+                return MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .close))
+            case .handshake: preconditionFailure("handled above")
+            }
+            let encoded = MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: kind))
+            session.lastRequestID = requestID
+            session.lastReply = encoded
+            return encoded
+        } catch let error as BridgeError {
+            return MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .error(error)))
+        } catch {
+            return MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID,
+                                                   kind: .error(BridgeError(.environmentFailure, "\(error)"))))
+        }
+    }
+
+    private func handshake(_ hello: BridgeRequest.Handshake, requestID: UInt64) throws -> BridgeReply {
+        guard hello.protocolMajor == ProtocolVersion.major else {
+            throw BridgeError(.unsupportedVersion, "client speaks protocol \(hello.protocolMajor).\(hello.protocolMinor), server speaks \(ProtocolVersion.major).\(ProtocolVersion.minor); major versions must match")
+        }
+        guard sessions.count < options.maximumSessions else {
+            throw BridgeError(.environmentFailure, "server already holds \(options.maximumSessions) sessions; close one or wait \(Int(options.sessionTimeoutSeconds)) s for idle ones to expire")
+        }
+        let environments = try (0..<options.environmentsPerSession).map { _ in try makeEnvironment() }
+        let session = Session(id: String(generator.next(), radix: 16), environments: environments, now: Self.now())
+        sessions[session.id] = session
+        // Swift environments produce float32 observations, so a float32 request needs no cast.
+        let space = { (box: Box) in BridgeReply.Space(low: Tensor(float32: box.low, shape: box.shape), high: Tensor(float32: box.high, shape: box.shape)) }
+        return BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .handshake(.init(
+            environmentID: environmentID, observationSpace: space(observationSpace), actionSpace: space(actionSpace),
+            environmentCount: environments.count, sessionID: session.id, maxEpisodeSteps: maxEpisodeSteps)))
+    }
+
+    private func reset(_ session: Session, _ reset: BridgeRequest.Reset) throws -> BridgeReply.Kind {
+        let n = session.environments.count
+        for (name, count) in [("seeds", reset.seeds.count), ("states", reset.states.count)] where count != 0 && count != n {
+            throw BridgeError(.wrongShape, "reset has \(count) \(name) for \(n) environments; give none or \(n)")
+        }
+        var rows: [Float] = []
+        rows.reserveCapacity(n * observationSpace.count)
+        for i in 0..<n {
+            let seed = reset.seeds.isEmpty ? nil : reset.seeds[i]
+            session.needsReset[i] = true
+            var observation = try session.environments[i].reset(seed: seed)
+            if !reset.states.isEmpty, let state = reset.states[i] {
+                guard var settable = session.environments[i] as? any StateSettable else {
+                    throw BridgeError(.badRequest, "\(environmentID) has no state hook, so a reset cannot set its start state")
+                }
+                guard state.count == settable.stateSize else {
+                    throw BridgeError(.wrongShape, "state of \(state.count) values for \(environmentID), whose state has \(settable.stateSize)")
+                }
+                observation = try settable.reset(toState: state.doubles())
+                session.environments[i] = settable
+            }
+            session.needsReset[i] = false
+            rows += observation
+        }
+        session.resetOnce = true
+        return .reset(.init(observations: Tensor(float32: rows, shape: [n] + observationSpace.shape),
+                            seedsUsed: reset.seeds.isEmpty ? Array(repeating: nil, count: n) : reset.seeds))
+    }
+
+    private func step(_ session: Session, _ actions: Tensor) throws -> BridgeReply.Kind {
+        guard session.resetOnce else { throw BridgeError(.resetNeeded, "step before the session's first reset; send a reset request first") }
+        let n = session.environments.count, a = actionSpace.count
+        let expected = [n] + actionSpace.shape
+        guard actions.shape == expected else {
+            throw BridgeError(.wrongShape, "actions of shape \(actions.shape); this session needs \(expected)")
+        }
+        let values = actions.doubles()
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw BridgeError(.nonFiniteAction, "action element \(bad) (environment \(bad / max(a, 1))) is \(values[bad]); actions must be finite")
+        }
+        var observations: [Float] = [], rewards: [Double] = [], terminated: [Bool] = [], truncated: [Bool] = []
+        var finals: [Int: Tensor] = [:], failures: [BridgeReply.Failure] = [], infos: [[String: Double]] = []
+        observations.reserveCapacity(n * observationSpace.count)
+        let clock = ContinuousClock(), started = clock.now
+        for i in 0..<n {
+            let action = values[(i * a)..<((i + 1) * a)].map { Float($0) }
+            do {
+                guard !session.needsReset[i] else { throw BridgeError(.resetNeeded, "environment \(i) needs a reset after an earlier failure") }
+                let result = try session.environments[i].step(action)
+                var observation = result.observation
+                if result.isLast {
+                    finals[i] = Tensor(float32: observation, shape: observationSpace.shape)
+                    observation = try session.environments[i].reset(seed: nil)
+                }
+                observations += observation
+                rewards.append(result.reward)
+                terminated.append(result.terminated)
+                truncated.append(result.truncated)
+                infos.append(result.info)
+            } catch {
+                let bridgeError = (error as? BridgeError) ?? BridgeError(.environmentFailure, "\(error)")
+                failures.append(.init(index: i, error: bridgeError))
+                observations += recover(session, i)
+                rewards.append(0)
+                terminated.append(false)
+                truncated.append(false)
+                infos.append([:])
+            }
+        }
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return .step(.init(observations: Tensor(float32: observations, shape: [n] + observationSpace.shape), rewards: rewards,
+                           terminated: terminated, truncated: truncated, finalObservations: finals, failures: failures,
+                           infos: infos.contains { !$0.isEmpty } ? infos : [], serverStepSeconds: seconds))
+    }
+
+    /// After a failed step: start a new episode, or leave the environment marked for reset.
+    private func recover(_ session: Session, _ i: Int) -> [Float] {
+        if let observation = try? session.environments[i].reset(seed: nil) {
+            session.needsReset[i] = false
+            return observation
+        }
+        session.needsReset[i] = true
+        return [Float](repeating: 0, count: observationSpace.count)
+    }
+
+    private func expireSessions() {
+        let now = Self.now()
+        for (id, session) in sessions where now - session.lastUsed > options.sessionTimeoutSeconds {
+            session.close()
+            sessions[id] = nil
+        }
+    }
+
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
+    // MARK: Transport
+
+    /// Binds a REP socket to `endpoint` and answers requests until `shouldStop()` returns true (checked at
+    /// least every 100 ms). `onBound` receives the resolved endpoint (useful with `tcp://127.0.0.1:*`).
+    public func serve(on endpoint: String, context: ZeroMQContext = .shared, onBound: (String) -> Void = { _ in },
+                      until shouldStop: () -> Bool) throws(ZeroMQError) {
+        let socket = try ZeroMQSocket(.reply, context: context)
+        defer {
+            socket.close()
+            for session in sessions.values { session.close() }
+            sessions.removeAll()
+        }
+        try socket.setMaximumMessageSize(bytes: options.maximumMessageBytes)
+        try socket.bind(endpoint)
+        onBound(socket.lastEndpoint ?? endpoint)
+        while !shouldStop() {
+            guard try socket.waitForMessage(milliseconds: 100) else { continue }
+            let frames: [[UInt8]]
+            do { frames = try socket.receiveMultipart() } catch { continue }
+            let reply = frames.count == 1
+                ? handle(frames[0])
+                : MessageCodec.encode(BridgeReply(requestID: 0, serverInstanceID: instanceID,
+                                                  kind: .error(BridgeError(.badRequest, "request has \(frames.count) frames; envbridge requests are one frame"))))
+            try socket.send(reply)
+        }
+    }
+}

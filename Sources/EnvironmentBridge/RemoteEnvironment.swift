@@ -1,0 +1,88 @@
+import BridgeProtocol
+import Environments
+import ZeroMQ
+
+/// An ``Environment`` that lives in another process or on another machine, reached through the envbridge
+/// protocol over ZeroMQ. To a caller it is the same as a local environment but for the address it was made
+/// with: `var env: any Environment = try RemoteEnvironment(address: "tcp://127.0.0.1:5555")`.
+///
+/// Observations arrive in the server's dtype and are rounded to `Float` here, because the
+/// ``Environment`` protocol speaks `Float` (pass `observationDType: .float32` in the options to have the
+/// server do the cast instead). The server resets an ended episode itself; the following `reset(seed: nil)`
+/// returns that first observation without a round trip. The session must hold exactly one environment.
+public final class RemoteEnvironment: Environment {
+    public let observationSpace: Box
+    public let actionSpace: Box
+    public var id: String { client.session.environmentID }
+    /// The underlying session, for batch-level details (server step time, instance id).
+    public let client: RemoteEnvironmentClient
+
+    private var nextEpisodeStart: [Float]?
+    private var needsReset = true
+
+    /// Connects to `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`) and opens a session.
+    public init(address: String, options: RemoteEnvironmentClient.Options = .init(), context: ZeroMQContext = .shared) throws {
+        let client = try RemoteEnvironmentClient(address: address, options: options, context: context)
+        guard client.environmentCount == 1 else {
+            client.close()
+            throw RemoteEnvironmentError.unsupported(address: address, "the server steps \(client.environmentCount) environments per request; RemoteEnvironment needs 1 (start the server with --num-envs 1)")
+        }
+        self.client = client
+        do {
+            observationSpace = try client.session.observationSpace.box()
+            actionSpace = try client.session.actionSpace.box()
+        } catch {
+            client.close()
+            throw RemoteEnvironmentError.server(address: address, error)
+        }
+    }
+
+    deinit { client.close() }
+
+    public func reset(seed: UInt64?) throws -> [Float] {
+        if seed == nil, let start = nextEpisodeStart {
+            nextEpisodeStart = nil
+            needsReset = false
+            return start
+        }
+        return try reset(seeds: [seed], states: [])
+    }
+
+    /// Starts an episode from a given physical state on the server (the state hook; see the protocol spec).
+    public func reset(toState state: [Double]) throws -> [Float] {
+        try reset(seeds: [], states: [state])
+    }
+
+    private func reset(seeds: [UInt64?], states: [[Double]?]) throws -> [Float] {
+        nextEpisodeStart = nil
+        needsReset = true
+        let reply = try client.reset(seeds: seeds, states: states)
+        needsReset = false
+        return reply.observations.floats()
+    }
+
+    public func step(_ action: [Float]) throws -> StepResult {
+        try actionSpace.validate(action)
+        guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
+        needsReset = true
+        let reply = try client.step(Tensor(float32: action, shape: [1] + actionSpace.shape))
+        if let failure = reply.failures.first {
+            throw RemoteEnvironmentError.environmentFailure(address: client.address, index: failure.index, failure.error)
+        }
+        let ended = reply.terminated[0] || reply.truncated[0]
+        var observation = reply.observations.floats()
+        if ended {
+            guard let final = reply.finalObservations[0] else {
+                throw RemoteEnvironmentError.protocolViolation(address: client.address, "episode ended without a final observation")
+            }
+            nextEpisodeStart = observation
+            observation = final.floats()
+        } else {
+            needsReset = false
+        }
+        return StepResult(observation: observation, reward: reply.rewards[0], terminated: reply.terminated[0], truncated: reply.truncated[0],
+                          info: reply.infos.first ?? [:])
+    }
+
+    public func close() throws { client.close() }
+}

@@ -1,0 +1,179 @@
+import BridgeProtocol
+import Environments
+import ZeroMQ
+
+/// A session with an envbridge server: the batched, two-phase client beneath ``RemoteEnvironment``.
+///
+/// Stepping is split into ``sendStep(_:)`` and ``receiveStep()`` so a caller can work (e.g. run gradient
+/// updates) while the simulator steps. The client owns a REQ socket. A REQ socket whose receive timed out
+/// is stuck (its next send fails with EFSM), so on a timeout the client closes and reopens it before
+/// reporting the error; the session itself survives on the server.
+public final class RemoteEnvironmentClient {
+    /// Connection settings.
+    public struct Options: Sendable {
+        /// Milliseconds to wait for any reply (handshake, reset, step, close).
+        public var timeoutMilliseconds: Int = 10_000
+        /// Largest reply frame accepted, bytes.
+        public var maximumMessageBytes: Int = 64 << 20
+        /// `nil`: observations in the server's dtype; `.float32`: the server casts them.
+        public var observationDType: TensorDType? = nil
+        /// Name sent in the handshake, for the server's logs.
+        public var clientName: String = "swift-sac"
+
+        public init() {}
+    }
+
+    /// The ZeroMQ address of the server.
+    public let address: String
+    /// Connection settings.
+    public let options: Options
+    /// What the server said in the handshake.
+    public private(set) var session: BridgeReply.Handshake
+    /// The server's instance id at the handshake.
+    public private(set) var serverInstanceID: String
+    /// Seconds the server reported spending in environment steps, summed.
+    public private(set) var serverStepSeconds = 0.0
+
+    private let context: ZeroMQContext
+    private var socket: ZeroMQSocket
+    private var nextRequestID: UInt64 = 1
+    private var pendingStepID: UInt64?
+
+    /// Connects to `address` and opens a session (handshake).
+    public init(address: String, options: Options = Options(), context: ZeroMQContext = .shared) throws(RemoteEnvironmentError) {
+        self.address = address
+        self.options = options
+        self.context = context
+        socket = try Self.makeSocket(address: address, options: options, context: context)
+        session = BridgeReply.Handshake(environmentID: "", observationSpace: .init(low: .init(float32: []), high: .init(float32: [])),
+                                        actionSpace: .init(low: .init(float32: []), high: .init(float32: [])), environmentCount: 0,
+                                        sessionID: "", maxEpisodeSteps: 0)
+        serverInstanceID = ""
+        let hello = BridgeRequest.Handshake(clientName: options.clientName, observationDType: options.observationDType)
+        let reply = try roundTrip(.handshake(hello), sessionID: "")
+        guard case let .handshake(opened) = reply.kind else { throw violation("expected a handshake reply, got \(reply.kind)") }
+        guard opened.environmentCount >= 1 else { throw violation("server opened a session with \(opened.environmentCount) environments") }
+        session = opened
+        serverInstanceID = reply.serverInstanceID
+    }
+
+    deinit { socket.close() }
+
+    /// Environments stepped per request.
+    public var environmentCount: Int { session.environmentCount }
+
+    /// Resets every environment; `seeds` and `states` are empty or one per environment.
+    public func reset(seeds: [UInt64?] = [], states: [[Double]?] = []) throws(RemoteEnvironmentError) -> BridgeReply.Reset {
+        let tensors = states.map { $0.map { Tensor(float64: $0) } }
+        let reply = try roundTrip(.reset(.init(seeds: seeds, states: tensors)), sessionID: session.sessionID)
+        guard case let .reset(reset) = reply.kind else { throw violation("expected a reset reply, got \(reply.kind)") }
+        try checkRows(reset.observations, what: "reset observations")
+        return reset
+    }
+
+    /// Sends a step request for all environments and returns at once; ``receiveStep()`` collects the reply.
+    /// `actions` is `[num_envs, *action_shape]`.
+    public func sendStep(_ actions: Tensor) throws(RemoteEnvironmentError) {
+        precondition(pendingStepID == nil, "sendStep called twice without receiveStep")
+        let id = nextRequestID
+        nextRequestID += 1
+        try send(BridgeRequest(requestID: id, sessionID: session.sessionID, kind: .step(actions: actions)))
+        pendingStepID = id
+    }
+
+    /// Waits for the reply to the last ``sendStep(_:)``.
+    public func receiveStep() throws(RemoteEnvironmentError) -> BridgeReply.Step {
+        guard let id = pendingStepID else { throw violation("receiveStep called without a pending step") }
+        pendingStepID = nil
+        let reply = try receive(expecting: id)
+        guard case let .step(step) = reply.kind else { throw violation("expected a step reply, got \(reply.kind)") }
+        let n = environmentCount
+        guard step.rewards.count == n, step.terminated.count == n, step.truncated.count == n else {
+            throw violation("step reply has \(step.rewards.count) rewards, \(step.terminated.count) terminated and \(step.truncated.count) truncated flags for \(n) environments")
+        }
+        try checkRows(step.observations, what: "step observations")
+        serverStepSeconds += step.serverStepSeconds
+        return step
+    }
+
+    /// One step: ``sendStep(_:)`` then ``receiveStep()``.
+    public func step(_ actions: Tensor) throws(RemoteEnvironmentError) -> BridgeReply.Step {
+        try sendStep(actions)
+        return try receiveStep()
+    }
+
+    /// Ends the session on the server and closes the socket. Errors are ignored: the server expires
+    /// idle sessions anyway.
+    public func close() {
+        if !socket.isClosed, pendingStepID == nil {
+            _ = try? roundTrip(.close, sessionID: session.sessionID)
+        }
+        socket.close()
+    }
+
+    // MARK: Transport
+
+    private static func makeSocket(address: String, options: Options, context: ZeroMQContext) throws(RemoteEnvironmentError) -> ZeroMQSocket {
+        do {
+            let socket = try ZeroMQSocket(.request, context: context)
+            try socket.setReceiveTimeout(milliseconds: options.timeoutMilliseconds)
+            try socket.setSendTimeout(milliseconds: options.timeoutMilliseconds)
+            try socket.setMaximumMessageSize(bytes: options.maximumMessageBytes)
+            try socket.connect(address)
+            return socket
+        } catch {
+            throw .transport(address: address, error)
+        }
+    }
+
+    private func roundTrip(_ kind: BridgeRequest.Kind, sessionID: String) throws(RemoteEnvironmentError) -> BridgeReply {
+        let id = nextRequestID
+        nextRequestID += 1
+        try send(BridgeRequest(requestID: id, sessionID: sessionID, kind: kind))
+        return try receive(expecting: id)
+    }
+
+    private func send(_ request: BridgeRequest) throws(RemoteEnvironmentError) {
+        do {
+            try socket.send(MessageCodec.encode(request))
+        } catch {
+            try reopen()
+            throw .transport(address: address, error)
+        }
+    }
+
+    private func receive(expecting id: UInt64) throws(RemoteEnvironmentError) -> BridgeReply {
+        let bytes: [UInt8]
+        do {
+            bytes = try socket.receive()
+        } catch {
+            try reopen()
+            if case .timedOut = error { throw .timedOut(address: address, milliseconds: options.timeoutMilliseconds) }
+            throw .transport(address: address, error)
+        }
+        let reply: BridgeReply
+        do { reply = try MessageCodec.decodeReply(bytes) } catch { throw violation("undecodable reply: \(error.message)") }
+        if !serverInstanceID.isEmpty, reply.serverInstanceID != serverInstanceID {
+            throw .serverRestarted(address: address, previous: serverInstanceID, current: reply.serverInstanceID)
+        }
+        if case let .error(error) = reply.kind { throw .server(address: address, error) }
+        guard reply.requestID == id else { throw violation("reply to request \(reply.requestID) arrived for request \(id)") }
+        return reply
+    }
+
+    /// A REQ socket that missed a reply can never send again: replace it.
+    private func reopen() throws(RemoteEnvironmentError) {
+        socket.close()
+        pendingStepID = nil
+        socket = try Self.makeSocket(address: address, options: options, context: context)
+    }
+
+    private func checkRows(_ tensor: Tensor, what: String) throws(RemoteEnvironmentError) {
+        let expected = [environmentCount] + session.observationSpace.low.shape
+        guard tensor.shape == expected else { throw violation("\(what) have shape \(tensor.shape), expected \(expected)") }
+    }
+
+    private func violation(_ detail: String) -> RemoteEnvironmentError {
+        .protocolViolation(address: address, detail)
+    }
+}

@@ -1,0 +1,33 @@
+import BridgeProtocol
+import ZeroMQ
+
+/// Why a remote environment call failed. Every case names the address, so a message in a log is enough
+/// to find the simulator.
+public enum RemoteEnvironmentError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The socket layer failed (bad address, closed socket, …).
+    case transport(address: String, ZeroMQError)
+    /// No reply within the timeout; the request socket was reopened.
+    case timedOut(address: String, milliseconds: Int)
+    /// The server answered with an error reply.
+    case server(address: String, BridgeError)
+    /// One environment of the batch failed; the server started a new episode in it.
+    case environmentFailure(address: String, index: Int, BridgeError)
+    /// The reply did not fit the request (wrong id, wrong kind, wrong shape).
+    case protocolViolation(address: String, String)
+    /// The server's instance id changed: it restarted and the session is gone.
+    case serverRestarted(address: String, previous: String, current: String)
+    /// The remote spaces cannot be used here (e.g. more than one environment per request for a single environment).
+    case unsupported(address: String, String)
+
+    public var description: String {
+        switch self {
+        case let .transport(address, error): return "\(address): \(error)"
+        case let .timedOut(address, milliseconds): return "\(address): no reply within \(milliseconds) ms; is the simulator running and not hung?"
+        case let .server(address, error): return "\(address) refused the request: \(error)"
+        case let .environmentFailure(address, index, error): return "\(address): environment \(index) failed: \(error.message)"
+        case let .protocolViolation(address, detail): return "\(address) broke the protocol: \(detail)"
+        case let .serverRestarted(address, previous, current): return "\(address) restarted (instance \(previous) → \(current)); its session is gone"
+        case let .unsupported(address, detail): return "\(address): \(detail)"
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import EnvironmentBridge
+import Environments
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `sac serve`: serves a built-in environment over the envbridge protocol.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a built-in environment to envbridge clients over ZeroMQ until SIGINT or SIGTERM.")
+
+    @Option(help: "Environment to serve: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", ")).")
+    var env: String = "pendulum"
+
+    @Option(help: "ZeroMQ endpoint to bind. Loopback by default; binding other interfaces must be explicit.")
+    var bind: String = "tcp://127.0.0.1:5555"
+
+    @Option(help: "Environments stepped per request in each session.")
+    var numEnvs: Int = 1
+
+    @Option(help: "Seconds after which an idle session is dropped.")
+    var sessionTimeout: Double = 600
+
+    @Option(help: "Largest request frame accepted, bytes (larger ones are dropped by libzmq).")
+    var maxMessageBytes: Int = 64 << 20
+
+    func validate() throws {
+        guard EnvironmentRegistry.entry(named: env) != nil else {
+            throw ValidationError("unknown environment '\(env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", "))")
+        }
+        guard numEnvs >= 1 else { throw ValidationError("--num-envs must be at least 1, got \(numEnvs)") }
+        guard sessionTimeout > 0 else { throw ValidationError("--session-timeout must be > 0, got \(sessionTimeout)") }
+        guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)") }
+        guard bind.contains("://") else { throw ValidationError("--bind must be a ZeroMQ endpoint such as tcp://127.0.0.1:5555, got '\(bind)'") }
+    }
+
+    func run() throws {
+        var options = EnvironmentServer.Options()
+        options.environmentsPerSession = numEnvs
+        options.sessionTimeoutSeconds = sessionTimeout
+        options.maximumMessageBytes = maxMessageBytes
+        let server = try EnvironmentServer(environment: env, options: options)
+        StopSignal.install()
+        try server.serve(on: bind, onBound: { endpoint in
+            FileHandle.standardError.write(Data("sac serve: serving \(server.environmentID) (\(numEnvs) per session) on \(endpoint), instance \(server.instanceID)\n".utf8))
+        }, until: { StopSignal.received })
+    }
+}
+
+/// SIGINT/SIGTERM as a flag polled by long-running loops.
+enum StopSignal {
+    nonisolated(unsafe) private static var flag: sig_atomic_t = 0
+
+    static var received: Bool { flag != 0 }
+
+    static func install() {
+        signal(SIGINT) { _ in StopSignal.flag = 1 }
+        signal(SIGTERM) { _ in StopSignal.flag = 1 }
+    }
+}

@@ -1,0 +1,175 @@
+import CZeroMQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A ZeroMQ socket. Owns its libzmq socket and closes it in `close()` or, as a safety net, in `deinit`.
+///
+/// Not thread-safe (libzmq sockets are not): use a socket from one thread at a time. Every failing libzmq
+/// call becomes a ``ZeroMQError``. Linger is 0 by default so closing never blocks.
+public final class ZeroMQSocket {
+    /// Socket patterns used by the bridge.
+    public enum Kind: Int32, Sendable {
+        case request = 3    // ZMQ_REQ
+        case reply = 4      // ZMQ_REP
+        case dealer = 5     // ZMQ_DEALER
+        case router = 6     // ZMQ_ROUTER
+    }
+
+    private var handle: UnsafeMutableRawPointer?
+    /// Kept so the context outlives the socket.
+    public let context: ZeroMQContext
+    /// The socket's pattern.
+    public let kind: Kind
+    /// The last endpoint bound or connected, for messages.
+    public private(set) var endpoint = "(unconnected)"
+    /// Receive timeout in milliseconds (−1 = wait forever).
+    public private(set) var receiveTimeout: Int = -1
+    /// Send timeout in milliseconds (−1 = wait forever).
+    public private(set) var sendTimeout: Int = -1
+
+    /// A new socket of `kind` in `context`, with linger 0.
+    public init(_ kind: Kind, context: ZeroMQContext = .shared) throws(ZeroMQError) {
+        guard let handle = zmq_socket(context.handle, kind.rawValue) else { throw .last("zmq_socket") }
+        self.handle = handle
+        self.context = context
+        self.kind = kind
+        try setOption(ZMQ_LINGER, Int32(0), name: "ZMQ_LINGER")
+    }
+
+    deinit { close() }
+
+    /// Closes the socket; later calls throw ``ZeroMQError/closed``. Idempotent.
+    public func close() {
+        if let handle { zmq_close(handle) }
+        handle = nil
+    }
+
+    /// Whether ``close()`` has been called.
+    public var isClosed: Bool { handle == nil }
+
+    // MARK: Options
+
+    /// Sets how long a receive waits before throwing ``ZeroMQError/timedOut(operation:endpoint:milliseconds:)``.
+    public func setReceiveTimeout(milliseconds: Int) throws(ZeroMQError) {
+        try setOption(ZMQ_RCVTIMEO, Int32(clamping: milliseconds), name: "ZMQ_RCVTIMEO")
+        receiveTimeout = milliseconds
+    }
+
+    /// Sets how long a send waits when it cannot queue the message.
+    public func setSendTimeout(milliseconds: Int) throws(ZeroMQError) {
+        try setOption(ZMQ_SNDTIMEO, Int32(clamping: milliseconds), name: "ZMQ_SNDTIMEO")
+        sendTimeout = milliseconds
+    }
+
+    /// Messages larger than `bytes` are refused by libzmq before they are allocated, and the
+    /// offending peer is disconnected (`ZMQ_MAXMSGSIZE`).
+    public func setMaximumMessageSize(bytes: Int) throws(ZeroMQError) {
+        try setOption(ZMQ_MAXMSGSIZE, Int64(bytes), name: "ZMQ_MAXMSGSIZE")
+    }
+
+    /// Milliseconds to keep unsent messages after close (0 by default).
+    public func setLinger(milliseconds: Int) throws(ZeroMQError) {
+        try setOption(ZMQ_LINGER, Int32(clamping: milliseconds), name: "ZMQ_LINGER")
+    }
+
+    /// Sets an integer or raw option by its libzmq number.
+    public func setOption<T: FixedWidthInteger>(_ option: Int32, _ value: T, name: String) throws(ZeroMQError) {
+        let handle = try open()
+        let status = withUnsafeBytes(of: value) { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+        if status != 0 { throw .last("zmq_setsockopt(\(name))") }
+    }
+
+    /// Sets a byte-string option (e.g. CURVE keys, ZMQ_ROUTING_ID).
+    public func setOption(_ option: Int32, bytes: [UInt8], name: String) throws(ZeroMQError) {
+        let handle = try open()
+        let status = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+        if status != 0 { throw .last("zmq_setsockopt(\(name))") }
+    }
+
+    // MARK: Endpoints
+
+    /// Binds to `endpoint` (`tcp://127.0.0.1:5555`, `ipc:///tmp/sim.sock`, `inproc://name`).
+    public func bind(_ endpoint: String) throws(ZeroMQError) {
+        let handle = try open()
+        if zmq_bind(handle, endpoint) != 0 { throw .last("zmq_bind(\(endpoint))") }
+        self.endpoint = lastEndpoint ?? endpoint
+    }
+
+    /// Connects to `endpoint`. libzmq connects asynchronously; messages queue until it does.
+    public func connect(_ endpoint: String) throws(ZeroMQError) {
+        let handle = try open()
+        if zmq_connect(handle, endpoint) != 0 { throw .last("zmq_connect(\(endpoint))") }
+        self.endpoint = endpoint
+    }
+
+    /// The endpoint actually bound (resolves `tcp://127.0.0.1:*` to its port).
+    public var lastEndpoint: String? {
+        guard let handle else { return nil }
+        var buffer = [CChar](repeating: 0, count: 512)
+        var size = buffer.count
+        guard zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    // MARK: Messages
+
+    /// Sends one frame.
+    public func send(_ bytes: [UInt8]) throws(ZeroMQError) {
+        let handle = try open()
+        let status = bytes.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, 0) }
+        if status < 0 {
+            if zmq_errno() == EAGAIN { throw .timedOut(operation: "send", endpoint: endpoint, milliseconds: sendTimeout) }
+            throw .last("zmq_send")
+        }
+    }
+
+    /// Receives one message as its frames, waiting at most the receive timeout.
+    public func receiveMultipart() throws(ZeroMQError) -> [[UInt8]] {
+        let handle = try open()
+        var frames: [[UInt8]] = []
+        var message = zmq_msg_t()
+        repeat {
+            zmq_msg_init(&message)
+            defer { zmq_msg_close(&message) }
+            if zmq_msg_recv(&message, handle, 0) < 0 {
+                if zmq_errno() == EAGAIN { throw .timedOut(operation: "receive", endpoint: endpoint, milliseconds: receiveTimeout) }
+                throw .last("zmq_msg_recv")
+            }
+            let size = zmq_msg_size(&message)
+            let data = zmq_msg_data(&message)
+            frames.append(size == 0 ? [] : Array(UnsafeRawBufferPointer(start: data, count: size)))
+        } while zmq_msg_more(&message) != 0 || hasMore(handle)
+        return frames
+    }
+
+    /// Receives a one-frame message; a multipart one is drained and reported as an error.
+    public func receive() throws(ZeroMQError) -> [UInt8] {
+        let frames = try receiveMultipart()
+        guard frames.count == 1 else { throw .unexpectedMultipart(frames: frames.count) }
+        return frames[0]
+    }
+
+    /// Waits up to `milliseconds` for a message to arrive; true when one can be received now.
+    public func waitForMessage(milliseconds: Int) throws(ZeroMQError) -> Bool {
+        let handle = try open()
+        var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+        let count = zmq_poll(&item, 1, milliseconds)
+        if count < 0 {
+            if zmq_errno() == EINTR { return false }
+            throw .last("zmq_poll")
+        }
+        return count > 0 && (item.revents & Int16(ZMQ_POLLIN)) != 0
+    }
+
+    private func hasMore(_ handle: UnsafeMutableRawPointer) -> Bool {
+        var more: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        return zmq_getsockopt(handle, ZMQ_RCVMORE, &more, &size) == 0 && more != 0
+    }
+
+    private func open() throws(ZeroMQError) -> UnsafeMutableRawPointer {
+        guard let handle else { throw .closed }
+        return handle
+    }
+}
