@@ -64,6 +64,11 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SoftActorCriticTests", dependencies: ["SoftActorCritic", "NeuralNetworks", "Environments", "Randomness"]),
         .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic"]),
+        .testTarget(name: "BridgeProtocolTests", dependencies: ["BridgeProtocol"]),
+        .testTarget(
+            name: "EnvironmentBridgeTests",
+            dependencies: ["EnvironmentBridge", "BridgeProtocol", "Environments", "ZeroMQ", "SoftActorCritic"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

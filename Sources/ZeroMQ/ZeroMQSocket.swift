@@ -124,6 +124,19 @@ public final class ZeroMQSocket {
         }
     }
 
+    /// Sends one message of several frames.
+    public func sendMultipart(_ frames: [[UInt8]]) throws(ZeroMQError) {
+        let handle = try open()
+        for (index, frame) in frames.enumerated() {
+            let flags = index < frames.count - 1 ? ZMQ_SNDMORE : 0
+            let status = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
+            if status < 0 {
+                if zmq_errno() == EAGAIN { throw .timedOut(operation: "send", endpoint: endpoint, milliseconds: sendTimeout) }
+                throw .last("zmq_send")
+            }
+        }
+    }
+
     /// Receives one message as its frames, waiting at most the receive timeout.
     public func receiveMultipart() throws(ZeroMQError) -> [[UInt8]] {
         let handle = try open()

@@ -31,6 +31,8 @@ def main(argv=None):
         print(f"gym_bridge: cannot serve {args.env}: {error}", file=sys.stderr)
         return 2
     stopping = []
+    # A parent may have spawned us with these signals blocked (the mask is inherited): unblock them.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.append(True))
     server.serve(args.bind, stop=lambda: bool(stopping))

@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+import BridgeProtocol
+import EnvironmentBridge
+import Environments
+import ZeroMQ
+
+/// Bad input to the Swift server: every request gets a typed error reply, and the server keeps serving.
+@Suite struct EnvironmentServerTests {
+    private func server(numEnvs: Int = 1, maximumMessageBytes: Int = 1 << 20) throws -> EnvironmentServer {
+        var options = EnvironmentServer.Options()
+        options.environmentsPerSession = numEnvs
+        options.maximumMessageBytes = maximumMessageBytes
+        return try EnvironmentServer(environment: "pendulum", options: options)
+    }
+
+    private func send(_ server: EnvironmentServer, _ request: BridgeRequest) throws -> BridgeReply {
+        try MessageCodec.decodeReply(server.handle(MessageCodec.encode(request)))
+    }
+
+    private func open(_ server: EnvironmentServer, reset: Bool = true) throws -> String {
+        let reply = try send(server, BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))
+        guard case let .handshake(hello) = reply.kind else { Issue.record("no handshake: \(reply)"); return "" }
+        if reset {
+            let reply = try send(server, BridgeRequest(requestID: 2, sessionID: hello.sessionID,
+                                                       kind: .reset(.init(seeds: Array(repeating: 1, count: hello.environmentCount)))))
+            guard case .reset = reply.kind else { Issue.record("reset refused: \(reply.kind)"); return hello.sessionID }
+        }
+        return hello.sessionID
+    }
+
+    private func expectError(_ reply: BridgeReply, _ code: BridgeErrorCode, _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+        guard case let .error(error) = reply.kind else {
+            Issue.record("expected \(code.name), got \(reply.kind) \(comment)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(error.code == code, "\(error) \(comment)", sourceLocation: sourceLocation)
+        #expect(!error.message.isEmpty, sourceLocation: sourceLocation)
+    }
+
+    @Test func malformedTruncatedEmptyAndOversizedFramesAreBadRequests() throws {
+        let server = try server(maximumMessageBytes: 4096)
+        let session = try open(server)
+        let valid = MessageCodec.encode(BridgeRequest(requestID: 9, sessionID: session, kind: .step(actions: Tensor(float32: [0.5], shape: [1, 1]))))
+        for (name, frame) in [("garbage", [UInt8](repeating: 0xFF, count: 40)), ("truncated", Array(valid.dropLast(3))),
+                              ("no kind (request_id 5 only)", [0x08, 0x05]),
+                              ("huge", [UInt8](repeating: 0, count: 5000))] {
+            let reply = try MessageCodec.decodeReply(server.handle(Array(frame)))
+            expectError(reply, .badRequest, name)
+        }
+        // The session still works after all that.
+        guard case .step = try MessageCodec.decodeReply(server.handle(valid)).kind else { Issue.record("valid step refused"); return }
+    }
+
+    @Test func wrongShapeWrongDTypeAndNonFiniteActionsAreRefusedWithoutStepping() throws {
+        let server = try server()
+        let session = try open(server)
+        expectError(try send(server, BridgeRequest(requestID: 3, sessionID: session, kind: .step(actions: Tensor(float32: [0.1, 0.2], shape: [1, 2])))), .wrongShape)
+        expectError(try send(server, BridgeRequest(requestID: 4, sessionID: session, kind: .step(actions: Tensor(float32: [0.1], shape: [1])))), .wrongShape)
+        expectError(try send(server, BridgeRequest(requestID: 5, sessionID: session, kind: .step(actions: Tensor(float32: [.nan], shape: [1, 1])))), .nonFiniteAction)
+        expectError(try send(server, BridgeRequest(requestID: 6, sessionID: session, kind: .step(actions: Tensor(float64: [.infinity], shape: [1, 1])))), .nonFiniteAction)
+        expectError(try send(server, BridgeRequest(requestID: 7, sessionID: session, kind: .reset(.init(seeds: [1, 2])))), .wrongShape)
+        // A float64 action is accepted exactly like a float32 one.
+        guard case let .step(step) = try send(server, BridgeRequest(requestID: 8, sessionID: session, kind: .step(actions: Tensor(float64: [1.5], shape: [1, 1])))).kind else {
+            Issue.record("float64 action refused"); return
+        }
+        #expect(step.rewards.count == 1 && step.observations.shape == [1, 3])
+    }
+
+    @Test func stepBeforeResetUnknownSessionAndVersionMismatch() throws {
+        let server = try server()
+        let session = try open(server, reset: false)
+        expectError(try send(server, BridgeRequest(requestID: 3, sessionID: session, kind: .step(actions: Tensor(float32: [0], shape: [1, 1])))), .resetNeeded)
+        expectError(try send(server, BridgeRequest(requestID: 4, sessionID: "nope", kind: .reset(.init()))), .unknownSession)
+        let reply = try send(server, BridgeRequest(requestID: 5, sessionID: "", kind: .handshake(.init(protocolMajor: 2, protocolMinor: 3))))
+        expectError(reply, .unsupportedVersion)
+        if case let .error(error) = reply.kind { #expect(error.message.contains("2.3") && error.message.contains("1.0")) }
+        #expect(reply.requestID == 5 && reply.serverInstanceID == server.instanceID)
+    }
+
+    @Test func retriedRequestIsAnsweredFromCacheNotSteppedTwice() throws {
+        let server = try server()
+        let session = try open(server)
+        let step = BridgeRequest(requestID: 10, sessionID: session, kind: .step(actions: Tensor(float32: [1], shape: [1, 1])))
+        let first = server.handle(MessageCodec.encode(step)), retry = server.handle(MessageCodec.encode(step))
+        #expect(first == retry)
+        var next = step
+        next.requestID = 11
+        guard case let .step(a) = try MessageCodec.decodeReply(first).kind, case let .step(b) = try send(server, next).kind else {
+            Issue.record("steps refused"); return
+        }
+        #expect(a.observations != b.observations)   // the second id did step
+    }
+
+    @Test func batchedSessionAutoResetsAndReportsFinalObservations() throws {
+        let server = try server(numEnvs: 3)
+        let session = try open(server)
+        var sawFinal = false
+        for t in 1...200 {
+            guard case let .step(step) = try send(server, BridgeRequest(requestID: UInt64(10 + t), sessionID: session,
+                                                                         kind: .step(actions: Tensor(float32: [0, 1, -1], shape: [3, 1])))).kind else {
+                Issue.record("step \(t) refused"); return
+            }
+            #expect(step.observations.shape == [3, 3] && step.rewards.count == 3)
+            if t == 200 {
+                #expect(step.truncated == [true, true, true] && step.finalObservations.count == 3)
+                sawFinal = true
+            } else {
+                #expect(step.finalObservations.isEmpty)
+            }
+            #expect(step.serverStepSeconds >= 0)
+        }
+        #expect(sawFinal)
+    }
+
+    @Test func closedSessionIsForgotten() throws {
+        let server = try server()
+        let session = try open(server)
+        #expect(server.sessionCount == 1)
+        guard case .close = try send(server, BridgeRequest(requestID: 3, sessionID: session, kind: .close)).kind else { Issue.record("close refused"); return }
+        #expect(server.sessionCount == 0)
+        expectError(try send(server, BridgeRequest(requestID: 4, sessionID: session, kind: .reset(.init()))), .unknownSession)
+    }
+
+    @Test func idleSessionsExpire() throws {
+        var options = EnvironmentServer.Options()
+        options.sessionTimeoutSeconds = 0.05
+        let server = try EnvironmentServer(environment: "pendulum", options: options)
+        let session = try open(server)
+        usleep(100_000)
+        expectError(try send(server, BridgeRequest(requestID: 3, sessionID: session, kind: .reset(.init()))), .unknownSession)
+        #expect(server.sessionCount == 0)
+    }
+
+    @Test func overTheSocketMultipartAndOversizedFramesDoNotStopTheServer() throws {
+        var options = EnvironmentServer.Options()
+        options.maximumMessageBytes = 2048
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.tcp, options: options)
+        // A multipart request gets a BAD_REQUEST reply.
+        let raw = try ZeroMQSocket(.request)
+        try raw.setReceiveTimeout(milliseconds: 5000)
+        try raw.connect(background.endpoint)
+        let handshake = MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))
+        try raw.sendMultipart([handshake, handshake])
+        let reply = try MessageCodec.decodeReply(raw.receive())
+        guard case let .error(error) = reply.kind else { Issue.record("multipart request answered with \(reply.kind)"); return }
+        #expect(error.code == .badRequest)
+        // A frame over ZMQ_MAXMSGSIZE is dropped by libzmq with the connection; the sender hears nothing.
+        let big = try ZeroMQSocket(.request)
+        try big.setReceiveTimeout(milliseconds: 300)
+        try big.connect(background.endpoint)
+        try big.send([UInt8](repeating: 1, count: 10_000))
+        #expect(throws: ZeroMQError.self) { try big.receive() }
+        // Other clients are still served.
+        let remote = try RemoteEnvironment(address: background.endpoint)
+        _ = try remote.reset(seed: 3)
+        #expect(try remote.step([0.5]).observation.count == 3)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+import BridgeProtocol
+import EnvironmentBridge
+import Environments
+import ZeroMQ
+
+@Suite struct RemoteEnvironmentTests {
+    @Test func timeoutFiresWithinItsBoundAndTheClientRecovers() throws {
+        // A REP socket that receives but never answers: the simulator is hung.
+        let hung = try ZeroMQSocket(.reply)
+        try hung.bind("tcp://127.0.0.1:*")
+        var options = RemoteEnvironmentClient.Options()
+        options.timeoutMilliseconds = 200
+        let start = Date()
+        #expect(throws: RemoteEnvironmentError.timedOut(address: hung.lastEndpoint!, milliseconds: 200)) {
+            try RemoteEnvironmentClient(address: hung.lastEndpoint!, options: options)
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed >= 0.19 && elapsed < 2, "timed out after \(elapsed) s")
+    }
+
+    @Test func stuckRequestSocketIsReopenedSoTheNextCallWorks() throws {
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.tcp)
+        var options = RemoteEnvironmentClient.Options()
+        options.timeoutMilliseconds = 2000
+        let client = try RemoteEnvironmentClient(address: background.endpoint, options: options)
+        _ = try client.reset(seeds: [1])
+        // Make the server refuse (an error reply), then confirm the session continues normally.
+        #expect(throws: RemoteEnvironmentError.self) { try client.step(Tensor(float32: [.nan], shape: [1, 1])) }
+        let step = try client.step(Tensor(float32: [0.3], shape: [1, 1]))
+        #expect(step.rewards.count == 1)
+    }
+
+    @Test func serverErrorsSurfaceTyped() throws {
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.inproc())
+        let client = try RemoteEnvironmentClient(address: background.endpoint)
+        do {
+            _ = try client.step(Tensor(float32: [0], shape: [1, 1]))
+            Issue.record("step before reset accepted")
+        } catch let RemoteEnvironmentError.server(_, error) {
+            #expect(error.code == .resetNeeded)
+        }
+        do {
+            _ = try client.reset(states: [[1, 2, 3]])
+            Issue.record("a 3-value pendulum state was accepted")
+        } catch let RemoteEnvironmentError.server(_, error) {
+            #expect(error.code == .wrongShape)
+        }
+    }
+
+    @Test func stepIsTwoCallsSoWorkCanOverlapTheSimulator() throws {
+        var options = EnvironmentServer.Options()
+        options.environmentsPerSession = 4
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.ipc(), options: options)
+        let client = try RemoteEnvironmentClient(address: background.endpoint)
+        #expect(client.environmentCount == 4)
+        let reset = try client.reset(seeds: [1, nil, 0, 1])
+        #expect(reset.seedsUsed == [1, nil, 0, 1])
+        let rows = (0..<4).map { reset.observations.row($0).floats() }
+        #expect(rows[0] == rows[3] && rows[0] != rows[2])   // same seed, same start; seed 0 differs from seed 1
+        try client.sendStep(Tensor(float32: [0, 0.5, 1, -1], shape: [4, 1]))
+        // … a trainer would run gradient updates here …
+        let step = try client.receiveStep()
+        #expect(step.observations.shape == [4, 3] && step.terminated == [false, false, false, false])
+        #expect(client.serverStepSeconds > 0)
+    }
+
+    @Test func remoteEnvironmentNeedsOneEnvironmentPerSession() throws {
+        var options = EnvironmentServer.Options()
+        options.environmentsPerSession = 2
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.inproc(), options: options)
+        #expect(throws: RemoteEnvironmentError.self) { try RemoteEnvironment(address: background.endpoint) }
+    }
+
+    @Test func remoteEnvironmentValidatesActionsLocallyAndEndsEpisodesWithoutARoundTrip() throws {
+        let background = try BackgroundSwiftServer(environment: "reach1d", endpoint: Endpoints.inproc())
+        var environment: any Environment = try RemoteEnvironment(address: background.endpoint)
+        #expect(throws: EnvironmentError.resetNeeded(id: "Reach1D-v0")) { try environment.step([0]) }
+        _ = try environment.reset(seed: 4)
+        #expect(throws: EnvironmentError.actionShapeMismatch(expected: [1], count: 2)) { try environment.step([0, 0]) }
+        #expect(throws: EnvironmentError.self) { try environment.step([.nan]) }
+        var last = StepResult(observation: [], reward: 0, terminated: false, truncated: false)
+        for _ in 0..<25 { last = try environment.step([1]) }
+        #expect(last.truncated && last.observation.count == 1)
+        let next = try environment.reset(seed: nil)   // the server already started the next episode
+        #expect(next.count == 1 && next != last.observation)
+        try environment.close()
+    }
+}
