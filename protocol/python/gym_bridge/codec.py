@@ -65,9 +65,21 @@ def decode_request(frame):
         request.ParseFromString(bytes(frame))
     except (DecodeError, RuntimeWarning, ValueError) as error:
         raise ProtocolError(pb.BAD_REQUEST, f"request of {len(frame)} bytes is not a valid envbridge Request: {error}")
-    if request.WhichOneof("kind") is None:
+    kind = request.WhichOneof("kind")
+    if kind is None:
         raise ProtocolError(pb.BAD_REQUEST, "request has no message kind (handshake, reset, step or close); "
                                             "is the client speaking a newer protocol?")
+    # Tensors are checked here, once, so no handler ever sees one whose bytes disagree with its shape.
+    if kind == "step":
+        if not request.step.HasField("actions"):
+            raise ProtocolError(pb.WRONG_SHAPE, "step request has no actions tensor")
+        array_from_tensor(request.step.actions, "actions")
+    elif kind == "reset":
+        for state in request.reset.states:
+            if len(state.shape) or len(state.data):
+                array_from_tensor(state, "state")
+    elif kind == "handshake" and request.handshake.observation_dtype not in (pb.DTYPE_UNSPECIFIED, pb.FLOAT32, pb.FLOAT64):
+        raise ProtocolError(pb.WRONG_DTYPE, f"observation_dtype {request.handshake.observation_dtype} is not FLOAT32 or FLOAT64")
     return request
 
 

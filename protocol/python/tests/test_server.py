@@ -1,0 +1,140 @@
+"""The Gymnasium server: sessions, batching, auto-reset, the state hook, exactly-once retries and every error code."""
+import numpy as np
+import pytest
+import gymnasium as gym
+
+from gym_bridge import EnvironmentServer, tensor_from_array, array_from_tensor
+from gym_bridge import envbridge_pb2 as pb
+
+
+def call(server, **fields):
+    reply = pb.Reply()
+    reply.ParseFromString(server.handle(pb.Request(**fields).SerializeToString()))
+    return reply
+
+
+def opened(server, reset=True, **handshake):
+    reply = call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1, **handshake))
+    assert reply.WhichOneof("kind") == "handshake", reply
+    session = reply.handshake.session_id
+    if reset:
+        seeds = [pb.Seed(present=True, value=i) for i in range(reply.handshake.num_envs)]
+        assert call(server, request_id=2, session_id=session, reset=pb.ResetRequest(seeds=seeds)).WhichOneof("kind") == "reset"
+    return session, reply
+
+
+def step(server, session, actions, request_id=3):
+    return call(server, request_id=request_id, session_id=session, step=pb.StepRequest(actions=tensor_from_array(actions, np.float32)))
+
+
+def error_code(reply):
+    assert reply.WhichOneof("kind") == "error", reply
+    assert reply.error.message
+    return pb.ErrorCode.Name(reply.error.code)
+
+
+def test_handshake_reports_spaces_dtypes_and_session():
+    server = EnvironmentServer("Pendulum-v1", num_envs=2)
+    _, reply = opened(server, reset=False)
+    h = reply.handshake
+    assert (h.protocol_major, h.environment_id, h.num_envs, h.max_episode_steps) == (1, "Pendulum-v1", 2, 200)
+    assert array_from_tensor(h.action_space.high).tolist() == [2.0]
+    assert h.observation_space.low.dtype == pb.FLOAT32 and reply.server_instance_id == server.instance_id
+
+
+def test_seeded_reset_matches_gymnasium_and_no_seed_differs_from_seed_zero():
+    server = EnvironmentServer("Pendulum-v1", num_envs=3)
+    session, _ = opened(server, reset=False)
+    reply = call(server, request_id=5, session_id=session,
+                 reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=0), pb.Seed(present=True, value=7), pb.Seed()]))
+    observations = array_from_tensor(reply.reset.observations)
+    expected, _ = gym.make("Pendulum-v1").reset(seed=7)
+    np.testing.assert_array_equal(observations[1], expected)
+    assert not np.array_equal(observations[0], observations[2])
+    assert [s.present for s in reply.reset.seeds_used] == [True, True, False]
+
+
+def test_state_hook_and_float64_cast_request():
+    server = EnvironmentServer("Pendulum-v1")
+    session, reply = opened(server, reset=False, observation_dtype=pb.FLOAT64)
+    assert reply.handshake.observation_space.low.dtype == pb.FLOAT64
+    reply = call(server, request_id=5, session_id=session, reset=pb.ResetRequest(states=[tensor_from_array([0.5, -1.0], np.float64)]))
+    observation = array_from_tensor(reply.reset.observations)[0]
+    assert observation.dtype == np.float64
+    np.testing.assert_allclose(observation, [np.cos(0.5), np.sin(0.5), -1.0], rtol=1e-6)
+
+
+def test_batched_steps_auto_reset_with_true_final_observations():
+    server = EnvironmentServer("Pendulum-v1", num_envs=2)
+    session, _ = opened(server)
+    for t in range(1, 201):
+        reply = step(server, session, [[1.0], [-1.0]], request_id=10 + t)
+        assert reply.WhichOneof("kind") == "step", reply
+        s = reply.step
+        assert len(s.rewards) == 2 and array_from_tensor(s.observations).shape == (2, 3)
+        assert s.server_step_seconds >= 0
+    assert list(s.truncated) == [True, True] and sorted(f.index for f in s.final_observations) == [0, 1]
+    final = array_from_tensor(s.final_observations[0].observation)
+    assert not np.array_equal(final, array_from_tensor(s.observations)[0])
+
+
+def test_every_error_code_is_a_reply_and_the_server_keeps_serving():
+    server = EnvironmentServer("Pendulum-v1")
+    session, _ = opened(server, reset=False)
+    assert error_code(step(server, session, [[0.0]])) == "RESET_NEEDED"
+    call(server, request_id=4, session_id=session, reset=pb.ResetRequest())
+    assert error_code(step(server, session, [[0.0, 1.0]], 5)) == "WRONG_SHAPE"
+    assert error_code(step(server, session, [[np.nan]], 6)) == "NON_FINITE_ACTION"
+    assert error_code(call(server, request_id=7, session_id="nope", reset=pb.ResetRequest())) == "UNKNOWN_SESSION"
+    bad_dtype = pb.Request(request_id=8, session_id=session, step=pb.StepRequest(actions=pb.Tensor(dtype=0, shape=[1, 1], data=b"\0" * 4)))
+    reply = pb.Reply()
+    reply.ParseFromString(server.handle(bad_dtype.SerializeToString()))
+    assert error_code(reply) == "WRONG_DTYPE"
+    mismatch = call(server, request_id=9, handshake=pb.HandshakeRequest(protocol_major=3, protocol_minor=1))
+    assert error_code(mismatch) == "UNSUPPORTED_VERSION" and "3.1" in mismatch.error.message and "1.0" in mismatch.error.message
+    reply.ParseFromString(server.handle(b"\xff" * 30))
+    assert error_code(reply) == "BAD_REQUEST"
+    reply.ParseFromString(server.handle(b"\x00" * (server.max_message_bytes + 1)))
+    assert error_code(reply) == "BAD_REQUEST"
+    assert step(server, session, [[0.5]], 10).WhichOneof("kind") == "step"
+
+
+def test_environment_failure_is_reported_per_environment():
+    server = EnvironmentServer("Pendulum-v1", num_envs=2)
+    session, _ = opened(server)
+
+    class Exploding(gym.Wrapper):
+        def step(self, action):
+            raise RuntimeError("simulator exploded")
+
+    server.sessions[session].envs[1] = Exploding(server.sessions[session].envs[1])
+    reply = step(server, session, [[0.0], [0.0]])
+    assert reply.WhichOneof("kind") == "step"
+    assert [(f.index, pb.ErrorCode.Name(f.code)) for f in reply.step.failures] == [(1, "ENVIRONMENT_FAILURE")]
+    assert "exploded" in reply.step.failures[0].message and reply.step.rewards[0] != 0
+
+
+def test_retry_with_same_request_id_does_not_step_twice():
+    server = EnvironmentServer("Pendulum-v1")
+    session, _ = opened(server)
+    first = server.handle(pb.Request(request_id=50, session_id=session, step=pb.StepRequest(actions=tensor_from_array([[1.0]], np.float32))).SerializeToString())
+    again = server.handle(pb.Request(request_id=50, session_id=session, step=pb.StepRequest(actions=tensor_from_array([[1.0]], np.float32))).SerializeToString())
+    assert first == again
+    assert server.sessions[session].envs[0].get_wrapper_attr("_elapsed_steps") == 1   # stepped once, not twice
+
+
+def test_non_box_spaces_are_refused_with_a_clear_message():
+    with pytest.raises(ValueError, match="Box spaces only"):
+        EnvironmentServer("CartPole-v1")
+
+
+def test_idle_sessions_expire_and_close_forgets():
+    server = EnvironmentServer("Pendulum-v1", session_timeout=0.0)
+    session, _ = opened(server, reset=False)
+    import time
+    time.sleep(0.01)
+    assert error_code(call(server, request_id=3, session_id=session, reset=pb.ResetRequest())) == "UNKNOWN_SESSION"
+    server = EnvironmentServer("Pendulum-v1")
+    session, _ = opened(server)
+    assert call(server, request_id=9, session_id=session, close=pb.CloseRequest()).WhichOneof("kind") == "close"
+    assert session not in server.sessions
