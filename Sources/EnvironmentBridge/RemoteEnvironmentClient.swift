@@ -1,18 +1,25 @@
 import BridgeProtocol
 import Environments
 import ZeroMQ
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A session with an envbridge server: the batched, two-phase client beneath ``RemoteEnvironment``.
 ///
 /// Stepping is split into ``sendStep(_:)`` and ``receiveStep()`` so a caller can work (e.g. run gradient
 /// updates) while the simulator steps. The client owns a REQ socket. A REQ socket whose receive timed out
-/// is stuck (its next send fails with EFSM), so on a timeout the client closes and reopens it before
-/// reporting the error; the session itself survives on the server.
+/// is stuck (its next send fails with EFSM), so on a timeout the client closes and reopens it, then resends
+/// the same request with the same id (the server answers a repeated id from its memory instead of
+/// stepping twice), up to ``Options/retries`` times with back-off, before reporting the error.
 public final class RemoteEnvironmentClient {
     /// Connection settings.
     public struct Options: Sendable {
-        /// Milliseconds to wait for any reply (handshake, reset, step, close).
+        /// Milliseconds to wait for any reply (handshake, reset, step, close) before retrying.
         public var timeoutMilliseconds: Int = 10_000
+        /// Retries after a timeout (same request id, so the server never steps twice), each after a
+        /// back-off of 100 ms × 2^attempt on a fresh socket. 0 fails on the first timeout.
+        public var retries: Int = 2
         /// Largest reply frame accepted, bytes.
         public var maximumMessageBytes: Int = 64 << 20
         /// `nil`: observations in the server's dtype; `.float32`: the server casts them.
@@ -37,7 +44,7 @@ public final class RemoteEnvironmentClient {
     private let context: ZeroMQContext
     private var socket: ZeroMQSocket
     private var nextRequestID: UInt64 = 1
-    private var pendingStepID: UInt64?
+    private var pendingStep: BridgeRequest?
 
     /// Connects to `address` and opens a session (handshake).
     public init(address: String, options: Options = Options(), context: ZeroMQContext = .shared) throws(RemoteEnvironmentError) {
@@ -74,18 +81,18 @@ public final class RemoteEnvironmentClient {
     /// Sends a step request for all environments and returns at once; ``receiveStep()`` collects the reply.
     /// `actions` is `[num_envs, *action_shape]`.
     public func sendStep(_ actions: Tensor) throws(RemoteEnvironmentError) {
-        precondition(pendingStepID == nil, "sendStep called twice without receiveStep")
-        let id = nextRequestID
+        precondition(pendingStep == nil, "sendStep called twice without receiveStep")
+        let request = BridgeRequest(requestID: nextRequestID, sessionID: session.sessionID, kind: .step(actions: actions))
         nextRequestID += 1
-        try send(BridgeRequest(requestID: id, sessionID: session.sessionID, kind: .step(actions: actions)))
-        pendingStepID = id
+        try send(request)
+        pendingStep = request
     }
 
     /// Waits for the reply to the last ``sendStep(_:)``.
     public func receiveStep() throws(RemoteEnvironmentError) -> BridgeReply.Step {
-        guard let id = pendingStepID else { throw violation("receiveStep called without a pending step") }
-        pendingStepID = nil
-        let reply = try receive(expecting: id)
+        guard let request = pendingStep else { throw violation("receiveStep called without a pending step") }
+        pendingStep = nil
+        let reply = try receiveRetrying(request)
         guard case let .step(step) = reply.kind else { throw violation("expected a step reply, got \(reply.kind)") }
         let n = environmentCount
         guard step.rewards.count == n, step.terminated.count == n, step.truncated.count == n else {
@@ -105,7 +112,7 @@ public final class RemoteEnvironmentClient {
     /// Ends the session on the server and closes the socket. Errors are ignored: the server expires
     /// idle sessions anyway.
     public func close() {
-        if !socket.isClosed, pendingStepID == nil {
+        if !socket.isClosed, pendingStep == nil {
             _ = try? roundTrip(.close, sessionID: session.sessionID)
         }
         socket.close()
@@ -129,8 +136,27 @@ public final class RemoteEnvironmentClient {
     private func roundTrip(_ kind: BridgeRequest.Kind, sessionID: String) throws(RemoteEnvironmentError) -> BridgeReply {
         let id = nextRequestID
         nextRequestID += 1
-        try send(BridgeRequest(requestID: id, sessionID: sessionID, kind: kind))
-        return try receive(expecting: id)
+        let request = BridgeRequest(requestID: id, sessionID: sessionID, kind: kind)
+        try send(request)
+        return try receiveRetrying(request)
+    }
+
+    /// Receives the reply to `request`, resending it on a fresh socket after each timeout.
+    private func receiveRetrying(_ request: BridgeRequest) throws(RemoteEnvironmentError) -> BridgeReply {
+        var attempt = 0
+        while true {
+            do {
+                return try receive(expecting: request.requestID)
+            } catch .timedOut {
+                guard attempt < options.retries else {
+                    let backoff = (0..<attempt).reduce(0) { $0 + (100 << min($1, 6)) }
+                    throw .timedOut(address: address, milliseconds: options.timeoutMilliseconds * (attempt + 1) + backoff)
+                }
+                usleep(useconds_t(100_000 << min(attempt, 6)))
+                attempt += 1
+                try send(request)
+            }
+        }
     }
 
     private func send(_ request: BridgeRequest) throws(RemoteEnvironmentError) {
@@ -164,7 +190,6 @@ public final class RemoteEnvironmentClient {
     /// A REQ socket that missed a reply can never send again: replace it.
     private func reopen() throws(RemoteEnvironmentError) {
         socket.close()
-        pendingStepID = nil
         socket = try Self.makeSocket(address: address, options: options, context: context)
     }
 

@@ -6,7 +6,7 @@ import ZeroMQ
 public enum RemoteEnvironmentError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The socket layer failed (bad address, closed socket, …).
     case transport(address: String, ZeroMQError)
-    /// No reply within the timeout; the request socket was reopened.
+    /// No reply within the timeout and its retries; `milliseconds` is the total time waited.
     case timedOut(address: String, milliseconds: Int)
     /// The server answered with an error reply.
     case server(address: String, BridgeError)
@@ -22,7 +22,7 @@ public enum RemoteEnvironmentError: Error, Equatable, Sendable, CustomStringConv
     public var description: String {
         switch self {
         case let .transport(address, error): return "\(address): \(error)"
-        case let .timedOut(address, milliseconds): return "\(address): no reply within \(milliseconds) ms; is the simulator running and not hung?"
+        case let .timedOut(address, milliseconds): return "\(address): no reply after waiting \(milliseconds) ms in all (timeout and retries); is the simulator running and not hung?"
         case let .server(address, error): return "\(address) refused the request: \(error)"
         case let .environmentFailure(address, index, error): return "\(address): environment \(index) failed: \(error.message)"
         case let .protocolViolation(address, detail): return "\(address) broke the protocol: \(detail)"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EnvironmentBridge
 import Environments
 import Foundation
 import SoftActorCritic
@@ -15,7 +16,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Policy file to evaluate instead of a run directory's.")
     var policy: String?
 
-    @Option(help: "Environment to evaluate in (default: the one the policy was trained on).")
+    @Option(help: "Environment to evaluate in: a built-in name or the ZeroMQ address of an envbridge server (default: the built-in environment the policy was trained on).")
     var env: String?
 
     @Option(help: "Episodes to run; episode i resets with seed 10000 + i.")
@@ -29,7 +30,9 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let path = policy ?? (runDir! + "/policy.sacp")
         let saved = try SavedPolicy(contentsOf: path)
-        var environment = try EnvironmentRegistry.make(env ?? saved.environmentID)
+        let name = env ?? saved.environmentID
+        var environment: any Environment = name.contains("://") ? try RemoteEnvironment(address: name) : try EnvironmentRegistry.make(name)
+        defer { try? environment.close() }
         let result = try Evaluator(actor: saved.actor, scaling: saved.scaling).run(episodes: episodes, in: &environment)
         print("policy \(path) (\(saved.variant), trained on \(saved.environmentID)) on \(environment.id):")
         print(EvaluationTable(result).text)

@@ -12,12 +12,21 @@ import ZeroMQ
         try hung.bind("tcp://127.0.0.1:*")
         var options = RemoteEnvironmentClient.Options()
         options.timeoutMilliseconds = 200
-        let start = Date()
+        options.retries = 0
+        var start = Date()
         #expect(throws: RemoteEnvironmentError.timedOut(address: hung.lastEndpoint!, milliseconds: 200)) {
             try RemoteEnvironmentClient(address: hung.lastEndpoint!, options: options)
         }
-        let elapsed = Date().timeIntervalSince(start)
-        #expect(elapsed >= 0.19 && elapsed < 2, "timed out after \(elapsed) s")
+        var elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed >= 0.19 && elapsed < 1.5, "timed out after \(elapsed) s")
+        // With two retries: 3 × 200 ms of waiting plus 100 + 200 ms of back-off, reported as the total.
+        options.retries = 2
+        start = Date()
+        #expect(throws: RemoteEnvironmentError.timedOut(address: hung.lastEndpoint!, milliseconds: 900)) {
+            try RemoteEnvironmentClient(address: hung.lastEndpoint!, options: options)
+        }
+        elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed >= 0.85 && elapsed < 3, "timed out after \(elapsed) s")
     }
 
     @Test func stuckRequestSocketIsReopenedSoTheNextCallWorks() throws {

@@ -1,0 +1,101 @@
+"""Maps envbridge protobuf messages to and from numpy, validating everything input can get wrong.
+
+This module and the generated envbridge_pb2 are the only places that know the wire format.
+"""
+import numpy as np
+from google.protobuf.message import DecodeError
+
+from . import envbridge_pb2 as pb
+
+PROTOCOL_MAJOR = 1
+PROTOCOL_MINOR = 0
+
+_NUMPY_DTYPES = {pb.FLOAT32: np.dtype("<f4"), pb.FLOAT64: np.dtype("<f8")}
+
+
+class ProtocolError(Exception):
+    """A request the server must refuse: carries the protocol error code and a message for humans."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def dtype_code(dtype):
+    """The protocol dtype of a numpy dtype (float32 or float64 only)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        return pb.FLOAT32
+    if dtype == np.float64:
+        return pb.FLOAT64
+    raise ProtocolError(pb.WRONG_DTYPE, f"dtype {dtype} cannot travel; the protocol carries float32 and float64")
+
+
+def tensor_from_array(array, dtype=None):
+    """A Tensor holding `array` (cast to `dtype` if given) as raw little-endian bytes."""
+    array = np.asarray(array)
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    code = dtype_code(array.dtype)
+    data = np.ascontiguousarray(array, dtype=_NUMPY_DTYPES[code]).tobytes()
+    return pb.Tensor(dtype=code, shape=list(array.shape), data=data)
+
+
+def array_from_tensor(tensor, name="tensor", max_elements=1 << 28):
+    """The numpy array of a Tensor; ProtocolError if its dtype, shape or byte length is wrong."""
+    if tensor.dtype not in _NUMPY_DTYPES:
+        raise ProtocolError(pb.WRONG_DTYPE, f"{name} has dtype {pb.DType.Name(tensor.dtype) if tensor.dtype in pb.DType.values() else tensor.dtype}; expected FLOAT32 or FLOAT64")
+    count = 1
+    for dim in tensor.shape:
+        count *= int(dim)
+        if count > max_elements:
+            raise ProtocolError(pb.WRONG_SHAPE, f"{name} shape {list(tensor.shape)} exceeds {max_elements} elements")
+    dtype = _NUMPY_DTYPES[tensor.dtype]
+    if len(tensor.data) != count * dtype.itemsize:
+        raise ProtocolError(pb.WRONG_SHAPE, f"{name} of shape {list(tensor.shape)} and dtype {pb.DType.Name(tensor.dtype)} needs "
+                                            f"{count * dtype.itemsize} bytes, got {len(tensor.data)}")
+    return np.frombuffer(tensor.data, dtype=dtype).reshape([int(d) for d in tensor.shape])
+
+
+def decode_request(frame):
+    """A Request from one frame; ProtocolError(BAD_REQUEST) if the bytes are not a Request with a kind."""
+    request = pb.Request()
+    try:
+        request.ParseFromString(bytes(frame))
+    except (DecodeError, RuntimeWarning, ValueError) as error:
+        raise ProtocolError(pb.BAD_REQUEST, f"request of {len(frame)} bytes is not a valid envbridge Request: {error}")
+    kind = request.WhichOneof("kind")
+    if kind is None:
+        raise ProtocolError(pb.BAD_REQUEST, "request has no message kind (handshake, reset, step or close); "
+                                            "is the client speaking a newer protocol?")
+    # Tensors are checked here, once, so no handler ever sees one whose bytes disagree with its shape.
+    if kind == "step":
+        if not request.step.HasField("actions"):
+            raise ProtocolError(pb.WRONG_SHAPE, "step request has no actions tensor")
+        array_from_tensor(request.step.actions, "actions")
+    elif kind == "reset":
+        for state in request.reset.states:
+            if len(state.shape) or len(state.data):
+                array_from_tensor(state, "state")
+    elif kind == "handshake" and request.handshake.observation_dtype not in (pb.DTYPE_UNSPECIFIED, pb.FLOAT32, pb.FLOAT64):
+        raise ProtocolError(pb.WRONG_DTYPE, f"observation_dtype {request.handshake.observation_dtype} is not FLOAT32 or FLOAT64")
+    return request
+
+
+def decode_reply(frame):
+    """A Reply from one frame; ProtocolError(BAD_REQUEST) if undecodable or without a kind."""
+    reply = pb.Reply()
+    try:
+        reply.ParseFromString(bytes(frame))
+    except (DecodeError, RuntimeWarning, ValueError) as error:
+        raise ProtocolError(pb.BAD_REQUEST, f"reply of {len(frame)} bytes is not a valid envbridge Reply: {error}")
+    if reply.WhichOneof("kind") is None:
+        raise ProtocolError(pb.BAD_REQUEST, "reply has no message kind")
+    return reply
+
+
+def error_reply(request_id, instance_id, code, message):
+    """An encoded Error reply."""
+    return pb.Reply(request_id=request_id, server_instance_id=instance_id,
+                    error=pb.Error(code=code, message=message)).SerializeToString()

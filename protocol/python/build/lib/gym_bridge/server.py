@@ -1,0 +1,263 @@
+"""An envbridge server for any Gymnasium environment with Box spaces.
+
+`EnvironmentServer.handle(frame)` maps one request frame to one reply frame and never raises, so every
+request is answered, also bad ones; `serve()` runs it behind a ZeroMQ REP socket.
+"""
+import math
+import secrets
+import sys
+import time
+
+import gymnasium as gym
+import numpy as np
+
+from . import envbridge_pb2 as pb
+from .codec import (PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, array_from_tensor, decode_request,
+                    dtype_code, error_reply, tensor_from_array)
+
+
+def _box(space, dtype=None):
+    dtype = dtype or space.dtype
+    return pb.Box(low=tensor_from_array(space.low, dtype), high=tensor_from_array(space.high, dtype))
+
+
+def _numeric_info(info):
+    values = {}
+    for key, value in info.items():
+        if isinstance(value, (bool, int, float, np.number, np.bool_)) or (isinstance(value, np.ndarray) and value.shape == ()):
+            number = float(value)
+            if math.isfinite(number):
+                values[str(key)] = number
+    return values
+
+
+class Session:
+    """The environments of one client, with what exactly-once retries need."""
+
+    def __init__(self, session_id, envs, observation_dtype):
+        self.id = session_id
+        self.envs = envs
+        self.observation_dtype = observation_dtype
+        self.needs_reset = [True] * len(envs)
+        self.reset_once = False
+        self.last_request_id = None
+        self.last_reply = None
+        self.last_used = time.monotonic()
+
+    def close(self):
+        for env in self.envs:
+            env.close()
+
+
+class EnvironmentServer:
+    """Serves `env_id` (any Gymnasium id) to any number of sessions, `num_envs` copies each."""
+
+    def __init__(self, env_id, num_envs=1, env_kwargs=None, session_timeout=600.0, max_sessions=64,
+                 max_message_bytes=64 << 20):
+        if num_envs < 1:
+            raise ValueError(f"num_envs must be >= 1, got {num_envs}")
+        self.env_id = env_id
+        self.num_envs = num_envs
+        self.env_kwargs = dict(env_kwargs or {})
+        self.session_timeout = session_timeout
+        self.max_sessions = max_sessions
+        self.max_message_bytes = max_message_bytes
+        self.instance_id = secrets.token_hex(8)
+        self.sessions = {}
+        probe = self._make_env()
+        for name, space in (("observation", probe.observation_space), ("action", probe.action_space)):
+            if not isinstance(space, gym.spaces.Box):
+                probe.close()
+                raise ValueError(f"{env_id} has a {type(space).__name__} {name} space; the envbridge protocol serves Box spaces only")
+            dtype_code(space.dtype)
+        self.observation_space = probe.observation_space
+        self.action_space = probe.action_space
+        self.max_episode_steps = probe.spec.max_episode_steps if probe.spec and probe.spec.max_episode_steps else 0
+        probe.close()
+
+    def _make_env(self):
+        return gym.make(self.env_id, **self.env_kwargs)
+
+    # ------------------------------------------------------------------ request handling
+
+    def handle(self, frame):
+        """One request frame in, one reply frame out. Never raises."""
+        request_id = 0
+        try:
+            if len(frame) > self.max_message_bytes:
+                raise ProtocolError(pb.BAD_REQUEST, f"frame of {len(frame)} bytes exceeds the server's limit of {self.max_message_bytes}")
+            request = decode_request(frame)
+            request_id = request.request_id
+            self._expire_sessions()
+            kind = request.WhichOneof("kind")
+            if kind == "handshake":
+                reply = self._handshake(request)
+                return reply.SerializeToString()
+            session = self.sessions.get(request.session_id)
+            if session is None:
+                raise ProtocolError(pb.UNKNOWN_SESSION, f"session '{request.session_id}' is unknown to server instance "
+                                                        f"{self.instance_id} (expired, closed, or the server restarted); handshake again")
+            session.last_used = time.monotonic()
+            if session.last_request_id == request_id and session.last_reply is not None:
+                return session.last_reply       # a retry: answer again, do not step twice
+            if kind == "reset":
+                reply = self._reset(session, request)
+            elif kind == "step":
+                reply = self._step(session, request)
+            else:
+                session.close()
+                del self.sessions[session.id]
+                reply = pb.Reply(close=pb.CloseReply())
+            reply.request_id = request_id
+            reply.server_instance_id = self.instance_id
+            encoded = reply.SerializeToString()
+            if kind != "close":
+                session.last_request_id, session.last_reply = request_id, encoded
+            return encoded
+        except ProtocolError as error:
+            return error_reply(request_id, self.instance_id, error.code, error.message)
+        except Exception as error:  # the environment or a bug: still answer
+            return error_reply(request_id, self.instance_id, pb.INTERNAL, f"{type(error).__name__}: {error}")
+
+    def _expire_sessions(self):
+        now = time.monotonic()
+        for session_id in [s.id for s in self.sessions.values() if now - s.last_used > self.session_timeout]:
+            self.sessions.pop(session_id).close()
+
+    def _handshake(self, request):
+        hello = request.handshake
+        if hello.protocol_major != PROTOCOL_MAJOR:
+            raise ProtocolError(pb.UNSUPPORTED_VERSION, f"client speaks protocol {hello.protocol_major}.{hello.protocol_minor}, "
+                                                        f"server speaks {PROTOCOL_MAJOR}.{PROTOCOL_MINOR}; major versions must match")
+        if hello.observation_dtype not in (pb.DTYPE_UNSPECIFIED, pb.FLOAT32, pb.FLOAT64):
+            raise ProtocolError(pb.WRONG_DTYPE, f"observation dtype {hello.observation_dtype} is not FLOAT32 or FLOAT64")
+        if len(self.sessions) >= self.max_sessions:
+            raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"server already holds {self.max_sessions} sessions; close one or wait "
+                                                        f"{self.session_timeout:.0f} s for idle ones to expire")
+        observation_dtype = {pb.FLOAT32: np.float32, pb.FLOAT64: np.float64}.get(hello.observation_dtype, self.observation_space.dtype)
+        session = Session(secrets.token_hex(8), [self._make_env() for _ in range(self.num_envs)], np.dtype(observation_dtype))
+        self.sessions[session.id] = session
+        return pb.Reply(request_id=request.request_id, server_instance_id=self.instance_id, handshake=pb.HandshakeReply(
+            protocol_major=PROTOCOL_MAJOR, protocol_minor=PROTOCOL_MINOR, environment_id=self.env_id,
+            observation_space=_box(self.observation_space, session.observation_dtype), action_space=_box(self.action_space),
+            num_envs=self.num_envs, session_id=session.id, max_episode_steps=self.max_episode_steps))
+
+    def _reset(self, session, request):
+        message = request.reset
+        n = len(session.envs)
+        for name, entries in (("seeds", message.seeds), ("states", message.states)):
+            if len(entries) not in (0, n):
+                raise ProtocolError(pb.WRONG_SHAPE, f"reset has {len(entries)} {name} for {n} environments; give none or {n}")
+        states = [array_from_tensor(t, "state") if len(t.shape) or len(t.data) else None for t in message.states] or [None] * n
+        observations, seeds_used = [], []
+        for i, env in enumerate(session.envs):
+            seed = message.seeds[i] if message.seeds else pb.Seed(present=False)
+            try:
+                observation, _ = env.reset(seed=int(seed.value) if seed.present else None)
+                if states[i] is not None:
+                    observation = self._set_state(env, states[i])
+            except ProtocolError:
+                raise
+            except Exception as error:
+                session.needs_reset[i] = True
+                raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"environment {i} failed to reset: {type(error).__name__}: {error}")
+            session.needs_reset[i] = False
+            observations.append(np.asarray(observation))
+            seeds_used.append(pb.Seed(present=seed.present, value=seed.value))
+        session.reset_once = True
+        return pb.Reply(reset=pb.ResetReply(observations=tensor_from_array(np.stack(observations), session.observation_dtype),
+                                            seeds_used=seeds_used))
+
+    def _set_state(self, env, state):
+        """The state hook: classic-control environments keep their physical state in `unwrapped.state`."""
+        unwrapped = env.unwrapped
+        if not hasattr(unwrapped, "state"):
+            raise ProtocolError(pb.BAD_REQUEST, f"{self.env_id} has no 'state' attribute, so a reset cannot set its start state")
+        current = np.asarray(unwrapped.state)
+        if state.shape != current.shape:
+            raise ProtocolError(pb.WRONG_SHAPE, f"state of shape {list(state.shape)} for {self.env_id}, whose state has shape {list(current.shape)}")
+        unwrapped.state = np.array(state, dtype=current.dtype)
+        if hasattr(unwrapped, "_get_obs"):
+            return unwrapped._get_obs()
+        return np.array(unwrapped.state, dtype=self.observation_space.dtype)
+
+    def _step(self, session, request):
+        if not session.reset_once:
+            raise ProtocolError(pb.RESET_NEEDED, "step before the session's first reset; send a reset request first")
+        n = len(session.envs)
+        actions = array_from_tensor(request.step.actions, "actions")
+        expected = (n,) + tuple(self.action_space.shape)
+        if actions.shape != expected:
+            raise ProtocolError(pb.WRONG_SHAPE, f"actions of shape {list(actions.shape)}; this session needs {list(expected)}")
+        if not np.all(np.isfinite(actions)):
+            where = np.argwhere(~np.isfinite(actions))[0].tolist()
+            raise ProtocolError(pb.NON_FINITE_ACTION, f"action element {where} is {actions[tuple(where)]}; actions must be finite")
+        actions = actions.astype(self.action_space.dtype, copy=False)
+        observations, rewards, terminated, truncated, finals, failures, infos = [], [], [], [], [], [], []
+        any_info = False
+        started = time.perf_counter()
+        for i, env in enumerate(session.envs):
+            observation, reward, term, trunc, info = None, 0.0, False, False, {}
+            try:
+                if session.needs_reset[i]:
+                    raise RuntimeError("the environment needs a reset after an earlier failure")
+                observation, reward, term, trunc, info = env.step(actions[i])
+                if term or trunc:
+                    finals.append(pb.FinalObservation(index=i, observation=tensor_from_array(observation, session.observation_dtype)))
+                    observation, _ = env.reset()
+            except Exception as error:
+                failures.append(pb.EnvironmentFailure(index=i, code=pb.ENVIRONMENT_FAILURE, message=f"{type(error).__name__}: {error}"))
+                observation, reward, term, trunc, info = self._recover(session, i)
+            observations.append(np.asarray(observation))
+            rewards.append(float(reward))
+            terminated.append(bool(term))
+            truncated.append(bool(trunc))
+            values = _numeric_info(info)
+            any_info = any_info or bool(values)
+            infos.append(pb.Info(values=values))
+        elapsed = time.perf_counter() - started
+        return pb.Reply(step=pb.StepReply(
+            observations=tensor_from_array(np.stack(observations), session.observation_dtype), rewards=rewards,
+            terminated=terminated, truncated=truncated, final_observations=finals, failures=failures,
+            infos=infos if any_info else [], server_step_seconds=elapsed))
+
+    def _recover(self, session, i):
+        """After a failed step: start a new episode, or leave the environment marked for reset."""
+        try:
+            observation, _ = session.envs[i].reset()
+            session.needs_reset[i] = False
+            return observation, 0.0, False, False, {}
+        except Exception:
+            session.needs_reset[i] = True
+            return np.zeros(self.observation_space.shape, dtype=session.observation_dtype), 0.0, False, False, {}
+
+    # ------------------------------------------------------------------ transport
+
+    def serve(self, bind, stop=None, log=sys.stderr):
+        """Answers requests on a REP socket bound to `bind` until `stop()` returns true."""
+        import zmq
+        context = zmq.Context()
+        socket = context.socket(zmq.REP)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        socket.bind(bind)
+        endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        print(f"gym_bridge: serving {self.env_id} ({self.num_envs} per session) on {endpoint}, instance {self.instance_id}", file=log, flush=True)
+        poller = zmq.Poller()
+        poller.register(socket, zmq.POLLIN)
+        try:
+            while not (stop and stop()):
+                if not poller.poll(100):
+                    continue
+                frames = socket.recv_multipart(copy=False)
+                if len(frames) != 1:
+                    reply = error_reply(0, self.instance_id, pb.BAD_REQUEST, f"request has {len(frames)} frames; envbridge requests are one frame")
+                else:
+                    reply = self.handle(frames[0].buffer)
+                socket.send(reply)
+        finally:
+            for session in self.sessions.values():
+                session.close()
+            self.sessions.clear()
+            socket.close(0)
+            context.term()
