@@ -157,3 +157,47 @@ import ZeroMQ
         #expect(try remote.step([0.5]).observation.count == 3)
     }
 }
+
+/// An environment whose every `failEvery`-th step throws, as a crashing simulator would.
+private struct FlakyEnvironment: Environment {
+    var base = TimeLimit(Pendulum(), maxEpisodeSteps: 200)
+    var steps = 0
+    let failEvery: Int
+    var id: String { base.id }
+    var observationSpace: Box { base.observationSpace }
+    var actionSpace: Box { base.actionSpace }
+    mutating func reset(seed: UInt64?) throws -> [Float] { try base.reset(seed: seed) }
+    mutating func step(_ action: [Float]) throws -> StepResult {
+        steps += 1
+        if steps % failEvery == 0 { throw EnvironmentError.invalidState("simulated physics blow-up") }
+        return try base.step(action)
+    }
+}
+
+@Suite struct EnvironmentFailureTests {
+    @Test func oneFailingEnvironmentIsReportedAloneAndRestarted() throws {
+        var options = EnvironmentServer.Options()
+        options.environmentsPerSession = 2
+        var made = 0
+        let server = try EnvironmentServer(options: options) {
+            made += 1
+            return FlakyEnvironment(failEvery: made == 3 ? 2 : 1_000)   // the session's second copy fails on every 2nd step
+        }
+        let hello = try MessageCodec.decodeReply(server.handle(MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))))
+        guard case let .handshake(session) = hello.kind else { Issue.record("handshake refused"); return }
+        _ = server.handle(MessageCodec.encode(BridgeRequest(requestID: 2, sessionID: session.sessionID, kind: .reset(.init(seeds: [1, 2])))))
+        var failures = 0
+        for t in 3..<9 {
+            let reply = try MessageCodec.decodeReply(server.handle(MessageCodec.encode(
+                BridgeRequest(requestID: UInt64(t), sessionID: session.sessionID, kind: .step(actions: Tensor(float32: [0.1, 0.1], shape: [2, 1]))))))
+            guard case let .step(step) = reply.kind else { Issue.record("step \(t) refused: \(reply.kind)"); return }
+            #expect(step.rewards[0] != 0)                     // the healthy environment always steps
+            if let failure = step.failures.first {
+                #expect(failure.index == 1 && failure.error.code == .environmentFailure && failure.error.message.contains("blow-up"))
+                #expect(step.rewards[1] == 0 && !step.terminated[1] && !step.truncated[1])
+                failures += 1
+            }
+        }
+        #expect(failures == 3)
+    }
+}
