@@ -10,12 +10,14 @@ import ZeroMQ
 /// ``Environment`` protocol speaks `Float` (pass `observationDType: .float32` in the options to have the
 /// server do the cast instead). The server resets an ended episode itself; the following `reset(seed: nil)`
 /// returns that first observation without a round trip. The session must hold exactly one environment.
-public final class RemoteEnvironment: Environment {
+public final class RemoteEnvironment: ReconnectableEnvironment {
     public let observationSpace: Box
     public let actionSpace: Box
     public var id: String { client.session.environmentID }
     /// The underlying session, for batch-level details (server step time, instance id).
-    public let client: RemoteEnvironmentClient
+    public private(set) var client: RemoteEnvironmentClient
+    public var address: String { client.address }
+    private let context: ZeroMQContext
 
     private var nextEpisodeStart: [Float]?
     private var needsReset = true
@@ -28,6 +30,7 @@ public final class RemoteEnvironment: Environment {
             throw RemoteEnvironmentError.unsupported(address: address, "the server steps \(client.environmentCount) environments per request; RemoteEnvironment needs 1 (start the server with --num-envs 1)")
         }
         self.client = client
+        self.context = context
         do {
             observationSpace = try client.session.observationSpace.box()
             actionSpace = try client.session.actionSpace.box()
@@ -85,4 +88,28 @@ public final class RemoteEnvironment: Environment {
     }
 
     public func close() throws { client.close() }
+
+    /// Opens a new session with the same options; the server must still serve the same spaces.
+    public func reconnect() throws {
+        client.close()
+        let fresh = try RemoteEnvironmentClient(address: client.address, options: client.options, context: context)
+        guard fresh.environmentCount == 1, try fresh.session.observationSpace.box() == observationSpace,
+              try fresh.session.actionSpace.box() == actionSpace else {
+            fresh.close()
+            throw RemoteEnvironmentError.unsupported(address: client.address, "after reconnecting, the server offers different spaces or environment count")
+        }
+        client = fresh
+        nextEpisodeStart = nil
+        needsReset = true
+    }
+
+    /// Timeouts, transport failures, a restarted server and a forgotten session are connection losses.
+    public func isConnectionLoss(_ error: any Error) -> Bool {
+        guard let error = error as? RemoteEnvironmentError else { return false }
+        switch error {
+        case .timedOut, .transport, .serverRestarted: return true
+        case let .server(_, bridgeError): return bridgeError.code == .unknownSession
+        case .environmentFailure, .protocolViolation, .unsupported: return false
+        }
+    }
 }

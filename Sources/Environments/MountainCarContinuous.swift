@@ -32,8 +32,8 @@ public struct MountainCarContinuous: Environment, Sendable {
     public let actionSpace: Box
 
     /// Current position and velocity; `nil` before the first reset.
-    public private(set) var state: (position: Double, velocity: Double)?
-    private var generator: Xoshiro256StarStar
+    public internal(set) var state: (position: Double, velocity: Double)?
+    var generator: Xoshiro256StarStar
 
     /// A car seeded with `seed` until the first `reset(seed:)`.
     public init(seed: UInt64 = 0) {

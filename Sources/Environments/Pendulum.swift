@@ -36,8 +36,8 @@ public struct Pendulum: Environment, Sendable {
     public let actionSpace: Box
 
     /// Current angle θ (rad) and angular velocity θ̇ (rad/s); `nil` before the first reset.
-    public private(set) var state: (angle: Double, angularVelocity: Double)?
-    private var generator: Xoshiro256StarStar
+    public internal(set) var state: (angle: Double, angularVelocity: Double)?
+    var generator: Xoshiro256StarStar
 
     /// A pendulum under gravity `gravity` m/s², seeded with `seed` until the first `reset(seed:)`.
     public init(gravity: Double = 10.0, seed: UInt64 = 0) {

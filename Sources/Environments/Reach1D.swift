@@ -15,8 +15,8 @@ public struct Reach1D: Environment, Sendable {
     public let actionSpace: Box
 
     /// Current position; `nil` before the first reset.
-    public private(set) var position: Double?
-    private var generator: Xoshiro256StarStar
+    public internal(set) var position: Double?
+    var generator: Xoshiro256StarStar
 
     /// A line seeded with `seed` until the first `reset(seed:)`.
     public init(seed: UInt64 = 0) {

@@ -5,11 +5,11 @@
 /// base environment's real one: truncation is not a terminal state.
 public struct TimeLimit<Base: Environment>: Environment {
     /// The wrapped environment.
-    public private(set) var base: Base
+    public internal(set) var base: Base
     /// Steps per episode before truncation.
     public let maxEpisodeSteps: Int
     /// Steps taken in the current episode.
-    public private(set) var elapsedSteps = 0
+    public internal(set) var elapsedSteps = 0
 
     /// Wraps `base`, truncating its episodes after `maxEpisodeSteps` steps (> 0).
     public init(_ base: Base, maxEpisodeSteps: Int) {

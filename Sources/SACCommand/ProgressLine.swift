@@ -28,6 +28,14 @@ final class ProgressLine {
         }
     }
 
+    /// Ends the in-place line so another message can be printed cleanly.
+    func interrupt() {
+        if wroteInPlace {
+            FileHandle.standardError.write(Data("\n".utf8))
+            wroteInPlace = false
+        }
+    }
+
     func finish() {
         if wroteInPlace { FileHandle.standardError.write(Data("\n".utf8)) }
     }

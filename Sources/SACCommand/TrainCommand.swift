@@ -3,6 +3,8 @@ import Environments
 import Foundation
 import SoftActorCritic
 
+extension TrainerConfiguration.NonFinitePolicy: ExpressibleByArgument {}
+
 /// `sac train`: trains an agent and writes a run directory.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,8 +16,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "SAC variant: twin-q (twin Q + automatic temperature) or value-network (the 2018 paper's V_ψ).")
     var variant: SACVariantArgument = .twinQ
 
-    @Option(help: "Environment steps to train for.")
-    var steps: Int = 20_000
+    @Option(help: "Environment steps to train for (default 20000; with --resume, the new total, default the original one).")
+    var steps: Int?
 
     @Option(help: "Run directory (default: runs/<env>-<variant>-seed<seed>).")
     var runDir: String?
@@ -53,11 +55,26 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Replay buffer capacity in transitions.")
     var bufferSize: Int = 1_000_000
 
+    @Option(help: "Environment steps between checkpoints in the run directory (0: only at the end and on Ctrl-C).")
+    var checkpointEvery: Int = 0
+
+    @Option(help: "Continue the run checkpointed in this run directory, with its configuration (give the same --env).")
+    var resume: String?
+
+    @Option(help: "On a NaN or infinite observation or reward: fail (stop with a checkpoint) or skip-episode.")
+    var onNonfinite: TrainerConfiguration.NonFinitePolicy = .fail
+
+    @Option(help: "Reconnection attempts, with back-off, after a remote environment is lost.")
+    var reconnectAttempts: Int = 5
+
     @Flag(help: "Print only warnings and the final result.")
     var quiet = false
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be >= 0, got \(checkpointEvery)") }
+        guard reconnectAttempts >= 0 else { throw ValidationError("--reconnect-attempts must be >= 0, got \(reconnectAttempts)") }
+        if resume != nil, runDir != nil { throw ValidationError("--resume continues in its own run directory; do not also give --run-dir") }
         guard updatesPerStep >= 0, updatesPerStep.isFinite else { throw ValidationError("--updates-per-step must be a finite number >= 0, got \(updatesPerStep)") }
         guard evalEpisodes >= 1 else { throw ValidationError("--eval-episodes must be at least 1, got \(evalEpisodes)") }
         guard evalEvery >= 0 else { throw ValidationError("--eval-every must be >= 0, got \(evalEvery)") }
@@ -86,31 +103,50 @@ struct TrainCommand: ParsableCommand {
         agent.alpha = alpha
         agent.seed = environment.seed
         var trainer = TrainerConfiguration()
-        trainer.totalSteps = steps
+        trainer.totalSteps = steps ?? 20_000
         trainer.learningStarts = learningStarts
         trainer.updatesPerStep = updatesPerStep
         trainer.replayCapacity = bufferSize
         trainer.evaluationInterval = evalEvery
         trainer.evaluationEpisodes = evalEpisodes
         trainer.seed = environment.seed
+        trainer.checkpointInterval = checkpointEvery
+        trainer.onNonFinite = onNonfinite
+        trainer.reconnectAttempts = reconnectAttempts
 
         let env = try environment.makeEnvironment(seed: environment.seed)
         let evaluationEnv = try environment.makeEnvironment(seed: environment.seed &+ 1)
-        let directory = runDir ?? "runs/\(env.id)-\(variant.rawValue)-seed\(environment.seed)"
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: env,
+        let directory = resume ?? runDir ?? "runs/\(env.id)-\(variant.rawValue)-seed\(environment.seed)"
+        let run: Trainer
+        if let resume {
+            run = try Trainer.resume(runDirectory: resume, environment: env, evaluationEnvironment: evaluationEnv, totalSteps: steps)
+            logger.info("resuming \(run.agent.configuration.variant.rawValue) on \(env.id) at update \(run.agent.updateCount) toward \(run.configuration.totalSteps) steps; run directory \(directory)")
+        } else {
+            run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: env,
                               evaluationEnvironment: evaluationEnv, runDirectory: directory)
-        logger.info("training \(variant.rawValue) on \(env.id) for \(steps) steps, seed \(environment.seed); run directory \(directory)")
+            logger.info("training \(variant.rawValue) on \(env.id) for \(trainer.totalSteps) steps, seed \(environment.seed); run directory \(directory)")
+        }
         let display = ProgressLine(enabled: !quiet)
         run.onProgress = { display.show($0) }
+        run.onWarning = { message in
+            display.interrupt()
+            logger.warning("\(message)")
+        }
+        StopSignal.install()
+        run.shouldStop = { StopSignal.received }
         let summary = try run.run()
         display.finish()
+        if summary.status == "interrupted" {
+            print("interrupted at step \(summary.envSteps); checkpoint written. Continue with: sac train --resume \(directory) --env \(environment.env)")
+            return
+        }
         let mean = summary.evalReturnMean.map { String(format: "%.1f", $0) } ?? "n/a"
         let std = summary.evalReturnStd.map { String(format: "%.1f", $0) } ?? "n/a"
         print("""
-            \(summary.env) \(summary.variant) seed \(summary.seed): eval return \(mean) ± \(std) over \(evalEpisodes) episodes \
+            \(summary.env) \(summary.variant) seed \(summary.seed): eval return \(mean) ± \(std) over \(run.configuration.evaluationEpisodes) episodes \
             after \(summary.envSteps) steps, \(summary.gradientUpdates) updates in \(String(format: "%.1f", summary.wallSeconds)) s \
             (\(String(format: "%.1f", summary.updatesPerSecond)) updates/s)
-            results: \(directory)/summary.json, metrics.csv, policy.sacp
+            results: \(directory)/summary.json, metrics.csv, policy.sacp, checkpoint.sacc\(summary.reconnects > 0 ? " (\(summary.reconnects) reconnects)" : "")
             """)
     }
 }

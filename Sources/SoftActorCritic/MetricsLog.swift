@@ -15,11 +15,17 @@ public final class MetricsLog {
     /// Path of the CSV file.
     public let path: String
 
-    /// Creates (or truncates) the file at `path` and writes the header.
-    public init(path: String) throws(SACError) {
+    /// Creates (or truncates) the file at `path` and writes the header; with `append`, continues an
+    /// existing file (a resumed run) and writes the header only if the file is new.
+    public init(path: String, append: Bool = false) throws(SACError) {
         self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: Data((Self.header + "\n").utf8)),
-              let handle = FileHandle(forWritingAtPath: path) else {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !(append && exists) {
+            guard FileManager.default.createFile(atPath: path, contents: Data((Self.header + "\n").utf8)) else {
+                throw .io(path: path, reason: "cannot create the file (check that the run directory is writable)")
+            }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
             throw .io(path: path, reason: "cannot create the file (check that the run directory is writable)")
         }
         self.handle = handle

@@ -13,15 +13,22 @@ public final class ReplayBuffer {
     /// Action dimensions per transition.
     public let actionCount: Int
     /// Transitions currently held (≤ capacity).
-    public private(set) var count = 0
+    public internal(set) var count = 0
     /// Transitions ever added (the next write goes to `totalAdded % capacity`).
-    public private(set) var totalAdded = 0
+    public internal(set) var totalAdded = 0
 
     private let observations: UnsafeMutablePointer<Float>
     private let actions: UnsafeMutablePointer<Float>
     private let rewards: UnsafeMutablePointer<Float>
     private let nextObservations: UnsafeMutablePointer<Float>
     private let terminated: UnsafeMutablePointer<Float>
+
+    // For checkpoints, which copy whole arrays.
+    var observationStorage: UnsafeMutablePointer<Float> { observations }
+    var actionStorage: UnsafeMutablePointer<Float> { actions }
+    var rewardStorage: UnsafeMutablePointer<Float> { rewards }
+    var nextObservationStorage: UnsafeMutablePointer<Float> { nextObservations }
+    var terminatedStorage: UnsafeMutablePointer<Float> { terminated }
 
     /// An empty buffer for `capacity` transitions of the given sizes.
     public init(capacity: Int, observationCount: Int, actionCount: Int) throws(SACError) {

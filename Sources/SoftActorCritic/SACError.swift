@@ -1,4 +1,5 @@
 import Environments
+import Foundation
 
 /// Errors from the agent and the trainer, with messages a user can act on.
 public enum SACError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -16,6 +17,10 @@ public enum SACError: Error, Equatable, Sendable, CustomStringConvertible {
     case io(path: String, reason: String)
     /// A saved policy is not one this build can load.
     case invalidPolicyFile(path: String, reason: String)
+    /// No usable checkpoint: missing, corrupt, or from an incompatible run.
+    case invalidCheckpoint(path: String, reason: String)
+    /// A remote environment stayed unreachable through every reconnection attempt.
+    case environmentUnreachable(address: String, attempts: Int, waitedSeconds: Double, lastError: String)
 
     public var description: String {
         switch self {
@@ -33,6 +38,10 @@ public enum SACError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot access \(path): \(reason)"
         case let .invalidPolicyFile(path, reason):
             return "\(path) is not a usable policy file: \(reason)"
+        case let .invalidCheckpoint(path, reason):
+            return "cannot resume from \(path): \(reason)"
+        case let .environmentUnreachable(address, attempts, waited, lastError):
+            return "the environment at \(address) stayed unreachable through \(attempts) reconnection attempts over \(String(format: "%.1f", waited)) s (last error: \(lastError)); a checkpoint was written, resume with --resume once it is back"
         }
     }
 }

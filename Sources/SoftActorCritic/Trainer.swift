@@ -1,14 +1,19 @@
 import Environments
 import Foundation
+import NeuralNetworks
 import Randomness
 
 /// Drives an ``Environment`` around a ``SoftActorCritic`` agent: random warm-up, then at every step act,
 /// store and run the scheduled gradient updates; periodic deterministic evaluation on a second
-/// environment instance; metrics and a summary in a run directory.
+/// environment instance; metrics, a summary, the policy and checkpoints in a run directory.
 ///
 /// Episode boundaries follow Gymnasium: a `terminated` transition is stored as terminal (no bootstrap), a
-/// `truncated` one as non-terminal with its true final observation, and either way the environment is
-/// reset. The same seeds and BLAS thread count give the same run bit for bit.
+/// `truncated` one as non-terminal with its true final observation. The same seeds and BLAS thread count
+/// give the same run bit for bit, also across a checkpoint and ``resume(runDirectory:environment:evaluationEnvironment:totalSteps:)``.
+///
+/// A remote environment that is lost (a crash, a hang, a restart) is reconnected with back-off; the
+/// episode in flight ends as truncated at its last stored transition and nothing is fabricated. A run
+/// that cannot go on writes a checkpoint before it throws, so nothing collected is lost.
 public final class Trainer {
     /// The agent being trained.
     public let agent: SoftActorCritic
@@ -16,21 +21,33 @@ public final class Trainer {
     public let buffer: ReplayBuffer
     /// Trainer settings.
     public let configuration: TrainerConfiguration
-    /// Where `metrics.csv`, `summary.json` and `policy.sacp` go; `nil` writes nothing.
+    /// Where `metrics.csv`, `summary.json`, `policy.sacp` and checkpoints go; `nil` writes nothing.
     public let runDirectory: String?
     /// Called about four times a second and at the end.
     public var onProgress: ((TrainingProgress) -> Void)?
+    /// Called with recoveries and other events a user should know of.
+    public var onWarning: ((String) -> Void)?
+    /// Polled before every step; returning true stops the run with a checkpoint (e.g. on SIGINT).
+    public var shouldStop: (() -> Bool)?
 
     private var environment: any Environment
     private var evaluationEnvironment: any Environment
     private let scaling: ActionScaling
     private let batch: ReplayBatch
-    private var warmupGenerator: Xoshiro256StarStar
+    private var state: TrainerState
     private var metricsLog: MetricsLog?
+    private let clock = ContinuousClock()
+    private var started: ContinuousClock.Instant
 
-    /// Prepares a run; `evaluationEnvironment` must be a separate instance of the same environment.
-    public init(agentConfiguration: SACConfiguration, configuration: TrainerConfiguration,
-                environment: any Environment, evaluationEnvironment: any Environment, runDirectory: String?) throws {
+    /// Prepares a new run; `evaluationEnvironment` must be a separate instance of the same environment.
+    public convenience init(agentConfiguration: SACConfiguration, configuration: TrainerConfiguration,
+                            environment: any Environment, evaluationEnvironment: any Environment, runDirectory: String?) throws {
+        try self.init(agentConfiguration: agentConfiguration, configuration: configuration, environment: environment,
+                      evaluationEnvironment: evaluationEnvironment, runDirectory: runDirectory, appendMetrics: false)
+    }
+
+    private init(agentConfiguration: SACConfiguration, configuration: TrainerConfiguration, environment: any Environment,
+                 evaluationEnvironment: any Environment, runDirectory: String?, appendMetrics: Bool) throws {
         try configuration.validate()
         guard environment.observationSpace.shape.count == 1, environment.actionSpace.shape.count == 1 else {
             throw SACError.spaceMismatch("SAC needs flat (1-D) observation and action spaces; \(environment.id) has \(environment.observationSpace.shape) and \(environment.actionSpace.shape)")
@@ -44,111 +61,234 @@ public final class Trainer {
         self.environment = environment
         self.evaluationEnvironment = evaluationEnvironment
         self.runDirectory = runDirectory
-        warmupGenerator = Xoshiro256StarStar(seed: configuration.seed &+ 0x5AC)
+        state = TrainerState(seed: configuration.seed)
+        started = clock.now
         if let runDirectory {
             do {
                 try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
             } catch {
                 throw SACError.io(path: runDirectory, reason: "cannot create the run directory: \(error.localizedDescription)")
             }
-            metricsLog = try MetricsLog(path: runDirectory + "/metrics.csv")
+            metricsLog = try MetricsLog(path: runDirectory + "/metrics.csv", append: appendMetrics)
         }
     }
 
-    /// Trains for `configuration.totalSteps` steps, then evaluates and writes the summary and policy.
-    /// On an error the metrics so far and a summary with `status = "failed: …"` are still written.
+    /// Continues the run checkpointed in `runDirectory`, with its configuration, until `totalSteps`
+    /// (default: the original total). Environments that support snapshots continue mid-episode; others
+    /// (remote ones) start a new episode.
+    public static func resume(runDirectory: String, environment: any Environment, evaluationEnvironment: any Environment,
+                              totalSteps: Int? = nil) throws -> Trainer {
+        let (contents, path, warning) = try TrainingCheckpoint.load(directory: runDirectory)
+        guard contents.observationCount == environment.observationSpace.count, contents.actionCount == environment.actionSpace.count else {
+            throw SACError.invalidCheckpoint(path: path, reason: "it was written for \(contents.observationCount) observation features and \(contents.actionCount) actions; \(environment.id) has \(environment.observationSpace.count) and \(environment.actionSpace.count)")
+        }
+        var configuration = contents.trainerConfiguration
+        if let totalSteps { configuration.totalSteps = totalSteps }
+        let trainer = try Trainer(agentConfiguration: contents.agentConfiguration, configuration: configuration, environment: environment,
+                                  evaluationEnvironment: evaluationEnvironment, runDirectory: runDirectory, appendMetrics: true)
+        var reader = contents.reader
+        do {
+            try trainer.agent.restore(from: &reader)
+            try trainer.buffer.restore(from: &reader)
+            try trainer.state.restore(from: &reader)
+            let hasSnapshot = try reader.read(UInt8.self) != 0
+            let count = Int(try reader.read(UInt64.self))
+            guard count <= reader.remaining / 8 else { throw BinaryFormatError.truncated(needed: count * 8, available: reader.remaining, at: reader.position) }
+            var words: [UInt64] = []
+            for _ in 0..<count { words.append(try reader.read(UInt64.self)) }
+            if hasSnapshot, var snapshottable = trainer.environment as? any SnapshottableEnvironment {
+                try snapshottable.restore(from: words)
+                trainer.environment = snapshottable
+            } else {
+                trainer.state.needsReset = true
+            }
+        } catch let error as BinaryFormatError {
+            throw SACError.invalidCheckpoint(path: path, reason: error.description)
+        }
+        trainer.resumeWarning = warning
+        return trainer
+    }
+
+    /// Reported through ``onWarning`` when the run starts: the checkpoint fallback, if one was used.
+    private var resumeWarning: String?
+
+    /// Trains until `configuration.totalSteps` steps, then evaluates and writes summary, policy and a
+    /// checkpoint. Returns early, with status "interrupted" and a checkpoint, when ``shouldStop`` says so.
     @discardableResult
     public func run() throws -> TrainingSummary {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var state = RunState()
+        if let resumeWarning { onWarning?(resumeWarning) }
+        started = clock.now
+        state.lastRowTime = started
         do {
-            try train(&state, clock: clock, start: start)
-            let evaluation = try evaluate(atStep: state.step, state: &state)
-            state.finalEvaluation = evaluation
+            if try !train() {
+                try writeCheckpoint()
+                let summary = makeSummary(status: "interrupted")
+                try write(summary)
+                report(isFinal: true)
+                return summary
+            }
+            state.finalEvaluation = try evaluate()
         } catch {
-            let summary = makeSummary(state, seconds: (clock.now - start).seconds, status: "failed: \(error)")
-            try? write(summary)
+            if case SACError.diverged = error {} else { try? writeCheckpoint() }
+            try? write(makeSummary(status: "failed: \(error)"))
             throw error
         }
-        let summary = makeSummary(state, seconds: (clock.now - start).seconds, status: "completed")
+        try writeCheckpoint()
+        let summary = makeSummary(status: "completed")
         try write(summary)
-        report(state, start: start, clock: clock, isFinal: true)
+        report(isFinal: true)
         return summary
     }
 
-    /// Mutable counters of one run.
-    struct RunState {
-        var step = 0
-        var episodes = 0
-        var updateCredit = 0.0
-        var lastMetrics: UpdateMetrics?
-        var lastEpisodeReturn: Double?
-        var lastEvaluationReturn: Double?
-        var finalEvaluation: EvaluationResult?
-        var updatesAtLastRow = 0
-        var lastRowTime: ContinuousClock.Instant?
-        var lastReport: ContinuousClock.Instant?
+    /// Writes `checkpoint.sacc` (keeping the previous one as `checkpoint.prev.sacc`). No-op without a run directory.
+    public func writeCheckpoint() throws {
+        guard let runDirectory else { return }
+        let snapshot = state.needsReset ? nil : (environment as? any SnapshottableEnvironment)?.snapshot()
+        let bytes = TrainingCheckpoint.encode(agent: agent, trainer: configuration, buffer: buffer, state: state,
+                                              elapsedSeconds: elapsedSeconds, environmentSnapshot: snapshot)
+        try AtomicFile.write(bytes, to: runDirectory + "/" + TrainingCheckpoint.fileName,
+                             keepPrevious: runDirectory + "/" + TrainingCheckpoint.previousFileName)
     }
 
-    private func train(_ state: inout RunState, clock: ContinuousClock, start: ContinuousClock.Instant) throws {
-        var observation = try environment.reset(seed: configuration.seed)
-        try checkFinite(observation, reward: 0, step: 0)
-        var episodeReturn = 0.0, episodeLength = 0
-        state.lastRowTime = start
+    // MARK: The loop
+
+    /// Returns false when stopped by ``shouldStop``.
+    private func train() throws -> Bool {
         while state.step < configuration.totalSteps {
+            if shouldStop?() == true { return false }
+            if state.needsReset { try startEpisode() }
             let action = state.step < configuration.learningStarts
-                ? (0..<agent.actionCount).map { _ in Float(warmupGenerator.nextUniform(in: -1, 1)) }
-                : agent.act(observation, deterministic: false)
+                ? (0..<agent.actionCount).map { _ in Float(state.warmupGenerator.nextUniform(in: -1, 1)) }
+                : agent.act(state.observation, deterministic: false)
             guard action.allSatisfy(\.isFinite) else { throw SACError.diverged("the policy produced action \(action) at step \(state.step)") }
-            let result = try environment.step(scaling.toEnvironment(action))
-            state.step += 1
-            try checkFinite(result.observation, reward: result.reward, step: state.step)
-            buffer.add(observation: observation, action: action, reward: Float(result.reward),
-                       nextObservation: result.observation, terminated: result.terminated)
-            episodeReturn += result.reward
-            episodeLength += 1
-            if result.isLast {
-                state.episodes += 1
-                state.lastEpisodeReturn = episodeReturn
-                appendRow(kind: "episode", state: &state, value: episodeReturn, length: Double(episodeLength), std: nil, clock: clock)
-                episodeReturn = 0
-                episodeLength = 0
-                observation = try environment.reset(seed: nil)
-                try checkFinite(observation, reward: 0, step: state.step)
-            } else {
-                observation = result.observation
+            let result: StepResult
+            do {
+                result = try environment.step(scaling.toEnvironment(action))
+            } catch {
+                try recover(from: error, environment: &environment)
+                endEpisode()
+                continue
             }
-            if state.step > configuration.learningStarts {
-                state.updateCredit += configuration.updatesPerStep
-                while state.updateCredit >= 1 {
-                    buffer.sample(into: batch, using: &agent.generator)
-                    let metrics = agent.update(batch: batch)
-                    guard metrics.criticLoss.isFinite, metrics.actorLoss.isFinite else {
-                        throw SACError.diverged("losses became non-finite at update \(agent.updateCount) (critic \(metrics.criticLoss), actor \(metrics.actorLoss))")
-                    }
-                    state.lastMetrics = metrics
-                    state.updateCredit -= 1
+            if let problem = nonFiniteValue(result.observation, reward: result.reward) {
+                guard configuration.onNonFinite == .skipEpisode else {
+                    throw SACError.nonFiniteTransition(step: state.step + 1, detail: problem)
                 }
+                onWarning?("environment step \(state.step + 1) returned \(problem); the episode was abandoned and nothing stored for that step")
+                state.skippedEpisodes += 1
+                endEpisode()
+                continue
             }
+            state.step += 1
+            buffer.add(observation: state.observation, action: action, reward: Float(result.reward),
+                       nextObservation: result.observation, terminated: result.terminated)
+            state.episodeReturn += result.reward
+            state.episodeLength += 1
+            state.observation = result.observation
+            if result.isLast { endEpisode() }
+            try runScheduledUpdates()
             if configuration.evaluationInterval > 0, state.step % configuration.evaluationInterval == 0, state.step < configuration.totalSteps {
-                _ = try evaluate(atStep: state.step, state: &state)
+                _ = try evaluate()
             }
+            if configuration.checkpointInterval > 0, state.step % configuration.checkpointInterval == 0 { try writeCheckpoint() }
             if let last = state.lastReport, (clock.now - last) < .milliseconds(250) { continue }
             state.lastReport = clock.now
-            report(state, start: start, clock: clock, isFinal: false)
+            report(isFinal: false)
+        }
+        return true
+    }
+
+    private func startEpisode() throws {
+        let seed: UInt64? = state.step == 0 && state.episodes == 0 ? configuration.seed : nil
+        while true {
+            do {
+                state.observation = try environment.reset(seed: seed)
+                break
+            } catch {
+                try recover(from: error, environment: &environment)
+            }
+        }
+        if let problem = nonFiniteValue(state.observation, reward: 0) {
+            throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
+        }
+        state.needsReset = false
+        state.episodeReturn = 0
+        state.episodeLength = 0
+    }
+
+    /// Closes the episode in flight (finished, truncated by a lost connection, or abandoned).
+    private func endEpisode() {
+        if state.episodeLength > 0 {
+            state.episodes += 1
+            state.lastEpisodeReturn = state.episodeReturn
+            appendRow(kind: "episode", value: state.episodeReturn, length: Double(state.episodeLength), std: nil)
+        }
+        state.needsReset = true
+    }
+
+    private func runScheduledUpdates() throws {
+        guard state.step > configuration.learningStarts else { return }
+        state.updateCredit += configuration.updatesPerStep
+        while state.updateCredit >= 1 {
+            buffer.sample(into: batch, using: &agent.generator)
+            let metrics = agent.update(batch: batch)
+            guard metrics.criticLoss.isFinite, metrics.actorLoss.isFinite else {
+                throw SACError.diverged("losses became non-finite at update \(agent.updateCount) (critic \(metrics.criticLoss), actor \(metrics.actorLoss))")
+            }
+            state.lastMetrics = metrics
+            state.updateCredit -= 1
         }
     }
 
-    private func evaluate(atStep step: Int, state: inout RunState) throws -> EvaluationResult {
+    /// Reconnects a lost remote environment with exponential back-off, or rethrows errors that are not
+    /// connection losses. Past the attempt budget: checkpoint, then ``SACError/environmentUnreachable(address:attempts:waitedSeconds:lastError:)``.
+    private func recover(from error: any Error, environment: inout any Environment) throws {
+        guard let remote = environment as? any ReconnectableEnvironment, remote.isConnectionLoss(error) else { throw error }
+        let lostAt = clock.now
+        var delay = 0.25
+        var lastError = "\(error)"
+        for attempt in 1...max(1, configuration.reconnectAttempts) where configuration.reconnectAttempts > 0 {
+            Thread.sleep(forTimeInterval: delay)
+            do {
+                try remote.reconnect()
+                state.reconnects += 1
+                onWarning?("lost \(remote.address) (\(error)); reconnected after \(String(format: "%.1f", (clock.now - lostAt).seconds)) s (attempt \(attempt)); the episode in flight ends as truncated")
+                return
+            } catch {
+                lastError = "\(error)"
+                delay = min(delay * 2, 8)
+            }
+        }
+        try? writeCheckpoint()
+        throw SACError.environmentUnreachable(address: remote.address, attempts: configuration.reconnectAttempts,
+                                              waitedSeconds: (clock.now - lostAt).seconds, lastError: lastError)
+    }
+
+    private func evaluate() throws -> EvaluationResult {
         let evaluator = Evaluator(actor: agent.actor, scaling: scaling)
-        let result = try evaluator.run(episodes: configuration.evaluationEpisodes, in: &evaluationEnvironment)
+        var result: EvaluationResult
+        while true {
+            do {
+                result = try evaluator.run(episodes: configuration.evaluationEpisodes, in: &evaluationEnvironment)
+                break
+            } catch {
+                try recover(from: error, environment: &evaluationEnvironment)
+            }
+        }
         state.lastEvaluationReturn = result.mean
-        appendRow(kind: "eval", state: &state, value: result.mean, length: result.meanLength, std: result.standardDeviation, clock: ContinuousClock())
+        appendRow(kind: "eval", value: result.mean, length: result.meanLength, std: result.standardDeviation)
         return result
     }
 
-    private func appendRow(kind: String, state: inout RunState, value: Double, length: Double, std: Double?, clock: ContinuousClock) {
+    // MARK: Output
+
+    private var elapsedSeconds: Double { state.elapsedSecondsBefore + (clock.now - started).seconds }
+
+    private func nonFiniteValue(_ observation: [Float], reward: Double) -> String? {
+        if let index = observation.firstIndex(where: { !$0.isFinite }) { return "observation[\(index)] = \(observation[index])" }
+        return reward.isFinite ? nil : "reward = \(reward)"
+    }
+
+    private func appendRow(kind: String, value: Double, length: Double, std: Double?) {
         let now = clock.now
         let seconds = state.lastRowTime.map { (now - $0).seconds } ?? 0
         let rate = seconds > 0 ? Double(agent.updateCount - state.updatesAtLastRow) / seconds : 0
@@ -158,30 +298,26 @@ public final class Trainer {
         state.lastRowTime = now
     }
 
-    private func report(_ state: RunState, start: ContinuousClock.Instant, clock: ContinuousClock, isFinal: Bool) {
+    private func report(isFinal: Bool) {
         guard let onProgress else { return }
-        let elapsed = max((clock.now - start).seconds, 1e-9)
-        let rate = Double(state.step) / elapsed
+        let elapsed = max((clock.now - started).seconds, 1e-9)
+        let rate = Double(state.step) / max(elapsedSeconds, 1e-9)
+        let thisProcessRate = Double(state.step) / elapsed
         onProgress(TrainingProgress(
             step: state.step, totalSteps: configuration.totalSteps, stepsPerSecond: rate, gradientUpdates: agent.updateCount,
             lastEpisodeReturn: state.lastEpisodeReturn, lastEvaluationReturn: state.lastEvaluationReturn, alpha: Double(agent.alpha),
-            secondsRemaining: rate > 0 ? Double(configuration.totalSteps - state.step) / rate : 0, isFinal: isFinal))
+            secondsRemaining: thisProcessRate > 0 ? Double(configuration.totalSteps - state.step) / rate : 0, isFinal: isFinal))
     }
 
-    private func checkFinite(_ observation: [Float], reward: Double, step: Int) throws {
-        if let index = observation.firstIndex(where: { !$0.isFinite }) {
-            throw SACError.nonFiniteTransition(step: step, detail: "observation[\(index)] = \(observation[index])")
-        }
-        if !reward.isFinite { throw SACError.nonFiniteTransition(step: step, detail: "reward = \(reward)") }
-    }
-
-    private func makeSummary(_ state: RunState, seconds: Double, status: String) -> TrainingSummary {
-        TrainingSummary(
+    private func makeSummary(status: String) -> TrainingSummary {
+        let seconds = elapsedSeconds
+        return TrainingSummary(
             env: environment.id, variant: agent.configuration.variant.rawValue, seed: configuration.seed,
             envSteps: state.step, gradientUpdates: agent.updateCount, wallSeconds: seconds,
             updatesPerSecond: seconds > 0 ? Double(agent.updateCount) / seconds : 0,
             evalReturnMean: state.finalEvaluation?.mean, evalReturnStd: state.finalEvaluation?.standardDeviation,
-            transitionsStored: buffer.totalAdded, episodes: state.episodes, finalAlpha: Double(agent.alpha), status: status)
+            transitionsStored: buffer.totalAdded, episodes: state.episodes, finalAlpha: Double(agent.alpha),
+            reconnects: state.reconnects, skippedEpisodes: state.skippedEpisodes, status: status)
     }
 
     /// The trained policy, with the action bounds of the environment.

@@ -15,6 +15,20 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     public var evaluationEpisodes: Int = 10
     /// Seed of the environment's first reset and of the warm-up actions.
     public var seed: UInt64 = 0
+    /// Steps between checkpoints in the run directory; 0 writes one only at the end and on interruption.
+    public var checkpointInterval: Int = 0
+    /// What to do when the environment returns a NaN or infinite observation or reward.
+    public var onNonFinite: NonFinitePolicy = .fail
+    /// Reconnection attempts after a lost remote environment before the run gives up (with a checkpoint).
+    public var reconnectAttempts: Int = 5
+
+    /// Handling of non-finite environment output. Such a transition is never stored.
+    public enum NonFinitePolicy: String, Codable, Sendable, CaseIterable {
+        /// Stop the run with ``SACError/nonFiniteTransition(step:detail:)`` (after writing a checkpoint).
+        case fail
+        /// End the episode there (nothing stored for that step), reset and go on; counted in the summary.
+        case skipEpisode = "skip-episode"
+    }
 
     /// The defaults.
     public init() {}
@@ -27,5 +41,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
         if replayCapacity < 1 { throw .invalidConfiguration("replay capacity \(replayCapacity) must be >= 1") }
         if evaluationInterval < 0 { throw .invalidConfiguration("evaluation interval \(evaluationInterval) must be >= 0") }
         if evaluationEpisodes < 1 { throw .invalidConfiguration("evaluation episodes \(evaluationEpisodes) must be >= 1") }
+        if checkpointInterval < 0 { throw .invalidConfiguration("checkpoint interval \(checkpointInterval) must be >= 0") }
+        if reconnectAttempts < 0 { throw .invalidConfiguration("reconnect attempts \(reconnectAttempts) must be >= 0") }
     }
 }

@@ -21,6 +21,10 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var episodes: Int
     /// Temperature α at the end.
     public var finalAlpha: Double
-    /// "completed", or "failed: <reason>" when the run stopped on an error.
+    /// Times a lost remote environment was reconnected.
+    public var reconnects: Int
+    /// Episodes abandoned because the environment returned non-finite values (`--on-nonfinite skip-episode`).
+    public var skippedEpisodes: Int
+    /// "completed", "interrupted" (a stop request; resume with `--resume`), or "failed: <reason>".
     public var status: String
 }
