@@ -165,7 +165,7 @@ public final class Trainer {
             do {
                 result = try environment.step(scaling.toEnvironment(action))
             } catch {
-                try recover(from: error, environment: &environment)
+                try recover(from: error, environment: environment)
                 endEpisode()
                 continue
             }
@@ -204,7 +204,7 @@ public final class Trainer {
                 state.observation = try environment.reset(seed: seed)
                 break
             } catch {
-                try recover(from: error, environment: &environment)
+                try recover(from: error, environment: environment)
             }
         }
         if let problem = nonFiniteValue(state.observation, reward: 0) {
@@ -241,7 +241,7 @@ public final class Trainer {
 
     /// Reconnects a lost remote environment with exponential back-off, or rethrows errors that are not
     /// connection losses. Past the attempt budget: checkpoint, then ``SACError/environmentUnreachable(address:attempts:waitedSeconds:lastError:)``.
-    private func recover(from error: any Error, environment: inout any Environment) throws {
+    private func recover(from error: any Error, environment: any Environment) throws {
         guard let remote = environment as? any ReconnectableEnvironment, remote.isConnectionLoss(error) else { throw error }
         let lostAt = clock.now
         var delay = 0.25
@@ -271,7 +271,7 @@ public final class Trainer {
                 result = try evaluator.run(episodes: configuration.evaluationEpisodes, in: &evaluationEnvironment)
                 break
             } catch {
-                try recover(from: error, environment: &evaluationEnvironment)
+                try recover(from: error, environment: evaluationEnvironment)
             }
         }
         state.lastEvaluationReturn = result.mean

@@ -65,9 +65,9 @@ final class PythonServerProcess {
     let process = Process()
     private(set) var endpoint = ""
 
-    init(environment: String = "Pendulum-v1", numEnvs: Int = 1, extraArguments: [String] = []) throws {
+    init(environment: String = "Pendulum-v1", numEnvs: Int = 1, bind: String = "tcp://127.0.0.1:*", extraArguments: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "gym_bridge", "serve", "--env", environment, "--bind", "tcp://127.0.0.1:*",
+        process.arguments = ["python3", "-m", "gym_bridge", "serve", "--env", environment, "--bind", bind,
                              "--num-envs", "\(numEnvs)"] + extraArguments
         let errors = Pipe()
         process.standardError = errors
@@ -110,11 +110,27 @@ final class PythonServerProcess {
 
     private var stopped = false
 
+    /// Kills the server at once (SIGKILL), as a crash would.
+    func crash() {
+        guard !stopped else { return }
+        stopped = true
+        kill(process.processIdentifier, SIGKILL)
+        var status: Int32 = 0
+        waitpid(process.processIdentifier, &status, 0)
+    }
+
     deinit { stop() }
 }
 
 /// Unique endpoints per test, so parallel tests never collide.
 enum Endpoints {
+    /// A TCP endpoint on a port that was free a moment ago (for servers that must come back on the same address).
+    static func freeTCP() throws -> String {
+        let probe = try ZeroMQSocket(.reply)
+        try probe.bind("tcp://127.0.0.1:*")
+        defer { probe.close() }
+        return probe.lastEndpoint!
+    }
     static func inproc() -> String { "inproc://test-\(UUID().uuidString)" }
     static func ipc() -> String { "ipc:///tmp/sac-test-\(UUID().uuidString.prefix(8)).sock" }
     static let tcp = "tcp://127.0.0.1:*"
