@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "SACCommand",
             dependencies: [
-                "SoftActorCritic", "Environments", "NeuralNetworks", "EnvironmentBridge",
+                "SoftActorCritic", "Environments", "NeuralNetworks", "EnvironmentBridge", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -23,6 +23,12 @@ public final class EnvironmentServer {
         public var maximumSessions = 64
         /// Largest request frame accepted; larger ones are refused by libzmq before allocation.
         public var maximumMessageBytes = 64 << 20
+        /// The server's CURVE secret key (Z85): encrypts traffic; clients need the matching public key.
+        /// CURVE needs a `tcp://` or `ipc://` endpoint (the server then runs in its own ZeroMQ context).
+        public var curveSecretKey: String?
+        /// With CURVE, the Z85 public keys of the only clients admitted; `nil` admits any client that
+        /// knows the server's public key.
+        public var allowedClientKeys: Set<String>?
 
         public init() {}
     }
@@ -252,6 +258,9 @@ public final class EnvironmentServer {
     /// least every 100 ms). `onBound` receives the resolved endpoint (useful with `tcp://127.0.0.1:*`).
     public func serve(on endpoint: String, context: ZeroMQContext = .shared, onBound: (String) -> Void = { _ in },
                       until shouldStop: () -> Bool) throws(ZeroMQError) {
+        // A ZAP handler is per context, so a CURVE server gets a context of its own.
+        let context = options.curveSecretKey == nil ? context : try ZeroMQContext()
+        let authenticator = try options.allowedClientKeys.map { keys throws(ZeroMQError) in try ZAPAuthenticator(context: context, allowedClientKeys: keys) }
         let socket = try ZeroMQSocket(.reply, context: context)
         defer {
             socket.close()
@@ -259,10 +268,14 @@ public final class EnvironmentServer {
             sessions.removeAll()
         }
         try socket.setMaximumMessageSize(bytes: options.maximumMessageBytes)
+        if let key = options.curveSecretKey { try socket.makeCurveServer(secretKey: key) }
         try socket.bind(endpoint)
         onBound(socket.lastEndpoint ?? endpoint)
+        let polled = [socket] + (authenticator.map { [$0.socket] } ?? [])
         while !shouldStop() {
-            guard try socket.waitForMessage(milliseconds: 100) else { continue }
+            let ready = try ZeroMQSocket.waitForMessages(polled, milliseconds: 100)
+            if ready.count > 1, ready[1] { try authenticator?.handleRequest() }
+            guard ready[0] else { continue }
             let frames: [[UInt8]]
             do { frames = try socket.receiveMultipart() } catch { continue }
             let reply = frames.count == 1

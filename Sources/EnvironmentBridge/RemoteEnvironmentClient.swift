@@ -26,6 +26,11 @@ public final class RemoteEnvironmentClient {
         public var observationDType: TensorDType? = nil
         /// Name sent in the handshake, for the server's logs.
         public var clientName: String = "swift-sac"
+        /// The server's CURVE public key (Z85), for servers that encrypt; `nil` for plain connections.
+        public var curveServerKey: String?
+        /// This client's CURVE key pair (its public key must be on the server's allow-list, if it has
+        /// one); `nil` with a server key generates a throwaway pair.
+        public var curveKeyPair: CurveKeyPair?
 
         public init() {}
     }
@@ -126,6 +131,11 @@ public final class RemoteEnvironmentClient {
             try socket.setReceiveTimeout(milliseconds: options.timeoutMilliseconds)
             try socket.setSendTimeout(milliseconds: options.timeoutMilliseconds)
             try socket.setMaximumMessageSize(bytes: options.maximumMessageBytes)
+            if let serverKey = options.curveServerKey {
+                let keyPair: CurveKeyPair
+                if let given = options.curveKeyPair { keyPair = given } else { keyPair = try CurveKeyPair.generate() }
+                try socket.makeCurveClient(serverPublicKey: serverKey, keyPair: keyPair)
+            }
             try socket.connect(address)
             return socket
         } catch {

@@ -22,7 +22,7 @@ public enum RemoteEnvironmentError: Error, Equatable, Sendable, CustomStringConv
     public var description: String {
         switch self {
         case let .transport(address, error): return "\(address): \(error)"
-        case let .timedOut(address, milliseconds): return "\(address): no reply after waiting \(milliseconds) ms in all (timeout and retries); is the simulator running and not hung?"
+        case let .timedOut(address, milliseconds): return "\(address): no reply after waiting \(milliseconds) ms in all (timeout and retries); is the simulator running and not hung (with CURVE: is the server key right and this client's key allowed)?"
         case let .server(address, error): return "\(address) refused the request: \(error)"
         case let .environmentFailure(address, index, error): return "\(address): environment \(index) failed: \(error.message)"
         case let .protocolViolation(address, detail): return "\(address) broke the protocol: \(detail)"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ZeroMQ
 import EnvironmentBridge
 import Environments
 import Foundation
@@ -27,6 +28,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest request frame accepted, bytes (larger ones are dropped by libzmq).")
     var maxMessageBytes: Int = 64 << 20
 
+    @Option(help: "CURVE secret key file of this server (sac keygen): encrypt traffic; clients need its .pub.")
+    var curveSecretKey: String?
+
+    @Option(help: "File of client public keys (one per line) admitted with CURVE; others are refused.")
+    var allowedClients: String?
+
     func validate() throws {
         guard EnvironmentRegistry.entry(named: env) != nil else {
             throw ValidationError("unknown environment '\(env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", "))")
@@ -34,6 +41,10 @@ struct ServeCommand: ParsableCommand {
         guard numEnvs >= 1 else { throw ValidationError("--num-envs must be at least 1, got \(numEnvs)") }
         guard sessionTimeout > 0 else { throw ValidationError("--session-timeout must be > 0, got \(sessionTimeout)") }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)") }
+        if allowedClients != nil && curveSecretKey == nil {
+            throw ValidationError("--allowed-clients needs --curve-secret-key: without CURVE there are no client keys to check")
+        }
+        if curveSecretKey != nil && bind.hasPrefix("inproc://") { throw ValidationError("CURVE needs a tcp:// or ipc:// endpoint") }
         guard bind.contains("://") else { throw ValidationError("--bind must be a ZeroMQ endpoint such as tcp://127.0.0.1:5555, got '\(bind)'") }
     }
 
@@ -42,10 +53,12 @@ struct ServeCommand: ParsableCommand {
         options.environmentsPerSession = numEnvs
         options.sessionTimeoutSeconds = sessionTimeout
         options.maximumMessageBytes = maxMessageBytes
+        if let curveSecretKey { options.curveSecretKey = try CurveKeyFiles.key(curveSecretKey) }
+        if let allowedClients { options.allowedClientKeys = Set(try CurveKeyFiles.keys(in: allowedClients)) }
         let server = try EnvironmentServer(environment: env, options: options)
         StopSignal.install()
         try server.serve(on: bind, onBound: { endpoint in
-            FileHandle.standardError.write(Data("sac serve: serving \(server.environmentID) (\(numEnvs) per session) on \(endpoint), instance \(server.instanceID)\n".utf8))
+            FileHandle.standardError.write(Data("sac serve: serving \(server.environmentID) (\(numEnvs) per session) on \(endpoint), instance \(server.instanceID)\(options.curveSecretKey == nil ? "" : ", CURVE\(options.allowedClientKeys.map { " with \($0.count) allowed clients" } ?? "")")\n".utf8))
         }, until: { StopSignal.received })
     }
 }

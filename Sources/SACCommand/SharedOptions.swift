@@ -2,6 +2,7 @@ import ArgumentParser
 import EnvironmentBridge
 import Environments
 import NeuralNetworks
+import ZeroMQ
 
 /// Options every command that builds an environment shares.
 struct EnvironmentOptions: ParsableArguments {
@@ -10,6 +11,12 @@ struct EnvironmentOptions: ParsableArguments {
 
     @Option(name: .long, help: "Milliseconds to wait for a remote environment's reply.")
     var timeout: Int = 10_000
+
+    @Option(name: .long, help: "The remote server's CURVE public key (its .pub file, or the key itself).")
+    var curveServerKey: String?
+
+    @Option(name: .long, help: "This client's CURVE secret key file (sac keygen); its public key must be on the server's allow-list.")
+    var curveSecretKey: String?
 
     @Option(name: .long, help: "Seed of the run (networks, exploration, environment resets).")
     var seed: UInt64 = 0
@@ -35,6 +42,8 @@ struct EnvironmentOptions: ParsableArguments {
         guard isRemote else { return try EnvironmentRegistry.make(env, seed: seed) }
         var options = RemoteEnvironmentClient.Options()
         options.timeoutMilliseconds = timeout
+        if let curveServerKey { options.curveServerKey = try CurveKeyFiles.key(curveServerKey) }
+        if let curveSecretKey { options.curveKeyPair = try CurveKeyPair(secretKey: try CurveKeyFiles.key(curveSecretKey)) }
         return try RemoteEnvironment(address: env, options: options)
     }
 }

@@ -87,6 +87,19 @@ public final class ZeroMQSocket {
         if status != 0 { throw .last("zmq_setsockopt(\(name))") }
     }
 
+    /// Makes this socket a CURVE server: traffic is encrypted and clients must know the server's public key.
+    public func makeCurveServer(secretKey: String) throws(ZeroMQError) {
+        try setOption(ZMQ_CURVE_SERVER, Int32(1), name: "ZMQ_CURVE_SERVER")
+        try setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(secretKey.utf8), name: "ZMQ_CURVE_SECRETKEY")
+    }
+
+    /// Makes this socket a CURVE client of the server whose public key is `serverPublicKey`.
+    public func makeCurveClient(serverPublicKey: String, keyPair: CurveKeyPair) throws(ZeroMQError) {
+        try setOption(ZMQ_CURVE_SERVERKEY, bytes: Array(serverPublicKey.utf8), name: "ZMQ_CURVE_SERVERKEY")
+        try setOption(ZMQ_CURVE_PUBLICKEY, bytes: Array(keyPair.publicKey.utf8), name: "ZMQ_CURVE_PUBLICKEY")
+        try setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(keyPair.secretKey.utf8), name: "ZMQ_CURVE_SECRETKEY")
+    }
+
     // MARK: Endpoints
 
     /// Binds to `endpoint` (`tcp://127.0.0.1:5555`, `ipc:///tmp/sim.sock`, `inproc://name`).
@@ -173,6 +186,18 @@ public final class ZeroMQSocket {
             throw .last("zmq_poll")
         }
         return count > 0 && (item.revents & Int16(ZMQ_POLLIN)) != 0
+    }
+
+    /// Waits up to `milliseconds` for any of `sockets` to have a message; returns which have one.
+    public static func waitForMessages(_ sockets: [ZeroMQSocket], milliseconds: Int) throws(ZeroMQError) -> [Bool] {
+        var items: [zmq_pollitem_t] = []
+        for socket in sockets { items.append(zmq_pollitem_t(socket: try socket.open(), fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)) }
+        let count = zmq_poll(&items, Int32(items.count), milliseconds)
+        if count < 0 {
+            if zmq_errno() == EINTR { return Array(repeating: false, count: sockets.count) }
+            throw .last("zmq_poll")
+        }
+        return items.map { ($0.revents & Int16(ZMQ_POLLIN)) != 0 }
     }
 
     private func hasMore(_ handle: UnsafeMutableRawPointer) -> Bool {

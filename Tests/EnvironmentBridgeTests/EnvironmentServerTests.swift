@@ -132,6 +132,31 @@ import ZeroMQ
         #expect(server.sessionCount == 0)
     }
 
+    @Test func silentConnectionsCostNoSessionAndDoNotBlockOthers() throws {
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.tcp)
+        let silent = try (0..<200).map { _ in
+            let socket = try ZeroMQSocket(.request)
+            try socket.connect(background.endpoint)
+            return socket
+        }
+        let start = Date()
+        let remote = try RemoteEnvironment(address: background.endpoint)
+        _ = try remote.reset(seed: 1)
+        _ = try remote.step([0])
+        #expect(Date().timeIntervalSince(start) < 2)
+        withExtendedLifetime(silent) {}
+    }
+
+    @Test func sessionsAreCappedSoHandshakesCannotExhaustTheServer() throws {
+        var options = EnvironmentServer.Options()
+        options.maximumSessions = 5
+        let server = try EnvironmentServer(environment: "pendulum", options: options)
+        for i in 0..<5 { _ = try open(server, reset: i == 0) }
+        let reply = try send(server, BridgeRequest(requestID: 9, sessionID: "", kind: .handshake(.init())))
+        expectError(reply, .environmentFailure)
+        #expect(server.sessionCount == 5)
+    }
+
     @Test func overTheSocketMultipartAndOversizedFramesDoNotStopTheServer() throws {
         var options = EnvironmentServer.Options()
         options.maximumMessageBytes = 2048

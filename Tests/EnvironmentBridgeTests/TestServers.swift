@@ -69,6 +69,11 @@ final class PythonServerProcess {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-m", "gym_bridge", "serve", "--env", environment, "--bind", bind,
                              "--num-envs", "\(numEnvs)"] + extraArguments
+        // Always this checkout's gym_bridge, whatever version pip installed.
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../protocol/python").standardized.path
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = checkout + (environment["PYTHONPATH"].map { ":" + $0 } ?? "")
+        process.environment = environment
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

@@ -17,7 +17,25 @@ def main(argv=None):
     serve.add_argument("--env-kwargs", default="{}", help="JSON object of keyword arguments for gymnasium.make")
     serve.add_argument("--session-timeout", type=float, default=600.0, help="seconds after which an idle session is dropped")
     serve.add_argument("--max-message-bytes", type=int, default=64 << 20, help="largest request frame accepted")
+    serve.add_argument("--curve-secret-key", help="CURVE secret key file of this server (keygen): encrypts traffic")
+    serve.add_argument("--allowed-clients", help="file of client public keys admitted with CURVE, one per line")
+    keygen = commands.add_parser("keygen", help="write a CURVE key pair NAME.key (secret) and NAME.pub (public)")
+    keygen.add_argument("name", help="path prefix of the key files")
     args = parser.parse_args(argv)
+    if args.command == "keygen":
+        import zmq
+        public, secret = zmq.curve_keypair()
+        write_key(args.name + ".key", "# gym_bridge CURVE secret key: keep it private", secret.decode(), private=True)
+        write_key(args.name + ".pub", "# gym_bridge CURVE public key: give it to peers", public.decode())
+        print(f"wrote {args.name}.key and {args.name}.pub (public key {public.decode()})")
+        return 0
+    if args.allowed_clients and not args.curve_secret_key:
+        parser.error("--allowed-clients needs --curve-secret-key")
+    try:
+        curve_secret_key = read_keys(args.curve_secret_key)[0] if args.curve_secret_key else None
+        allowed_clients = read_keys(args.allowed_clients) if args.allowed_clients else None
+    except (OSError, ValueError, IndexError) as error:
+        parser.error(f"bad key file: {error}")
     try:
         kwargs = json.loads(args.env_kwargs)
         if not isinstance(kwargs, dict):
@@ -35,8 +53,24 @@ def main(argv=None):
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.append(True))
-    server.serve(args.bind, stop=lambda: bool(stopping))
+    server.serve(args.bind, stop=lambda: bool(stopping), curve_secret_key=curve_secret_key, allowed_clients=allowed_clients)
     return 0
+
+
+def read_keys(path):
+    """Z85 keys from a key file: every line that is not empty or a # comment (the sac keygen format)."""
+    keys = [line.strip() for line in open(path, encoding="utf-8") if line.strip() and not line.strip().startswith("#")]
+    for key in keys:
+        if len(key) != 40:
+            raise ValueError(f"{path} holds '{key}', which is not a 40-character Z85 CURVE key")
+    return keys
+
+
+def write_key(path, comment, key, private=False):
+    import os
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(f"{comment}\n{key}\n")
 
 
 if __name__ == "__main__":

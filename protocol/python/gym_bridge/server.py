@@ -233,21 +233,44 @@ class EnvironmentServer:
 
     # ------------------------------------------------------------------ transport
 
-    def serve(self, bind, stop=None, log=sys.stderr):
-        """Answers requests on a REP socket bound to `bind` until `stop()` returns true."""
+    def serve(self, bind, stop=None, log=sys.stderr, curve_secret_key=None, allowed_clients=None):
+        """Answers requests on a REP socket bound to `bind` until `stop()` returns true.
+
+        With `curve_secret_key` (Z85) traffic is encrypted with CURVE; with `allowed_clients` (Z85 public
+        keys) only those clients are admitted, through a ZAP handler polled beside the server socket.
+        """
         import zmq
+        from zmq.utils import z85
         context = zmq.Context()
+        zap = None
+        if allowed_clients is not None:
+            zap = context.socket(zmq.REP)
+            zap.setsockopt(zmq.LINGER, 0)
+            zap.bind("inproc://zeromq.zap.01")
+            allowed = set(allowed_clients)
         socket = context.socket(zmq.REP)
         socket.setsockopt(zmq.LINGER, 0)
         socket.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        if curve_secret_key:
+            socket.curve_server = True
+            socket.curve_secretkey = curve_secret_key.encode()
         socket.bind(bind)
         endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
         print(f"gym_bridge: serving {self.env_id} ({self.num_envs} per session) on {endpoint}, instance {self.instance_id}", file=log, flush=True)
         poller = zmq.Poller()
         poller.register(socket, zmq.POLLIN)
+        if zap is not None:
+            poller.register(zap, zmq.POLLIN)
         try:
             while not (stop and stop()):
-                if not poller.poll(100):
+                ready = dict(poller.poll(100))
+                if zap is not None and zap in ready:
+                    request = zap.recv_multipart()
+                    ok = (len(request) >= 7 and request[0] == b"1.0" and request[5] == b"CURVE" and len(request[6]) == 32
+                          and z85.encode(request[6]).decode() in allowed)
+                    zap.send_multipart([b"1.0", request[1] if len(request) > 1 else b"", b"200" if ok else b"400",
+                                        b"OK" if ok else b"client key not allowed", b"", b""])
+                if socket not in ready:
                     continue
                 frames = socket.recv_multipart(copy=False)
                 if len(frames) != 1:
@@ -260,4 +283,6 @@ class EnvironmentServer:
                 session.close()
             self.sessions.clear()
             socket.close(0)
+            if zap is not None:
+                zap.close(0)
             context.term()
