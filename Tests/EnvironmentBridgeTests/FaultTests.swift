@@ -146,4 +146,31 @@ import SoftActorCritic
         }
         #expect(resumed == 4)
     }
+
+    /// Ctrl-C (SIGINT) and SIGTERM make `sac train` write a checkpoint and exit 0, with status "interrupted".
+    @Test(.timeLimit(.minutes(1)), arguments: [SIGINT, SIGTERM])
+    func stopSignalWritesACheckpointAndExitsCleanly(signal: Int32) throws {
+        let sac = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sac").path
+        try #require(FileManager.default.isExecutableFile(atPath: sac), "build the sac tool first (swift build)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-sigint-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sac)
+        process.arguments = ["train", "--env", "reach1d", "--hidden", "16", "--batch-size", "16", "--learning-starts", "200",
+                             "--eval-episodes", "1", "--quiet", "--steps", "1000000", "--run-dir", directory]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(1_500_000)
+        kill(process.processIdentifier, signal)
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(20)
+        while waitpid(process.processIdentifier, &status, WNOHANG) == 0 && Date() < deadline { usleep(20_000) }
+        #expect(status == 0, "exit status \(status)")
+        let summary = try String(contentsOfFile: directory + "/summary.json", encoding: .utf8)
+        #expect(summary.contains("\"status\" : \"interrupted\""))
+        let trainer = try Trainer.resume(runDirectory: directory, environment: try EnvironmentRegistry.make("reach1d"),
+                                         evaluationEnvironment: try EnvironmentRegistry.make("reach1d"))
+        #expect(trainer.buffer.totalAdded > 0)
+    }
 }
