@@ -9,6 +9,7 @@ import PackageDescription
 //   BridgeProtocol                the envbridge wire format: generated protobuf code and the codec
 //   EnvironmentBridge             RemoteEnvironment and the environment server (knows environments, not SAC)
 //   SoftActorCritic               the agent, replay buffer and trainer (knows environments, not sockets)
+//   LearningCurves                SVG learning curves from metrics.csv
 //   SACCommand                    the `sac` command-line tool
 let package = Package(
     name: "SwiftSAC",
@@ -38,6 +39,7 @@ let package = Package(
         .target(name: "NeuralNetworks", dependencies: ["COpenBLAS", "Randomness"]),
         .target(name: "Environments", dependencies: ["Randomness"]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "LearningCurves"),
         .target(
             name: "BridgeProtocol",
             dependencies: ["Environments", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
@@ -53,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "SACCommand",
             dependencies: [
-                "SoftActorCritic", "Environments", "NeuralNetworks", "EnvironmentBridge", "ZeroMQ",
+                "SoftActorCritic", "Environments", "NeuralNetworks", "EnvironmentBridge", "ZeroMQ", "LearningCurves",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "SoftActorCriticTests", dependencies: ["SoftActorCritic", "NeuralNetworks", "Environments", "Randomness"]),
         .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic"]),
         .testTarget(name: "BridgeProtocolTests", dependencies: ["BridgeProtocol"]),
+        .testTarget(name: "LearningCurvesTests", dependencies: ["LearningCurves"]),
         .testTarget(
             name: "EnvironmentBridgeTests",
             dependencies: ["EnvironmentBridge", "BridgeProtocol", "Environments", "ZeroMQ", "SoftActorCritic"]

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Environments
 import Foundation
+import LearningCurves
+import Logging
 import SoftActorCritic
 
 extension TrainerConfiguration.NonFinitePolicy: ExpressibleByArgument {}
@@ -134,8 +136,16 @@ struct TrainCommand: ParsableCommand {
         }
         StopSignal.install()
         run.shouldStop = { StopSignal.received }
-        let summary = try run.run()
+        let summary: TrainingSummary
+        do {
+            summary = try run.run()
+        } catch {
+            display.finish()
+            writeLearningCurve(directory: directory, title: "\(env.id) \(run.agent.configuration.variant.rawValue)", logger: logger)
+            throw error
+        }
         display.finish()
+        writeLearningCurve(directory: directory, title: "\(env.id) \(run.agent.configuration.variant.rawValue) seed \(run.configuration.seed)", logger: logger)
         if summary.status == "interrupted" {
             print("interrupted at step \(summary.envSteps); checkpoint written. Continue with: sac train --resume \(directory) --env \(environment.env)")
             return
@@ -146,7 +156,17 @@ struct TrainCommand: ParsableCommand {
             \(summary.env) \(summary.variant) seed \(summary.seed): eval return \(mean) ± \(std) over \(run.configuration.evaluationEpisodes) episodes \
             after \(summary.envSteps) steps, \(summary.gradientUpdates) updates in \(String(format: "%.1f", summary.wallSeconds)) s \
             (\(String(format: "%.1f", summary.updatesPerSecond)) updates/s)
-            results: \(directory)/summary.json, metrics.csv, policy.sacp, checkpoint.sacc\(summary.reconnects > 0 ? " (\(summary.reconnects) reconnects)" : "")
+            results: \(directory)/summary.json, metrics.csv, learning-curve.svg, policy.sacp, checkpoint.sacc\(summary.reconnects > 0 ? " (\(summary.reconnects) reconnects)" : "")
             """)
+    }
+
+    /// `learning-curve.svg` from the run's metrics; a failure here is reported, never fatal.
+    private func writeLearningCurve(directory: String, title: String, logger: Logger) {
+        do {
+            let svg = try LearningCurveChart(title: title).render(run: RunMetrics(runDirectory: directory))
+            try svg.write(toFile: directory + "/learning-curve.svg", atomically: true, encoding: .utf8)
+        } catch {
+            logger.warning("no learning curve: \(error)")
+        }
     }
 }
