@@ -60,6 +60,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "TrainPendulumExample", dependencies: ["SoftActorCritic", "Environments"], path: "examples/TrainPendulum"),
+        .executableTarget(name: "LocalOrRemoteExample", dependencies: ["EnvironmentBridge", "Environments"], path: "examples/LocalOrRemote"),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Randomness"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], exclude: ["ReferenceData"]),
