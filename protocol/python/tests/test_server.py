@@ -138,3 +138,15 @@ def test_idle_sessions_expire_and_close_forgets():
     session, _ = opened(server)
     assert call(server, request_id=9, session_id=session, close=pb.CloseRequest()).WhichOneof("kind") == "close"
     assert session not in server.sessions
+
+
+def test_a_bug_in_the_server_is_still_answered_as_internal(monkeypatch):
+    server = EnvironmentServer("Pendulum-v1")
+    session, _ = opened(server)
+
+    def broken(*_):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(server, "_step", broken)
+    reply = step(server, session, [[0.0]])
+    assert error_code(reply) == "INTERNAL" and "ZeroDivisionError" in reply.error.message
