@@ -22,15 +22,10 @@ extension MultilayerPerceptron {
         init(layerSizes: [Int], batchSize: Int) {
             self.batchSize = batchSize
             self.layerSizes = layerSizes
-            func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
-                let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
-                buffer.initialize(repeating: 0)
-                return buffer
-            }
-            inputBuffer = allocate(batchSize * layerSizes[0])
-            activations = layerSizes.dropFirst().map { allocate(batchSize * $0) }
-            gradients = layerSizes.dropFirst().map { allocate(batchSize * $0) }
-            inputGradientBuffer = allocate(batchSize * layerSizes[0])
+            inputBuffer = .allocateZeroed(batchSize * layerSizes[0])
+            activations = layerSizes.dropFirst().map { .allocateZeroed(batchSize * $0) }
+            gradients = layerSizes.dropFirst().map { .allocateZeroed(batchSize * $0) }
+            inputGradientBuffer = .allocateZeroed(batchSize * layerSizes[0])
         }
 
         deinit {

@@ -1,3 +1,5 @@
+import NeuralNetworks
+
 /// Buffers for one reparameterised draw from the squashed-Gaussian policy on a batch, allocated once
 /// per batch size: the noise ε and every intermediate the backward pass needs.
 public final class PolicySample {
@@ -22,20 +24,15 @@ public final class PolicySample {
 
     /// Buffers for `batchSize` rows of `actionCount` actions.
     public init(batchSize: Int, actionCount: Int) {
-        func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
-            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
-            buffer.initialize(repeating: 0)
-            return buffer
-        }
         self.batchSize = batchSize
         self.actionCount = actionCount
-        noise = allocate(batchSize * actionCount)
-        standardDeviation = allocate(batchSize * actionCount)
-        clampMask = allocate(batchSize * actionCount)
-        actions = allocate(batchSize * actionCount)
-        logProbabilities = allocate(batchSize)
-        actionGradient = allocate(batchSize * actionCount)
-        logProbabilityGradient = allocate(batchSize)
+        noise = .allocateZeroed(batchSize * actionCount)
+        standardDeviation = .allocateZeroed(batchSize * actionCount)
+        clampMask = .allocateZeroed(batchSize * actionCount)
+        actions = .allocateZeroed(batchSize * actionCount)
+        logProbabilities = .allocateZeroed(batchSize)
+        actionGradient = .allocateZeroed(batchSize * actionCount)
+        logProbabilityGradient = .allocateZeroed(batchSize)
     }
 
     deinit {

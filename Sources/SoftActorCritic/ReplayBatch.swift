@@ -1,3 +1,5 @@
+import NeuralNetworks
+
 /// A minibatch of transitions in preallocated, row-major buffers, refilled in place by
 /// ``ReplayBuffer/sample(into:using:)`` so that sampling allocates nothing.
 public final class ReplayBatch {
@@ -20,19 +22,14 @@ public final class ReplayBatch {
 
     /// Buffers for `size` transitions.
     public init(size: Int, observationCount: Int, actionCount: Int) {
-        func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
-            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, count))
-            buffer.initialize(repeating: 0)
-            return buffer
-        }
         self.size = size
         self.observationCount = observationCount
         self.actionCount = actionCount
-        observations = allocate(size * observationCount)
-        actions = allocate(size * actionCount)
-        rewards = allocate(size)
-        nextObservations = allocate(size * observationCount)
-        terminated = allocate(size)
+        observations = .allocateZeroed(size * observationCount)
+        actions = .allocateZeroed(size * actionCount)
+        rewards = .allocateZeroed(size)
+        nextObservations = .allocateZeroed(size * observationCount)
+        terminated = .allocateZeroed(size)
     }
 
     deinit {

@@ -4,9 +4,9 @@ import NeuralNetworks
 /// A trained policy on disk: the actor network, the action bounds it was trained for, and what it was
 /// trained on. Written as `policy.sacp` into every run directory and read by `sac eval`.
 ///
-/// Layout (little-endian): magic `"SACP"`, format version UInt32 (= 1), environment id and variant
-/// (UInt32 length + UTF-8 each), action low and high (UInt64 count + float32 each), the actor network
-/// as ``MultilayerPerceptron/serialized()`` (UInt64 length + bytes), and a CRC-32 of all preceding bytes.
+/// Layout: a ``ChecksummedFile`` with magic `"SACP"`, version 1, and the body: environment id and
+/// variant (UInt32 length + UTF-8 each), action low and high (UInt64 count + float32 each), and the actor
+/// network as ``MultilayerPerceptron/serialized()`` (UInt64 length + bytes), all little-endian.
 public struct SavedPolicy: Equatable, Sendable {
     /// Magic bytes of a policy file.
     public static let magic: [UInt8] = Array("SACP".utf8)
@@ -32,37 +32,26 @@ public struct SavedPolicy: Equatable, Sendable {
 
     /// The encoded file contents.
     public func serialized() -> [UInt8] {
-        var writer = BinaryWriter()
-        writer.write(bytes: Self.magic)
-        writer.write(Self.formatVersion)
-        writer.write(string: environmentID)
-        writer.write(string: variant)
-        writer.write(floats: scaling.low)
-        writer.write(floats: scaling.high)
-        let network = actor.network.serialized()
-        writer.write(UInt64(network.count))
-        writer.write(bytes: network)
-        writer.write(CRC32.checksum(writer.bytes))
-        return writer.bytes
+        ChecksummedFile.encode(magic: Self.magic, version: Self.formatVersion) { writer in
+            writer.write(string: environmentID)
+            writer.write(string: variant)
+            writer.write(floats: scaling.low)
+            writer.write(floats: scaling.high)
+            let network = actor.network.serialized()
+            writer.write(UInt64(network.count))
+            writer.write(bytes: network)
+        }
     }
 
     /// Decodes file contents; throws ``BinaryFormatError`` for anything malformed.
     public init(serialized bytes: [UInt8]) throws(BinaryFormatError) {
-        var reader = BinaryReader(bytes)
-        let magic = Array(try reader.readBytes(4))
-        guard magic == Self.magic else { throw .badMagic(expected: "SAC policy", found: magic) }
-        let version = try reader.read(UInt32.self)
-        guard version == Self.formatVersion else { throw .unsupportedVersion(found: version, supported: Self.formatVersion) }
+        var reader = try ChecksummedFile.decode(bytes, magic: Self.magic, kind: "SAC policy", version: Self.formatVersion)
         environmentID = try reader.readString()
         variant = try reader.readString()
         let low = try reader.readFloats(), high = try reader.readFloats()
         let length = try reader.read(UInt64.self)
         guard length <= UInt64(reader.remaining) else { throw .truncated(needed: Int(clamping: length), available: reader.remaining, at: reader.position) }
         let network = try MultilayerPerceptron(serialized: Array(try reader.readBytes(Int(length))))
-        let end = reader.position
-        let stored = try reader.read(UInt32.self)
-        let computed = CRC32.checksum(bytes[0..<end])
-        guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
         guard low.count == high.count, network.outputSize == 2 * low.count else {
             throw .invalidField(name: "action bounds", detail: "\(low.count) bounds for an actor with \(network.outputSize) outputs")
         }

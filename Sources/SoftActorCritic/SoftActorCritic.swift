@@ -113,8 +113,7 @@ public final class SoftActorCritic {
         policySample = PolicySample(batchSize: batch, actionCount: actionCount)
         nextPolicySample = PolicySample(batchSize: batch, actionCount: actionCount)
         actingSample = PolicySample(batchSize: 1, actionCount: actionCount)
-        softTarget = .allocate(capacity: batch)
-        softTarget.initialize(repeating: 0)
+        softTarget = .allocateZeroed(batch)
         self.generator = generator
     }
 

@@ -6,9 +6,10 @@ import NeuralNetworks
 /// that support it) the environment's own state, so a resumed run continues bit for bit.
 ///
 /// File `checkpoint.sacc` in the run directory, with one older generation kept as `checkpoint.prev.sacc`.
-/// Layout (little-endian, via ``BinaryWriter``): magic `"SACK"`, format version UInt32, the agent and
-/// trainer configurations as JSON strings, the agent, the replay buffer, the trainer state, the
-/// environment snapshot (UInt64 count + words), then a CRC-32 of everything before it. Written atomically.
+/// Layout: a ``ChecksummedFile`` with magic `"SACK"`, version 1, and the body (little-endian, via
+/// ``BinaryWriter``): the agent and trainer configurations as JSON strings, the sizes, the agent, the
+/// replay buffer, the trainer state, and the environment snapshot (flag, UInt64 count + words).
+/// Written atomically.
 enum TrainingCheckpoint {
     static let magic: [UInt8] = Array("SACK".utf8)
     static let formatVersion: UInt32 = 1
@@ -17,24 +18,24 @@ enum TrainingCheckpoint {
 
     static func encode(agent: SoftActorCritic, trainer: TrainerConfiguration, buffer: ReplayBuffer, state: TrainerState,
                        elapsedSeconds: Double, environmentSnapshot: [UInt64]?) -> [UInt8] {
-        var writer = BinaryWriter(reservingCapacity: buffer.capacityBytes / 4)
-        writer.write(bytes: magic)
-        writer.write(formatVersion)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        writer.write(string: String(decoding: (try? encoder.encode(agent.configuration)) ?? Data(), as: UTF8.self))
-        writer.write(string: String(decoding: (try? encoder.encode(trainer)) ?? Data(), as: UTF8.self))
-        writer.write(UInt64(agent.observationCount))
-        writer.write(UInt64(agent.actionCount))
-        agent.write(to: &writer)
-        buffer.write(to: &writer)
-        state.write(to: &writer, elapsedSeconds: elapsedSeconds)
-        let snapshot = environmentSnapshot ?? []
-        writer.write(UInt8(environmentSnapshot == nil ? 0 : 1))
-        writer.write(UInt64(snapshot.count))
-        for word in snapshot { writer.write(word) }
-        writer.write(CRC32.checksum(writer.bytes))
-        return writer.bytes
+        let agentJSON = String(decoding: (try? encoder.encode(agent.configuration)) ?? Data(), as: UTF8.self)
+        let trainerJSON = String(decoding: (try? encoder.encode(trainer)) ?? Data(), as: UTF8.self)
+        let transitionBytes = buffer.capacityBytes / buffer.capacity
+        return ChecksummedFile.encode(magic: magic, version: formatVersion, reservingCapacity: buffer.count * transitionBytes + (1 << 20)) { writer in
+            writer.write(string: agentJSON)
+            writer.write(string: trainerJSON)
+            writer.write(UInt64(agent.observationCount))
+            writer.write(UInt64(agent.actionCount))
+            agent.write(to: &writer)
+            buffer.write(to: &writer)
+            state.write(to: &writer, elapsedSeconds: elapsedSeconds)
+            let snapshot = environmentSnapshot ?? []
+            writer.write(UInt8(environmentSnapshot == nil ? 0 : 1))
+            writer.write(UInt64(snapshot.count))
+            for word in snapshot { writer.write(word) }
+        }
     }
 
     /// What a checkpoint holds before it is applied to a new agent and buffer.
@@ -49,15 +50,7 @@ enum TrainingCheckpoint {
 
     /// Checks magic, version and checksum and decodes the configurations.
     static func open(_ bytes: [UInt8]) throws(BinaryFormatError) -> Contents {
-        guard bytes.count >= 12 else { throw .truncated(needed: 12, available: bytes.count, at: 0) }
-        let stored = UInt32(bytes[bytes.count - 4]) | UInt32(bytes[bytes.count - 3]) << 8 | UInt32(bytes[bytes.count - 2]) << 16 | UInt32(bytes[bytes.count - 1]) << 24
-        var reader = BinaryReader(bytes)
-        let found = Array(try reader.readBytes(4))
-        guard found == magic else { throw .badMagic(expected: "SAC checkpoint", found: found) }
-        let version = try reader.read(UInt32.self)
-        guard version == formatVersion else { throw .unsupportedVersion(found: version, supported: formatVersion) }
-        let computed = CRC32.checksum(bytes[0..<(bytes.count - 4)])
-        guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
+        var reader = try ChecksummedFile.decode(bytes, magic: magic, kind: "SAC checkpoint", version: formatVersion)
         let decoder = JSONDecoder()
         guard let agent = try? decoder.decode(SACConfiguration.self, from: Data(try reader.readString().utf8)),
               let trainer = try? decoder.decode(TrainerConfiguration.self, from: Data(try reader.readString().utf8)) else {

@@ -19,13 +19,15 @@ import Randomness
 
     @Test func layoutMatchesDocumentation() throws {
         let bytes = try network().serialized()
+        let count = 3 * 16 + 16 + 16 * 16 + 16 + 16 * 2 + 2
+        let body = 4 + 4 * 4 + 8 + 4 * count
         #expect(Array(bytes[0..<4]) == Array("SACN".utf8))
         #expect(bytes[4] == 1 && bytes[5...7].allSatisfy { $0 == 0 })          // version 1, little-endian
-        #expect(bytes[8] == 4)                                                // four layer sizes
-        #expect(bytes[12] == 3 && bytes[16] == 16 && bytes[20] == 16 && bytes[24] == 2)
-        let count = 3 * 16 + 16 + 16 * 16 + 16 + 16 * 2 + 2
-        #expect(bytes[28] == UInt8(count & 0xFF) && bytes[29] == UInt8(count >> 8))
-        #expect(bytes.count == 28 + 8 + 4 * count + 4)
+        #expect(bytes[8] == UInt8(body & 0xFF) && bytes[9] == UInt8(body >> 8)) // body length
+        #expect(bytes[16] == 4)                                               // four layer sizes
+        #expect(bytes[20] == 3 && bytes[24] == 16 && bytes[28] == 16 && bytes[32] == 2)
+        #expect(bytes[36] == UInt8(count & 0xFF) && bytes[37] == UInt8(count >> 8))
+        #expect(bytes.count == 16 + body + 4)
     }
 
     @Test func corruptionIsDetected() throws {
@@ -58,11 +60,17 @@ import Randomness
     }
 
     @Test func hugeDeclaredCountsDoNotAllocate() {
+        // A parameter count far beyond the bytes present, in a correctly framed file.
+        let framed = ChecksummedFile.encode(magic: Array("SACN".utf8), version: 1) { writer in
+            writer.write(UInt32(2)); writer.write(UInt32(1)); writer.write(UInt32(1))
+            writer.write(UInt64.max)
+        }
+        #expect(throws: BinaryFormatError.self) { try MultilayerPerceptron(serialized: framed) }
+        // A body length far beyond the bytes present.
         var writer = BinaryWriter()
         writer.write(bytes: Array("SACN".utf8))
         writer.write(UInt32(1))
-        writer.write(UInt32(2)); writer.write(UInt32(1)); writer.write(UInt32(1))
-        writer.write(UInt64.max)   // parameter count far beyond the bytes present
+        writer.write(UInt64.max)
         #expect(throws: BinaryFormatError.self) { try MultilayerPerceptron(serialized: writer.bytes) }
     }
 
