@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import NeuralNetworks
+import Randomness
+import SoftActorCritic
+
+/// `sac bench`: speed measurements, printed as a table and as JSON lines.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure gradient-update and bridge throughput (build with -c release).",
+        subcommands: [BenchUpdatesCommand.self, BenchBridgeCommand.self])
+}
+
+/// `sac bench updates`: gradient updates per second of the agent alone, against the sgemm roofline.
+struct BenchUpdatesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "updates",
+        abstract: "Gradient updates per second of the agent alone (no environment), with GFLOP/s and the sgemm peak measured in the same run.")
+
+    enum Shapes: String, ExpressibleByArgument, CaseIterable {
+        case pendulum, halfcheetahShapes = "halfcheetah-shapes"
+        var sizes: (observations: Int, actions: Int) { self == .pendulum ? (3, 1) : (17, 6) }
+    }
+
+    @Option(help: "Observation and action sizes: pendulum (3, 1) or halfcheetah-shapes (17, 6).")
+    var env: Shapes = .pendulum
+
+    @Option(help: "OpenBLAS threads (default: OpenBLAS's choice).")
+    var threads: Int?
+
+    @Option(help: "Timed updates.")
+    var updates: Int = 1_000
+
+    @Option(help: "SAC variant.")
+    var variant: SACVariantArgument = .twinQ
+
+    func validate() throws {
+        guard updates >= 10 else { throw ValidationError("--updates must be at least 10") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { BLAS.setThreadCount(threads) }
+        var configuration = SACConfiguration()
+        configuration.variant = variant.variant
+        let (o, a) = env.sizes
+        let agent = try SoftActorCritic(observationCount: o, actionCount: a, configuration: configuration)
+        let buffer = try ReplayBuffer(capacity: 10_000, observationCount: o, actionCount: a)
+        var generator = Xoshiro256StarStar(seed: 1)
+        for _ in 0..<10_000 {
+            func random(_ n: Int) -> [Float] { (0..<n).map { _ in Float(generator.nextUniform(in: -1, 1)) } }
+            buffer.add(observation: random(o), action: random(a), reward: random(1)[0], nextObservation: random(o), terminated: false)
+        }
+        let batch = ReplayBatch(size: configuration.batchSize, observationCount: o, actionCount: a)
+        for _ in 0..<20 {
+            buffer.sample(into: batch, using: &generator)
+            agent.update(batch: batch)
+        }
+        let clock = ContinuousClock()
+        var sampling = Duration.zero, updating = Duration.zero
+        for _ in 0..<updates {
+            let t0 = clock.now
+            buffer.sample(into: batch, using: &generator)
+            let t1 = clock.now
+            agent.update(batch: batch)
+            sampling += t1 - t0
+            updating += clock.now - t1
+        }
+        let seconds = (sampling + updating).seconds
+        let rate = Double(updates) / seconds
+        let flops = agent.matrixFlopsPerUpdate
+        let achieved = flops * Double(updates) / updating.seconds / 1e9
+        let peak = Self.sgemmPeak()
+        let rows: [(String, String)] = [
+            ("shapes", "\(env.rawValue) (obs \(o), act \(a)), \(variant.rawValue), batch \(configuration.batchSize), hidden 256x256"),
+            ("BLAS", "OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) thread(s)"),
+            ("updates/s", String(format: "%.1f", rate)),
+            ("ms per update", String(format: "%.3f (sampling %.3f)", 1e3 / rate, 1e3 * sampling.seconds / Double(updates))),
+            ("GFLOP per update (matrix products)", String(format: "%.3f", flops / 1e9)),
+            ("achieved GFLOP/s in updates", String(format: "%.1f", achieved)),
+            ("sgemm peak GFLOP/s (256x256x256)", String(format: "%.1f", peak)),
+            ("fraction of sgemm peak", String(format: "%.0f%%", 100 * achieved / peak)),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+        print(#"{"bench": "updates", "env": "\#(env.rawValue)", "variant": "\#(variant.rawValue)", "threads": \#(BLAS.threadCount), "updates_per_second": \#(String(format: "%.1f", rate)), "gflop_per_update": \#(String(format: "%.4f", flops / 1e9)), "gflops": \#(String(format: "%.1f", achieved)), "sgemm_peak_gflops": \#(String(format: "%.1f", peak))}"#)
+    }
+
+    /// GFLOP/s of a 256×256×256 sgemm (the size of the hidden layers at batch 256) at the current thread count.
+    static func sgemmPeak() -> Double {
+        let n = 256
+        let a = UnsafeMutableBufferPointer<Float>.allocateZeroed(n * n), b = UnsafeMutableBufferPointer<Float>.allocateZeroed(n * n)
+        let c = UnsafeMutableBufferPointer<Float>.allocateZeroed(n * n)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        for i in 0..<(n * n) { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
+        func run(_ repetitions: Int) {
+            for _ in 0..<repetitions {
+                BLAS.gemm(transposeA: false, transposeB: true, m: n, n: n, k: n, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+            }
+        }
+        run(50)
+        let clock = ContinuousClock(), start = clock.now
+        run(1_000)
+        return 2 * Double(n * n * n) * 1_000 / (clock.now - start).seconds / 1e9
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
