@@ -10,7 +10,7 @@ import ZeroMQ
 /// ``Environment`` protocol speaks `Float` (pass `observationDType: .float32` in the options to have the
 /// server do the cast instead). The server resets an ended episode itself; the following `reset(seed: nil)`
 /// returns that first observation without a round trip. The session must hold exactly one environment.
-public final class RemoteEnvironment: ReconnectableEnvironment {
+public final class RemoteEnvironment: ReconnectableEnvironment, AsynchronousEnvironment {
     public let observationSpace: Box
     public let actionSpace: Box
     public var id: String { client.session.environmentID }
@@ -65,10 +65,21 @@ public final class RemoteEnvironment: ReconnectableEnvironment {
     }
 
     public func step(_ action: [Float]) throws -> StepResult {
+        try beginStep(action)
+        return try finishStep()
+    }
+
+    /// Sends the step request and returns at once (the simulator steps while the caller works).
+    public func beginStep(_ action: [Float]) throws {
         try actionSpace.validate(action)
         guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
         needsReset = true
-        let reply = try client.step(Tensor(float32: action, shape: [1] + actionSpace.shape))
+        try client.sendStep(Tensor(float32: action, shape: [1] + actionSpace.shape))
+    }
+
+    /// Receives the reply to ``beginStep(_:)``.
+    public func finishStep() throws -> StepResult {
+        let reply = try client.receiveStep()
         if let failure = reply.failures.first {
             throw RemoteEnvironmentError.environmentFailure(address: client.address, index: failure.index, failure.error)
         }

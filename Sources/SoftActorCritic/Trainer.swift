@@ -162,8 +162,17 @@ public final class Trainer {
                 : agent.act(state.observation, deterministic: false)
             guard action.allSatisfy(\.isFinite) else { throw SACError.diverged("the policy produced action \(action) at step \(state.step)") }
             let result: StepResult
+            var updatesDone = false
             do {
-                result = try environment.step(scaling.toEnvironment(action))
+                if configuration.overlapUpdatesWithSteps, let asynchronous = environment as? any AsynchronousEnvironment {
+                    // The simulator computes the step while this process runs the step's updates.
+                    try asynchronous.beginStep(scaling.toEnvironment(action))
+                    try runScheduledUpdates(forStep: state.step + 1)
+                    updatesDone = true
+                    result = try asynchronous.finishStep()
+                } else {
+                    result = try environment.step(scaling.toEnvironment(action))
+                }
             } catch {
                 try recover(from: error, environment: environment)
                 endEpisode()
@@ -185,7 +194,7 @@ public final class Trainer {
             state.episodeLength += 1
             state.observation = result.observation
             if result.isLast { endEpisode() }
-            try runScheduledUpdates()
+            if !updatesDone { try runScheduledUpdates(forStep: state.step) }
             if configuration.evaluationInterval > 0, state.step % configuration.evaluationInterval == 0, state.step < configuration.totalSteps {
                 _ = try evaluate()
             }
@@ -225,8 +234,9 @@ public final class Trainer {
         state.needsReset = true
     }
 
-    private func runScheduledUpdates() throws {
-        guard state.step > configuration.learningStarts else { return }
+    /// The gradient updates environment step `step` (1-based) is owed.
+    private func runScheduledUpdates(forStep step: Int) throws {
+        guard step > configuration.learningStarts else { return }
         state.updateCredit += configuration.updatesPerStep
         while state.updateCredit >= 1 {
             buffer.sample(into: batch, using: &agent.generator)

@@ -12,11 +12,16 @@ final class BackgroundSwiftServer: @unchecked Sendable {
     let thread: Thread
 
     /// Starts serving `environment` on `endpoint`; returns once the socket is bound.
-    init(environment: String = "pendulum", endpoint: String, options: EnvironmentServer.Options = .init()) throws {
+    convenience init(environment: String = "pendulum", endpoint: String, options: EnvironmentServer.Options = .init()) throws {
+        try self.init(endpoint: endpoint) { try EnvironmentServer(environment: environment, options: options) }
+    }
+
+    /// Starts serving what `makeServer` makes on `endpoint`; returns once the socket is bound.
+    init(endpoint: String, makeServer: @escaping @Sendable () throws -> EnvironmentServer) throws {
         let box = ResultBox()
         thread = Thread { [box] in
             do {
-                let server = try EnvironmentServer(environment: environment, options: options)
+                let server = try makeServer()
                 try server.serve(on: endpoint, onBound: { box.bound($0) }, until: { box.shouldStop })
             } catch {
                 box.failed("\(error)")
