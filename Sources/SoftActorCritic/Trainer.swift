@@ -120,7 +120,9 @@ public final class Trainer {
         started = clock.now
         state.lastRowTime = started
         do {
-            if try !train() {
+            let finished: Bool
+            do { finished = try train() } catch is StopRequested { finished = false }
+            if !finished {
                 try writeCheckpoint()
                 let summary = makeSummary(status: "interrupted")
                 try write(summary)
@@ -257,6 +259,8 @@ public final class Trainer {
         var delay = 0.25
         var lastError = "\(error)"
         for attempt in 1...max(1, configuration.reconnectAttempts) where configuration.reconnectAttempts > 0 {
+            // A stop request (Ctrl-C) ends the waiting: the run checkpoints and stops as interrupted.
+            if shouldStop?() == true { throw StopRequested() }
             Thread.sleep(forTimeInterval: delay)
             do {
                 try remote.reconnect()
@@ -349,6 +353,9 @@ public final class Trainer {
         try policy.write(to: runDirectory + "/policy.sacp")
     }
 }
+
+/// Thrown inside the loop when ``Trainer/shouldStop`` asks to stop while the trainer waits.
+private struct StopRequested: Error {}
 
 extension Duration {
     /// The duration in seconds as a `Double`.
