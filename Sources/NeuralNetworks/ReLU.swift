@@ -10,6 +10,19 @@ public enum ReLU {
     /// output is positive and 0 elsewhere (PyTorch's convention at exactly 0).
     @inlinable
     public static func backward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { gradient[i] = output[i] > 0 ? gradient[i] : 0 }
+        // Eight lanes at a time (the pointers may alias as far as the compiler knows).
+        let out = UnsafeRawPointer(output), grad = UnsafeMutableRawPointer(gradient)
+        var i = 0
+        while i + 8 <= count {
+            let o = out.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            var g = grad.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            g.replace(with: 0, where: o .<= 0)
+            grad.storeBytes(of: g, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            if output[i] <= 0 { gradient[i] = 0 }
+            i += 1
+        }
     }
 }
