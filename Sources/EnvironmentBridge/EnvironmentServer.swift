@@ -86,10 +86,7 @@ public final class EnvironmentServer {
 
     /// A server for a registered environment (`pendulum`, `Pendulum-v1`, …) with its time limit.
     public convenience init(environment name: String, options: Options = Options()) throws {
-        guard let entry = EnvironmentRegistry.entry(named: name) else {
-            _ = try EnvironmentRegistry.make(name)   // throws the descriptive unknown-environment error
-            preconditionFailure("unreachable")
-        }
+        let entry = try EnvironmentRegistry.requireEntry(named: name)
         try self.init(options: options, maxEpisodeSteps: entry.maxEpisodeSteps) { try EnvironmentRegistry.make(name) }
     }
 

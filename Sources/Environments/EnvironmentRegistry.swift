@@ -30,11 +30,16 @@ public enum EnvironmentRegistry {
         return entries.first { $0.id.lowercased() == key || $0.aliases.contains(key) }
     }
 
-    /// A new instance of the environment `name`, seeded with `seed` until its first seeded reset.
-    public static func make(_ name: String, seed: UInt64 = 0) throws(EnvironmentError) -> any Environment {
+    /// The entry for `name`, or ``EnvironmentError/unknownEnvironment(_:known:)`` listing the known names.
+    public static func requireEntry(named name: String) throws(EnvironmentError) -> Entry {
         guard let entry = entry(named: name) else {
             throw .unknownEnvironment(name, known: entries.flatMap { [$0.id] + $0.aliases })
         }
-        return entry.make(seed)
+        return entry
+    }
+
+    /// A new instance of the environment `name`, seeded with `seed` until its first seeded reset.
+    public static func make(_ name: String, seed: UInt64 = 0) throws(EnvironmentError) -> any Environment {
+        try requireEntry(named: name).make(seed)
     }
 }
