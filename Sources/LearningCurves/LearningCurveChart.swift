@@ -139,7 +139,7 @@ public struct LearningCurveChart {
             """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(chart.width))" height="\(Int(chart.height))" viewBox="0 0 \(Int(chart.width)) \(Int(chart.height))" font-family="Helvetica, Arial, sans-serif">
             <rect width="100%" height="100%" fill="white"/>
-            <text x="\(chart.margin.left)" y="28" font-size="16" font-weight="bold">\(Frame.escape(title))</text>
+            <text x="\(chart.margin.left)" y="28" font-size="\(title.count > 70 ? 13 : 16)" font-weight="bold">\(Frame.escape(title))</text>
             \(body)</svg>
 
             """
