@@ -111,6 +111,8 @@ public final class Trainer {
 
     /// Reported through ``onWarning`` when the run starts: the checkpoint fallback, if one was used.
     private var resumeWarning: String?
+    /// Steps already taken when this process's ``run()`` started (non-zero after a resume).
+    private var stepsAtStart = 0
 
     /// Trains until `configuration.totalSteps` steps, then evaluates and writes summary, policy and a
     /// checkpoint. Returns early, with status "interrupted" and a checkpoint, when ``shouldStop`` says so.
@@ -118,6 +120,7 @@ public final class Trainer {
     public func run() throws -> TrainingSummary {
         if let resumeWarning { onWarning?(resumeWarning) }
         started = clock.now
+        stepsAtStart = state.step
         state.lastRowTime = started
         do {
             let finished: Bool
@@ -314,13 +317,12 @@ public final class Trainer {
 
     private func report(isFinal: Bool) {
         guard let onProgress else { return }
-        let elapsed = max((clock.now - started).seconds, 1e-9)
-        let rate = Double(state.step) / max(elapsedSeconds, 1e-9)
-        let thisProcessRate = Double(state.step) / elapsed
+        // Rates of this process only, so a resumed run's speed and ETA are not diluted by earlier ones.
+        let rate = Double(state.step - stepsAtStart) / max((clock.now - started).seconds, 1e-9)
         onProgress(TrainingProgress(
             step: state.step, totalSteps: configuration.totalSteps, stepsPerSecond: rate, gradientUpdates: agent.updateCount,
             lastEpisodeReturn: state.lastEpisodeReturn, lastEvaluationReturn: state.lastEvaluationReturn, alpha: Double(agent.alpha),
-            secondsRemaining: thisProcessRate > 0 ? Double(configuration.totalSteps - state.step) / rate : 0, isFinal: isFinal))
+            secondsRemaining: rate > 0 ? Double(configuration.totalSteps - state.step) / rate : 0, isFinal: isFinal))
     }
 
     private func makeSummary(status: String) -> TrainingSummary {

@@ -4,7 +4,7 @@ public struct TrainingProgress: Sendable {
     public var step: Int
     /// Environment steps planned.
     public var totalSteps: Int
-    /// Environment steps per second since the run started.
+    /// Environment steps per second since this process started (or resumed) the run.
     public var stepsPerSecond: Double
     /// Gradient updates performed.
     public var gradientUpdates: Int
