@@ -1,16 +1,5 @@
 import Environments
 
-/// Element type of a ``Tensor`` on the wire. Exact: nothing is cast unless a caller asks.
-public enum TensorDType: String, Sendable, CaseIterable {
-    /// IEEE 754 binary32.
-    case float32
-    /// IEEE 754 binary64 (what MuJoCo observations are).
-    case float64
-
-    /// Bytes per element.
-    public var size: Int { self == .float32 ? 4 : 8 }
-}
-
 /// A dense tensor as it travels: dtype, shape and the raw little-endian bytes of its elements, row-major.
 /// Invariant: `bytes.count == shape.product × dtype.size`.
 public struct Tensor: Equatable, Sendable, CustomStringConvertible {

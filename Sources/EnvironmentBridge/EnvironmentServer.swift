@@ -5,11 +5,11 @@ import ZeroMQ
 import Glibc
 #endif
 
-/// Serves in-process ``Environment``s over the envbridge protocol: each client session gets
+/// Serves in-process `Environment`s over the envbridge protocol: each client session gets
 /// `environmentsPerSession` fresh copies from `makeEnvironment`, stepped together per request.
 ///
 /// ``handle(_:)`` maps one request frame to one reply frame and never fails, so every request is
-/// answered, bad ones with a typed error; ``serve(on:until:)`` runs it behind a REP socket. A retried
+/// answered, bad ones with a typed error; ``serve(on:context:onBound:until:)`` runs it behind a REP socket. A retried
 /// request (same session and request id as the last one) gets the cached reply instead of stepping twice.
 /// Idle sessions expire. Not thread-safe: one server runs on one thread.
 public final class EnvironmentServer {

@@ -2,12 +2,12 @@ import BridgeProtocol
 import Environments
 import ZeroMQ
 
-/// An ``Environment`` that lives in another process or on another machine, reached through the envbridge
+/// An `Environment` that lives in another process or on another machine, reached through the envbridge
 /// protocol over ZeroMQ. To a caller it is the same as a local environment but for the address it was made
 /// with: `var env: any Environment = try RemoteEnvironment(address: "tcp://127.0.0.1:5555")`.
 ///
 /// Observations arrive in the server's dtype and are rounded to `Float` here, because the
-/// ``Environment`` protocol speaks `Float` (pass `observationDType: .float32` in the options to have the
+/// `Environment` protocol speaks `Float` (pass `observationDType: .float32` in the options to have the
 /// server do the cast instead). The server resets an ended episode itself; the following `reset(seed: nil)`
 /// returns that first observation without a round trip. The session must hold exactly one environment.
 public final class RemoteEnvironment: ReconnectableEnvironment, AsynchronousEnvironment {

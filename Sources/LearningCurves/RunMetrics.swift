@@ -51,18 +51,3 @@ public struct RunMetrics: Equatable, Sendable {
         try self.init(csv: text, label: label ?? URL(fileURLWithPath: directory).lastPathComponent)
     }
 }
-
-/// Why a learning curve could not be drawn.
-public enum LearningCurveError: Error, Equatable, Sendable, CustomStringConvertible {
-    case unreadable(String)
-    case malformed(String, String)
-    case empty
-
-    public var description: String {
-        switch self {
-        case let .unreadable(path): return "cannot read \(path) (is it a run directory written by sac train?)"
-        case let .malformed(label, detail): return "\(label)/metrics.csv: \(detail)"
-        case .empty: return "no data to plot: the runs have no finished episodes or evaluations yet"
-        }
-    }
-}

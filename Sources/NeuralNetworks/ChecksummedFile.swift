@@ -25,7 +25,11 @@ public enum ChecksummedFile {
     }
 
     /// Checks magic, version, length and checksum, in that order, and returns a reader over the body.
-    /// - Parameter kind: what the file should be, for the bad-magic message (e.g. "SAC policy").
+    /// - Parameters:
+    ///   - bytes: the whole file.
+    ///   - magic: the four bytes the file must start with.
+    ///   - kind: what the file should be, for the bad-magic message (e.g. "SAC policy").
+    ///   - version: the only format version accepted; another one is ``BinaryFormatError/unsupportedVersion(found:supported:)``.
     public static func decode(_ bytes: [UInt8], magic: [UInt8], kind: String, version: UInt32) throws(BinaryFormatError) -> BinaryReader {
         var header = BinaryReader(bytes)
         let found = Array(try header.readBytes(magic.count))

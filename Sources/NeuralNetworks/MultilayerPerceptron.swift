@@ -22,7 +22,9 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     public var parameterCount: Int { parameters.count }
 
     /// A network with PyTorch's default initialisation drawn from `generator`.
-    /// - Parameter layerSizes: input size, hidden sizes, output size; at least two entries, all > 0.
+    /// - Parameters:
+    ///   - layerSizes: input size, hidden sizes, output size; at least two entries, all > 0.
+    ///   - generator: the source of the initial weights and biases.
     public init(layerSizes: [Int], generator: inout some RandomNumberGenerator) throws(NetworkError) {
         try self.init(layerSizes: layerSizes)
         parameters.withUnsafeMutableBufferPointer { buffer in
@@ -87,6 +89,7 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     /// ``forward(_:)`` on the same workspace.
     ///
     /// - Parameters:
+    ///   - workspace: the workspace of the preceding forward pass.
     ///   - parameterGradients: write `∂L/∂parameters` into ``gradients``; `false` when only the input
     ///     gradient is wanted (∂Q/∂a in the actor loss), which skips one sgemm per layer.
     ///   - inputGradient: write `∂L/∂input` into `workspace.inputGradient`.

@@ -4,9 +4,9 @@ import NeuralNetworks
 /// A trained policy on disk: the actor network, the action bounds it was trained for, and what it was
 /// trained on. Written as `policy.sacp` into every run directory and read by `sac eval`.
 ///
-/// Layout: a ``ChecksummedFile`` with magic `"SACP"`, version 1, and the body: environment id and
+/// Layout: a `ChecksummedFile` with magic `"SACP"`, version 1, and the body: environment id and
 /// variant (UInt32 length + UTF-8 each), action low and high (UInt64 count + float32 each), and the actor
-/// network as ``MultilayerPerceptron/serialized()`` (UInt64 length + bytes), all little-endian.
+/// network as `MultilayerPerceptron.serialized()` (UInt64 length + bytes), all little-endian.
 public struct SavedPolicy: Equatable, Sendable {
     /// Magic bytes of a policy file.
     public static let magic: [UInt8] = Array("SACP".utf8)
@@ -43,7 +43,7 @@ public struct SavedPolicy: Equatable, Sendable {
         }
     }
 
-    /// Decodes file contents; throws ``BinaryFormatError`` for anything malformed.
+    /// Decodes file contents; throws `BinaryFormatError` for anything malformed.
     public init(serialized bytes: [UInt8]) throws(BinaryFormatError) {
         var reader = try ChecksummedFile.decode(bytes, magic: Self.magic, kind: "SAC policy", version: Self.formatVersion)
         environmentID = try reader.readString()

@@ -3,7 +3,7 @@ import Foundation
 import NeuralNetworks
 import Randomness
 
-/// Drives an ``Environment`` around a ``SoftActorCritic`` agent: random warm-up, then at every step act,
+/// Drives an `Environment` around a ``SoftActorCritic`` agent: random warm-up, then at every step act,
 /// store and run the scheduled gradient updates; periodic deterministic evaluation on a second
 /// environment instance; metrics, a summary, the policy and checkpoints in a run directory.
 ///

@@ -21,7 +21,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     public var onNonFinite: NonFinitePolicy = .fail
     /// Reconnection attempts after a lost remote environment before the run gives up (with a checkpoint).
     public var reconnectAttempts: Int = 5
-    /// With an ``AsynchronousEnvironment`` (a remote simulator), run the step's scheduled updates while the
+    /// With an `AsynchronousEnvironment` (a remote simulator), run the step's scheduled updates while the
     /// simulator computes the step, instead of after it. The updates then sample the replay buffer before
     /// that step's transition is added, so a run differs (not in distribution) from a sequential one.
     public var overlapUpdatesWithSteps = true
