@@ -89,8 +89,12 @@ public final class RemoteEnvironment: ReconnectableEnvironment, AsynchronousEnvi
             guard let final = reply.finalObservations[0] else {
                 throw RemoteEnvironmentError.protocolViolation(address: client.address, "episode ended without a final observation")
             }
+            let finalObservation = final.floats()
+            guard finalObservation.count == observationSpace.count else {
+                throw RemoteEnvironmentError.protocolViolation(address: client.address, "the final observation has \(finalObservation.count) elements, expected \(observationSpace.count)")
+            }
             nextEpisodeStart = observation
-            observation = final.floats()
+            observation = finalObservation
         } else {
             needsReset = false
         }
@@ -116,11 +120,6 @@ public final class RemoteEnvironment: ReconnectableEnvironment, AsynchronousEnvi
 
     /// Timeouts, transport failures, a restarted server and a forgotten session are connection losses.
     public func isConnectionLoss(_ error: any Error) -> Bool {
-        guard let error = error as? RemoteEnvironmentError else { return false }
-        switch error {
-        case .timedOut, .transport, .serverRestarted: return true
-        case let .server(_, bridgeError): return bridgeError.code == .unknownSession
-        case .environmentFailure, .protocolViolation, .unsupported: return false
-        }
+        (error as? RemoteEnvironmentError)?.isConnectionLoss ?? false
     }
 }

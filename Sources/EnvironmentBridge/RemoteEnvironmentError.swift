@@ -31,3 +31,15 @@ public enum RemoteEnvironmentError: Error, Equatable, Sendable, CustomStringConv
         }
     }
 }
+
+extension RemoteEnvironmentError {
+    /// Timeouts, transport failures, a restarted server and a forgotten session: the connection or the
+    /// server was lost, so reconnecting may help (bad input or a failing environment it would not).
+    public var isConnectionLoss: Bool {
+        switch self {
+        case .timedOut, .transport, .serverRestarted: return true
+        case let .server(_, bridgeError): return bridgeError.code == .unknownSession
+        case .environmentFailure, .protocolViolation, .unsupported: return false
+        }
+    }
+}

@@ -12,6 +12,8 @@ public enum EnvironmentError: Error, Equatable, Sendable, CustomStringConvertibl
     case invalidSpace(String)
     /// A state set from outside (e.g. reference trajectories) has the wrong size or is not finite.
     case invalidState(String)
+    /// A vector environment got a number of actions (or seeds) other than its number of copies.
+    case copyCountMismatch(expected: Int, got: Int)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum EnvironmentError: Error, Equatable, Sendable, CustomStringConvertibl
             return "invalid space: \(detail)"
         case let .invalidState(detail):
             return "invalid state: \(detail)"
+        case let .copyCountMismatch(expected, got):
+            return "got \(got) entries for a vector environment of \(expected) copies (one action or seed per copy)"
         }
     }
 }

@@ -40,11 +40,26 @@ struct EnvironmentOptions: ParsableArguments {
     func makeEnvironment(seed: UInt64) throws -> any Environment {
         if let threads { BLAS.setThreadCount(threads) }
         guard isRemote else { return try EnvironmentRegistry.make(env, seed: seed) }
+        return try RemoteEnvironment(address: env, options: try remoteOptions())
+    }
+
+    /// Applies the thread setting and returns `count` copies stepped together: built-in environments
+    /// seeded `seed`, `seed + 1`, …, or a new batched session with the remote server at `--env`, which must
+    /// step `count` environments per request (`nil`: as many as the server offers).
+    func makeVectorEnvironment(seed: UInt64, count: Int?) throws -> any VectorEnvironment {
+        if let threads { BLAS.setThreadCount(threads) }
+        guard isRemote else {
+            return try EnvironmentVector((0..<(count ?? 1)).map { try EnvironmentRegistry.make(env, seed: seed &+ UInt64($0)) })
+        }
+        return try RemoteVectorEnvironment(address: env, expectedCount: count, options: try remoteOptions())
+    }
+
+    private func remoteOptions() throws -> RemoteEnvironmentClient.Options {
         var options = RemoteEnvironmentClient.Options()
         options.timeoutMilliseconds = timeout
         if let curveServerKey { options.curveServerKey = try CurveKeyFiles.key(curveServerKey) }
         if let curveSecretKey { options.curveKeyPair = try CurveKeyPair(secretKey: try CurveKeyFiles.key(curveSecretKey)) }
-        return try RemoteEnvironment(address: env, options: options)
+        return options
     }
 }
 

@@ -24,6 +24,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Run directory (default: runs/<env>-<variant>-seed<seed>).")
     var runDir: String?
 
+    @Option(help: "Copies of the environment stepped together (a remote server must step as many per request: its --num-envs; default 1 in process, the server's number remotely). Steps and the update schedule count every copy's steps.")
+    var numEnvs: Int?
+
     @Option(help: "Gradient updates per environment step; fractional (0.25) or above 1 (4).")
     var updatesPerStep: Double = 1
 
@@ -84,6 +87,7 @@ struct TrainCommand: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         guard bufferSize >= 1 else { throw ValidationError("--buffer-size must be at least 1, got \(bufferSize)") }
         guard hiddenSizes != nil else { throw ValidationError("--hidden must be comma-separated positive integers such as 256,256, got '\(hidden)'") }
+        if let numEnvs, numEnvs < 1 { throw ValidationError("--num-envs must be at least 1, got \(numEnvs)") }
         if let alpha, !(alpha >= 0 && alpha.isFinite) { throw ValidationError("--alpha must be a finite number >= 0, got \(alpha)") }
     }
 
@@ -116,8 +120,9 @@ struct TrainCommand: ParsableCommand {
         trainer.onNonFinite = onNonfinite
         trainer.reconnectAttempts = reconnectAttempts
 
-        let env = try environment.makeEnvironment(seed: environment.seed)
-        let evaluationEnv = try environment.makeEnvironment(seed: environment.seed &+ 1)
+        let env = try environment.makeVectorEnvironment(seed: environment.seed, count: numEnvs)
+        // Evaluation episodes are seeded one by one (Evaluator.seedBase + i); remotely, a session of its own.
+        let evaluationEnv = try environment.makeVectorEnvironment(seed: environment.seed &+ 1, count: environment.isRemote ? nil : 1)
         let directory = resume ?? runDir ?? "runs/\(env.id)-\(variant.rawValue)-seed\(environment.seed)"
         let run: Trainer
         if let resume {
@@ -126,7 +131,7 @@ struct TrainCommand: ParsableCommand {
         } else {
             run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: env,
                               evaluationEnvironment: evaluationEnv, runDirectory: directory)
-            logger.info("training \(variant.rawValue) on \(env.id) for \(trainer.totalSteps) steps, seed \(environment.seed); run directory \(directory)")
+            logger.info("training \(variant.rawValue) on \(env.id)\(env.count > 1 ? " ×\(env.count)" : "") for \(trainer.totalSteps) steps, seed \(environment.seed); run directory \(directory)")
         }
         let display = ProgressLine(enabled: !quiet)
         run.onProgress = { display.show($0) }

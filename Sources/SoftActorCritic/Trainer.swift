@@ -3,9 +3,14 @@ import Foundation
 import NeuralNetworks
 import Randomness
 
-/// Drives an `Environment` around a ``SoftActorCritic`` agent: random warm-up, then at every step act,
-/// store and run the scheduled gradient updates; periodic deterministic evaluation on a second
-/// environment instance; metrics, a summary, the policy and checkpoints in a run directory.
+/// Drives an `Environment` (or N copies of one, a `VectorEnvironment`) around a ``SoftActorCritic`` agent:
+/// random warm-up, then at every step act, store and run the scheduled gradient updates; periodic
+/// deterministic evaluation on a second environment instance; metrics, a summary, the policy and
+/// checkpoints in a run directory.
+///
+/// With N copies every vector step stores N transitions, and steps, the update schedule
+/// (`updatesPerStep` per transition), warm-up, evaluation and checkpoint intervals all count
+/// environment steps, as Stable-Baselines3 counts `num_timesteps`.
 ///
 /// Episode boundaries follow Gymnasium: a `terminated` transition is stored as terminal (no bootstrap), a
 /// `truncated` one as non-terminal with its true final observation. The same seeds and BLAS thread count
@@ -30,8 +35,8 @@ public final class Trainer {
     /// Polled before every step; returning true stops the run with a checkpoint (e.g. on SIGINT).
     public var shouldStop: (() -> Bool)?
 
-    private var environment: any Environment
-    private var evaluationEnvironment: any Environment
+    private let environment: any VectorEnvironment
+    private let evaluationEnvironment: any VectorEnvironment
     private let scaling: ActionScaling
     private let batch: ReplayBatch
     private var state: TrainerState
@@ -42,15 +47,26 @@ public final class Trainer {
     /// Prepares a new run; `evaluationEnvironment` must be a separate instance of the same environment.
     public convenience init(agentConfiguration: SACConfiguration, configuration: TrainerConfiguration,
                             environment: any Environment, evaluationEnvironment: any Environment, runDirectory: String?) throws {
+        try self.init(agentConfiguration: agentConfiguration, configuration: configuration, environment: EnvironmentVector(environment),
+                      evaluationEnvironment: EnvironmentVector(evaluationEnvironment), runDirectory: runDirectory, appendMetrics: false)
+    }
+
+    /// Prepares a new run on N copies stepped together (`EnvironmentVector` of local copies, or a batched
+    /// remote session); `evaluationEnvironment` is a separate instance with any number of copies.
+    public convenience init(agentConfiguration: SACConfiguration, configuration: TrainerConfiguration,
+                            environment: any VectorEnvironment, evaluationEnvironment: any VectorEnvironment, runDirectory: String?) throws {
         try self.init(agentConfiguration: agentConfiguration, configuration: configuration, environment: environment,
                       evaluationEnvironment: evaluationEnvironment, runDirectory: runDirectory, appendMetrics: false)
     }
 
-    private init(agentConfiguration: SACConfiguration, configuration: TrainerConfiguration, environment: any Environment,
-                 evaluationEnvironment: any Environment, runDirectory: String?, appendMetrics: Bool) throws {
+    private init(agentConfiguration: SACConfiguration, configuration: TrainerConfiguration, environment: any VectorEnvironment,
+                 evaluationEnvironment: any VectorEnvironment, runDirectory: String?, appendMetrics: Bool) throws {
         try configuration.validate()
         guard environment.observationSpace.shape.count == 1, environment.actionSpace.shape.count == 1 else {
             throw SACError.spaceMismatch("SAC needs flat (1-D) observation and action spaces; \(environment.id) has \(environment.observationSpace.shape) and \(environment.actionSpace.shape)")
+        }
+        guard evaluationEnvironment.observationSpace == environment.observationSpace, evaluationEnvironment.actionSpace == environment.actionSpace else {
+            throw SACError.spaceMismatch("the evaluation environment \(evaluationEnvironment.id) has other spaces than the training environment \(environment.id)")
         }
         scaling = try ActionScaling(environment.actionSpace)
         let o = environment.observationSpace.count, a = environment.actionSpace.count
@@ -78,6 +94,14 @@ public final class Trainer {
     /// (remote ones) start a new episode.
     public static func resume(runDirectory: String, environment: any Environment, evaluationEnvironment: any Environment,
                               totalSteps: Int? = nil) throws -> Trainer {
+        try resume(runDirectory: runDirectory, environment: EnvironmentVector(environment),
+                   evaluationEnvironment: EnvironmentVector(evaluationEnvironment), totalSteps: totalSteps)
+    }
+
+    /// ``resume(runDirectory:environment:evaluationEnvironment:totalSteps:)`` for a run on N copies; the
+    /// environment must have as many copies as the checkpointed run had.
+    public static func resume(runDirectory: String, environment: any VectorEnvironment, evaluationEnvironment: any VectorEnvironment,
+                              totalSteps: Int? = nil) throws -> Trainer {
         let (contents, path, warning) = try TrainingCheckpoint.load(directory: runDirectory)
         guard contents.observationCount == environment.observationSpace.count, contents.actionCount == environment.actionSpace.count else {
             throw SACError.invalidCheckpoint(path: path, reason: "it was written for \(contents.observationCount) observation features and \(contents.actionCount) actions; \(environment.id) has \(environment.observationSpace.count) and \(environment.actionSpace.count)")
@@ -91,14 +115,16 @@ public final class Trainer {
             try trainer.agent.restore(from: &reader)
             try trainer.buffer.restore(from: &reader)
             try trainer.state.restore(from: &reader)
+            guard trainer.state.observations.count == environment.count else {
+                throw SACError.invalidCheckpoint(path: path, reason: "the run stepped \(trainer.state.observations.count) copies of the environment at once; \(environment.id) here has \(environment.count) (give the same --num-envs)")
+            }
             let hasSnapshot = try reader.read(UInt8.self) != 0
             let count = Int(try reader.read(UInt64.self))
             guard count <= reader.remaining / 8 else { throw BinaryFormatError.truncated(needed: count * 8, available: reader.remaining, at: reader.position) }
             var words: [UInt64] = []
             for _ in 0..<count { words.append(try reader.read(UInt64.self)) }
-            if hasSnapshot, var snapshottable = trainer.environment as? any SnapshottableEnvironment {
-                try snapshottable.restore(from: words)
-                trainer.environment = snapshottable
+            if hasSnapshot, environment.snapshot() != nil {
+                try environment.restore(from: words)
             } else {
                 trainer.state.needsReset = true
             }
@@ -148,7 +174,7 @@ public final class Trainer {
     /// Writes `checkpoint.sacc` (keeping the previous one as `checkpoint.prev.sacc`). No-op without a run directory.
     public func writeCheckpoint() throws {
         guard let runDirectory else { return }
-        let snapshot = state.needsReset ? nil : (environment as? any SnapshottableEnvironment)?.snapshot()
+        let snapshot = state.needsReset ? nil : environment.snapshot()
         let bytes = TrainingCheckpoint.encode(agent: agent, trainer: configuration, buffer: buffer, state: state,
                                               elapsedSeconds: elapsedSeconds, environmentSnapshot: snapshot)
         try AtomicFile.write(bytes, to: runDirectory + "/" + TrainingCheckpoint.fileName,
@@ -159,51 +185,68 @@ public final class Trainer {
 
     /// Returns false when stopped by ``shouldStop``.
     private func train() throws -> Bool {
+        let copies = environment.count
         while state.step < configuration.totalSteps {
             if shouldStop?() == true { return false }
-            if state.needsReset { try startEpisode() }
-            let action = state.step < configuration.learningStarts
-                ? (0..<agent.actionCount).map { _ in Float(state.warmupGenerator.nextUniform(in: -1, 1)) }
-                : agent.act(state.observation, deterministic: false)
-            guard action.allSatisfy(\.isFinite) else { throw SACError.diverged("the policy produced action \(action) at step \(state.step)") }
-            let result: StepResult
+            if state.needsReset { try startEpisodes() }
+            var actions: [[Float]] = []
+            actions.reserveCapacity(copies)
+            for i in 0..<copies {
+                let action = state.step < configuration.learningStarts
+                    ? (0..<agent.actionCount).map { _ in Float(state.warmupGenerator.nextUniform(in: -1, 1)) }
+                    : agent.act(state.observations[i], deterministic: false)
+                guard action.allSatisfy(\.isFinite) else { throw SACError.diverged("the policy produced action \(action) at step \(state.step)") }
+                actions.append(action)
+            }
+            let stepBefore = state.step
+            let results: [VectorStepResult]
             var updatesDone = false
             do {
-                if configuration.overlapUpdatesWithSteps, let asynchronous = environment as? any AsynchronousEnvironment {
+                let environmentActions = actions.map(scaling.toEnvironment)
+                if configuration.overlapUpdatesWithSteps, environment.stepsConcurrently {
                     // The simulator computes the step while this process runs the step's updates.
-                    try asynchronous.beginStep(scaling.toEnvironment(action))
-                    try runScheduledUpdates(forStep: state.step + 1)
+                    try environment.beginStep(environmentActions)
+                    try runScheduledUpdates(forSteps: stepBefore + 1, count: copies)
                     updatesDone = true
-                    result = try asynchronous.finishStep()
+                    results = try environment.finishStep()
                 } else {
-                    result = try environment.step(scaling.toEnvironment(action))
+                    results = try environment.step(environmentActions)
                 }
             } catch {
                 try recover(from: error, environment: environment)
-                endEpisode()
+                endAllEpisodes()
                 continue
             }
-            if let problem = nonFiniteValue(result.observation, reward: result.reward) {
-                guard configuration.onNonFinite == .skipEpisode else {
-                    throw SACError.nonFiniteTransition(step: state.step + 1, detail: problem)
+            var abandoned = false
+            for (i, result) in results.enumerated() {
+                let transition = result.transition
+                if let problem = nonFiniteValue(transition.observation, reward: transition.reward) {
+                    guard configuration.onNonFinite == .skipEpisode else {
+                        throw SACError.nonFiniteTransition(step: state.step + 1, detail: copies > 1 ? "copy \(i): \(problem)" : problem)
+                    }
+                    onWarning?("environment step \(state.step + 1)\(copies > 1 ? " (copy \(i))" : "") returned \(problem); the episode was abandoned and nothing stored for that step")
+                    state.skippedEpisodes += 1
+                    abandoned = true
+                    continue
                 }
-                onWarning?("environment step \(state.step + 1) returned \(problem); the episode was abandoned and nothing stored for that step")
-                state.skippedEpisodes += 1
-                endEpisode()
-                continue
+                state.step += 1
+                buffer.add(observation: state.observations[i], action: actions[i], reward: Float(transition.reward),
+                           nextObservation: transition.observation, terminated: transition.terminated)
+                state.episodeReturns[i] += transition.reward
+                state.episodeLengths[i] += 1
+                state.observations[i] = result.nextObservation
+                if transition.isLast { endEpisode(copy: i) }
+                if let start = result.resetObservation, let problem = nonFiniteValue(start, reward: 0) {
+                    throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
+                }
             }
-            state.step += 1
-            buffer.add(observation: state.observation, action: action, reward: Float(result.reward),
-                       nextObservation: result.observation, terminated: result.terminated)
-            state.episodeReturn += result.reward
-            state.episodeLength += 1
-            state.observation = result.observation
-            if result.isLast { endEpisode() }
-            if !updatesDone { try runScheduledUpdates(forStep: state.step) }
-            if configuration.evaluationInterval > 0, state.step % configuration.evaluationInterval == 0, state.step < configuration.totalSteps {
+            // A copy's bad step leaves it mid-episode in a state nobody trusts; every copy restarts.
+            if abandoned { endAllEpisodes() }
+            if !updatesDone { try runScheduledUpdates(forSteps: stepBefore + 1, count: state.step - stepBefore) }
+            if crossed(configuration.evaluationInterval, from: stepBefore), state.step < configuration.totalSteps {
                 _ = try evaluate()
             }
-            if configuration.checkpointInterval > 0, state.step % configuration.checkpointInterval == 0 { try writeCheckpoint() }
+            if crossed(configuration.checkpointInterval, from: stepBefore) { try writeCheckpoint() }
             if let last = state.lastReport, (clock.now - last) < .milliseconds(250) { continue }
             state.lastReport = clock.now
             report(isFinal: false)
@@ -211,38 +254,58 @@ public final class Trainer {
         return true
     }
 
-    private func startEpisode() throws {
-        let seed: UInt64? = state.step == 0 && state.episodes == 0 ? configuration.seed : nil
+    /// Whether the steps since `stepBefore` reached a multiple of `interval` (0: never).
+    private func crossed(_ interval: Int, from stepBefore: Int) -> Bool {
+        interval > 0 && state.step / interval > stepBefore / interval
+    }
+
+    /// Resets every copy: with seeds `seed + i` at the start of a run (copy i, as Stable-Baselines3 seeds
+    /// its vectorised environments), continuing their random streams after a recovery.
+    private func startEpisodes() throws {
+        let copies = environment.count
+        let seeds: [UInt64?] = state.step == 0 && state.episodes == 0 ? (0..<copies).map { configuration.seed &+ UInt64($0) } : []
+        var observations: [[Float]]
         while true {
             do {
-                state.observation = try environment.reset(seed: seed)
+                observations = try environment.reset(seeds: seeds)
                 break
             } catch {
                 try recover(from: error, environment: environment)
             }
         }
-        if let problem = nonFiniteValue(state.observation, reward: 0) {
-            throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
+        for observation in observations {
+            if let problem = nonFiniteValue(observation, reward: 0) {
+                throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
+            }
         }
+        state.observations = observations
         state.needsReset = false
-        state.episodeReturn = 0
-        state.episodeLength = 0
+        state.episodeReturns = Array(repeating: 0, count: copies)
+        state.episodeLengths = Array(repeating: 0, count: copies)
     }
 
-    /// Closes the episode in flight (finished, truncated by a lost connection, or abandoned).
-    private func endEpisode() {
-        if state.episodeLength > 0 {
+    /// Closes copy `i`'s finished episode; the copy has already started its next one.
+    private func endEpisode(copy i: Int) {
+        if state.episodeLengths[i] > 0 {
             state.episodes += 1
-            state.lastEpisodeReturn = state.episodeReturn
-            appendRow(kind: "episode", value: state.episodeReturn, length: Double(state.episodeLength), std: nil)
+            state.lastEpisodeReturn = state.episodeReturns[i]
+            appendRow(kind: "episode", value: state.episodeReturns[i], length: Double(state.episodeLengths[i]), std: nil)
         }
+        state.episodeReturns[i] = 0
+        state.episodeLengths[i] = 0
+    }
+
+    /// Closes every episode in flight (truncated by a lost connection, or abandoned); all copies restart.
+    private func endAllEpisodes() {
+        for i in state.episodeLengths.indices { endEpisode(copy: i) }
         state.needsReset = true
     }
 
-    /// The gradient updates environment step `step` (1-based) is owed.
-    private func runScheduledUpdates(forStep step: Int) throws {
-        guard step > configuration.learningStarts else { return }
-        state.updateCredit += configuration.updatesPerStep
+    /// The gradient updates owed for `count` environment steps numbered from `first` (1-based).
+    private func runScheduledUpdates(forSteps first: Int, count: Int) throws {
+        for step in first..<(first + count) where step > configuration.learningStarts {
+            state.updateCredit += configuration.updatesPerStep
+        }
         while state.updateCredit >= 1 {
             buffer.sample(into: batch, using: &agent.generator)
             let metrics = agent.update(batch: batch)
@@ -256,8 +319,9 @@ public final class Trainer {
 
     /// Reconnects a lost remote environment with exponential back-off, or rethrows errors that are not
     /// connection losses. Past the attempt budget: checkpoint, then ``SACError/environmentUnreachable(address:attempts:waitedSeconds:lastError:)``.
-    private func recover(from error: any Error, environment: any Environment) throws {
-        guard let remote = environment as? any ReconnectableEnvironment, remote.isConnectionLoss(error) else { throw error }
+    private func recover(from error: any Error, environment: any VectorEnvironment) throws {
+        guard environment.isConnectionLoss(error) else { throw error }
+        let address = environment.address ?? environment.id
         let lostAt = clock.now
         var delay = 0.25
         var lastError = "\(error)"
@@ -266,9 +330,9 @@ public final class Trainer {
             if shouldStop?() == true { throw StopRequested() }
             Thread.sleep(forTimeInterval: delay)
             do {
-                try remote.reconnect()
+                try environment.reconnect()
                 state.reconnects += 1
-                onWarning?("lost \(remote.address) (\(error)); reconnected after \(String(format: "%.1f", (clock.now - lostAt).seconds)) s (attempt \(attempt)); the episode in flight ends as truncated")
+                onWarning?("lost \(address) (\(error)); reconnected after \(String(format: "%.1f", (clock.now - lostAt).seconds)) s (attempt \(attempt)); the episodes in flight end as truncated")
                 return
             } catch {
                 lastError = "\(error)"
@@ -276,7 +340,7 @@ public final class Trainer {
             }
         }
         try? writeCheckpoint()
-        throw SACError.environmentUnreachable(address: remote.address, attempts: configuration.reconnectAttempts,
+        throw SACError.environmentUnreachable(address: address, attempts: configuration.reconnectAttempts,
                                               waitedSeconds: (clock.now - lostAt).seconds, lastError: lastError)
     }
 
@@ -285,7 +349,7 @@ public final class Trainer {
         var result: EvaluationResult
         while true {
             do {
-                result = try evaluator.run(episodes: configuration.evaluationEpisodes, in: &evaluationEnvironment)
+                result = try evaluator.run(episodes: configuration.evaluationEpisodes, in: evaluationEnvironment)
                 break
             } catch {
                 try recover(from: error, environment: evaluationEnvironment)
@@ -329,7 +393,7 @@ public final class Trainer {
         let seconds = elapsedSeconds
         return TrainingSummary(
             env: environment.id, variant: agent.configuration.variant.rawValue, seed: configuration.seed,
-            envSteps: state.step, gradientUpdates: agent.updateCount, wallSeconds: seconds,
+            envSteps: state.step, numEnvs: environment.count, gradientUpdates: agent.updateCount, wallSeconds: seconds,
             updatesPerSecond: seconds > 0 ? Double(agent.updateCount) / seconds : 0,
             evalReturnMean: state.finalEvaluation?.mean, evalReturnStd: state.finalEvaluation?.standardDeviation,
             transitionsStored: buffer.totalAdded, episodes: state.episodes, finalAlpha: Double(agent.alpha),

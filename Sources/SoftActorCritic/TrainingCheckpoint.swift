@@ -6,13 +6,13 @@ import NeuralNetworks
 /// that support it) the environment's own state, so a resumed run continues bit for bit.
 ///
 /// File `checkpoint.sacc` in the run directory, with one older generation kept as `checkpoint.prev.sacc`.
-/// Layout: a ``ChecksummedFile`` with magic `"SACK"`, version 1, and the body (little-endian, via
+/// Layout: a ``ChecksummedFile`` with magic `"SACK"`, version 2 (version 1 held one environment copy), and the body (little-endian, via
 /// ``BinaryWriter``): the agent and trainer configurations as JSON strings, the sizes, the agent, the
 /// replay buffer, the trainer state, and the environment snapshot (flag, UInt64 count + words).
 /// Written atomically.
 enum TrainingCheckpoint {
     static let magic: [UInt8] = Array("SACK".utf8)
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     static let fileName = "checkpoint.sacc"
     static let previousFileName = "checkpoint.prev.sacc"
 

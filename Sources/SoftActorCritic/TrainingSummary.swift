@@ -3,8 +3,10 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var env: String
     public var variant: String
     public var seed: UInt64
-    /// Environment steps taken.
+    /// Environment steps taken (transitions over all copies).
     public var envSteps: Int
+    /// Copies of the environment stepped together (`--num-envs`).
+    public var numEnvs: Int
     /// Gradient updates performed.
     public var gradientUpdates: Int
     /// Wall-clock duration of the run, seconds.

@@ -22,6 +22,7 @@ import SoftActorCritic
         ["train", "--variant", "td3"],
         ["train", "--hidden", "256,abc"],
         ["train", "--threads", "0"],
+        ["train", "--num-envs", "0"],
         ["eval"],
         ["eval", "--run-dir", "a", "--policy", "b"],
     ])
@@ -32,7 +33,7 @@ import SoftActorCritic
 
     @Test func helpListsEveryTrainOption() {
         let help = SACTool.helpMessage(for: TrainCommand.self)
-        for option in ["--env", "--variant", "--steps", "--seed", "--run-dir", "--updates-per-step", "--eval-episodes"] {
+        for option in ["--env", "--variant", "--steps", "--seed", "--run-dir", "--updates-per-step", "--eval-episodes", "--num-envs"] {
             #expect(help.contains(option), "train --help lacks \(option)")
         }
     }
@@ -48,6 +49,20 @@ import SoftActorCritic
         try eval.run()
         var missing = try SACTool.parseAsRoot(["eval", "--run-dir", directory + "/nothing"])
         #expect(throws: SACError.self) { try missing.run() }
+    }
+
+    @Test func numEnvsStepsCopiesTogether() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var train = try SACTool.parseAsRoot(["train", "--env", "reach1d", "--num-envs", "4", "--steps", "400", "--learning-starts", "100",
+                                             "--hidden", "16,16", "--batch-size", "16", "--eval-episodes", "2", "--run-dir", directory, "--quiet"])
+        try train.run()
+        let summary = try JSONDecoder().decode(SummaryCounts.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json")))
+        #expect(summary.num_envs == 4 && summary.env_steps == 400 && summary.transitions_stored == 400 && summary.gradient_updates == 300)
+    }
+
+    private struct SummaryCounts: Decodable {
+        var num_envs: Int, env_steps: Int, transitions_stored: Int, gradient_updates: Int
     }
 
     @Test func unwritableRunDirectoryIsAnError() throws {

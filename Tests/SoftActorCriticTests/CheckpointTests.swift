@@ -56,6 +56,34 @@ import NeuralNetworks
         #expect(rows.filter { $0.hasPrefix("kind,") }.count == 1)   // appended to, not restarted
     }
 
+    /// The same with three copies stepped together: every copy's state, episode and snapshot resumes.
+    @Test func resumedRunOnThreeCopiesEqualsUninterruptedRunBitForBit() throws {
+        BLAS.setThreadCount(1)
+        func copies(_ seed: UInt64) throws -> EnvironmentVector {
+            try EnvironmentVector((0..<3).map { _ in try EnvironmentRegistry.make("pendulum", seed: seed) })
+        }
+        func fresh(_ steps: Int, runDirectory: String?) throws -> Trainer {
+            let (agent, trainer) = configurations(steps: steps)
+            return try Trainer(agentConfiguration: agent, configuration: trainer, environment: try copies(8),
+                               evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), runDirectory: runDirectory)
+        }
+        let straight = try fresh(900, runDirectory: nil)
+        try straight.run()
+        let path = directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try fresh(450, runDirectory: path).run()
+        let continued = try Trainer.resume(runDirectory: path, environment: try copies(999),
+                                           evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), totalSteps: 900)
+        let summary = try continued.run()
+        #expect(fingerprint(continued) == fingerprint(straight))
+        #expect(summary.numEnvs == 3 && summary.envSteps == 900 && summary.transitionsStored == 900 && summary.gradientUpdates == 800)
+        #expect(summary.episodes == 3)   // 300 steps per copy: one 200-step episode each
+        #expect(throws: SACError.self) {
+            try Trainer.resume(runDirectory: path, environment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")),
+                               evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")))
+        }
+    }
+
     @Test func stopRequestWritesACheckpointAndResumingFinishesTheSameRun() throws {
         BLAS.setThreadCount(1)
         let straight = try fresh(500, runDirectory: nil)

@@ -1,0 +1,115 @@
+import BridgeProtocol
+import Environments
+import ZeroMQ
+
+/// A batched envbridge session as a ``VectorEnvironment``: the server steps its `num_envs` copies (its
+/// `--num-envs`) per request, so N environment steps cost one round trip. The server restarts ended
+/// episodes itself and sends their final observations, which this type hands on unchanged.
+///
+/// Observations are rounded to `Float` here unless the options ask the server for float32. A failure of
+/// one copy in a batch is reported as ``RemoteEnvironmentError/environmentFailure(address:index:_:)``
+/// naming that copy.
+public final class RemoteVectorEnvironment: VectorEnvironment {
+    public let observationSpace: Box
+    public let actionSpace: Box
+    public var id: String { client.session.environmentID }
+    public var count: Int { client.environmentCount }
+    /// The underlying session (server step time, instance id).
+    public private(set) var client: RemoteEnvironmentClient
+    private let context: ZeroMQContext
+    private var needsReset = true
+
+    /// Connects to `address` and opens a session; `expectedCount`, when given, must equal the number of
+    /// copies the server steps per request.
+    public init(address: String, expectedCount: Int? = nil, options: RemoteEnvironmentClient.Options = .init(),
+                context: ZeroMQContext = .shared) throws {
+        let client = try RemoteEnvironmentClient(address: address, options: options, context: context)
+        if let expectedCount, client.environmentCount != expectedCount {
+            client.close()
+            throw RemoteEnvironmentError.unsupported(address: address, "the server steps \(client.environmentCount) environments per request, not \(expectedCount) (start it with --num-envs \(expectedCount), or leave out --num-envs to take the server's number)")
+        }
+        self.client = client
+        self.context = context
+        do {
+            observationSpace = try client.session.observationSpace.box()
+            actionSpace = try client.session.actionSpace.box()
+        } catch {
+            client.close()
+            throw RemoteEnvironmentError.server(address: address, error)
+        }
+    }
+
+    deinit { client.close() }
+
+    public func reset(seeds: [UInt64?]) throws -> [[Float]] {
+        guard seeds.isEmpty || seeds.count == count else { throw EnvironmentError.copyCountMismatch(expected: count, got: seeds.count) }
+        needsReset = true
+        let reply = try client.reset(seeds: seeds)
+        needsReset = false
+        return rows(reply.observations.floats())
+    }
+
+    public func beginStep(_ actions: [[Float]]) throws {
+        guard actions.count == count else { throw EnvironmentError.copyCountMismatch(expected: count, got: actions.count) }
+        for action in actions { try actionSpace.validate(action) }
+        guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
+        needsReset = true
+        try client.sendStep(Tensor(float32: actions.flatMap { $0 }, shape: [count] + actionSpace.shape))
+    }
+
+    public func finishStep() throws -> [VectorStepResult] {
+        let reply = try client.receiveStep()
+        if let failure = reply.failures.first {
+            throw RemoteEnvironmentError.environmentFailure(address: client.address, index: failure.index, failure.error)
+        }
+        let observations = rows(reply.observations.floats())
+        var results: [VectorStepResult] = []
+        results.reserveCapacity(count)
+        for i in 0..<count {
+            var transition = StepResult(observation: observations[i], reward: reply.rewards[i], terminated: reply.terminated[i],
+                                        truncated: reply.truncated[i], info: i < reply.infos.count ? reply.infos[i] : [:])
+            var start: [Float]?
+            if transition.isLast {
+                guard let final = reply.finalObservations[i] else {
+                    throw RemoteEnvironmentError.protocolViolation(address: client.address, "environment \(i)'s episode ended without a final observation")
+                }
+                let finalObservation = final.floats()
+                guard finalObservation.count == observationSpace.count else {
+                    throw RemoteEnvironmentError.protocolViolation(address: client.address, "environment \(i)'s final observation has \(finalObservation.count) elements, expected \(observationSpace.count)")
+                }
+                start = transition.observation
+                transition.observation = finalObservation
+            }
+            results.append(VectorStepResult(transition: transition, resetObservation: start))
+        }
+        needsReset = false
+        return results
+    }
+
+    public var stepsConcurrently: Bool { true }
+    public var address: String? { client.address }
+
+    public func isConnectionLoss(_ error: any Error) -> Bool {
+        (error as? RemoteEnvironmentError)?.isConnectionLoss ?? false
+    }
+
+    /// Opens a new session; the server must still serve the same spaces and number of copies.
+    public func reconnect() throws {
+        client.close()
+        let fresh = try RemoteEnvironmentClient(address: client.address, options: client.options, context: context)
+        guard fresh.environmentCount == count, try fresh.session.observationSpace.box() == observationSpace,
+              try fresh.session.actionSpace.box() == actionSpace else {
+            fresh.close()
+            throw RemoteEnvironmentError.unsupported(address: client.address, "after reconnecting, the server offers different spaces or a different number of environments")
+        }
+        client = fresh
+        needsReset = true
+    }
+
+    public func close() throws { client.close() }
+
+    private func rows(_ flat: [Float]) -> [[Float]] {
+        let width = observationSpace.count
+        return (0..<count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) }
+    }
+}
