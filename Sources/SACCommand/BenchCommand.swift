@@ -29,6 +29,9 @@ struct BenchUpdatesCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads (default: OpenBLAS's choice).")
     var threads: Int?
 
+    @Option(help: "Threads of each update: 2 runs the two critics (and the actor on s and s′) side by side, each product on one OpenBLAS thread (and sets OpenBLAS to 1 thread unless --threads says otherwise).")
+    var updateThreads: Int = 1
+
     @Option(help: "Timed updates.")
     var updates: Int = 1_000
 
@@ -41,14 +44,16 @@ struct BenchUpdatesCommand: ParsableCommand {
     func validate() throws {
         guard updates >= 10 else { throw ValidationError("--updates must be at least 10") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard updateThreads == 1 || updateThreads == 2 else { throw ValidationError("--update-threads must be 1 or 2") }
     }
 
     func run() throws {
-        if let threads { BLAS.setThreadCount(threads) }
+        BLAS.setThreadCount(threads ?? (updateThreads == 2 ? 1 : BLAS.threadCount))
         var configuration = SACConfiguration()
         configuration.variant = variant.variant
         let (o, a) = env.sizes
         let agent = try SoftActorCritic(observationCount: o, actionCount: a, configuration: configuration)
+        agent.updateThreads = updateThreads
         let buffer = try ReplayBuffer(capacity: 10_000, observationCount: o, actionCount: a)
         var generator = Xoshiro256StarStar(seed: 1)
         for _ in 0..<10_000 {
@@ -74,38 +79,43 @@ struct BenchUpdatesCommand: ParsableCommand {
         let rate = Double(updates) / seconds
         let flops = agent.matrixFlopsPerUpdate
         let achieved = flops * Double(updates) / updating.seconds / 1e9
-        let peak = skipPeak ? Double.nan : Self.sgemmPeak()
+        // Two update threads run two products at a time: their ceiling is two products' speed.
+        let peak = skipPeak ? Double.nan : updateThreads == 2 ? Self.sgemmPeak(pair: WorkerPair()) : Self.sgemmPeak()
         let rows: [(String, String)] = [
             ("shapes", "\(env.rawValue) (obs \(o), act \(a)), \(variant.rawValue), batch \(configuration.batchSize), hidden 256x256"),
-            ("BLAS", "OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) thread(s)"),
+            ("BLAS", "OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) thread(s); \(updateThreads) update thread(s)"),
             ("updates/s", String(format: "%.1f", rate)),
             ("ms per update", String(format: "%.3f (sampling %.3f)", 1e3 / rate, 1e3 * sampling.seconds / Double(updates))),
             ("GFLOP per update (matrix products)", String(format: "%.3f", flops / 1e9)),
             ("achieved GFLOP/s in updates", String(format: "%.1f", achieved)),
-            ("sgemm peak GFLOP/s (256x256x256)", String(format: "%.1f", peak)),
+            ("sgemm peak GFLOP/s (256x256x256\(updateThreads == 2 ? ", two at a time" : ""))", String(format: "%.1f", peak)),
             ("fraction of sgemm peak", String(format: "%.0f%%", 100 * achieved / peak)),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
-        print(#"{"bench": "updates", "env": "\#(env.rawValue)", "variant": "\#(variant.rawValue)", "threads": \#(BLAS.threadCount), "updates_per_second": \#(String(format: "%.1f", rate)), "gflop_per_update": \#(String(format: "%.4f", flops / 1e9)), "gflops": \#(String(format: "%.1f", achieved)), "sgemm_peak_gflops": \#(String(format: "%.1f", peak))}"#)
+        print(#"{"bench": "updates", "env": "\#(env.rawValue)", "variant": "\#(variant.rawValue)", "threads": \#(BLAS.threadCount), "update_threads": \#(updateThreads), "updates_per_second": \#(String(format: "%.1f", rate)), "gflop_per_update": \#(String(format: "%.4f", flops / 1e9)), "gflops": \#(String(format: "%.1f", achieved)), "sgemm_peak_gflops": \#(String(format: "%.1f", peak))}"#)
     }
 
-    /// GFLOP/s of a 256×256×256 sgemm (the size of the hidden layers at batch 256) at the current thread count.
-    static func sgemmPeak() -> Double {
+    /// GFLOP/s of a 256×256×256 sgemm (the size of the hidden layers at batch 256) at the current thread
+    /// count; with `pair`, of two such products running at once, one on each of its threads.
+    static func sgemmPeak(pair: WorkerPair? = nil) -> Double {
         let n = 256
-        let a = UnsafeMutableBufferPointer<Float>.allocateZeroed(n * n), b = UnsafeMutableBufferPointer<Float>.allocateZeroed(n * n)
-        let c = UnsafeMutableBufferPointer<Float>.allocateZeroed(n * n)
-        defer { a.deallocate(); b.deallocate(); c.deallocate() }
-        for i in 0..<(n * n) { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
-        func run(_ repetitions: Int) {
+        let buffers = (0..<6).map { _ in UnsafeMutableBufferPointer<Float>.allocateZeroed(n * n) }
+        defer { for buffer in buffers { buffer.deallocate() } }
+        for buffer in buffers { for i in 0..<(n * n) { buffer[i] = Float(i % 7) * 0.1 } }
+        func run(_ repetitions: Int, _ lane: Int) {
+            let (a, b, c) = (buffers[3 * lane], buffers[3 * lane + 1], buffers[3 * lane + 2])
             for _ in 0..<repetitions {
                 BLAS.gemm(transposeA: false, transposeB: true, m: n, n: n, k: n, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
             }
         }
-        run(50)
+        func both(_ repetitions: Int) {
+            if let pair { pair.run({ run(repetitions, 0) }, { run(repetitions, 1) }) } else { run(repetitions, 0) }
+        }
+        both(50)
         let clock = ContinuousClock(), start = clock.now
-        run(1_000)
-        return 2 * Double(n * n * n) * 1_000 / (clock.now - start).seconds / 1e9
+        both(1_000)
+        return 2 * Double(n * n * n) * 1_000 * (pair == nil ? 1 : 2) / (clock.now - start).seconds / 1e9
     }
 }
 

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Foundation
 import EnvironmentBridge
 import Environments
 import NeuralNetworks
+import SoftActorCritic
 import ZeroMQ
 
 /// Options every command that builds an environment shares.
@@ -21,7 +23,7 @@ struct EnvironmentOptions: ParsableArguments {
     @Option(name: .long, help: "Seed of the run (networks, exploration, environment resets).")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "OpenBLAS threads (default: OpenBLAS's choice, one per core).")
+    @Option(name: .long, help: "Threads for gradient updates: 1, or 2 to run the two critics side by side (default: 2 on a machine with 2 or more cores). Every product runs on one OpenBLAS thread either way, so a run is the same bit for bit whatever this is.")
     var threads: Int?
 
     /// Whether `--env` names a remote server rather than a built-in environment.
@@ -35,19 +37,25 @@ struct EnvironmentOptions: ParsableArguments {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
-    /// Applies the thread setting and returns a fresh environment instance seeded with `seed`: a built-in
+    /// The agent's update threads from `--threads` (see its help), with OpenBLAS set to one thread: two
+    /// single-threaded products side by side beat OpenBLAS's threading of one at SAC's sizes (`sac bench
+    /// updates`), and collapse far less when another process wants the cores.
+    func applyThreads(to agent: SoftActorCritic) {
+        BLAS.setThreadCount(1)
+        agent.updateThreads = min(2, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Returns a fresh environment instance seeded with `seed`: a built-in
     /// environment, or a new session with the remote server at `--env`.
     func makeEnvironment(seed: UInt64) throws -> any Environment {
-        if let threads { BLAS.setThreadCount(threads) }
         guard isRemote else { return try EnvironmentRegistry.make(env, seed: seed) }
         return try RemoteEnvironment(address: env, options: try remoteOptions())
     }
 
-    /// Applies the thread setting and returns `count` copies stepped together: built-in environments
+    /// Returns `count` copies stepped together: built-in environments
     /// seeded `seed`, `seed + 1`, …, or a new batched session with the remote server at `--env`, which must
     /// step `count` environments per request (`nil`: as many as the server offers).
     func makeVectorEnvironment(seed: UInt64, count: Int?) throws -> any VectorEnvironment {
-        if let threads { BLAS.setThreadCount(threads) }
         guard isRemote else {
             return try EnvironmentVector((0..<(count ?? 1)).map { try EnvironmentRegistry.make(env, seed: seed &+ UInt64($0)) })
         }

@@ -133,6 +133,7 @@ struct TrainCommand: ParsableCommand {
                               evaluationEnvironment: evaluationEnv, runDirectory: directory)
             logger.info("training \(variant.rawValue) on \(env.id)\(env.count > 1 ? " ×\(env.count)" : "") for \(trainer.totalSteps) steps, seed \(environment.seed); run directory \(directory)")
         }
+        environment.applyThreads(to: run.agent)
         let display = ProgressLine(enabled: !quiet)
         run.onProgress = { display.show($0) }
         run.onWarning = { message in

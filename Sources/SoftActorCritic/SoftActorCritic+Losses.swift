@@ -13,7 +13,7 @@ extension SoftActorCritic {
     /// section 4.2). Gradient into ``value``; batch mean over rows.
     public func valueLoss(batch: ReplayBatch) -> Float {
         guard let valueWorkspace else { return 0 }
-        sampleCurrentPolicy(on: batch)
+        if !policyIsSampled { sampleCurrentPolicy(on: batch) }
         let n = batch.size
         let alpha = self.alpha
         evaluateCritics(observations: batch.observations, actions: policySample.actions)
@@ -40,19 +40,24 @@ extension SoftActorCritic {
     public func criticLoss(batch: ReplayBatch) -> Float {
         computeSoftTarget(batch: batch)
         let n = batch.size
-        var total: Float = 0
-        for k in critics.indices {
-            let workspace = criticWorkspaces[k]
-            load(workspace, observations: batch.observations, actions: batch.actions)
-            critics[k].forward(workspace)
-            for i in 0..<n {
-                let error = workspace.output[i] - softTarget[i]
-                total += 0.5 * error * error / Float(n)
-                workspace.outputGradient[i] = error / Float(n)
+        critics.withUnsafeMutableBufferPointer { critics in
+            criticLossParts.withUnsafeMutableBufferPointer { parts in
+                forEachCritic { k in
+                    let workspace = criticWorkspaces[k]
+                    load(workspace, observations: batch.observations, actions: batch.actions)
+                    critics[k].forward(workspace)
+                    var total: Float = 0
+                    for i in 0..<n {
+                        let error = workspace.output[i] - softTarget[i]
+                        total += 0.5 * error * error / Float(n)
+                        workspace.outputGradient[i] = error / Float(n)
+                    }
+                    critics[k].backward(workspace)
+                    parts[k] = total
+                }
             }
-            critics[k].backward(workspace)
         }
-        return total
+        return criticLossParts[0] + criticLossParts[1]
     }
 
     /// The policy loss, eq. 12, with reparameterised actions a = tanh(μ_φ(s) + σ_φ(s)·ε):
@@ -62,7 +67,7 @@ extension SoftActorCritic {
     /// ∂Q/∂a comes from the Q networks' input gradients with their weight gradients skipped; only the
     /// minimising network of each row passes gradient, as in `torch.min`. Gradient into ``actor``.
     public func actorLoss(batch: ReplayBatch) -> Float {
-        sampleCurrentPolicy(on: batch)
+        if !policyIsSampled { sampleCurrentPolicy(on: batch) }
         evaluateCritics(observations: batch.observations, actions: policySample.actions)
         let n = batch.size, o = observationCount, a = actionCount
         let alpha = self.alpha
@@ -74,8 +79,8 @@ extension SoftActorCritic {
             criticWorkspaces[1].outputGradient[i] = q0 <= q1 ? 0 : -1 / Float(n)
             policySample.logProbabilityGradient[i] = alpha / Float(n)
         }
-        for k in critics.indices {
-            critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true)
+        critics.withUnsafeMutableBufferPointer { critics in
+            forEachCritic { k in critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true) }
         }
         let g0 = criticWorkspaces[0].inputGradientBuffer, g1 = criticWorkspaces[1].inputGradientBuffer
         for i in 0..<n {
@@ -108,9 +113,15 @@ extension SoftActorCritic {
         actor.forward(actorWorkspace, sample: policySample)
     }
 
+    /// a′ ~ π_φ(·|s′) on the batch's next observations, with the update's noise.
+    func sampleNextPolicy(on batch: ReplayBatch) {
+        load(actorNextWorkspace, observations: batch.nextObservations)
+        actor.forward(actorNextWorkspace, sample: nextPolicySample)
+    }
+
     /// Q_θk(s, a) for both Q networks into `criticWorkspaces[k].output`.
     func evaluateCritics(observations: UnsafeMutableBufferPointer<Float>, actions: UnsafeMutableBufferPointer<Float>) {
-        for k in critics.indices {
+        forEachCritic { k in
             load(criticWorkspaces[k], observations: observations, actions: actions)
             critics[k].forward(criticWorkspaces[k])
         }
@@ -128,9 +139,8 @@ extension SoftActorCritic {
             }
             return
         }
-        load(actorNextWorkspace, observations: batch.nextObservations)
-        actor.forward(actorNextWorkspace, sample: nextPolicySample)
-        for k in targetCritics.indices {
+        if !policyIsSampled { sampleNextPolicy(on: batch) }
+        forEachCritic { k in
             load(targetWorkspaces[k], observations: batch.nextObservations, actions: nextPolicySample.actions)
             targetCritics[k].forward(targetWorkspaces[k])
         }

@@ -11,6 +11,8 @@ import Randomness
 /// The agent works in normalised action space (−1, 1)ᴬ; ``ActionScaling`` maps to the environment's
 /// bounds. All batch buffers are allocated in `init`, so ``update(batch:)`` allocates nothing.
 /// The agent is a class because it owns those buffers; it is not thread-safe: use one agent per task.
+/// With ``updateThreads`` = 2 an update runs its independent halves (the two critics; the actor on s and
+/// on s′) side by side on a worker thread of its own.
 public final class SoftActorCritic {
     /// Hyperparameters, fixed for the agent's lifetime.
     public let configuration: SACConfiguration
@@ -60,6 +62,19 @@ public final class SoftActorCritic {
     let actingSample: PolicySample
     /// `batch`: the regression target y of the critic loss.
     let softTarget: UnsafeMutableBufferPointer<Float>
+    /// Per critic: its share of the critic loss, summed in a fixed order.
+    var criticLossParts: [Float] = [0, 0]
+    /// Set inside ``update(batch:)`` once `policySample` and `nextPolicySample` hold this update's
+    /// samples, so the losses do not recompute them; outside an update every loss samples for itself.
+    var policyIsSampled = false
+
+    /// Threads an update runs on: 1, or 2 to run its independent halves at once — the two Q networks'
+    /// passes and Adam steps, the actor on s and on s′. Pair 2 with `BLAS.setThreadCount(1)` (two
+    /// single-threaded products at a time). The result is the same bit for bit as with 1.
+    public var updateThreads = 1 {
+        didSet { workerPair = updateThreads >= 2 ? (workerPair ?? WorkerPair()) : nil }
+    }
+    private var workerPair: WorkerPair?
 
     /// A new agent with freshly initialised networks.
     public init(observationCount: Int, actionCount: Int, configuration: SACConfiguration) throws(SACError) {
@@ -144,6 +159,11 @@ public final class SoftActorCritic {
     @discardableResult
     public func update(batch: ReplayBatch) -> UpdateMetrics {
         drawNoise()
+        // The actor is stepped last, so its samples on s (for J_V and J_π) and on s′ (for the critics'
+        // target) come from the same parameters and are drawn once, side by side.
+        inParallel({ self.sampleCurrentPolicy(on: batch) }, { if self.value == nil { self.sampleNextPolicy(on: batch) } })
+        policyIsSampled = true
+        defer { policyIsSampled = false }
         var metrics = UpdateMetrics()
         metrics.alpha = alpha
         if value != nil {
@@ -152,8 +172,10 @@ public final class SoftActorCritic {
         }
         metrics.criticLoss = criticLoss(batch: batch)
         metrics.meanQ = criticWorkspaces[0].output.reduce(0, +) / Float(batch.size)
-        for k in critics.indices {
-            criticOptimizers[k].step(parameters: &critics[k].parameters, gradients: critics[k].gradients)
+        critics.withUnsafeMutableBufferPointer { critics in
+            criticOptimizers.withUnsafeMutableBufferPointer { optimizers in
+                forEachCritic { k in optimizers[k].step(parameters: &critics[k].parameters, gradients: critics[k].gradients) }
+            }
         }
         metrics.actorLoss = actorLoss(batch: batch)
         actorOptimizer.step(parameters: &actor.network.parameters, gradients: actor.network.gradients)
@@ -176,9 +198,23 @@ public final class SoftActorCritic {
     /// θ̄ ← τθ + (1 − τ)θ̄ for every target network.
     func updateTargets() {
         let tau = configuration.tau
-        for k in targetCritics.indices {
-            PolyakAveraging.update(target: &targetCritics[k], toward: critics[k], tau: tau)
+        if !targetCritics.isEmpty {
+            let critics = self.critics
+            targetCritics.withUnsafeMutableBufferPointer { targets in
+                forEachCritic { k in PolyakAveraging.update(target: &targets[k], toward: critics[k], tau: tau) }
+            }
         }
         if let value { PolyakAveraging.update(target: &targetValue!, toward: value, tau: tau) }
+    }
+
+    /// Runs `first` and `second` at once when ``updateThreads`` is 2, one after the other otherwise.
+    /// They must not touch the same memory.
+    func inParallel(_ first: () -> Void, _ second: () -> Void) {
+        if let workerPair { workerPair.run(first, second) } else { first(); second() }
+    }
+
+    /// `body(0)` and `body(1)`, for the two Q networks, through ``inParallel(_:_:)``.
+    func forEachCritic(_ body: (Int) -> Void) {
+        inParallel({ body(0) }, { body(1) })
     }
 }
