@@ -68,7 +68,9 @@ let package = Package(
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Randomness"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], exclude: ["ReferenceData"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "SoftActorCriticTests", dependencies: ["SoftActorCritic", "NeuralNetworks", "Environments", "Randomness"]),
+        // Test support: counts heap allocations, to show that an update allocates nothing.
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+        .testTarget(name: "SoftActorCriticTests", dependencies: ["SoftActorCritic", "NeuralNetworks", "Environments", "Randomness", "AllocationCounter"]),
         .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic"]),
         .testTarget(name: "BridgeProtocolTests", dependencies: ["BridgeProtocol"]),
         .testTarget(name: "LearningCurvesTests", dependencies: ["LearningCurves"]),

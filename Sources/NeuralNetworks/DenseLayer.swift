@@ -59,11 +59,14 @@ public struct DenseLayer: Equatable, Sendable {
     /// Pass `gradients: nil` to skip the parameter gradients (the actor loss needs ∂Q/∂a only), and
     /// `inputGradient: nil` to skip the input gradient (the first layer of a network never needs it).
     /// With `accumulate`, parameter gradients are added to what the buffer holds instead of replacing it.
+    /// `transposeScratch` (`batch × inputSize` floats) lets a layer with fewer than
+    /// ``narrowInputLimit`` inputs compute its input gradient without allocating (see there).
     @inlinable
     public func backward(
         input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int,
         parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>?,
-        inputGradient: UnsafeMutablePointer<Float>?, accumulate: Bool = false
+        inputGradient: UnsafeMutablePointer<Float>?, transposeScratch: UnsafeMutablePointer<Float>? = nil,
+        accumulate: Bool = false
     ) {
         if let gradients {
             BLAS.gemm(transposeA: true, transposeB: false, m: outputSize, n: inputSize, k: batch,
@@ -75,9 +78,22 @@ public struct DenseLayer: Equatable, Sendable {
                 for j in 0..<outputSize { biasGradient[j] += source[j] }
             }
         }
-        if let inputGradient {
+        guard let inputGradient else { return }
+        if inputSize < Self.narrowInputLimit, let scratch = transposeScratch {
+            // (∂L/∂x)ᵀ = Wᵀ · (∂L/∂y)ᵀ, then transposed into place.
+            BLAS.gemm(transposeA: true, transposeB: true, m: inputSize, n: batch, k: outputSize,
+                      a: parameters + weightOffset, b: outputGradient, beta: 0, c: scratch)
+            for column in 0..<inputSize {
+                for row in 0..<batch { inputGradient[row * inputSize + column] = scratch[column * batch + row] }
+            }
+        } else {
             BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: inputSize, k: outputSize,
                       a: outputGradient, b: parameters + weightOffset, beta: 0, c: inputGradient)
         }
     }
+
+    /// Below this many input features, OpenBLAS 0.3.21's un-transposed sgemm mallocs a buffer on every
+    /// call (measured by `AllocationTests`; 16 and more do not), so the input gradient of such a layer —
+    /// a critic's first layer, fed `[s, a]` — goes through the transposed product, which does not.
+    public static let narrowInputLimit = 16
 }

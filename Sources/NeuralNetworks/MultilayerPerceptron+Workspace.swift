@@ -18,6 +18,8 @@ extension MultilayerPerceptron {
         public let gradients: [UnsafeMutableBufferPointer<Float>]
         /// `∂L/∂input` after a backward pass with `inputGradient: true`.
         public let inputGradientBuffer: UnsafeMutableBufferPointer<Float>
+        /// Room for `(∂L/∂x)ᵀ` of any layer with a narrow input x (see ``DenseLayer/backward(input:outputGradient:batch:parameters:gradients:inputGradient:transposeScratch:accumulate:)``).
+        let transposeScratch: UnsafeMutableBufferPointer<Float>
 
         init(layerSizes: [Int], batchSize: Int) {
             self.batchSize = batchSize
@@ -26,11 +28,15 @@ extension MultilayerPerceptron {
             activations = layerSizes.dropFirst().map { .allocateZeroed(batchSize * $0) }
             gradients = layerSizes.dropFirst().map { .allocateZeroed(batchSize * $0) }
             inputGradientBuffer = .allocateZeroed(batchSize * layerSizes[0])
+            // Only layers narrower than the limit use it, so it never needs more columns than that.
+            let narrowest = min(DenseLayer.narrowInputLimit - 1, layerSizes.dropLast().max() ?? 1)
+            transposeScratch = .allocateZeroed(batchSize * narrowest)
         }
 
         deinit {
             inputBuffer.deallocate()
             inputGradientBuffer.deallocate()
+            transposeScratch.deallocate()
             activations.forEach { $0.deallocate() }
             gradients.forEach { $0.deallocate() }
         }

@@ -116,7 +116,8 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                     layer.backward(
                         input: workspace.input(of: index), outputGradient: outputGradient, batch: batch,
                         parameters: params.baseAddress!, gradients: parameterGradients ? grads.baseAddress! : nil,
-                        inputGradient: inputGradientTarget, accumulate: accumulate)
+                        inputGradient: inputGradientTarget, transposeScratch: workspace.transposeScratch.baseAddress!,
+                        accumulate: accumulate)
                 }
             }
         }

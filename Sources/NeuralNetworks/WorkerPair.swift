@@ -1,54 +1,61 @@
 import Dispatch
 import Foundation
 
-/// Runs two independent pieces of work at the same time: one on the calling thread, the other on a
+/// Work that splits into two independent lanes, run by a ``WorkerPair``: lane 0 on the calling thread,
+/// lane 1 on the worker. `task` says which piece of work (the conformer's own numbering).
+public protocol PairedWork: AnyObject {
+    /// Does lane `lane` (0 or 1) of task `task`. The two lanes must not touch the same memory.
+    func perform(_ task: Int, lane: Int)
+}
+
+/// Runs two independent lanes of work at the same time: lane 0 on the calling thread, lane 1 on a
 /// long-lived worker thread. Made for the two halves of an update that share nothing (SAC's two
 /// critics), each running single-threaded BLAS products, which at these sizes (256-row batches,
 /// 256-wide layers) keep two cores busier than OpenBLAS's own threading of each product.
 ///
-/// ``run(_:_:)`` returns when both are done, so the work may borrow the caller's state; a call allocates
-/// nothing. The pieces must not touch the same memory. One caller at a time.
+/// ``run(_:task:)`` returns when both lanes are done, and allocates nothing: the work is named by an
+/// object and a number rather than by a closure, whose context would be copied to the heap to cross
+/// threads. One caller at a time.
 public final class WorkerPair: @unchecked Sendable {
     private let shared = Shared()
-    private let thread: Thread
 
     /// Starts the worker thread.
     public init() {
         let shared = self.shared
-        thread = Thread { shared.serve() }
+        let thread = Thread { shared.serve() }
         thread.name = "WorkerPair"
         thread.start()
     }
 
     deinit {
-        shared.job = nil
         shared.stopping = true
         shared.start.signal()
     }
 
-    /// Runs `first` on this thread and `second` on the worker, and returns when both have finished.
-    public func run(_ first: () -> Void, _ second: () -> Void) {
-        withoutActuallyEscaping(second) { second in
-            shared.job = second
-            shared.start.signal()
-            first()
-            shared.done.wait()
-            shared.job = nil
-        }
+    /// Runs `work.perform(task, lane: 0)` here and `work.perform(task, lane: 1)` on the worker, and
+    /// returns when both have finished.
+    public func run(_ work: some PairedWork, task: Int) {
+        shared.work = work
+        shared.task = task
+        shared.start.signal()
+        work.perform(task, lane: 0)
+        shared.done.wait()
+        shared.work = nil
     }
 
-    /// What the two threads share; the semaphores order every access to `job`.
+    /// What the two threads share; the semaphores order every access to `work` and `task`.
     private final class Shared: @unchecked Sendable {
         let start = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
-        var job: (() -> Void)?
+        var work: (any PairedWork)?
+        var task = 0
         var stopping = false
 
         func serve() {
             while true {
                 start.wait()
                 if stopping { return }
-                job?()
+                work?.perform(task, lane: 1)
                 done.signal()
             }
         }

@@ -99,23 +99,35 @@ struct BenchUpdatesCommand: ParsableCommand {
     /// GFLOP/s of a 256×256×256 sgemm (the size of the hidden layers at batch 256) at the current thread
     /// count; with `pair`, of two such products running at once, one on each of its threads.
     static func sgemmPeak(pair: WorkerPair? = nil) -> Double {
-        let n = 256
-        let buffers = (0..<6).map { _ in UnsafeMutableBufferPointer<Float>.allocateZeroed(n * n) }
-        defer { for buffer in buffers { buffer.deallocate() } }
-        for buffer in buffers { for i in 0..<(n * n) { buffer[i] = Float(i % 7) * 0.1 } }
-        func run(_ repetitions: Int, _ lane: Int) {
-            let (a, b, c) = (buffers[3 * lane], buffers[3 * lane + 1], buffers[3 * lane + 2])
-            for _ in 0..<repetitions {
-                BLAS.gemm(transposeA: false, transposeB: true, m: n, n: n, k: n, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
-            }
-        }
+        let products = RepeatedProducts(size: 256)
         func both(_ repetitions: Int) {
-            if let pair { pair.run({ run(repetitions, 0) }, { run(repetitions, 1) }) } else { run(repetitions, 0) }
+            if let pair { pair.run(products, task: repetitions) } else { products.perform(repetitions, lane: 0) }
         }
         both(50)
         let clock = ContinuousClock(), start = clock.now
         both(1_000)
-        return 2 * Double(n * n * n) * 1_000 * (pair == nil ? 1 : 2) / (clock.now - start).seconds / 1e9
+        return 2 * Double(256 * 256 * 256) * 1_000 * (pair == nil ? 1 : 2) / (clock.now - start).seconds / 1e9
+    }
+}
+
+/// Square sgemms on buffers of their own per lane, `task` times over (the peak measurement).
+private final class RepeatedProducts: PairedWork {
+    let size: Int
+    let buffers: [UnsafeMutableBufferPointer<Float>]
+
+    init(size: Int) {
+        self.size = size
+        buffers = (0..<6).map { _ in UnsafeMutableBufferPointer<Float>.allocateZeroed(size * size) }
+        for buffer in buffers { for i in 0..<(size * size) { buffer[i] = Float(i % 7) * 0.1 } }
+    }
+
+    deinit { for buffer in buffers { buffer.deallocate() } }
+
+    func perform(_ repetitions: Int, lane: Int) {
+        let (a, b, c) = (buffers[3 * lane], buffers[3 * lane + 1], buffers[3 * lane + 2])
+        for _ in 0..<repetitions {
+            BLAS.gemm(transposeA: false, transposeB: true, m: size, n: size, k: size, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+        }
     }
 }
 

@@ -16,7 +16,7 @@ extension SoftActorCritic {
         if !policyIsSampled { sampleCurrentPolicy(on: batch) }
         let n = batch.size
         let alpha = self.alpha
-        evaluateCritics(observations: batch.observations, actions: policySample.actions)
+        runLanes(.evaluateCritics, batch: batch)
         load(valueWorkspace, observations: batch.observations)
         value!.forward(valueWorkspace)
         var loss: Float = 0
@@ -39,24 +39,7 @@ extension SoftActorCritic {
     /// d is `terminated` only: truncated transitions bootstrap. Gradients into ``critics``.
     public func criticLoss(batch: ReplayBatch) -> Float {
         computeSoftTarget(batch: batch)
-        let n = batch.size
-        critics.withUnsafeMutableBufferPointer { critics in
-            criticLossParts.withUnsafeMutableBufferPointer { parts in
-                forEachCritic { k in
-                    let workspace = criticWorkspaces[k]
-                    load(workspace, observations: batch.observations, actions: batch.actions)
-                    critics[k].forward(workspace)
-                    var total: Float = 0
-                    for i in 0..<n {
-                        let error = workspace.output[i] - softTarget[i]
-                        total += 0.5 * error * error / Float(n)
-                        workspace.outputGradient[i] = error / Float(n)
-                    }
-                    critics[k].backward(workspace)
-                    parts[k] = total
-                }
-            }
-        }
+        runLanes(.criticLoss, batch: batch)
         return criticLossParts[0] + criticLossParts[1]
     }
 
@@ -68,7 +51,7 @@ extension SoftActorCritic {
     /// minimising network of each row passes gradient, as in `torch.min`. Gradient into ``actor``.
     public func actorLoss(batch: ReplayBatch) -> Float {
         if !policyIsSampled { sampleCurrentPolicy(on: batch) }
-        evaluateCritics(observations: batch.observations, actions: policySample.actions)
+        runLanes(.evaluateCritics, batch: batch)
         let n = batch.size, o = observationCount, a = actionCount
         let alpha = self.alpha
         var loss: Float = 0
@@ -79,9 +62,7 @@ extension SoftActorCritic {
             criticWorkspaces[1].outputGradient[i] = q0 <= q1 ? 0 : -1 / Float(n)
             policySample.logProbabilityGradient[i] = alpha / Float(n)
         }
-        critics.withUnsafeMutableBufferPointer { critics in
-            forEachCritic { k in critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true) }
-        }
+        runLanes(.criticInputGradients, batch: batch)
         let g0 = criticWorkspaces[0].inputGradientBuffer, g1 = criticWorkspaces[1].inputGradientBuffer
         for i in 0..<n {
             for j in 0..<a { policySample.actionGradient[i * a + j] = g0[i * (o + a) + o + j] + g1[i * (o + a) + o + j] }
@@ -119,14 +100,6 @@ extension SoftActorCritic {
         actor.forward(actorNextWorkspace, sample: nextPolicySample)
     }
 
-    /// Q_θk(s, a) for both Q networks into `criticWorkspaces[k].output`.
-    func evaluateCritics(observations: UnsafeMutableBufferPointer<Float>, actions: UnsafeMutableBufferPointer<Float>) {
-        forEachCritic { k in
-            load(criticWorkspaces[k], observations: observations, actions: actions)
-            critics[k].forward(criticWorkspaces[k])
-        }
-    }
-
     /// y of ``criticLoss(batch:)`` into `softTarget`.
     func computeSoftTarget(batch: ReplayBatch) {
         let n = batch.size
@@ -140,10 +113,7 @@ extension SoftActorCritic {
             return
         }
         if !policyIsSampled { sampleNextPolicy(on: batch) }
-        forEachCritic { k in
-            load(targetWorkspaces[k], observations: batch.nextObservations, actions: nextPolicySample.actions)
-            targetCritics[k].forward(targetWorkspaces[k])
-        }
+        runLanes(.targetCritics, batch: batch)
         let alpha = self.alpha
         for i in 0..<n {
             let next = min(targetWorkspaces[0].output[i], targetWorkspaces[1].output[i]) - alpha * nextPolicySample.logProbabilities[i]

@@ -62,8 +62,12 @@ public final class SoftActorCritic {
     let actingSample: PolicySample
     /// `batch`: the regression target y of the critic loss.
     let softTarget: UnsafeMutableBufferPointer<Float>
-    /// Per critic: its share of the critic loss, summed in a fixed order.
-    var criticLossParts: [Float] = [0, 0]
+    /// Per critic: its share of the critic loss, summed in a fixed order. A buffer, not an array, because
+    /// the two lanes write their elements at the same time.
+    let criticLossParts: UnsafeMutableBufferPointer<Float>
+    /// The batch and the networks' buffers of the lanes in progress (``runLanes(_:batch:)``).
+    var laneBatch: ReplayBatch?
+    var lanes = LaneBuffers()
     /// Set inside ``update(batch:)`` once `policySample` and `nextPolicySample` hold this update's
     /// samples, so the losses do not recompute them; outside an update every loss samples for itself.
     var policyIsSampled = false
@@ -74,7 +78,7 @@ public final class SoftActorCritic {
     public var updateThreads = 1 {
         didSet { workerPair = updateThreads >= 2 ? (workerPair ?? WorkerPair()) : nil }
     }
-    private var workerPair: WorkerPair?
+    private(set) var workerPair: WorkerPair?
 
     /// A new agent with freshly initialised networks.
     public init(observationCount: Int, actionCount: Int, configuration: SACConfiguration) throws(SACError) {
@@ -129,10 +133,14 @@ public final class SoftActorCritic {
         nextPolicySample = PolicySample(batchSize: batch, actionCount: actionCount)
         actingSample = PolicySample(batchSize: 1, actionCount: actionCount)
         softTarget = .allocateZeroed(batch)
+        criticLossParts = .allocateZeroed(2)
         self.generator = generator
     }
 
-    deinit { softTarget.deallocate() }
+    deinit {
+        softTarget.deallocate()
+        criticLossParts.deallocate()
+    }
 
     /// The temperature α = exp(log α).
     public var alpha: Float { exp(logAlpha) }
@@ -161,7 +169,7 @@ public final class SoftActorCritic {
         drawNoise()
         // The actor is stepped last, so its samples on s (for J_V and J_π) and on s′ (for the critics'
         // target) come from the same parameters and are drawn once, side by side.
-        inParallel({ self.sampleCurrentPolicy(on: batch) }, { if self.value == nil { self.sampleNextPolicy(on: batch) } })
+        runLanes(.samplePolicies, batch: batch)
         policyIsSampled = true
         defer { policyIsSampled = false }
         var metrics = UpdateMetrics()
@@ -172,11 +180,7 @@ public final class SoftActorCritic {
         }
         metrics.criticLoss = criticLoss(batch: batch)
         metrics.meanQ = criticWorkspaces[0].output.reduce(0, +) / Float(batch.size)
-        critics.withUnsafeMutableBufferPointer { critics in
-            criticOptimizers.withUnsafeMutableBufferPointer { optimizers in
-                forEachCritic { k in optimizers[k].step(parameters: &critics[k].parameters, gradients: critics[k].gradients) }
-            }
-        }
+        runLanes(.criticOptimizers, batch: batch)
         metrics.actorLoss = actorLoss(batch: batch)
         actorOptimizer.step(parameters: &actor.network.parameters, gradients: actor.network.gradients)
         metrics.entropy = -policySample.logProbabilities.reduce(0, +) / Float(batch.size)
@@ -184,7 +188,7 @@ public final class SoftActorCritic {
             metrics.temperatureLoss = temperatureLoss()
             temperatureOptimizer.step(parameters: &temperatureParameter, gradients: temperatureGradient)
         }
-        updateTargets()
+        updateTargets(batch: batch)
         updateCount += 1
         return metrics
     }
@@ -196,25 +200,8 @@ public final class SoftActorCritic {
     }
 
     /// θ̄ ← τθ + (1 − τ)θ̄ for every target network.
-    func updateTargets() {
-        let tau = configuration.tau
-        if !targetCritics.isEmpty {
-            let critics = self.critics
-            targetCritics.withUnsafeMutableBufferPointer { targets in
-                forEachCritic { k in PolyakAveraging.update(target: &targets[k], toward: critics[k], tau: tau) }
-            }
-        }
-        if let value { PolyakAveraging.update(target: &targetValue!, toward: value, tau: tau) }
-    }
-
-    /// Runs `first` and `second` at once when ``updateThreads`` is 2, one after the other otherwise.
-    /// They must not touch the same memory.
-    func inParallel(_ first: () -> Void, _ second: () -> Void) {
-        if let workerPair { workerPair.run(first, second) } else { first(); second() }
-    }
-
-    /// `body(0)` and `body(1)`, for the two Q networks, through ``inParallel(_:_:)``.
-    func forEachCritic(_ body: (Int) -> Void) {
-        inParallel({ body(0) }, { body(1) })
+    func updateTargets(batch: ReplayBatch) {
+        if !targetCritics.isEmpty { runLanes(.polyakCritics, batch: batch) }
+        if let value { PolyakAveraging.update(target: &targetValue!, toward: value, tau: configuration.tau) }
     }
 }

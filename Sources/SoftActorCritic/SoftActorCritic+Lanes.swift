@@ -1,0 +1,83 @@
+import NeuralNetworks
+
+/// The pieces of an update that split into two independent lanes: lane k works on Q network k (and its
+/// target and optimiser); for ``samplePolicies``, lane 0 samples the actor on s and lane 1 on s′.
+enum UpdateLane: Int {
+    case samplePolicies
+    case targetCritics
+    case criticLoss
+    case criticOptimizers
+    case evaluateCritics
+    case criticInputGradients
+    case polyakCritics
+}
+
+/// The critics, their targets and optimisers as buffer pointers, taken once on the calling thread for
+/// the duration of a ``SoftActorCritic/runLanes(_:batch:)``, so that the two lanes mutate distinct
+/// elements without both accessing the arrays.
+struct LaneBuffers {
+    var critics = UnsafeMutableBufferPointer<MultilayerPerceptron>(start: nil, count: 0)
+    var targets = UnsafeMutableBufferPointer<MultilayerPerceptron>(start: nil, count: 0)
+    var optimizers = UnsafeMutableBufferPointer<Adam>(start: nil, count: 0)
+}
+
+extension SoftActorCritic: PairedWork {
+    /// Runs both lanes of `task` on `batch`: at once on the worker pair when ``updateThreads`` is 2, one
+    /// after the other otherwise. Allocates nothing.
+    func runLanes(_ task: UpdateLane, batch: ReplayBatch) {
+        laneBatch = batch
+        defer { laneBatch = nil }
+        critics.withUnsafeMutableBufferPointer { critics in
+            targetCritics.withUnsafeMutableBufferPointer { targets in
+                criticOptimizers.withUnsafeMutableBufferPointer { optimizers in
+                    lanes = LaneBuffers(critics: critics, targets: targets, optimizers: optimizers)
+                    if let workerPair {
+                        workerPair.run(self, task: task.rawValue)
+                    } else {
+                        perform(task.rawValue, lane: 0)
+                        perform(task.rawValue, lane: 1)
+                    }
+                    lanes = LaneBuffers()
+                }
+            }
+        }
+    }
+
+    /// One lane of one task; see ``UpdateLane``. Reached only through ``runLanes(_:batch:)``.
+    public func perform(_ task: Int, lane k: Int) {
+        guard let task = UpdateLane(rawValue: task), let batch = laneBatch else { return }
+        switch task {
+        case .samplePolicies:
+            if k == 0 {
+                sampleCurrentPolicy(on: batch)
+            } else if value == nil {
+                sampleNextPolicy(on: batch)
+            }
+        case .targetCritics:
+            load(targetWorkspaces[k], observations: batch.nextObservations, actions: nextPolicySample.actions)
+            lanes.targets[k].forward(targetWorkspaces[k])
+        case .criticLoss:
+            let workspace = criticWorkspaces[k]
+            let n = batch.size
+            load(workspace, observations: batch.observations, actions: batch.actions)
+            lanes.critics[k].forward(workspace)
+            var total: Float = 0
+            for i in 0..<n {
+                let error = workspace.output[i] - softTarget[i]
+                total += 0.5 * error * error / Float(n)
+                workspace.outputGradient[i] = error / Float(n)
+            }
+            lanes.critics[k].backward(workspace)
+            criticLossParts[k] = total
+        case .criticOptimizers:
+            lanes.optimizers[k].step(parameters: &lanes.critics[k].parameters, gradients: lanes.critics[k].gradients)
+        case .evaluateCritics:
+            load(criticWorkspaces[k], observations: batch.observations, actions: policySample.actions)
+            lanes.critics[k].forward(criticWorkspaces[k])
+        case .criticInputGradients:
+            lanes.critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true)
+        case .polyakCritics:
+            PolyakAveraging.update(target: &lanes.targets[k], toward: lanes.critics[k], tau: configuration.tau)
+        }
+    }
+}

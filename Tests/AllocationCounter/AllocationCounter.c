@@ -1,0 +1,43 @@
+// Counts the calling thread's heap allocations; see include/AllocationCounter.h. Linux/glibc only.
+#include <errno.h>
+#include <stddef.h>
+#include "AllocationCounter.h"
+
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *pointer, size_t size);
+extern void *__libc_memalign(size_t alignment, size_t size);
+extern void __libc_free(void *pointer);
+
+// Initial-exec thread-locals in the executable: reading them never allocates, so malloc cannot recurse.
+static __thread int counting;
+static __thread long long allocations;
+
+static inline void note(void) {
+    if (counting) allocations += 1;
+}
+
+void *malloc(size_t size) { note(); return __libc_malloc(size); }
+void *calloc(size_t count, size_t size) { note(); return __libc_calloc(count, size); }
+void *realloc(void *pointer, size_t size) { note(); return __libc_realloc(pointer, size); }
+void free(void *pointer) { __libc_free(pointer); }
+void *memalign(size_t alignment, size_t size) { note(); return __libc_memalign(alignment, size); }
+void *aligned_alloc(size_t alignment, size_t size) { note(); return __libc_memalign(alignment, size); }
+
+int posix_memalign(void **result, size_t alignment, size_t size) {
+    note();
+    void *pointer = __libc_memalign(alignment, size);
+    if (pointer == NULL) return ENOMEM;
+    *result = pointer;
+    return 0;
+}
+
+void allocation_counter_start(void) {
+    allocations = 0;
+    counting = 1;
+}
+
+long long allocation_counter_stop(void) {
+    counting = 0;
+    return allocations;
+}

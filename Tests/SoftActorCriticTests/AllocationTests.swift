@@ -1,0 +1,55 @@
+import AllocationCounter
+import Testing
+@testable import SoftActorCritic
+import NeuralNetworks
+import Randomness
+
+#if DEBUG
+private let optimized = false
+#else
+private let optimized = true
+#endif
+
+/// Workspaces are allocated once: sampling a batch and a full gradient update allocate nothing on the heap,
+/// on one thread and on two. Counted by interposing malloc and its relatives for this test executable
+/// (the AllocationCounter target), on the measuring thread. Unoptimised code allocates where optimised
+/// code does not, so the count is checked in release builds (`scripts/test` runs
+/// `swift test -c release -Xswiftc -enable-testing --filter AllocationTests`).
+@Suite(.serialized) struct AllocationTests {
+    @Test func theCounterSeesAnAllocation() {
+        allocation_counter_start()
+        let array = [Float](repeating: 1, count: 1_000 + Int.random(in: 0..<2))
+        let count = allocation_counter_stop()
+        #expect(array.count >= 1_000 && count >= 1)
+    }
+
+    @Test(.enabled(if: optimized, "allocation counts are checked in release builds"),
+          arguments: [(SACVariant.twinQ, 1), (.twinQ, 2), (.valueNetwork, 1), (.valueNetwork, 2)])
+    func samplingAndUpdatingAllocateNothing(variant: SACVariant, threads: Int) throws {
+        var configuration = SACConfiguration()
+        configuration.variant = variant
+        configuration.hiddenSizes = [64, 64]
+        configuration.batchSize = 32
+        let agent = try SoftActorCritic(observationCount: 3, actionCount: 1, configuration: configuration)
+        agent.updateThreads = threads
+        let buffer = try ReplayBuffer(capacity: 500, observationCount: 3, actionCount: 1)
+        var generator = Xoshiro256StarStar(seed: 3)
+        for i in 0..<500 {
+            let x = Float(i) / 500
+            buffer.add(observation: [x, -x, 0.5], action: [x], reward: x, nextObservation: [x, x, 0], terminated: i % 50 == 0)
+        }
+        let batch = ReplayBatch(size: 32, observationCount: 3, actionCount: 1)
+        // The first updates may grow copy-on-write buffers (targets that start as copies of the online networks).
+        for _ in 0..<3 {
+            buffer.sample(into: batch, using: &generator)
+            agent.update(batch: batch)
+        }
+        allocation_counter_start()
+        for _ in 0..<20 {
+            buffer.sample(into: batch, using: &generator)
+            agent.update(batch: batch)
+        }
+        let allocations = allocation_counter_stop()
+        #expect(allocations == 0, "20 updates made \(allocations) heap allocations")
+    }
+}
