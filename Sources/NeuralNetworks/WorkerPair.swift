@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Work that splits into two independent lanes, run by a ``WorkerPair``: lane 0 on the calling thread,
 /// lane 1 on the worker. `task` says which piece of work (the conformer's own numbering).
@@ -10,26 +11,34 @@ public protocol PairedWork: AnyObject {
 
 /// Runs two independent lanes of work at the same time: lane 0 on the calling thread, lane 1 on a
 /// long-lived worker thread. Made for the two halves of an update that share nothing (SAC's two
-/// critics), each running single-threaded BLAS products, which at these sizes (256-row batches,
-/// 256-wide layers) keep two cores busier than OpenBLAS's own threading of each product.
+/// critics), each running single-threaded BLAS products.
 ///
 /// ``run(_:task:)`` returns when both lanes are done, and allocates nothing: the work is named by an
 /// object and a number rather than by a closure, whose context would be copied to the heap to cross
 /// threads. One caller at a time.
+///
+/// Each side waits for the other by spinning for about ``spinIterations`` checks before it sleeps on a
+/// semaphore: an update hands work over several times within a few milliseconds, and waking a sleeping
+/// thread costs tens of microseconds (more in a virtual machine), while a sleeping worker costs nothing
+/// between updates.
 public final class WorkerPair: @unchecked Sendable {
-    private let shared = Shared()
+    /// Checks of the other side's progress before a waiting thread goes to sleep.
+    public let spinIterations: Int
+    private let shared: Shared
 
     /// Starts the worker thread.
-    public init() {
-        let shared = self.shared
+    public init(spinIterations: Int = 20_000) {
+        self.spinIterations = spinIterations
+        let shared = Shared(spinIterations: spinIterations)
+        self.shared = shared
         let thread = Thread { shared.serve() }
         thread.name = "WorkerPair"
         thread.start()
     }
 
     deinit {
-        shared.stopping = true
-        shared.start.signal()
+        shared.stopping.store(true, ordering: .sequentiallyConsistent)
+        _ = shared.post()
     }
 
     /// Runs `work.perform(task, lane: 0)` here and `work.perform(task, lane: 1)` on the worker, and
@@ -37,26 +46,66 @@ public final class WorkerPair: @unchecked Sendable {
     public func run(_ work: some PairedWork, task: Int) {
         shared.work = work
         shared.task = task
-        shared.start.signal()
+        let generation = shared.post()
         work.perform(task, lane: 0)
-        shared.done.wait()
+        shared.waitUntilFinished(generation)
         shared.work = nil
     }
 
-    /// What the two threads share; the semaphores order every access to `work` and `task`.
+    /// What the two threads share. `posted` counts jobs handed to the worker and `finished` the jobs it
+    /// completed; `work` and `task` are written before `posted` is incremented and read after it is seen.
     private final class Shared: @unchecked Sendable {
-        let start = DispatchSemaphore(value: 0)
-        let done = DispatchSemaphore(value: 0)
+        let spinIterations: Int
+        let posted = Atomic<Int>(0)
+        let finished = Atomic<Int>(0)
+        let workerAsleep = Atomic<Bool>(false)
+        let callerAsleep = Atomic<Bool>(false)
+        let stopping = Atomic<Bool>(false)
+        let wakeWorker = DispatchSemaphore(value: 0)
+        let wakeCaller = DispatchSemaphore(value: 0)
         var work: (any PairedWork)?
         var task = 0
-        var stopping = false
+
+        init(spinIterations: Int) { self.spinIterations = spinIterations }
+
+        /// Hands the next job to the worker; returns its number.
+        func post() -> Int {
+            let generation = posted.add(1, ordering: .sequentiallyConsistent).newValue
+            if workerAsleep.load(ordering: .sequentiallyConsistent) { wakeWorker.signal() }
+            return generation
+        }
+
+        func waitUntilFinished(_ generation: Int) {
+            Self.wait(until: { finished.load(ordering: .sequentiallyConsistent) >= generation }, asleep: callerAsleep,
+                      semaphore: wakeCaller, spins: spinIterations)
+        }
 
         func serve() {
+            var seen = 0
             while true {
-                start.wait()
-                if stopping { return }
+                Self.wait(until: { posted.load(ordering: .sequentiallyConsistent) > seen }, asleep: workerAsleep,
+                          semaphore: wakeWorker, spins: spinIterations)
+                seen += 1
+                if stopping.load(ordering: .sequentiallyConsistent) { return }
                 work?.perform(task, lane: 1)
-                done.signal()
+                finished.store(seen, ordering: .sequentiallyConsistent)
+                if callerAsleep.load(ordering: .sequentiallyConsistent) { wakeCaller.signal() }
+            }
+        }
+
+        /// Spins, then sleeps, until `condition` holds. The sleeper announces itself in `asleep` before
+        /// checking once more, and the other side signals after changing the condition if it sees the
+        /// announcement, so no wake-up is lost (a surplus one only costs a spurious check).
+        private static func wait(until condition: () -> Bool, asleep: borrowing Atomic<Bool>, semaphore: DispatchSemaphore, spins: Int) {
+            var spun = 0
+            while !condition() {
+                if spun < spins {
+                    spun += 1
+                    continue
+                }
+                asleep.store(true, ordering: .sequentiallyConsistent)
+                if !condition() { semaphore.wait() }
+                asleep.store(false, ordering: .sequentiallyConsistent)
             }
         }
     }
