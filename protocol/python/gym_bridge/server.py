@@ -64,6 +64,7 @@ class EnvironmentServer:
         self.max_message_bytes = max_message_bytes
         self.instance_id = secrets.token_hex(8)
         self.sessions = {}
+        self._next_expiry_check = 0.0
         probe = self._make_env()
         for name, space in (("observation", probe.observation_space), ("action", probe.action_space)):
             if not isinstance(space, gym.spaces.Box):
@@ -88,7 +89,8 @@ class EnvironmentServer:
                 raise ProtocolError(pb.BAD_REQUEST, f"frame of {len(frame)} bytes exceeds the server's limit of {self.max_message_bytes}")
             request = decode_request(frame)
             request_id = request.request_id
-            self._expire_sessions()
+            if time.monotonic() >= self._next_expiry_check:
+                self._expire_sessions()
             kind = request.WhichOneof("kind")
             if kind == "handshake":
                 reply = self._handshake(request)
@@ -121,6 +123,8 @@ class EnvironmentServer:
 
     def _expire_sessions(self):
         now = time.monotonic()
+        # Checked at most ten times per timeout (and at least once a second), not on every request.
+        self._next_expiry_check = now + min(1.0, self.session_timeout / 10)
         for session_id in [s.id for s in self.sessions.values() if now - s.last_used > self.session_timeout]:
             self.sessions.pop(session_id).close()
 
@@ -189,11 +193,12 @@ class EnvironmentServer:
         expected = (n,) + tuple(self.action_space.shape)
         if actions.shape != expected:
             raise ProtocolError(pb.WRONG_SHAPE, f"actions of shape {list(actions.shape)}; this session needs {list(expected)}")
-        if not np.all(np.isfinite(actions)):
+        if not np.isfinite(actions).all():
             where = np.argwhere(~np.isfinite(actions))[0].tolist()
             raise ProtocolError(pb.NON_FINITE_ACTION, f"action element {where} is {actions[tuple(where)]}; actions must be finite")
         actions = actions.astype(self.action_space.dtype, copy=False)
-        observations, rewards, terminated, truncated, finals, failures, infos = [], [], [], [], [], [], []
+        observations = np.empty((n,) + tuple(self.observation_space.shape), dtype=session.observation_dtype)
+        rewards, terminated, truncated, finals, failures, infos = [], [], [], [], [], []
         any_info = False
         started = time.perf_counter()
         for i, env in enumerate(session.envs):
@@ -208,18 +213,18 @@ class EnvironmentServer:
             except Exception as error:
                 failures.append(pb.EnvironmentFailure(index=i, code=pb.ENVIRONMENT_FAILURE, message=f"{type(error).__name__}: {error}"))
                 observation, reward, term, trunc, info = self._recover(session, i)
-            observations.append(np.asarray(observation))
+            observations[i] = observation
             rewards.append(float(reward))
             terminated.append(bool(term))
             truncated.append(bool(trunc))
-            values = _numeric_info(info)
+            values = _numeric_info(info) if info else {}
             any_info = any_info or bool(values)
-            infos.append(pb.Info(values=values))
+            infos.append(values)
         elapsed = time.perf_counter() - started
         return pb.Reply(step=pb.StepReply(
-            observations=tensor_from_array(np.stack(observations), session.observation_dtype), rewards=rewards,
+            observations=tensor_from_array(observations), rewards=rewards,
             terminated=terminated, truncated=truncated, final_observations=finals, failures=failures,
-            infos=infos if any_info else [], server_step_seconds=elapsed))
+            infos=[pb.Info(values=values) for values in infos] if any_info else [], server_step_seconds=elapsed))
 
     def _recover(self, session, i):
         """After a failed step: start a new episode, or leave the environment marked for reset."""
@@ -261,10 +266,26 @@ class EnvironmentServer:
         poller.register(socket, zmq.POLLIN)
         if zap is not None:
             poller.register(zap, zmq.POLLIN)
+        else:
+            # One socket: a blocking receive with a timeout costs less per request than a poller.
+            socket.setsockopt(zmq.RCVTIMEO, 100)
         try:
             while not (stop and stop()):
+                if zap is None:
+                    try:
+                        frame = socket.recv(copy=True)
+                    except zmq.Again:
+                        continue
+                    extra = 0
+                    while socket.getsockopt(zmq.RCVMORE):
+                        socket.recv()
+                        extra += 1
+                    reply = (self.handle(frame) if extra == 0 else
+                             error_reply(0, self.instance_id, pb.BAD_REQUEST, f"request has {extra + 1} frames; envbridge requests are one frame"))
+                    socket.send(reply)
+                    continue
                 ready = dict(poller.poll(100))
-                if zap is not None and zap in ready:
+                if zap in ready:
                     request = zap.recv_multipart()
                     ok = (len(request) >= 7 and request[0] == b"1.0" and request[5] == b"CURVE" and len(request[6]) == 32
                           and z85.encode(request[6]).decode() in allowed)
