@@ -24,20 +24,10 @@ public final class RemoteEnvironment: ReconnectableEnvironment, AsynchronousEnvi
 
     /// Connects to `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`) and opens a session.
     public init(address: String, options: RemoteEnvironmentClient.Options = .init(), context: ZeroMQContext = .shared) throws {
-        let client = try RemoteEnvironmentClient(address: address, options: options, context: context)
-        guard client.environmentCount == 1 else {
-            client.close()
-            throw RemoteEnvironmentError.unsupported(address: address, "the server steps \(client.environmentCount) environments per request; RemoteEnvironment needs 1 (start the server with --num-envs 1)")
-        }
-        self.client = client
+        (client, observationSpace, actionSpace) = try RemoteEnvironmentClient.openSession(
+            address: address, options: options, context: context, expectedCount: 1,
+            hint: "RemoteEnvironment steps one; start the server with --num-envs 1, or use RemoteVectorEnvironment")
         self.context = context
-        do {
-            observationSpace = try client.session.observationSpace.box()
-            actionSpace = try client.session.actionSpace.box()
-        } catch {
-            client.close()
-            throw RemoteEnvironmentError.server(address: address, error)
-        }
     }
 
     deinit { client.close() }

@@ -23,20 +23,10 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     /// copies the server steps per request.
     public init(address: String, expectedCount: Int? = nil, options: RemoteEnvironmentClient.Options = .init(),
                 context: ZeroMQContext = .shared) throws {
-        let client = try RemoteEnvironmentClient(address: address, options: options, context: context)
-        if let expectedCount, client.environmentCount != expectedCount {
-            client.close()
-            throw RemoteEnvironmentError.unsupported(address: address, "the server steps \(client.environmentCount) environments per request, not \(expectedCount) (start it with --num-envs \(expectedCount), or leave out --num-envs to take the server's number)")
-        }
-        self.client = client
+        (client, observationSpace, actionSpace) = try RemoteEnvironmentClient.openSession(
+            address: address, options: options, context: context, expectedCount: expectedCount,
+            hint: "start the server with --num-envs \(expectedCount ?? 1), or leave out --num-envs to take the server's number")
         self.context = context
-        do {
-            observationSpace = try client.session.observationSpace.box()
-            actionSpace = try client.session.actionSpace.box()
-        } catch {
-            client.close()
-            throw RemoteEnvironmentError.server(address: address, error)
-        }
     }
 
     deinit { client.close() }
