@@ -21,7 +21,20 @@ struct LaneBuffers {
     var optimizers = UnsafeMutableBufferPointer<Adam>(start: nil, count: 0)
 }
 
-extension SoftActorCritic: PairedWork {
+/// Hands the worker pair's lanes to the agent without making the agent itself a public `PairedWork`.
+final class UpdateLaneRunner: PairedWork {
+    /// The agent owns this runner, so it outlives every call.
+    unowned(unsafe) let agent: SoftActorCritic
+
+    init(agent: SoftActorCritic) { self.agent = agent }
+
+    func perform(_ task: Int, lane: Int) {
+        guard let task = UpdateLane(rawValue: task) else { return }
+        agent.perform(task, lane: lane)
+    }
+}
+
+extension SoftActorCritic {
     /// Runs both lanes of `task` on `batch`: at once on the worker pair when ``updateThreads`` is 2, one
     /// after the other otherwise. Allocates nothing.
     func runLanes(_ task: UpdateLane, batch: ReplayBatch) {
@@ -31,11 +44,11 @@ extension SoftActorCritic: PairedWork {
             targetCritics.withUnsafeMutableBufferPointer { targets in
                 criticOptimizers.withUnsafeMutableBufferPointer { optimizers in
                     lanes = LaneBuffers(critics: critics, targets: targets, optimizers: optimizers)
-                    if let workerPair {
-                        workerPair.run(self, task: task.rawValue)
+                    if let workerPair, let laneRunner {
+                        workerPair.run(laneRunner, task: task.rawValue)
                     } else {
-                        perform(task.rawValue, lane: 0)
-                        perform(task.rawValue, lane: 1)
+                        perform(task, lane: 0)
+                        perform(task, lane: 1)
                     }
                     lanes = LaneBuffers()
                 }
@@ -44,8 +57,8 @@ extension SoftActorCritic: PairedWork {
     }
 
     /// One lane of one task; see ``UpdateLane``. Reached only through ``runLanes(_:batch:)``.
-    public func perform(_ task: Int, lane k: Int) {
-        guard let task = UpdateLane(rawValue: task), let batch = laneBatch else { return }
+    func perform(_ task: UpdateLane, lane k: Int) {
+        guard let batch = laneBatch else { return }
         switch task {
         case .samplePolicies:
             if k == 0 {

@@ -76,9 +76,13 @@ public final class SoftActorCritic {
     /// passes and Adam steps, the actor on s and on s′. Pair 2 with `BLAS.setThreadCount(1)` (two
     /// single-threaded products at a time). The result is the same bit for bit as with 1.
     public var updateThreads = 1 {
-        didSet { workerPair = updateThreads >= 2 ? (workerPair ?? WorkerPair()) : nil }
+        didSet {
+            workerPair = updateThreads >= 2 ? (workerPair ?? WorkerPair()) : nil
+            laneRunner = workerPair == nil ? nil : (laneRunner ?? UpdateLaneRunner(agent: self))
+        }
     }
     private(set) var workerPair: WorkerPair?
+    private(set) var laneRunner: UpdateLaneRunner?
 
     /// A new agent with freshly initialised networks.
     public init(observationCount: Int, actionCount: Int, configuration: SACConfiguration) throws(SACError) {
