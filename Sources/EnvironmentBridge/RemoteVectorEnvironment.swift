@@ -2,7 +2,7 @@ import BridgeProtocol
 import Environments
 import ZeroMQ
 
-/// A batched envbridge session as a ``VectorEnvironment``: the server steps its `num_envs` copies (its
+/// A batched envbridge session as a `VectorEnvironment`: the server steps its `num_envs` copies (its
 /// `--num-envs`) per request, so N environment steps cost one round trip. The server restarts ended
 /// episodes itself and sends their final observations, which this type hands on unchanged.
 ///

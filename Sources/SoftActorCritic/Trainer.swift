@@ -14,7 +14,7 @@ import Randomness
 ///
 /// Episode boundaries follow Gymnasium: a `terminated` transition is stored as terminal (no bootstrap), a
 /// `truncated` one as non-terminal with its true final observation. The same seeds and BLAS thread count
-/// give the same run bit for bit, also across a checkpoint and ``resume(runDirectory:environment:evaluationEnvironment:totalSteps:)``.
+/// give the same run bit for bit, also across a checkpoint and a `resume`.
 ///
 /// A remote environment that is lost (a crash, a hang, a restart) is reconnected with back-off; the
 /// episode in flight ends as truncated at its last stored transition and nothing is fabricated. A run
@@ -98,7 +98,7 @@ public final class Trainer {
                    evaluationEnvironment: EnvironmentVector(evaluationEnvironment), totalSteps: totalSteps)
     }
 
-    /// ``resume(runDirectory:environment:evaluationEnvironment:totalSteps:)`` for a run on N copies; the
+    /// The single-environment `resume`, for a run on N copies; the
     /// environment must have as many copies as the checkpointed run had.
     public static func resume(runDirectory: String, environment: any VectorEnvironment, evaluationEnvironment: any VectorEnvironment,
                               totalSteps: Int? = nil) throws -> Trainer {
