@@ -31,9 +31,11 @@ struct EvalCommand: ParsableCommand {
         let path = policy ?? (runDir! + "/policy.sacp")
         let saved = try SavedPolicy(contentsOf: path)
         let name = env ?? saved.environmentID
-        var environment: any Environment = name.contains("://") ? try RemoteEnvironment(address: name) : try EnvironmentRegistry.make(name)
+        // A remote server may step several copies per request; the evaluator shares the episodes among them.
+        let environment: any VectorEnvironment = name.contains("://")
+            ? try RemoteVectorEnvironment(address: name) : EnvironmentVector(try EnvironmentRegistry.make(name))
         defer { try? environment.close() }
-        let result = try Evaluator(actor: saved.actor, scaling: saved.scaling).run(episodes: episodes, in: &environment)
+        let result = try Evaluator(actor: saved.actor, scaling: saved.scaling).run(episodes: episodes, in: environment)
         print("policy \(path) (\(saved.variant), trained on \(saved.environmentID)) on \(environment.id):")
         print(EvaluationTable(result).text)
         print(String(format: "mean return %.1f ± %.1f over %d episodes", result.mean, result.standardDeviation, episodes))

@@ -45,13 +45,6 @@ struct EnvironmentOptions: ParsableArguments {
         agent.updateThreads = min(2, threads ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// Returns a fresh environment instance seeded with `seed`: a built-in
-    /// environment, or a new session with the remote server at `--env`.
-    func makeEnvironment(seed: UInt64) throws -> any Environment {
-        guard isRemote else { return try EnvironmentRegistry.make(env, seed: seed) }
-        return try RemoteEnvironment(address: env, options: try remoteOptions())
-    }
-
     /// Returns `count` copies stepped together: built-in environments
     /// seeded `seed`, `seed + 1`, …, or a new batched session with the remote server at `--env`, which must
     /// step `count` environments per request (`nil`: as many as the server offers).
