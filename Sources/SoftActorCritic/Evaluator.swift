@@ -24,30 +24,16 @@ public struct Evaluator {
         return scaling.toEnvironment(actor.deterministicAction(workspace))
     }
 
-    /// Plays `episodes` full episodes in `environment` and returns their returns and lengths.
+    /// Plays `episodes` full episodes in `environment` and returns their returns and lengths; episode i
+    /// resets with seed `seedBase + i`.
     public func run(episodes: Int, in environment: inout any Environment) throws -> EvaluationResult {
-        guard environment.observationSpace.count == actor.observationCount else {
-            throw SACError.spaceMismatch("policy takes \(actor.observationCount) observation features, \(environment.id) gives \(environment.observationSpace.count)")
-        }
-        var result = EvaluationResult(returns: [], lengths: [])
-        for episode in 0..<episodes {
-            var observation = try environment.reset(seed: Self.seedBase + UInt64(episode))
-            var total = 0.0, length = 0
-            while true {
-                let step = try environment.step(action(for: observation))
-                total += step.reward
-                length += 1
-                if step.isLast { break }
-                observation = step.observation
-            }
-            result.returns.append(total)
-            result.lengths.append(length)
-        }
-        return result
+        let vector = EnvironmentVector(environment)
+        defer { environment = vector.copies[0] }
+        return try run(episodes: episodes, in: vector)
     }
 
     /// Plays `episodes` full episodes on the copies of `environment`. One copy: episode i resets with seed
-    /// `seedBase + i`, exactly as the single-environment `run(episodes:in:)`. N copies: copy i starts
+    /// `seedBase + i`. N copies: copy i starts
     /// with seed `seedBase + i` and plays `(episodes + i) / N` episodes back to back, as Stable-Baselines3's
     /// `evaluate_policy` shares episodes among vectorised environments; results are in order of completion.
     public func run(episodes: Int, in environment: any VectorEnvironment) throws -> EvaluationResult {
