@@ -98,8 +98,8 @@ public final class Trainer {
                    evaluationEnvironment: EnvironmentVector(evaluationEnvironment), totalSteps: totalSteps)
     }
 
-    /// The single-environment `resume`, for a run on N copies; the
-    /// environment must have as many copies as the checkpointed run had.
+    /// Continues a run on N copies as the single-environment `resume` does; the environment must have as
+    /// many copies as the checkpointed run had.
     public static func resume(runDirectory: String, environment: any VectorEnvironment, evaluationEnvironment: any VectorEnvironment,
                               totalSteps: Int? = nil) throws -> Trainer {
         let (contents, path, warning) = try TrainingCheckpoint.load(directory: runDirectory)
