@@ -21,10 +21,12 @@ struct LaneBuffers {
     var optimizers = UnsafeMutableBufferPointer<Adam>(start: nil, count: 0)
 }
 
-/// Hands the worker pair's lanes to the agent without making the agent itself a public `PairedWork`.
+/// The worker thread of a two-thread agent, and the `PairedWork` that hands its lanes to the agent
+/// (so the agent itself need not be a public `PairedWork`).
 final class UpdateLaneRunner: PairedWork {
     /// The agent owns this runner, so it outlives every call.
     unowned(unsafe) let agent: SoftActorCritic
+    let pair = WorkerPair()
 
     init(agent: SoftActorCritic) { self.agent = agent }
 
@@ -35,17 +37,18 @@ final class UpdateLaneRunner: PairedWork {
 }
 
 extension SoftActorCritic {
-    /// Runs both lanes of `task` on `batch`: at once on the worker pair when ``updateThreads`` is 2, one
-    /// after the other otherwise. Allocates nothing.
-    func runLanes(_ task: UpdateLane, batch: ReplayBatch) {
+    /// Runs both lanes of `task`: at once on the worker pair when ``updateThreads`` is 2, one after the
+    /// other otherwise. Allocates nothing. The sampling, loss and evaluation tasks read `batch`; the
+    /// optimiser and Polyak tasks need none.
+    func runLanes(_ task: UpdateLane, batch: ReplayBatch? = nil) {
         laneBatch = batch
         defer { laneBatch = nil }
         critics.withUnsafeMutableBufferPointer { critics in
             targetCritics.withUnsafeMutableBufferPointer { targets in
                 criticOptimizers.withUnsafeMutableBufferPointer { optimizers in
                     lanes = LaneBuffers(critics: critics, targets: targets, optimizers: optimizers)
-                    if let workerPair, let laneRunner {
-                        workerPair.run(laneRunner, task: task.rawValue)
+                    if let laneRunner {
+                        laneRunner.pair.run(laneRunner, task: task.rawValue)
                     } else {
                         perform(task, lane: 0)
                         perform(task, lane: 1)
@@ -58,7 +61,21 @@ extension SoftActorCritic {
 
     /// One lane of one task; see ``UpdateLane``. Reached only through ``runLanes(_:batch:)``.
     func perform(_ task: UpdateLane, lane k: Int) {
-        guard let batch = laneBatch else { return }
+        switch task {
+        case .criticOptimizers:
+            lanes.optimizers[k].step(parameters: &lanes.critics[k].parameters, gradients: lanes.critics[k].gradients)
+        case .criticInputGradients:
+            lanes.critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true)
+        case .polyakCritics:
+            PolyakAveraging.update(target: &lanes.targets[k], toward: lanes.critics[k], tau: configuration.tau)
+        case .samplePolicies, .targetCritics, .criticLoss, .evaluateCritics:
+            guard let batch = laneBatch else { return }
+            perform(task, lane: k, batch: batch)
+        }
+    }
+
+    /// The lanes of the tasks that read the batch.
+    private func perform(_ task: UpdateLane, lane k: Int, batch: ReplayBatch) {
         switch task {
         case .samplePolicies:
             if k == 0 {
@@ -82,15 +99,11 @@ extension SoftActorCritic {
             }
             lanes.critics[k].backward(workspace)
             criticLossParts[k] = total
-        case .criticOptimizers:
-            lanes.optimizers[k].step(parameters: &lanes.critics[k].parameters, gradients: lanes.critics[k].gradients)
         case .evaluateCritics:
             load(criticWorkspaces[k], observations: batch.observations, actions: policySample.actions)
             lanes.critics[k].forward(criticWorkspaces[k])
-        case .criticInputGradients:
-            lanes.critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true)
-        case .polyakCritics:
-            PolyakAveraging.update(target: &lanes.targets[k], toward: lanes.critics[k], tau: configuration.tau)
+        case .criticOptimizers, .criticInputGradients, .polyakCritics:
+            perform(task, lane: k)
         }
     }
 }

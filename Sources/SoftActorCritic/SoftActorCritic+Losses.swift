@@ -62,7 +62,7 @@ extension SoftActorCritic {
             criticWorkspaces[1].outputGradient[i] = q0 <= q1 ? 0 : -1 / Float(n)
             policySample.logProbabilityGradient[i] = alpha / Float(n)
         }
-        runLanes(.criticInputGradients, batch: batch)
+        runLanes(.criticInputGradients)
         let g0 = criticWorkspaces[0].inputGradientBuffer, g1 = criticWorkspaces[1].inputGradientBuffer
         for i in 0..<n {
             for j in 0..<a { policySample.actionGradient[i * a + j] = g0[i * (o + a) + o + j] + g1[i * (o + a) + o + j] }

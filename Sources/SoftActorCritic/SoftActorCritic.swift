@@ -76,12 +76,9 @@ public final class SoftActorCritic {
     /// passes and Adam steps, the actor on s and on s′. Pair 2 with `BLAS.setThreadCount(1)` (two
     /// single-threaded products at a time). The result is the same bit for bit as with 1.
     public var updateThreads = 1 {
-        didSet {
-            workerPair = updateThreads >= 2 ? (workerPair ?? WorkerPair()) : nil
-            laneRunner = workerPair == nil ? nil : (laneRunner ?? UpdateLaneRunner(agent: self))
-        }
+        didSet { laneRunner = updateThreads >= 2 ? (laneRunner ?? UpdateLaneRunner(agent: self)) : nil }
     }
-    private(set) var workerPair: WorkerPair?
+    /// The worker thread and its hand-over, with two update threads.
     private(set) var laneRunner: UpdateLaneRunner?
 
     /// A new agent with freshly initialised networks.
@@ -184,7 +181,7 @@ public final class SoftActorCritic {
         }
         metrics.criticLoss = criticLoss(batch: batch)
         metrics.meanQ = criticWorkspaces[0].output.reduce(0, +) / Float(batch.size)
-        runLanes(.criticOptimizers, batch: batch)
+        runLanes(.criticOptimizers)
         metrics.actorLoss = actorLoss(batch: batch)
         actorOptimizer.step(parameters: &actor.network.parameters, gradients: actor.network.gradients)
         metrics.entropy = -policySample.logProbabilities.reduce(0, +) / Float(batch.size)
@@ -192,7 +189,7 @@ public final class SoftActorCritic {
             metrics.temperatureLoss = temperatureLoss()
             temperatureOptimizer.step(parameters: &temperatureParameter, gradients: temperatureGradient)
         }
-        updateTargets(batch: batch)
+        updateTargets()
         updateCount += 1
         return metrics
     }
@@ -204,8 +201,8 @@ public final class SoftActorCritic {
     }
 
     /// θ̄ ← τθ + (1 − τ)θ̄ for every target network.
-    func updateTargets(batch: ReplayBatch) {
-        if !targetCritics.isEmpty { runLanes(.polyakCritics, batch: batch) }
+    func updateTargets() {
+        if !targetCritics.isEmpty { runLanes(.polyakCritics) }
         if let value { PolyakAveraging.update(target: &targetValue!, toward: value, tau: configuration.tau) }
     }
 }
