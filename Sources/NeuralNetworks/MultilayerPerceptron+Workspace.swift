@@ -20,6 +20,9 @@ extension MultilayerPerceptron {
         public let inputGradientBuffer: UnsafeMutableBufferPointer<Float>
         /// Room for `(∂L/∂x)ᵀ` of any layer with a narrow input x (see ``DenseLayer/backward(input:outputGradient:batch:parameters:gradients:inputGradient:transposeScratch:accumulate:)``).
         let transposeScratch: UnsafeMutableBufferPointer<Float>
+        /// The hand-over of a backward pass split across a ``WorkerPair``, made once here so that splitting
+        /// allocates nothing.
+        let splitBackward = SplitLayerBackward()
 
         init(layerSizes: [Int], batchSize: Int) {
             self.batchSize = batchSize

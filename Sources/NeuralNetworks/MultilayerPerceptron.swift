@@ -11,7 +11,7 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     public let layers: [DenseLayer]
     /// Every weight and bias, layer by layer.
     public var parameters: [Float]
-    /// `∂L/∂parameters` from the last ``backward(_:parameterGradients:inputGradient:accumulate:)``.
+    /// `∂L/∂parameters` from the last ``backward(_:parameterGradients:inputGradient:accumulate:pair:)``.
     public var gradients: [Float]
 
     /// Input features.
@@ -94,9 +94,12 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     ///     gradient is wanted (∂Q/∂a in the actor loss), which skips one sgemm per layer.
     ///   - inputGradient: write `∂L/∂input` into `workspace.inputGradient`.
     ///   - accumulate: add parameter gradients to ``gradients`` instead of overwriting them.
+    ///   - pair: when given, every layer that needs both its weight gradient and its input gradient
+    ///     computes the two at once, one on each thread of the pair (the result is the same bit for bit).
     /// The output gradient and hidden gradients in the workspace are overwritten.
     public mutating func backward(
-        _ workspace: Workspace, parameterGradients: Bool = true, inputGradient: Bool = false, accumulate: Bool = false
+        _ workspace: Workspace, parameterGradients: Bool = true, inputGradient: Bool = false, accumulate: Bool = false,
+        pair: WorkerPair? = nil
     ) {
         assert(workspace.layerSizes == layerSizes, "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
         let batch = workspace.batchSize
@@ -113,9 +116,25 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                     }
                     let inputGradientTarget: UnsafeMutablePointer<Float>? =
                         index > 0 ? workspace.gradients[index - 1].baseAddress! : (inputGradient ? workspace.inputGradientBuffer.baseAddress! : nil)
+                    let parameterGradientTarget = parameterGradients ? grads.baseAddress! : nil
+                    if let pair, let inputGradientTarget, let parameterGradientTarget {
+                        let split = workspace.splitBackward
+                        split.layer = layer
+                        split.batch = batch
+                        split.input = workspace.input(of: index)
+                        split.outputGradient = UnsafePointer(outputGradient)
+                        split.parameters = params.baseAddress!
+                        split.gradients = parameterGradientTarget
+                        split.inputGradient = inputGradientTarget
+                        split.transposeScratch = workspace.transposeScratch.baseAddress!
+                        split.accumulate = accumulate
+                        pair.run(split, task: index)
+                        split.input = nil
+                        continue
+                    }
                     layer.backward(
                         input: workspace.input(of: index), outputGradient: outputGradient, batch: batch,
-                        parameters: params.baseAddress!, gradients: parameterGradients ? grads.baseAddress! : nil,
+                        parameters: params.baseAddress!, gradients: parameterGradientTarget,
                         inputGradient: inputGradientTarget, transposeScratch: workspace.transposeScratch.baseAddress!,
                         accumulate: accumulate)
                 }

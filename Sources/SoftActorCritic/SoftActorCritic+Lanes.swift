@@ -6,10 +6,10 @@ enum UpdateLane: Int {
     case samplePolicies
     case targetCritics
     case criticLoss
-    case criticOptimizers
     case evaluateCritics
     case criticInputGradients
-    case polyakCritics
+    /// Within one lane: J_Q, the Adam step, the target's Polyak step (twin-q), the evaluation on (s, a_π).
+    case criticUpdates
 }
 
 /// The critics, their targets and optimisers as buffer pointers, taken once on the calling thread for
@@ -38,8 +38,7 @@ final class UpdateLaneRunner: PairedWork {
 
 extension SoftActorCritic {
     /// Runs both lanes of `task`: at once on the worker pair when ``updateThreads`` is 2, one after the
-    /// other otherwise. Allocates nothing. The sampling, loss and evaluation tasks read `batch`; the
-    /// optimiser and Polyak tasks need none.
+    /// other otherwise. Allocates nothing. Every task but the critics' input gradients reads `batch`.
     func runLanes(_ task: UpdateLane, batch: ReplayBatch? = nil) {
         laneBatch = batch
         defer { laneBatch = nil }
@@ -62,13 +61,9 @@ extension SoftActorCritic {
     /// One lane of one task; see ``UpdateLane``. Reached only through ``runLanes(_:batch:)``.
     func perform(_ task: UpdateLane, lane k: Int) {
         switch task {
-        case .criticOptimizers:
-            lanes.optimizers[k].step(parameters: &lanes.critics[k].parameters, gradients: lanes.critics[k].gradients)
         case .criticInputGradients:
             lanes.critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true)
-        case .polyakCritics:
-            PolyakAveraging.update(target: &lanes.targets[k], toward: lanes.critics[k], tau: configuration.tau)
-        case .samplePolicies, .targetCritics, .criticLoss, .evaluateCritics:
+        case .samplePolicies, .targetCritics, .criticLoss, .evaluateCritics, .criticUpdates:
             guard let batch = laneBatch else { return }
             perform(task, lane: k, batch: batch)
         }
@@ -99,10 +94,18 @@ extension SoftActorCritic {
             }
             lanes.critics[k].backward(workspace)
             criticLossParts[k] = total
+            criticMeanQ[k] = workspace.output.reduce(0, +) / Float(n)
         case .evaluateCritics:
             load(criticWorkspaces[k], observations: batch.observations, actions: policySample.actions)
             lanes.critics[k].forward(criticWorkspaces[k])
-        case .criticOptimizers, .criticInputGradients, .polyakCritics:
+        case .criticUpdates:
+            perform(.criticLoss, lane: k, batch: batch)
+            lanes.optimizers[k].step(parameters: &lanes.critics[k].parameters, gradients: lanes.critics[k].gradients)
+            if !lanes.targets.isEmpty {
+                PolyakAveraging.update(target: &lanes.targets[k], toward: lanes.critics[k], tau: configuration.tau)
+            }
+            perform(.evaluateCritics, lane: k, batch: batch)
+        case .criticInputGradients:
             perform(task, lane: k)
         }
     }

@@ -50,8 +50,14 @@ extension SoftActorCritic {
     /// ∂Q/∂a comes from the Q networks' input gradients with their weight gradients skipped; only the
     /// minimising network of each row passes gradient, as in `torch.min`. Gradient into ``actor``.
     public func actorLoss(batch: ReplayBatch) -> Float {
+        actorLoss(batch: batch, evaluatingCritics: true)
+    }
+
+    /// ``actorLoss(batch:)``; `evaluatingCritics: false` when the critics' workspaces already hold
+    /// Q_θk(s, a_π) (``update(batch:)`` evaluates them in the critics' lanes).
+    func actorLoss(batch: ReplayBatch, evaluatingCritics: Bool) -> Float {
         if !policyIsSampled { sampleCurrentPolicy(on: batch) }
-        runLanes(.evaluateCritics, batch: batch)
+        if evaluatingCritics { runLanes(.evaluateCritics, batch: batch) }
         let n = batch.size, o = observationCount, a = actionCount
         let alpha = self.alpha
         var loss: Float = 0
@@ -67,7 +73,7 @@ extension SoftActorCritic {
         for i in 0..<n {
             for j in 0..<a { policySample.actionGradient[i * a + j] = g0[i * (o + a) + o + j] + g1[i * (o + a) + o + j] }
         }
-        actor.backward(actorWorkspace, sample: policySample)
+        actor.backward(actorWorkspace, sample: policySample, pair: laneRunner?.pair)
         return loss / Float(n)
     }
 

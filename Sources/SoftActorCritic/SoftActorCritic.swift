@@ -65,6 +65,8 @@ public final class SoftActorCritic {
     /// Per critic: its share of the critic loss, summed in a fixed order. A buffer, not an array, because
     /// the two lanes write their elements at the same time.
     let criticLossParts: UnsafeMutableBufferPointer<Float>
+    /// Per critic: the batch mean of Q_θk(s, a) in its loss (for the metrics), written by its lane.
+    let criticMeanQ: UnsafeMutableBufferPointer<Float>
     /// The batch and the networks' buffers of the lanes in progress (``runLanes(_:batch:)``).
     var laneBatch: ReplayBatch?
     var lanes = LaneBuffers()
@@ -135,12 +137,14 @@ public final class SoftActorCritic {
         actingSample = PolicySample(batchSize: 1, actionCount: actionCount)
         softTarget = .allocateZeroed(batch)
         criticLossParts = .allocateZeroed(2)
+        criticMeanQ = .allocateZeroed(2)
         self.generator = generator
     }
 
     deinit {
         softTarget.deallocate()
         criticLossParts.deallocate()
+        criticMeanQ.deallocate()
     }
 
     /// The temperature α = exp(log α).
@@ -164,7 +168,8 @@ public final class SoftActorCritic {
     /// 4. twin-q with automatic temperature: log α ← log α − λ∇J(α)  (``temperatureLoss()``, 2018b eq. 18)
     /// 5. targets: θ̄ ← τθ + (1 − τ)θ̄ (twin-q) or ψ̄ ← τψ + (1 − τ)ψ̄ (value network)
     ///
-    /// Every loss uses the α from before this update, as Stable-Baselines3 does.
+    /// Every loss uses the α from before this update, as Stable-Baselines3 does. Nothing reads θ̄ between
+    /// steps 2 and 5, so each Q network's lane moves its target right after its own step (same result).
     @discardableResult
     public func update(batch: ReplayBatch) -> UpdateMetrics {
         drawNoise()
@@ -179,17 +184,20 @@ public final class SoftActorCritic {
             metrics.valueLoss = valueLoss(batch: batch)
             valueOptimizer!.step(parameters: &value!.parameters, gradients: value!.gradients)
         }
-        metrics.criticLoss = criticLoss(batch: batch)
-        metrics.meanQ = criticWorkspaces[0].output.reduce(0, +) / Float(batch.size)
-        runLanes(.criticOptimizers)
-        metrics.actorLoss = actorLoss(batch: batch)
+        // Each lane takes its Q network through J_Q, its Adam step, its target's Polyak step and its
+        // evaluation on (s, a_π) for J_π without waiting for the other.
+        computeSoftTarget(batch: batch)
+        runLanes(.criticUpdates, batch: batch)
+        metrics.criticLoss = criticLossParts[0] + criticLossParts[1]
+        metrics.meanQ = criticMeanQ[0]
+        metrics.actorLoss = actorLoss(batch: batch, evaluatingCritics: false)
         actorOptimizer.step(parameters: &actor.network.parameters, gradients: actor.network.gradients)
         metrics.entropy = -policySample.logProbabilities.reduce(0, +) / Float(batch.size)
         if tunesTemperature {
             metrics.temperatureLoss = temperatureLoss()
             temperatureOptimizer.step(parameters: &temperatureParameter, gradients: temperatureGradient)
         }
-        updateTargets()
+        if let value { PolyakAveraging.update(target: &targetValue!, toward: value, tau: configuration.tau) }
         updateCount += 1
         return metrics
     }
@@ -200,9 +208,4 @@ public final class SoftActorCritic {
         generator.fillStandardNormal(nextPolicySample.noise)
     }
 
-    /// θ̄ ← τθ + (1 − τ)θ̄ for every target network.
-    func updateTargets() {
-        if !targetCritics.isEmpty { runLanes(.polyakCritics) }
-        if let value { PolyakAveraging.update(target: &targetValue!, toward: value, tau: configuration.tau) }
-    }
 }

@@ -79,7 +79,8 @@ public struct SquashedGaussianActor: Equatable, Sendable {
     /// ∂L/∂μ     = ∂L/∂u                                       (log N is constant in μ given ε)
     /// ∂L/∂log σ = (∂L/∂u·σε − ∂L/∂log π) · 1[log σ unclamped]
     /// ```
-    public mutating func backward(_ workspace: MultilayerPerceptron.Workspace, sample: PolicySample) {
+    /// With a `pair`, each hidden layer's weight and input gradients are computed at once on its two threads.
+    public mutating func backward(_ workspace: MultilayerPerceptron.Workspace, sample: PolicySample, pair: WorkerPair? = nil) {
         let a = actionCount
         let outputGradient = workspace.outputGradient
         for row in 0..<workspace.batchSize {
@@ -93,7 +94,7 @@ public struct SquashedGaussianActor: Equatable, Sendable {
                     (du * sample.standardDeviation[index] * sample.noise[index] - dLogProbability) * sample.clampMask[index]
             }
         }
-        network.backward(workspace)
+        network.backward(workspace, pair: pair)
     }
 
     /// The deterministic action `tanh(μ)` for evaluation, from a workspace of batch size 1 whose input

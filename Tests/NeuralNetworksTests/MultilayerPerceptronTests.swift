@@ -66,6 +66,24 @@ import Randomness
         #expect(workspace.inputGradientMatrix.storage.map(Double.init) == full.input)
     }
 
+    /// Splitting each layer's weight and input gradients across a worker pair changes nothing, bit for bit.
+    @Test(arguments: [false, true])
+    func backwardOnAWorkerPairEqualsTheSerialPass(accumulate: Bool) throws {
+        let (network, input, target) = try fixture(sizes: [5, 32, 24, 3], batch: 16, seed: 15)
+        func backward(pair: WorkerPair?) throws -> (parameters: [Float], input: [Float]) {
+            var network = network
+            network.gradients = [Float](repeating: 0.5, count: network.parameterCount)
+            let workspace = try network.makeWorkspace(batchSize: 16)
+            let output = try network.forward(input, workspace: workspace)
+            for i in 0..<target.count { workspace.outputGradient[i] = output.storage[i] - target[i] }
+            network.backward(workspace, inputGradient: true, accumulate: accumulate, pair: pair)
+            return (network.gradients, Array(workspace.inputGradientBuffer))
+        }
+        let serial = try backward(pair: nil), split = try backward(pair: WorkerPair())
+        #expect(serial.parameters == split.parameters && serial.input == split.input)
+        #expect(serial.parameters.contains { $0 != 0.5 } && serial.input.contains { $0 != 0 })
+    }
+
     @Test func accumulateAddsToExistingGradients() throws {
         var (network, input, target) = try fixture(sizes: [3, 8, 2], batch: 4, seed: 14)
         let once = try analyticGradients(&network, input: input, target: target).parameters
