@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// The Adam optimiser (Kingma & Ba, 2015) with PyTorch's exact update order (`torch.optim.Adam`,
 /// no weight decay, no AMSGrad):
@@ -72,7 +75,7 @@ public struct Adam: Equatable, Sendable {
                             m.storeBytes(of: mi, toByteOffset: offset, as: SIMD8<Float>.self)
                             v.storeBytes(of: vi, toByteOffset: offset, as: SIMD8<Float>.self)
                             let pi = p.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                            p.storeBytes(of: pi - stepSize * (mi / (vi.squareRoot() * inverseCorrection2 + epsilon)), toByteOffset: offset, as: SIMD8<Float>.self)
+                            p.storeBytes(of: pi - stepSize * (mi / (Self.squareRoot(vi) * inverseCorrection2 + epsilon)), toByteOffset: offset, as: SIMD8<Float>.self)
                             i += 8
                         }
                         while i < count {
@@ -90,5 +93,17 @@ public struct Adam: Equatable, Sendable {
                 }
             }
         }
+    }
+
+    /// √x lane by lane. `SIMD8.squareRoot()` compiles to eight calls of the C library's `sqrtf` (each with
+    /// its errno branch), which made Adam 8 % of an update; `sqrtps` gives the same correctly rounded
+    /// results four lanes per instruction.
+    @inline(__always)
+    static func squareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        #if arch(x86_64)
+        SIMD8(lowHalf: _mm_sqrt_ps(x.lowHalf), highHalf: _mm_sqrt_ps(x.highHalf))
+        #else
+        x.squareRoot()
+        #endif
     }
 }

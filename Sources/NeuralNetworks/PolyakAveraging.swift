@@ -11,7 +11,20 @@ public enum PolyakAveraging {
         let keep = 1 - tau
         target.withUnsafeMutableBufferPointer { t in
             online.withUnsafeBufferPointer { o in
-                for i in 0..<t.count { t[i] = t[i] * keep + tau * o[i] }
+                // Eight lanes at a time (the compiler cannot rule out aliasing); the same operations per element.
+                let (t, o, count) = (UnsafeMutableRawPointer(t.baseAddress!), UnsafeRawPointer(o.baseAddress!), t.count)
+                var i = 0
+                while i + 8 <= count {
+                    let ti = t.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+                    let oi = o.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+                    t.storeBytes(of: ti * keep + tau * oi, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < count {
+                    let ti = t.load(fromByteOffset: 4 * i, as: Float.self), oi = o.load(fromByteOffset: 4 * i, as: Float.self)
+                    t.storeBytes(of: ti * keep + tau * oi, toByteOffset: 4 * i, as: Float.self)
+                    i += 1
+                }
             }
         }
     }

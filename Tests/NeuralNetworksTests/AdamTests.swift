@@ -23,6 +23,23 @@ import NeuralNetworks
         #expect(adam.stepCount == 2)
     }
 
+    /// The eight-lane loop and its scalar tail (19 = 2·8 + 3 parameters) both apply the scalar formula.
+    @Test func everyElementFollowsTheScalarFormula() {
+        var adam = Adam(parameterCount: 19, learningRate: 0.01)
+        var parameters = (0..<19).map { Float($0) * 0.37 - 3 }
+        let gradients = (0..<19).map { Float($0 % 5) * 0.9 - 1.7 }
+        let start = parameters
+        adam.step(parameters: &parameters, gradients: gradients)
+        let stepSize = Float(0.01 / (1 - 0.9))
+        let inverseCorrection2 = Float(1 / (1 - 0.999).squareRoot())
+        for i in 0..<19 {
+            let m = 0 + Float(1 - 0.9) * (gradients[i] - 0)
+            let v = Float(0.999) * 0 + Float(1 - 0.999) * gradients[i] * gradients[i]
+            #expect(adam.firstMoment[i] == m && adam.secondMoment[i] == v)
+            #expect(parameters[i] == start[i] - stepSize * (m / (v.squareRoot() * inverseCorrection2 + 1e-8)), "element \(i)")
+        }
+    }
+
     @Test func zeroGradientLeavesParametersAtRest() {
         var adam = Adam(parameterCount: 3)
         var parameters: [Float] = [0.1, 0.2, 0.3]
@@ -38,5 +55,14 @@ import NeuralNetworks
         #expect(target == [0.25, 7.5, -2])
         PolyakAveraging.update(target: &target, toward: [1, 0, 4], tau: 1)
         #expect(target == [1, 0, 4])
+    }
+
+    /// The eight-lane loop and its scalar tail give the scalar formula on every element.
+    @Test func longVectorsFollowTheScalarFormula() {
+        let online = (0..<21).map { Float($0) * 0.3 - 2 }
+        let start = (0..<21).map { Float($0 % 4) - 1.5 }
+        var target = start
+        PolyakAveraging.update(target: &target, toward: online, tau: 0.005)
+        #expect(target == zip(start, online).map { $0 * (1 - 0.005) + 0.005 * $1 })
     }
 }
