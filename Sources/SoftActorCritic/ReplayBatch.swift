@@ -19,6 +19,8 @@ public final class ReplayBatch {
     public let nextObservations: UnsafeMutableBufferPointer<Float>
     /// `size`: 1 where s′ is terminal (no bootstrapping), else 0. Truncation stores 0.
     public let terminated: UnsafeMutableBufferPointer<Float>
+    /// `size`: the replay slots of the last sample, drawn before any row is copied.
+    let slots: UnsafeMutableBufferPointer<Int>
 
     /// Buffers for `size` transitions.
     public init(size: Int, observationCount: Int, actionCount: Int) {
@@ -30,6 +32,8 @@ public final class ReplayBatch {
         rewards = .allocateZeroed(size)
         nextObservations = .allocateZeroed(size * observationCount)
         terminated = .allocateZeroed(size)
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: 0)
     }
 
     deinit {
@@ -38,5 +42,6 @@ public final class ReplayBatch {
         rewards.deallocate()
         nextObservations.deallocate()
         terminated.deallocate()
+        slots.deallocate()
     }
 }

@@ -1,3 +1,5 @@
+import Randomness
+
 /// A fixed-capacity ring of transitions `(s, a, r, s′, terminated)` in preallocated contiguous storage.
 ///
 /// Storage is reserved once for `capacity` transitions; pages are touched only as transitions arrive, so
@@ -73,16 +75,36 @@ public final class ReplayBuffer {
 
     /// Fills `batch` with `batch.size` transitions drawn uniformly with replacement from those held.
     public func sample(into batch: ReplayBatch, using generator: inout some RandomNumberGenerator) {
+        fill(batch, using: &generator)
+    }
+
+    /// ``sample(into:using:)`` with the library's own generator, compiled for it: called from another
+    /// module, the generic version draws each index through the generator's witness table (4× slower).
+    public func sample(into batch: ReplayBatch, using generator: inout Xoshiro256StarStar) {
+        fill(batch, using: &generator)
+    }
+
+    @inline(__always)
+    private func fill(_ batch: ReplayBatch, using generator: inout some RandomNumberGenerator) {
         precondition(count > 0, "sampling from an empty replay buffer")
         precondition(batch.observationCount == observationCount && batch.actionCount == actionCount, "batch shaped for another buffer")
-        let o = observationCount, a = actionCount
-        for row in 0..<batch.size {
-            let index = Int.random(in: 0..<count, using: &generator)
-            (batch.observations.baseAddress! + row * o).update(from: observations + index * o, count: o)
-            (batch.nextObservations.baseAddress! + row * o).update(from: nextObservations + index * o, count: o)
-            (batch.actions.baseAddress! + row * a).update(from: actions + index * a, count: a)
-            batch.rewards[row] = rewards[index]
-            batch.terminated[row] = terminated[index]
+        for row in 0..<batch.size { batch.slots[row] = Int.random(in: 0..<count, using: &generator) }
+        // One array at a time, with every slot known in advance: in a buffer far larger than the caches
+        // each row is a cache miss, and independent copies let the processor wait for many at once.
+        Self.gather(observations, width: observationCount, slots: batch.slots, into: batch.observations.baseAddress!)
+        Self.gather(nextObservations, width: observationCount, slots: batch.slots, into: batch.nextObservations.baseAddress!)
+        Self.gather(actions, width: actionCount, slots: batch.slots, into: batch.actions.baseAddress!)
+        Self.gather(rewards, width: 1, slots: batch.slots, into: batch.rewards.baseAddress!)
+        Self.gather(terminated, width: 1, slots: batch.slots, into: batch.terminated.baseAddress!)
+    }
+
+    /// Copies row `slots[i]` of a `width`-column array into row i of `destination`.
+    private static func gather(_ source: UnsafeMutablePointer<Float>, width: Int, slots: UnsafeMutableBufferPointer<Int>,
+                               into destination: UnsafeMutablePointer<Float>) {
+        for (row, slot) in slots.enumerated() {
+            let from = source + slot * width, to = destination + row * width
+            // A short row is cheaper to copy inline than through a call to memmove.
+            for j in 0..<width { to[j] = from[j] }
         }
     }
 

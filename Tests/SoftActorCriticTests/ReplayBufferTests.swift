@@ -33,6 +33,25 @@ import Randomness
         #expect(counts.allSatisfy { abs($0 - 1000) < 120 }, "counts \(counts)")
     }
 
+    /// The overload compiled for the library's generator draws the same rows as the generic one.
+    @Test func concreteAndGenericGeneratorsDrawTheSameBatch() throws {
+        let buffer = try ReplayBuffer(capacity: 50, observationCount: 3, actionCount: 2)
+        for i in 0..<37 {
+            let x = Float(i)
+            buffer.add(observation: [x, -x, 2 * x], action: [x / 10, -x / 10], reward: x, nextObservation: [x + 1, 0, 1], terminated: i % 7 == 0)
+        }
+        let concrete = ReplayBatch(size: 64, observationCount: 3, actionCount: 2)
+        let generic = ReplayBatch(size: 64, observationCount: 3, actionCount: 2)
+        var first = Xoshiro256StarStar(seed: 9)
+        var second: any RandomNumberGenerator = Xoshiro256StarStar(seed: 9)
+        buffer.sample(into: concrete, using: &first)
+        buffer.sample(into: generic, using: &second)
+        for field in [\ReplayBatch.observations, \.actions, \.rewards, \.nextObservations, \.terminated] {
+            #expect(Array(concrete[keyPath: field]) == Array(generic[keyPath: field]))
+        }
+        #expect(Set(concrete.rewards).count > 10 && concrete.terminated.contains(1))
+    }
+
     @Test func rejectsEmptyShapes() {
         #expect(throws: SACError.self) { try ReplayBuffer(capacity: 0, observationCount: 1, actionCount: 1) }
         #expect(throws: SACError.self) { try ReplayBuffer(capacity: 10, observationCount: 0, actionCount: 1) }
