@@ -81,6 +81,9 @@ public final class WorkerPair: @unchecked Sendable {
         }
 
         func serve() {
+            // Set from the thread itself, the name reaches the kernel (top, perf and debuggers show it);
+            // set before the thread starts, Foundation keeps it to itself on Linux.
+            Thread.current.name = "WorkerPair"
             var seen = 0
             while true {
                 Self.wait(until: { posted.load(ordering: .sequentiallyConsistent) > seen }, asleep: workerAsleep,

@@ -1,6 +1,9 @@
-// Counts the calling thread's heap allocations; see include/AllocationCounter.h. Linux/glibc only.
+// Counts heap allocations; see include/AllocationCounter.h. Linux/glibc only.
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include "AllocationCounter.h"
 
 extern void *__libc_malloc(size_t size);
@@ -12,9 +15,24 @@ extern void __libc_free(void *pointer);
 // Initial-exec thread-locals in the executable: reading them never allocates, so malloc cannot recurse.
 static __thread int counting;
 static __thread long long allocations;
+// The worker threads' allocations, counted while a measurement runs.
+static atomic_int countingWorkers;
+static atomic_llong workerAllocations;
+
+// A thread's name is read with prctl (a system call, no allocation) on each allocation during a
+// measurement: it is set after the thread starts, so an early answer could not be cached.
+static int isWorkerThread(void) {
+    char name[16] = {0};
+    if (prctl(PR_GET_NAME, name, 0, 0, 0) != 0) return 0;
+    return strcmp(name, "WorkerPair") == 0;
+}
 
 static inline void note(void) {
-    if (counting) allocations += 1;
+    if (counting) {
+        allocations += 1;
+    } else if (atomic_load_explicit(&countingWorkers, memory_order_relaxed) && isWorkerThread()) {
+        atomic_fetch_add(&workerAllocations, 1);
+    }
 }
 
 void *malloc(size_t size) { note(); return __libc_malloc(size); }
@@ -34,10 +52,13 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
 
 void allocation_counter_start(void) {
     allocations = 0;
+    atomic_store(&workerAllocations, 0);
+    atomic_store(&countingWorkers, 1);
     counting = 1;
 }
 
 long long allocation_counter_stop(void) {
     counting = 0;
-    return allocations;
+    atomic_store(&countingWorkers, 0);
+    return allocations + atomic_load(&workerAllocations);
 }

@@ -12,7 +12,7 @@ private let optimized = true
 
 /// Workspaces are allocated once: sampling a batch and a full gradient update allocate nothing on the heap,
 /// on one thread and on two. Counted by interposing malloc and its relatives for this test executable
-/// (the AllocationCounter target), on the measuring thread. Unoptimised code allocates where optimised
+/// (the AllocationCounter target), on the measuring thread and the update's worker thread. Unoptimised code allocates where optimised
 /// code does not, so the count is checked in release builds (`scripts/test` runs
 /// `swift test -c release -Xswiftc -enable-testing --filter AllocationTests`).
 @Suite(.serialized) struct AllocationTests {
@@ -21,6 +21,24 @@ private let optimized = true
         let array = [Float](repeating: 1, count: 1_000 + Int.random(in: 0..<2))
         let count = allocation_counter_stop()
         #expect(array.count >= 1_000 && count >= 1)
+    }
+
+    /// An allocation on a worker pair's second thread is counted too.
+    @Test func theCounterSeesAnAllocationOnTheWorkerThread() {
+        final class AllocatingLane: PairedWork, @unchecked Sendable {
+            var arrays: [[Float]] = []
+            func perform(_ task: Int, lane: Int) {
+                if lane == 1 { arrays.append([Float](repeating: 1, count: 1_000 + task)) }
+            }
+        }
+        let pair = WorkerPair()
+        let work = AllocatingLane()
+        work.arrays.reserveCapacity(4)
+        pair.run(work, task: 0)
+        allocation_counter_start()
+        pair.run(work, task: Int.random(in: 1..<3))
+        let count = allocation_counter_stop()
+        #expect(work.arrays.count == 2 && count >= 1)
     }
 
     @Test(.enabled(if: optimized, "allocation counts are checked in release builds"),

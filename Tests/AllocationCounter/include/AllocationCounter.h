@@ -2,13 +2,15 @@
 #define ALLOCATION_COUNTER_H
 
 /// Starts counting heap allocations (malloc, calloc, realloc, posix_memalign, aligned_alloc, memalign)
-/// made by the calling thread. Linked into a test executable, this target's definitions of those
-/// functions take the place of glibc's for the whole process (ELF symbol interposition) and forward to
-/// glibc's own (`__libc_malloc` and friends); only the counting thread's calls are counted, so tests
-/// running on other threads do not disturb a measurement.
+/// made by the calling thread and by every thread named "WorkerPair" (the update's second thread).
+/// Linked into a test executable, this target's definitions of those functions take the place of
+/// glibc's for the whole process (ELF symbol interposition) and forward to glibc's own
+/// (`__libc_malloc` and friends); other threads are not counted, so tests running beside a measurement
+/// do not disturb it.
 void allocation_counter_start(void);
 
-/// Stops counting on the calling thread and returns the number of allocations since the start.
+/// Stops counting and returns the number of allocations since the start: the calling thread's plus the
+/// worker threads'.
 long long allocation_counter_stop(void);
 
 #endif
