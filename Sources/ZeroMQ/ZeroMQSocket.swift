@@ -152,14 +152,43 @@ public final class ZeroMQSocket {
 
     /// Receives one message as its frames, waiting at most the receive timeout.
     public func receiveMultipart() throws(ZeroMQError) -> [[UInt8]] {
+        // A blocking receive never answers "nothing yet".
+        try receiveMultipart(dontWait: false) ?? []
+    }
+
+    /// Receives one message as its frames, first checking for it without blocking for up to
+    /// `spinMicroseconds` before waiting (at most the receive timeout) as ``receiveMultipart()`` does.
+    ///
+    /// A thread that blocks gives up its core; on a virtual machine an idle core halts, and waking it
+    /// for the reply costs tens of microseconds, often more than the peer took to answer. Checking
+    /// for the reply for a few tens of microseconds first keeps a quick round trip off that path, at the
+    /// price of that much processor time when the reply is slow.
+    public func receiveMultipart(spinMicroseconds: Int) throws(ZeroMQError) -> [[UInt8]] {
+        if spinMicroseconds > 0 {
+            var start = timespec(), now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &start)
+            repeat {
+                if let frames = try receiveMultipart(dontWait: true) { return frames }
+                clock_gettime(CLOCK_MONOTONIC, &now)
+            } while (now.tv_sec - start.tv_sec) * 1_000_000 + (now.tv_nsec - start.tv_nsec) / 1_000 < spinMicroseconds
+        }
+        return try receiveMultipart()
+    }
+
+    /// One message, or nil when `dontWait` and none has arrived.
+    private func receiveMultipart(dontWait: Bool) throws(ZeroMQError) -> [[UInt8]]? {
         let handle = try open()
         var frames: [[UInt8]] = []
         var message = zmq_msg_t()
         repeat {
             zmq_msg_init(&message)
             defer { zmq_msg_close(&message) }
-            if zmq_msg_recv(&message, handle, 0) < 0 {
-                if zmq_errno() == EAGAIN { throw .timedOut(operation: "receive", endpoint: endpoint, milliseconds: receiveTimeout) }
+            // Only the first frame may be missing: the rest of a message arrives with it.
+            if zmq_msg_recv(&message, handle, frames.isEmpty && dontWait ? ZMQ_DONTWAIT : 0) < 0 {
+                if zmq_errno() == EAGAIN {
+                    if frames.isEmpty && dontWait { return nil }
+                    throw .timedOut(operation: "receive", endpoint: endpoint, milliseconds: receiveTimeout)
+                }
                 throw .last("zmq_msg_recv")
             }
             let size = zmq_msg_size(&message)
@@ -171,7 +200,13 @@ public final class ZeroMQSocket {
 
     /// Receives a one-frame message; a multipart one is drained and reported as an error.
     public func receive() throws(ZeroMQError) -> [UInt8] {
-        let frames = try receiveMultipart()
+        try receive(spinMicroseconds: 0)
+    }
+
+    /// ``receive()`` after checking for the message for up to `spinMicroseconds` without blocking (see
+    /// ``receiveMultipart(spinMicroseconds:)``).
+    public func receive(spinMicroseconds: Int) throws(ZeroMQError) -> [UInt8] {
+        let frames = try receiveMultipart(spinMicroseconds: spinMicroseconds)
         guard frames.count == 1 else { throw .unexpectedMultipart(frames: frames.count) }
         return frames[0]
     }

@@ -6,6 +6,17 @@ import Environments
 import ZeroMQ
 
 @Suite struct RemoteEnvironmentTests {
+    /// The client checks for a reply before blocking only for a server in its own process, unless told.
+    @Test func spinBeforeBlockingIsAutomaticForInprocOnly() {
+        var options = RemoteEnvironmentClient.Options()
+        #expect(options.spinMicroseconds(for: "inproc://sim") == RemoteEnvironmentClient.Options.automaticSpinMicroseconds)
+        #expect(options.spinMicroseconds(for: "tcp://127.0.0.1:5555") == 0 && options.spinMicroseconds(for: "ipc:///tmp/s") == 0)
+        options.spinMicroseconds = 20
+        #expect(options.spinMicroseconds(for: "tcp://127.0.0.1:5555") == 20)
+        options.spinMicroseconds = 0
+        #expect(options.spinMicroseconds(for: "inproc://sim") == 0)
+    }
+
     @Test func timeoutFiresWithinItsBoundAndTheClientRecovers() throws {
         // A REP socket that receives but never answers: the simulator is hung.
         let hung = try ZeroMQSocket(.reply)
