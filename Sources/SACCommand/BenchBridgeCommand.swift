@@ -29,6 +29,15 @@ struct BenchBridgeCommand: ParsableCommand {
         guard numEnvs >= 1, requests >= 100 else { throw ValidationError("--num-envs must be >= 1 and --requests >= 100") }
     }
 
+    /// One thing to measure round trips against: `roundTrip` does one request and its reply.
+    private struct Target {
+        let name: String
+        let roundTrip: () throws -> Void
+        var seconds = 0.0
+        var count = 0
+        var rate: Double { Double(count) / seconds }
+    }
+
     func run() throws {
         let endpoint: String
         switch transport {
@@ -36,80 +45,169 @@ struct BenchBridgeCommand: ParsableCommand {
         case .ipc: endpoint = "ipc:///tmp/sac-bench-\(getpid()).sock"
         case .inproc: endpoint = "inproc://sac-bench"
         }
-        // The protocol, against the Swift server.
         var options = EnvironmentServer.Options()
         options.environmentsPerSession = numEnvs
         let serverOptions = options
-        let server = try BackgroundServer.start(endpoint: endpoint) { try EnvironmentServer(environment: "pendulum", options: serverOptions) }
-        let client = try RemoteEnvironmentClient(address: server.endpoint)
-        _ = try client.reset()
         let actions = Tensor(float32: [Float](repeating: 0.1, count: numEnvs), shape: [numEnvs, 1])
-        for _ in 0..<200 { _ = try client.step(actions) }
-        let clock = ContinuousClock()
-        let serverSecondsBefore = client.serverStepSeconds
-        var start = clock.now
-        var lastReply: BridgeReply.Step?
-        for _ in 0..<requests { lastReply = try client.step(actions) }
-        let bridgeSeconds = (clock.now - start).seconds
-        let serverShare = (client.serverStepSeconds - serverSecondsBefore) / bridgeSeconds
-        client.close()
-        server.stop()
+        let handleMicroseconds = try Self.serverHandleMicroseconds(options: serverOptions, actions: actions, requests: requests)
+        var cleanups: [() -> Void] = []
+        defer { cleanups.reversed().forEach { $0() } }
 
+        // The protocol against the Swift server on a thread of this process.
+        let server = try BackgroundServer.start(endpoint: endpoint) { try EnvironmentServer(environment: "pendulum", options: serverOptions) }
+        cleanups.append { server.stop() }
+        let client = try RemoteEnvironmentClient(address: server.endpoint)
+        cleanups.append { client.close() }
+        _ = try client.reset()
+        for _ in 0..<200 { _ = try client.step(actions) }
+        let lastReply = try client.step(actions)
         // Raw libzmq with the same payload sizes.
         let requestBytes = MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: String(repeating: "a", count: 16), kind: .step(actions: actions)))
-        let replyBytes = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: String(repeating: "b", count: 16), kind: .step(lastReply!)))
+        let replyBytes = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: String(repeating: "b", count: 16), kind: .step(lastReply)))
         let rawEndpoint = transport == .inproc ? "inproc://sac-bench-raw" : endpoint.replacingOccurrences(of: ".sock", with: "-raw.sock")
         let echo = try RawEcho.start(endpoint: rawEndpoint, reply: replyBytes)
+        cleanups.append { echo.stop() }
         let socket = try ZeroMQSocket(.request)
+        cleanups.append { socket.close() }
         try socket.connect(echo.endpoint)
-        for _ in 0..<200 { try socket.send(requestBytes); _ = try socket.receive() }
-        start = clock.now
-        for _ in 0..<requests { try socket.send(requestBytes); _ = try socket.receive() }
-        let rawSeconds = (clock.now - start).seconds
-        socket.close()
-        echo.stop()
-
-        let bridgeRate = Double(requests) / bridgeSeconds, rawRate = Double(requests) / rawSeconds
+        // The client checks for its reply this long before blocking (inproc only); the raw reference
+        // receives the same way, and in this process also the other way, for comparison.
+        let spin = RemoteEnvironmentClient.Options.automaticSpinMicroseconds
+        let clientSpin = RemoteEnvironmentClient.Options().spinMicroseconds(for: server.endpoint)
+        var targets = [
+            Target(name: "raw") { try socket.send(requestBytes); _ = try socket.receive() },
+            Target(name: "raw-spin") { try socket.send(requestBytes); _ = try socket.receive(spinMicroseconds: spin) },
+            Target(name: "swift") { _ = try client.step(actions) },
+        ]
+        if transport != .inproc {
+            // A simulator runs in a process of its own: there the reference is an echo in another process
+            // too (as libzmq's own local_lat/remote_lat measure), with its own I/O thread and wake-ups.
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            let bind = processEndpoint()
+            let echoProcess = try start([executable, "bench", "echo", "--bind", bind, "--reply-bytes", "\(replyBytes.count)"])
+            cleanups.append { kill(echoProcess.processIdentifier, SIGKILL); echoProcess.waitUntilExit() }
+            let remoteSocket = try ZeroMQSocket(.request)
+            cleanups.append { remoteSocket.close() }
+            try remoteSocket.connect(bind)
+            targets.append(Target(name: "raw-remote") { try remoteSocket.send(requestBytes); _ = try remoteSocket.receive() })
+            let servers = [("swift-remote", [executable, "serve", "--env", "pendulum", "--num-envs", "\(numEnvs)", "--bind"])]
+                + (noPython ? [] : [("python", ["/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)", "--bind"])])
+            for (name, arguments) in servers {
+                let bind = processEndpoint()
+                guard let process = try? start(arguments + [bind]) else { continue }
+                cleanups.append { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+                var clientOptions = RemoteEnvironmentClient.Options()
+                clientOptions.timeoutMilliseconds = 15_000
+                clientOptions.retries = 0
+                // No server (Python's gym_bridge not installed): that row is left out.
+                guard let remote = try? RemoteEnvironmentClient(address: bind, options: clientOptions) else { continue }
+                cleanups.append { remote.close() }
+                _ = try remote.reset()
+                targets.append(Target(name: name) { _ = try remote.step(actions) })
+            }
+        }
+        // Rounds of a few hundred round trips each, target after target, so that the machine's changing
+        // load falls on every target alike and the ratios hold within one run.
+        for index in targets.indices { for _ in 0..<200 { try targets[index].roundTrip() } }
+        let rounds = 10, chunk = max(requests / (2 * rounds), 20)
+        let clock = ContinuousClock()
+        let serverSecondsBefore = client.serverStepSeconds
+        for _ in 0..<rounds {
+            for index in targets.indices {
+                let begin = clock.now
+                for _ in 0..<chunk { try targets[index].roundTrip() }
+                targets[index].seconds += (clock.now - begin).seconds
+                targets[index].count += chunk
+            }
+        }
+        let rate = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, $0.rate) })
+        let raw = rate["raw"]!, rawSpin = rate["raw-spin"]!, swift = rate["swift"]!
+        let reference = clientSpin > 0 ? rawSpin : raw
+        let serverShare = (client.serverStepSeconds - serverSecondsBefore) / targets[2].seconds
         var rows: [(String, String)] = [
             ("transport, environments per request", "\(transport.rawValue), \(numEnvs)"),
             ("payload bytes (request / reply)", "\(requestBytes.count) / \(replyBytes.count)"),
-            ("raw libzmq round trips/s", String(format: "%.0f", rawRate)),
-            ("Swift server requests/s", String(format: "%.0f (%.0f environment steps/s)", bridgeRate, bridgeRate * Double(numEnvs))),
-            ("Swift server / raw", String(format: "%.2f", bridgeRate / rawRate)),
-            ("share of time the server spent stepping", String(format: "%.0f%%", 100 * serverShare)),
+            ("round trips per target", "\(rounds * chunk), in \(rounds) interleaved rounds"),
+            ("server thread in this process:", ""),
+            ("  raw libzmq round trips/s, blocking receive", String(format: "%.0f", raw) + (clientSpin > 0 ? "" : " (reference)")),
+            ("  raw, checking \(spin) µs before blocking", String(format: "%.0f", rawSpin) + (clientSpin > 0 ? " (reference)" : "")),
+            ("  Swift server requests/s", String(format: "%.0f (%.0f environment steps/s)", swift, swift * Double(numEnvs))),
+            ("  Swift server / reference", String(format: "%.2f", swift / reference)),
+            ("  share of time the server spent stepping", String(format: "%.0f%%", 100 * serverShare)),
+            ("  Swift server's handle() per step request", String(format: "%.1f µs (decode, step, encode)", handleMicroseconds)),
         ]
-        var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(rawRate)), "swift_requests_per_second": \#(Int(bridgeRate)), "swift_ratio": \#(String(format: "%.3f", bridgeRate / rawRate))"#
-        if !noPython, transport != .inproc, let python = try? pythonRate(transport: transport, actions: actions) {
-            rows.append(("Python Gymnasium server requests/s", String(format: "%.0f (%.0f environment steps/s)", python, python * Double(numEnvs))))
-            rows.append(("Python server / raw", String(format: "%.2f", python / rawRate)))
-            json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRate))"#
+        var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(raw)), "raw_spin_round_trips_per_second": \#(Int(rawSpin)), "client_spin_us": \#(clientSpin), "swift_requests_per_second": \#(Int(swift)), "swift_ratio": \#(String(format: "%.3f", swift / reference))"#
+        if let rawRemote = rate["raw-remote"] {
+            rows.append(("server in another process:", ""))
+            rows.append(("  raw libzmq round trips/s, blocking receive", String(format: "%.0f", rawRemote)))
+            json += #", "raw_remote_round_trips_per_second": \#(Int(rawRemote))"#
+            if let swiftRemote = rate["swift-remote"] {
+                rows.append(("  Swift server (sac serve) requests/s", String(format: "%.0f", swiftRemote)))
+                rows.append(("  Swift server / raw", String(format: "%.2f", swiftRemote / rawRemote)))
+                json += #", "swift_remote_requests_per_second": \#(Int(swiftRemote)), "swift_remote_ratio": \#(String(format: "%.3f", swiftRemote / rawRemote))"#
+            }
+            if let python = rate["python"] {
+                rows.append(("  Python Gymnasium server requests/s", String(format: "%.0f (%.0f environment steps/s)", python, python * Double(numEnvs))))
+                rows.append(("  Python server / raw", String(format: "%.2f", python / rawRemote)))
+                json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRemote))"#
+            }
         }
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
         print("{" + json + "}")
     }
 
-    /// Requests/s against `python3 -m gym_bridge serve --env Pendulum-v1`, or nil when it is not installed.
-    private func pythonRate(transport: Transport, actions: Tensor) throws -> Double? {
-        let bind = transport == .tcp ? "tcp://127.0.0.1:\(Int.random(in: 20_000..<40_000))" : "ipc:///tmp/sac-bench-py-\(getpid()).sock"
+    /// Microseconds the Swift server takes to answer one step request, without any transport.
+    private static func serverHandleMicroseconds(options: EnvironmentServer.Options, actions: Tensor, requests: Int) throws -> Double {
+        let server = try EnvironmentServer(environment: "pendulum", options: options)
+        let hello = try? MessageCodec.decodeReply(server.handle(MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))))
+        guard case let .handshake(session)? = hello?.kind else { throw ValidationError("the server refused a handshake") }
+        _ = server.handle(MessageCodec.encode(BridgeRequest(requestID: 2, sessionID: session.sessionID, kind: .reset(.init()))))
+        let frames = (0..<requests).map { MessageCodec.encode(BridgeRequest(requestID: UInt64(3 + $0), sessionID: session.sessionID, kind: .step(actions: actions))) }
+        let clock = ContinuousClock(), begin = clock.now
+        var bytes = 0
+        for frame in frames { bytes &+= server.handle(frame).count }
+        let seconds = (clock.now - begin).seconds
+        guard bytes > 0 else { throw ValidationError("the server sent empty replies") }
+        return seconds / Double(requests) * 1e6
+    }
+
+    /// A fresh endpoint on this transport for a server process.
+    private func processEndpoint() -> String {
+        transport == .tcp ? "tcp://127.0.0.1:\(Int.random(in: 20_000..<40_000))" : "ipc:///tmp/sac-bench-\(getpid())-\(Int.random(in: 0..<1_000_000)).sock"
+    }
+
+    private func start(_ arguments: [String]) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--bind", bind, "--num-envs", "\(numEnvs)"]
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        defer { kill(process.processIdentifier, SIGKILL) }
-        var options = RemoteEnvironmentClient.Options()
-        options.timeoutMilliseconds = 15_000
-        options.retries = 0
-        guard let client = try? RemoteEnvironmentClient(address: bind, options: options) else { return nil }
-        defer { client.close() }
-        _ = try client.reset()
-        for _ in 0..<200 { _ = try client.step(actions) }
-        let clock = ContinuousClock(), start = clock.now
-        let count = max(requests / 4, 100)
-        for _ in 0..<count { _ = try client.step(actions) }
-        return Double(count) / (clock.now - start).seconds
+        try process.run()
+        return process
+    }
+}
+
+/// `sac bench echo`: a raw libzmq REP socket answering every request with the same bytes, in a process of
+/// its own, for `sac bench bridge` (not listed in the help).
+struct BenchEchoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "echo", abstract: "Raw libzmq REP echo for sac bench bridge.", shouldDisplay: false)
+
+    @Option(help: "ZeroMQ endpoint to bind.")
+    var bind: String
+
+    @Option(help: "Bytes of every reply.")
+    var replyBytes: Int = 92
+
+    func run() throws {
+        let socket = try ZeroMQSocket(.reply)
+        try socket.bind(bind)
+        let reply = [UInt8](repeating: 0, count: max(0, replyBytes))
+        while true {
+            _ = try socket.receive()
+            try socket.send(reply)
+        }
     }
 }
 
