@@ -24,24 +24,60 @@ extension MultilayerPerceptron {
         /// allocates nothing.
         let splitBackward = SplitLayerBackward()
 
+        /// The workspace whose memory this one views (``rows(_:)``), kept alive by it; `nil` when this
+        /// workspace owns its buffers.
+        private let owner: Workspace?
+
         init(layerSizes: [Int], batchSize: Int) {
             self.batchSize = batchSize
             self.layerSizes = layerSizes
+            owner = nil
             inputBuffer = .allocateZeroed(batchSize * layerSizes[0])
             activations = layerSizes.dropFirst().map { .allocateZeroed(batchSize * $0) }
             gradients = layerSizes.dropFirst().map { .allocateZeroed(batchSize * $0) }
             inputGradientBuffer = .allocateZeroed(batchSize * layerSizes[0])
-            // Only layers narrower than the limit use it, so it never needs more columns than that.
-            let narrowest = min(DenseLayer.narrowInputLimit - 1, layerSizes.dropLast().max() ?? 1)
-            transposeScratch = .allocateZeroed(batchSize * narrowest)
+            transposeScratch = Self.makeTransposeScratch(layerSizes: layerSizes, batchSize: batchSize)
+        }
+
+        private init(viewing owner: Workspace, rows: Range<Int>) {
+            func part(_ buffer: UnsafeMutableBufferPointer<Float>, width: Int) -> UnsafeMutableBufferPointer<Float> {
+                UnsafeMutableBufferPointer(start: buffer.baseAddress! + rows.lowerBound * width, count: rows.count * width)
+            }
+            let sizes = owner.layerSizes
+            batchSize = rows.count
+            layerSizes = sizes
+            self.owner = owner
+            inputBuffer = part(owner.inputBuffer, width: sizes[0])
+            activations = zip(owner.activations, sizes.dropFirst()).map { part($0, width: $1) }
+            gradients = zip(owner.gradients, sizes.dropFirst()).map { part($0, width: $1) }
+            inputGradientBuffer = part(owner.inputGradientBuffer, width: sizes[0])
+            // Its own, so that passes on two views of one workspace may run at once.
+            transposeScratch = Self.makeTransposeScratch(layerSizes: sizes, batchSize: rows.count)
         }
 
         deinit {
+            transposeScratch.deallocate()
+            guard owner == nil else { return }
             inputBuffer.deallocate()
             inputGradientBuffer.deallocate()
-            transposeScratch.deallocate()
             activations.forEach { $0.deallocate() }
             gradients.forEach { $0.deallocate() }
+        }
+
+        /// A workspace for rows `rows` of this one's batch that shares its memory: a forward pass on this
+        /// workspace computes every view's activations at once (one product per layer instead of one per
+        /// view), and a view's backward pass then works on its rows alone. Allocate views once, beside
+        /// the workspace; passes on two views of distinct rows may run at the same time.
+        public func rows(_ rows: Range<Int>) -> Workspace {
+            precondition(rows.lowerBound >= 0 && rows.upperBound <= batchSize && !rows.isEmpty,
+                         "rows \(rows) of a workspace of \(batchSize)")
+            return Workspace(viewing: self, rows: rows)
+        }
+
+        private static func makeTransposeScratch(layerSizes: [Int], batchSize: Int) -> UnsafeMutableBufferPointer<Float> {
+            // Only layers narrower than the limit use it, so it never needs more columns than that.
+            let narrowest = min(DenseLayer.narrowInputLimit - 1, layerSizes.dropLast().max() ?? 1)
+            return .allocateZeroed(batchSize * narrowest)
         }
 
         /// The network output, `batchSize × outputSize`.

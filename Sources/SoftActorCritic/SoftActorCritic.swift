@@ -50,8 +50,9 @@ public final class SoftActorCritic {
     var temperatureGradient: [Float] = [0]
 
     // Workspaces and samples, allocated once.
-    let actorWorkspace: MultilayerPerceptron.Workspace          // actor on s
-    let actorNextWorkspace: MultilayerPerceptron.Workspace      // actor on s′
+    let actorPairWorkspace: MultilayerPerceptron.Workspace      // actor on [s; s′], 2 × batch rows
+    let actorWorkspace: MultilayerPerceptron.Workspace          // actor on s: the first half's view
+    let actorNextWorkspace: MultilayerPerceptron.Workspace      // actor on s′: the second half's view
     let actingWorkspace: MultilayerPerceptron.Workspace         // actor on one observation
     let criticWorkspaces: [MultilayerPerceptron.Workspace]      // Q_k on (s, a) and (s, a_π)
     let targetWorkspaces: [MultilayerPerceptron.Workspace]      // Q̄_k on (s′, a′)
@@ -99,8 +100,9 @@ public final class SoftActorCritic {
             actor = try SquashedGaussianActor(observationCount: observationCount, actionCount: actionCount, hiddenSizes: hidden, generator: &generator)
             let criticSizes = [observationCount + actionCount] + hidden + [1]
             critics = try (0..<2).map { _ in try MultilayerPerceptron(layerSizes: criticSizes, generator: &generator) }
-            actorWorkspace = try actor.network.makeWorkspace(batchSize: batch)
-            actorNextWorkspace = try actor.network.makeWorkspace(batchSize: batch)
+            actorPairWorkspace = try actor.network.makeWorkspace(batchSize: 2 * batch)
+            actorWorkspace = actorPairWorkspace.rows(0..<batch)
+            actorNextWorkspace = actorPairWorkspace.rows(batch..<2 * batch)
             actingWorkspace = try actor.network.makeWorkspace(batchSize: 1)
             criticWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
             switch configuration.variant {
@@ -174,8 +176,13 @@ public final class SoftActorCritic {
     public func update(batch: ReplayBatch) -> UpdateMetrics {
         drawNoise()
         // The actor is stepped last, so its samples on s (for J_V and J_π) and on s′ (for the critics'
-        // target) come from the same parameters and are drawn once, side by side.
-        runLanes(.samplePolicies, batch: batch)
+        // target) come from the same parameters and are drawn once: in one product per layer on one
+        // thread, or half each on two.
+        if laneRunner == nil && value == nil {
+            sampleBothPolicies(on: batch)
+        } else {
+            runLanes(.samplePolicies, batch: batch)
+        }
         policyIsSampled = true
         defer { policyIsSampled = false }
         var metrics = UpdateMetrics()

@@ -50,6 +50,13 @@ public struct SquashedGaussianActor: Equatable, Sendable {
     /// actions, log-probabilities and the intermediates the backward pass needs. Allocates nothing.
     public func forward(_ workspace: MultilayerPerceptron.Workspace, sample: PolicySample) {
         network.forward(workspace)
+        sampleActions(workspace, sample: sample)
+    }
+
+    /// The part of ``forward(_:sample:)`` after the network: squashed actions and their log-likelihoods
+    /// from the network output already in `workspace` (e.g. computed by one forward pass on a workspace
+    /// that `workspace` is a view of, for the observations s and s′ together).
+    public func sampleActions(_ workspace: MultilayerPerceptron.Workspace, sample: PolicySample) {
         let a = actionCount
         let output = workspace.output
         for row in 0..<workspace.batchSize {

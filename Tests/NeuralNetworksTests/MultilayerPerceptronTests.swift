@@ -84,6 +84,28 @@ import Randomness
         #expect(serial.parameters.contains { $0 != 0.5 } && serial.input.contains { $0 != 0 })
     }
 
+    /// One forward pass on a workspace computes its row views' activations; a view's backward pass is that
+    /// of a workspace holding those rows alone.
+    @Test func rowViewsShareTheForwardPassAndBackPropagateTheirOwnRows() throws {
+        var (network, input, target) = try fixture(sizes: [4, 16, 16, 3], batch: 10, seed: 16)
+        let whole = try network.makeWorkspace(batchSize: 10)
+        let first = whole.rows(0..<6), second = whole.rows(6..<10)
+        _ = try network.forward(input, workspace: whole)
+        let alone = try network.makeWorkspace(batchSize: 4)
+        let secondRows = try Matrix(rows: 4, columns: 4, values: Array(input.storage[24...]))
+        let output = try network.forward(secondRows, workspace: alone)
+        #expect(Array(second.output) == output.storage && first.output.count == 18 && second.inputBuffer[0] == input.storage[24])
+        for i in 0..<12 {
+            second.outputGradient[i] = output.storage[i] - target[18 + i]
+            alone.outputGradient[i] = output.storage[i] - target[18 + i]
+        }
+        network.backward(second, inputGradient: true)
+        let viewGradients = network.gradients
+        network.backward(alone, inputGradient: true)
+        #expect(viewGradients == network.gradients && Array(second.inputGradientBuffer) == Array(alone.inputGradientBuffer))
+        #expect(viewGradients.contains { $0 != 0 })
+    }
+
     @Test func accumulateAddsToExistingGradients() throws {
         var (network, input, target) = try fixture(sizes: [3, 8, 2], batch: 4, seed: 14)
         let once = try analyticGradients(&network, input: input, target: target).parameters
