@@ -21,7 +21,7 @@ public final class RemoteEnvironmentClient {
         /// back-off of 100 ms × 2^attempt on a fresh socket. 0 fails on the first timeout.
         public var retries: Int = 2
         /// Microseconds to check for a reply without blocking before sleeping until it comes, so that a
-        /// quick server's reply costs no wake-up (see ``ZeroMQSocket/receiveMultipart(spinMicroseconds:)``);
+        /// quick server's reply costs no wake-up (see `ZeroMQSocket.receiveMultipart(spinMicroseconds:)`);
         /// 0 blocks at once. `nil`: ``automaticSpinMicroseconds`` for an `inproc://` address, 0 otherwise —
         /// over tcp and ipc libzmq's I/O threads and the server's process need the cores (on two cores,
         /// checking first made round trips to another process 8 % slower; in-process ones 2–3× faster).

@@ -1,7 +1,7 @@
 import NeuralNetworks
 
 /// A minibatch of transitions in preallocated, row-major buffers, refilled in place by
-/// ``ReplayBuffer/sample(into:using:)`` so that sampling allocates nothing.
+/// `ReplayBuffer.sample(into:using:)` so that sampling allocates nothing.
 public final class ReplayBatch {
     /// Transitions per batch.
     public let size: Int
