@@ -93,7 +93,7 @@ struct BenchUpdatesCommand: ParsableCommand {
         ]
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
-        print(#"{"bench": "updates", "env": "\#(env.rawValue)", "variant": "\#(variant.rawValue)", "threads": \#(BLAS.threadCount), "update_threads": \#(updateThreads), "updates_per_second": \#(String(format: "%.1f", rate)), "gflop_per_update": \#(String(format: "%.4f", flops / 1e9)), "gflops": \#(String(format: "%.1f", achieved)), "sgemm_peak_gflops": \#(String(format: "%.1f", peak))}"#)
+        print(#"{"bench": "updates", "env": "\#(env.rawValue)", "variant": "\#(variant.rawValue)", "threads": \#(BLAS.threadCount), "update_threads": \#(updateThreads), "updates_per_second": \#(String(format: "%.1f", rate)), "gflop_per_update": \#(String(format: "%.4f", flops / 1e9)), "gflops": \#(String(format: "%.1f", achieved)), "sgemm_peak_gflops": \#(peak.isNaN ? "null" : String(format: "%.1f", peak))}"#)
     }
 
     /// GFLOP/s of a 256×256×256 sgemm (the size of the hidden layers at batch 256) at the current thread
