@@ -6,9 +6,11 @@ import ZeroMQ
 /// `--num-envs`) per request, so N environment steps cost one round trip. The server restarts ended
 /// episodes itself and sends their final observations, which this type hands on unchanged.
 ///
-/// Observations are rounded to `Float` here unless the options ask the server for float32. A failure of
-/// one copy in a batch is reported as ``RemoteEnvironmentError/environmentFailure(address:index:_:)``
-/// naming that copy.
+/// Observations are rounded to `Float` here unless the options ask the server for float32. When one
+/// copy's simulator fails in a batch, the server restarts that copy and steps the others; its result
+/// carries the failure (``VectorStepResult/failure``) and the new episode's first observation, and the
+/// other copies' transitions arrive as usual. A copy that fails again on the next step (its restart
+/// failed too) ends the step with ``RemoteEnvironmentError/environmentFailure(address:index:_:)``.
 public final class RemoteVectorEnvironment: VectorEnvironment {
     public let observationSpace: Box
     public let actionSpace: Box
@@ -18,6 +20,8 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     public private(set) var client: RemoteEnvironmentClient
     private let context: ZeroMQContext
     private var needsReset = true
+    /// Copies whose previous step failed.
+    private var failedLastStep: Set<Int> = []
 
     /// Connects to `address` and opens a session; `expectedCount`, when given, must equal the number of
     /// copies the server steps per request.
@@ -36,6 +40,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         needsReset = true
         let reply = try client.reset(seeds: seeds)
         needsReset = false
+        failedLastStep = []
         return rows(reply.observations.floats())
     }
 
@@ -49,13 +54,28 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
 
     public func finishStep() throws -> [VectorStepResult] {
         let reply = try client.receiveStep()
-        if let failure = reply.failures.first {
-            throw RemoteEnvironmentError.environmentFailure(address: client.address, index: failure.index, failure.error)
+        var failures: [Int: BridgeError] = [:]
+        for failure in reply.failures {
+            guard (0..<count).contains(failure.index) else {
+                throw RemoteEnvironmentError.protocolViolation(address: client.address, "failure reported for environment \(failure.index) of \(count)")
+            }
+            // Failing again right after its restart, or unable to restart: the copy is out of service.
+            guard failure.error.code != .resetNeeded, !failedLastStep.contains(failure.index) else {
+                throw RemoteEnvironmentError.environmentFailure(address: client.address, index: failure.index, failure.error)
+            }
+            failures[failure.index] = failure.error
         }
+        failedLastStep = Set(failures.keys)
         let observations = rows(reply.observations.floats())
         var results: [VectorStepResult] = []
         results.reserveCapacity(count)
         for i in 0..<count {
+            if let failure = failures[i] {
+                let restart = observations[i]
+                results.append(VectorStepResult(transition: StepResult(observation: restart, reward: 0, terminated: false, truncated: false),
+                                                resetObservation: restart, failure: failure.message))
+                continue
+            }
             var transition = StepResult(observation: observations[i], reward: reply.rewards[i], terminated: reply.terminated[i],
                                         truncated: reply.truncated[i], info: i < reply.infos.count ? reply.infos[i] : [:])
             var start: [Float]?

@@ -5,11 +5,16 @@ public struct VectorStepResult: Equatable, Sendable {
     /// After an episode ended: the first observation of the copy's next episode (it restarted by itself).
     /// `nil` while the episode goes on.
     public var resetObservation: [Float]?
+    /// Set when the copy's simulator failed on this step while the other copies stepped (a batched
+    /// remote session reports such a failure per copy): there is no transition to store, and the copy
+    /// has started a new episode, whose first observation is ``resetObservation``.
+    public var failure: String?
 
     /// A copy's step result.
-    public init(transition: StepResult, resetObservation: [Float]? = nil) {
+    public init(transition: StepResult, resetObservation: [Float]? = nil, failure: String? = nil) {
         self.transition = transition
         self.resetObservation = resetObservation
+        self.failure = failure
     }
 
     /// The observation the copy's next action is chosen from.

@@ -220,6 +220,18 @@ public final class Trainer {
             var abandoned = false
             for (i, result) in results.enumerated() {
                 let transition = result.transition
+                if let failure = result.failure {
+                    // The simulator restarted this copy alone; the others' transitions are kept.
+                    onWarning?("environment step \(state.step + 1)\(copies > 1 ? " (copy \(i))" : "") failed in the simulator (\(failure)); its episode was abandoned and nothing stored for that step")
+                    state.skippedEpisodes += 1
+                    state.episodeReturns[i] = 0
+                    state.episodeLengths[i] = 0
+                    state.observations[i] = result.nextObservation
+                    if let problem = nonFiniteValue(result.nextObservation, reward: 0) {
+                        throw SACError.nonFiniteTransition(step: state.step, detail: "restart of copy \(i) returned \(problem)")
+                    }
+                    continue
+                }
                 if let problem = nonFiniteValue(transition.observation, reward: transition.reward) {
                     guard configuration.onNonFinite == .skipEpisode else {
                         throw SACError.nonFiniteTransition(step: state.step + 1, detail: copies > 1 ? "copy \(i): \(problem)" : problem)

@@ -25,7 +25,8 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var finalAlpha: Double
     /// Times a lost remote environment was reconnected.
     public var reconnects: Int
-    /// Episodes abandoned because the environment returned non-finite values (`--on-nonfinite skip-episode`).
+    /// Episodes abandoned: the environment returned non-finite values (`--on-nonfinite skip-episode`), or
+    /// one copy of a batched remote session failed in its simulator while the others stepped.
     public var skippedEpisodes: Int
     /// "completed", "interrupted" (a stop request; resume with `--resume`), or "failed: <reason>".
     public var status: String

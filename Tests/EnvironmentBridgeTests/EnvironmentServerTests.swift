@@ -183,18 +183,27 @@ import ZeroMQ
     }
 }
 
-/// An environment whose every `failEvery`-th step throws, as a crashing simulator would.
-private struct FlakyEnvironment: Environment {
+/// An environment whose every `failEvery`-th step throws, as a crashing simulator would; with
+/// `resetFailsAfterFailure` it cannot be restarted after its first failure either.
+struct FlakyEnvironment: Environment {
     var base = TimeLimit(Pendulum(), maxEpisodeSteps: 200)
     var steps = 0
     let failEvery: Int
+    var resetFailsAfterFailure = false
+    var failed = false
     var id: String { base.id }
     var observationSpace: Box { base.observationSpace }
     var actionSpace: Box { base.actionSpace }
-    mutating func reset(seed: UInt64?) throws -> [Float] { try base.reset(seed: seed) }
+    mutating func reset(seed: UInt64?) throws -> [Float] {
+        if failed && resetFailsAfterFailure { throw EnvironmentError.invalidState("simulator did not come back") }
+        return try base.reset(seed: seed)
+    }
     mutating func step(_ action: [Float]) throws -> StepResult {
         steps += 1
-        if steps % failEvery == 0 { throw EnvironmentError.invalidState("simulated physics blow-up") }
+        if steps % failEvery == 0 {
+            failed = true
+            throw EnvironmentError.invalidState("simulated physics blow-up")
+        }
         return try base.step(action)
     }
 }

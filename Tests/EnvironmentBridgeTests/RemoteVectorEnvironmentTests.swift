@@ -71,4 +71,81 @@ import SoftActorCritic
         let evaluation = try evaluator.run(episodes: 5, in: try RemoteVectorEnvironment(address: background.endpoint))
         #expect(evaluation.returns.count == 5 && evaluation.lengths == Array(repeating: 200, count: 5))
     }
+
+    /// A server of `copies` copies whose copy `flaky` fails on every `failEvery`-th step.
+    private func flakyServer(copies: Int, flaky: Int, failEvery: Int, resetFailsAfterFailure: Bool = false) throws -> BackgroundSwiftServer {
+        var options = EnvironmentServer.Options()
+        options.environmentsPerSession = copies
+        let serverOptions = options
+        return try BackgroundSwiftServer(endpoint: Endpoints.inproc()) {
+            var made = 0
+            return try EnvironmentServer(options: serverOptions) {
+                made += 1
+                // The server makes one probe environment, then each session's copies in order.
+                let copy = (made - 2) % copies
+                return FlakyEnvironment(failEvery: copy == flaky ? failEvery : 1_000_000, resetFailsAfterFailure: resetFailsAfterFailure)
+            }
+        }
+    }
+
+    /// One copy's simulator fails: that copy's result says so and restarts, the others step on.
+    @Test func aFailingCopyIsReportedAloneWhileTheOthersStep() throws {
+        let background = try flakyServer(copies: 3, flaky: 1, failEvery: 4)
+        let remote = try RemoteVectorEnvironment(address: background.endpoint, expectedCount: 3)
+        _ = try remote.reset(seeds: [1, 2, 3])
+        var failures = 0
+        for t in 1...12 {
+            let results = try remote.step([[0.5], [0.5], [0.5]])
+            #expect(results[0].failure == nil && results[2].failure == nil)
+            #expect(results[0].transition.reward != 0 && results[2].transition.reward != 0)
+            if let failure = results[1].failure {
+                #expect(t % 4 == 0 && failure.contains("blow-up"))
+                #expect(results[1].transition.reward == 0 && !results[1].transition.isLast)
+                #expect(results[1].resetObservation == results[1].transition.observation && results[1].nextObservation.count == 3)
+                failures += 1
+            }
+        }
+        #expect(failures == 3)
+    }
+
+    /// A copy that cannot be restarted fails again on the next step: then the step is an error.
+    @Test func aCopyThatCannotRestartEndsTheStepWithAnError() throws {
+        let background = try flakyServer(copies: 2, flaky: 0, failEvery: 2, resetFailsAfterFailure: true)
+        let remote = try RemoteVectorEnvironment(address: background.endpoint, expectedCount: 2)
+        _ = try remote.reset(seeds: [1, 2])
+        #expect(try remote.step([[0], [0]]).allSatisfy { $0.failure == nil })
+        #expect(try remote.step([[0], [0]])[0].failure != nil)
+        do {
+            _ = try remote.step([[0], [0]])
+            Issue.record("a copy that could not restart stepped on")
+        } catch let error as RemoteEnvironmentError {
+            guard case let .environmentFailure(_, index, _) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(index == 0)
+        }
+    }
+
+    /// Training on a batched session with a flaky copy: the run completes, every failed step abandons
+    /// that copy's episode, and every stored transition is a real step.
+    @Test func sacTrainsThroughACopysFailures() throws {
+        let background = try flakyServer(copies: 2, flaky: 1, failEvery: 50)
+        var agent = SACConfiguration()
+        agent.hiddenSizes = [16, 16]
+        agent.batchSize = 16
+        var trainer = TrainerConfiguration()
+        trainer.totalSteps = 600
+        trainer.learningStarts = 100
+        trainer.evaluationInterval = 0
+        trainer.evaluationEpisodes = 1
+        var warnings: [String] = []
+        let evaluationServer = try BackgroundSwiftServer(endpoint: Endpoints.inproc())
+        let run = try Trainer(agentConfiguration: agent, configuration: trainer,
+                              environment: try RemoteVectorEnvironment(address: background.endpoint),
+                              evaluationEnvironment: try RemoteVectorEnvironment(address: evaluationServer.endpoint),
+                              runDirectory: nil)
+        run.onWarning = { warnings.append($0) }
+        let summary = try run.run()
+        // Copy 1 fails on its 50th, 100th, … step; 600 stored transitions take about 306 requests.
+        #expect(summary.status == "completed" && summary.envSteps == 600 && summary.transitionsStored == 600)
+        #expect(summary.skippedEpisodes == 6 && warnings.filter { $0.contains("failed in the simulator") }.count == 6)
+    }
 }
