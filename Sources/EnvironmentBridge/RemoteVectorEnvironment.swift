@@ -8,7 +8,7 @@ import ZeroMQ
 ///
 /// Observations are rounded to `Float` here unless the options ask the server for float32. When one
 /// copy's simulator fails in a batch, the server restarts that copy and steps the others; its result
-/// carries the failure (``VectorStepResult/failure``) and the new episode's first observation, and the
+/// carries the failure (`VectorStepResult.failure`) and the new episode's first observation, and the
 /// other copies' transitions arrive as usual. A copy that fails again on the next step (its restart
 /// failed too) ends the step with ``RemoteEnvironmentError/environmentFailure(address:index:_:)``.
 public final class RemoteVectorEnvironment: VectorEnvironment {
