@@ -4,10 +4,17 @@
 /// A single copy that is an ``AsynchronousEnvironment`` (a ``ReconnectableEnvironment`` too, in practice:
 /// a remote simulator) keeps its two-phase step and its reconnection, so a trainer written against
 /// ``VectorEnvironment`` treats `EnvironmentVector(remote)` as it treats a batched remote session.
+///
+/// A copy whose step throws (other than a lost connection) is restarted alone, as a batched server
+/// restarts a failed copy: its result carries the error in ``VectorStepResult/failure`` and the new
+/// episode's first observation, and the other copies' steps stand. A copy that fails again on its next
+/// step, or cannot be restarted, makes the step throw that error.
 public final class EnvironmentVector: VectorEnvironment {
     /// The copies, in order.
     public private(set) var copies: [any Environment]
     private var pendingActions: [[Float]]?
+    /// Copies whose previous step failed.
+    private var failedLastStep: Set<Int> = []
 
     /// Wraps `copies` (at least one; all with the same spaces).
     public init(_ copies: [any Environment]) throws(EnvironmentError) {
@@ -31,6 +38,7 @@ public final class EnvironmentVector: VectorEnvironment {
     public func reset(seeds: [UInt64?]) throws -> [[Float]] {
         guard seeds.isEmpty || seeds.count == count else { throw EnvironmentError.copyCountMismatch(expected: count, got: seeds.count) }
         pendingActions = nil
+        failedLastStep = []
         return try copies.indices.map { i in try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[i]) }
     }
 
@@ -46,11 +54,23 @@ public final class EnvironmentVector: VectorEnvironment {
         pendingActions = nil
         var results: [VectorStepResult] = []
         results.reserveCapacity(count)
+        var failed: Set<Int> = []
         for i in copies.indices {
-            let transition = try singleAsynchronousCopy?.finishStep() ?? copies[i].step(actions[i])
+            let transition: StepResult
+            do {
+                transition = try singleAsynchronousCopy?.finishStep() ?? copies[i].step(actions[i])
+            } catch {
+                guard !isConnectionLoss(error), !failedLastStep.contains(i) else { throw error }
+                let restart = try copies[i].reset(seed: nil)
+                failed.insert(i)
+                results.append(VectorStepResult(transition: StepResult(observation: restart, reward: 0, terminated: false, truncated: false),
+                                                resetObservation: restart, failure: "\(error)"))
+                continue
+            }
             let start = transition.isLast ? try copies[i].reset(seed: nil) : nil
             results.append(VectorStepResult(transition: transition, resetObservation: start))
         }
+        failedLastStep = failed
         return results
     }
 
@@ -68,6 +88,7 @@ public final class EnvironmentVector: VectorEnvironment {
 
     public func reconnect() throws {
         pendingActions = nil
+        failedLastStep = []
         for copy in copies { try (copy as? any ReconnectableEnvironment)?.reconnect() }
     }
 

@@ -5,6 +5,8 @@ import NeuralNetworks
 public struct Evaluator {
     /// First seed of evaluation episodes; episode i resets with `seedBase + i`, as the peers' scripts do.
     public static let seedBase: UInt64 = 10_000
+    /// Simulator failures one evaluation tolerates (each discards its episode) before it gives up.
+    public static let maximumFailures = 3
 
     private let actor: SquashedGaussianActor
     private let scaling: ActionScaling
@@ -36,18 +38,32 @@ public struct Evaluator {
     /// `seedBase + i`. N copies: copy i starts
     /// with seed `seedBase + i` and plays `(episodes + i) / N` episodes back to back, as Stable-Baselines3's
     /// `evaluate_policy` shares episodes among vectorised environments; results are in order of completion.
+    ///
+    /// An episode in which the simulator fails (``VectorStepResult/failure``) is discarded: one copy
+    /// replays it from its seed, N copies play on. More than ``maximumFailures`` failures in one
+    /// evaluation throw ``SACError/evaluationFailed(failures:lastFailure:)``.
     public func run(episodes: Int, in environment: any VectorEnvironment) throws -> EvaluationResult {
         guard environment.observationSpace.count == actor.observationCount else {
             throw SACError.spaceMismatch("policy takes \(actor.observationCount) observation features, \(environment.id) gives \(environment.observationSpace.count)")
         }
         var result = EvaluationResult(returns: [], lengths: [])
+        var failures = 0
+        func noteFailure(_ failure: String) throws {
+            failures += 1
+            if failures > Self.maximumFailures { throw SACError.evaluationFailed(failures: failures, lastFailure: failure) }
+        }
         let copies = environment.count
         if copies == 1 {
-            for episode in 0..<episodes {
+            var episode = 0
+            episodes: while episode < episodes {
                 var observation = try environment.reset(seeds: [Self.seedBase + UInt64(episode)])[0]
                 var total = 0.0, length = 0
                 while true {
                     let step = try environment.step([action(for: observation)])[0]
+                    if let failure = step.failure {
+                        try noteFailure(failure)
+                        continue episodes
+                    }
                     total += step.transition.reward
                     length += 1
                     if step.transition.isLast { break }
@@ -55,6 +71,7 @@ public struct Evaluator {
                 }
                 result.returns.append(total)
                 result.lengths.append(length)
+                episode += 1
             }
             return result
         }
@@ -65,6 +82,13 @@ public struct Evaluator {
         while zip(finished, targets).contains(where: { $0 < $1 }) {
             let steps = try environment.step(observations.map(action(for:)))
             for (i, step) in steps.enumerated() {
+                if let failure = step.failure {
+                    try noteFailure(failure)
+                    totals[i] = 0
+                    lengths[i] = 0
+                    observations[i] = step.nextObservation
+                    continue
+                }
                 totals[i] += step.transition.reward
                 lengths[i] += 1
                 if step.transition.isLast {

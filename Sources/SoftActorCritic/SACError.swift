@@ -21,6 +21,8 @@ public enum SACError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidCheckpoint(path: String, reason: String)
     /// A remote environment stayed unreachable through every reconnection attempt.
     case environmentUnreachable(address: String, attempts: Int, waitedSeconds: Double, lastError: String)
+    /// Evaluation episodes kept failing in the simulator (each failed one is discarded and replayed).
+    case evaluationFailed(failures: Int, lastFailure: String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,8 @@ public enum SACError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot resume from \(path): \(reason)"
         case let .environmentUnreachable(address, attempts, waited, lastError):
             return "the environment at \(address) stayed unreachable through \(attempts) reconnection attempts over \(String(format: "%.1f", waited)) s (last error: \(lastError)); a checkpoint was written, resume with --resume once it is back"
+        case let .evaluationFailed(failures, lastFailure):
+            return "the simulator failed in \(failures) evaluation episodes (last: \(lastFailure)); each was discarded, and this many means the simulator cannot finish one"
         }
     }
 }

@@ -64,4 +64,45 @@ import Environments
         #expect(throws: EnvironmentError.self) { try vector.restore(from: snapshot + [0]) }
         #expect(throws: EnvironmentError.self) { try vector.restore(from: [UInt64.max]) }
     }
+
+    /// A copy whose step throws is restarted alone and reported; the others' steps stand. Failing again
+    /// on the very next step, it makes the step throw.
+    @Test func aFailingCopyIsRestartedAloneAndAFailureRightAfterThrows() throws {
+        let vector = try EnvironmentVector([try EnvironmentRegistry.make("pendulum"), FailingEnvironment(failingSteps: [3, 7, 8])])
+        _ = try vector.reset(seeds: [1, 2])
+        var single = try EnvironmentRegistry.make("pendulum")
+        _ = try single.reset(seed: 1)
+        for t in 1...7 {
+            if t == 7 {
+                // Step 7 fails and restarts the copy; its step 8 fails as well.
+                _ = try vector.step([[0.3], [0.3]])
+                #expect(throws: EnvironmentError.invalidState("simulated failure at step 8")) { try vector.step([[0.3], [0.3]]) }
+                return
+            }
+            let results = try vector.step([[0.3], [0.3]])
+            #expect(results[0].transition == (try single.step([0.3])) && results[0].failure == nil)
+            if t == 3 {
+                #expect(results[1].failure?.contains("simulated failure at step 3") == true)
+                #expect(results[1].transition.reward == 0 && results[1].resetObservation == [0, 0, 0])
+            } else {
+                #expect(results[1].failure == nil && results[1].transition.reward == 1)
+            }
+        }
+    }
+}
+
+/// Steps return reward 1 and throw on the listed step numbers (counted over the environment's life);
+/// every reset returns zeros.
+private struct FailingEnvironment: Environment {
+    let failingSteps: Set<Int>
+    var steps = 0
+    var id: String { "failing" }
+    var observationSpace: Box { Pendulum().observationSpace }
+    var actionSpace: Box { Pendulum().actionSpace }
+    mutating func reset(seed: UInt64?) throws -> [Float] { [0, 0, 0] }
+    mutating func step(_ action: [Float]) throws -> StepResult {
+        steps += 1
+        if failingSteps.contains(steps) { throw EnvironmentError.invalidState("simulated failure at step \(steps)") }
+        return StepResult(observation: [0.5, 0.5, 0.5], reward: 1, terminated: false, truncated: false)
+    }
 }
