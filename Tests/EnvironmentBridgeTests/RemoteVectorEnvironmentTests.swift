@@ -124,6 +124,20 @@ import SoftActorCritic
         }
     }
 
+    /// One remote copy behind `EnvironmentVector` (how the trainer holds a single remote environment):
+    /// a failed step is restarted with a reset request and the episode goes on from there.
+    @Test func aSingleRemoteCopyIsRestartedAfterAFailure() throws {
+        let background = try flakyServer(copies: 1, flaky: 0, failEvery: 3)
+        let vector = EnvironmentVector(try RemoteEnvironment(address: background.endpoint))
+        _ = try vector.reset(seeds: [4])
+        var failed: [Int] = []
+        for t in 1...7 {
+            let result = try vector.step([[0.2]])[0]
+            if result.failure != nil { failed.append(t) } else { #expect(result.transition.reward != 0) }
+        }
+        #expect(failed == [3, 6])
+    }
+
     /// Training on a batched session with a flaky copy: the run completes, every failed step abandons
     /// that copy's episode, and every stored transition is a real step.
     @Test func sacTrainsThroughACopysFailures() throws {
