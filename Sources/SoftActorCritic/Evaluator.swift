@@ -39,7 +39,7 @@ public struct Evaluator {
     /// with seed `seedBase + i` and plays `(episodes + i) / N` episodes back to back, as Stable-Baselines3's
     /// `evaluate_policy` shares episodes among vectorised environments; results are in order of completion.
     ///
-    /// An episode in which the simulator fails (``VectorStepResult/failure``) is discarded: one copy
+    /// An episode in which the simulator fails (`VectorStepResult.failure`) is discarded: one copy
     /// replays it from its seed, N copies play on. More than ``maximumFailures`` failures in one
     /// evaluation throw ``SACError/evaluationFailed(failures:lastFailure:)``.
     public func run(episodes: Int, in environment: any VectorEnvironment) throws -> EvaluationResult {
