@@ -71,9 +71,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         results.reserveCapacity(count)
         for i in 0..<count {
             if let failure = failures[i] {
-                let restart = observations[i]
-                results.append(VectorStepResult(transition: StepResult(observation: restart, reward: 0, terminated: false, truncated: false),
-                                                resetObservation: restart, failure: failure.message))
+                results.append(.failed(failure.message, restart: observations[i]))
                 continue
             }
             var transition = StepResult(observation: observations[i], reward: reply.rewards[i], terminated: reply.terminated[i],

@@ -63,8 +63,7 @@ public final class EnvironmentVector: VectorEnvironment {
                 guard !isConnectionLoss(error), !failedLastStep.contains(i) else { throw error }
                 let restart = try copies[i].reset(seed: nil)
                 failed.insert(i)
-                results.append(VectorStepResult(transition: StepResult(observation: restart, reward: 0, terminated: false, truncated: false),
-                                                resetObservation: restart, failure: "\(error)"))
+                results.append(.failed("\(error)", restart: restart))
                 continue
             }
             let start = transition.isLast ? try copies[i].reset(seed: nil) : nil

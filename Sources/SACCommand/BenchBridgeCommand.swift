@@ -120,10 +120,11 @@ struct BenchBridgeCommand: ParsableCommand {
                 targets[index].count += chunk
             }
         }
-        let rate = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, $0.rate) })
+        let measured = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, $0) })
+        let rate = measured.mapValues(\.rate)
         let raw = rate["raw"]!, rawSpin = rate["raw-spin"]!, swift = rate["swift"]!
         let reference = clientSpin > 0 ? rawSpin : raw
-        let serverShare = (client.serverStepSeconds - serverSecondsBefore) / targets[2].seconds
+        let serverShare = (client.serverStepSeconds - serverSecondsBefore) / measured["swift"]!.seconds
         var rows: [(String, String)] = [
             ("transport, environments per request", "\(transport.rawValue), \(numEnvs)"),
             ("payload bytes (request / reply)", "\(requestBytes.count) / \(replyBytes.count)"),
