@@ -34,11 +34,6 @@ public final class RemoteEnvironmentClient {
         public var observationDType: TensorDType? = nil
         /// Name sent in the handshake, for the server's logs.
         public var clientName: String = "swift-sac"
-
-        /// The check before blocking used for `address`: ``spinMicroseconds``, or the automatic choice.
-        public func spinMicroseconds(for address: String) -> Int {
-            spinMicroseconds ?? (address.hasPrefix("inproc://") ? Self.automaticSpinMicroseconds : 0)
-        }
         /// The server's CURVE public key (Z85), for servers that encrypt; `nil` for plain connections.
         public var curveServerKey: String?
         /// This client's CURVE key pair (its public key must be on the server's allow-list, if it has
@@ -46,6 +41,11 @@ public final class RemoteEnvironmentClient {
         public var curveKeyPair: CurveKeyPair?
 
         public init() {}
+
+        /// The check before blocking used for `address`: ``spinMicroseconds``, or the automatic choice.
+        public func spinMicroseconds(for address: String) -> Int {
+            spinMicroseconds ?? (address.hasPrefix("inproc://") ? Self.automaticSpinMicroseconds : 0)
+        }
     }
 
     /// The ZeroMQ address of the server.

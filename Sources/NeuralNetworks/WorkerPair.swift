@@ -31,9 +31,7 @@ public final class WorkerPair: @unchecked Sendable {
         self.spinIterations = spinIterations
         let shared = Shared(spinIterations: spinIterations)
         self.shared = shared
-        let thread = Thread { shared.serve() }
-        thread.name = "WorkerPair"
-        thread.start()
+        Thread { shared.serve() }.start()
     }
 
     deinit {
