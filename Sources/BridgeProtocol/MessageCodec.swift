@@ -2,7 +2,9 @@ import Foundation
 import SwiftProtobuf
 
 /// Encodes and decodes envbridge messages. The only code that touches the generated protobuf types:
-/// everything above speaks ``BridgeRequest``, ``BridgeReply`` and ``Tensor``.
+/// everything above speaks ``BridgeRequest``, ``BridgeReply`` and ``Tensor``. Step requests and step
+/// replies, the messages of every round trip, go through a hand-written fast path first (byte for byte
+/// what swift-protobuf writes; anything unusual is left to swift-protobuf).
 ///
 /// Decoding validates what input can get wrong — undecodable bytes, a missing message kind, tensors whose
 /// byte length does not match shape × dtype, unknown dtypes — and reports it as the ``BridgeError`` the
@@ -12,6 +14,14 @@ public enum MessageCodec {
 
     /// The wire bytes of a request.
     public static func encode(_ request: BridgeRequest) -> [UInt8] {
+        if case let .step(actions) = request.kind {
+            return StepMessageCodec.encodeStepRequest(requestID: request.requestID, sessionID: request.sessionID, actions: actions)
+        }
+        return encodeWithProtobuf(request)
+    }
+
+    /// `encode(_:)` through swift-protobuf alone, the reference the step fast path is tested against.
+    static func encodeWithProtobuf(_ request: BridgeRequest) -> [UInt8] {
         var message = Envbridge_V1_Request()
         message.requestID = request.requestID
         message.sessionID = request.sessionID
@@ -40,6 +50,12 @@ public enum MessageCodec {
 
     /// The request in `bytes`, or the error to reply with.
     public static func decodeRequest(_ bytes: [UInt8]) throws(BridgeError) -> BridgeRequest {
+        if let step = StepMessageCodec.decodeStepRequest(bytes) { return step }
+        return try decodeRequestWithProtobuf(bytes)
+    }
+
+    /// `decodeRequest(_:)` through swift-protobuf alone.
+    static func decodeRequestWithProtobuf(_ bytes: [UInt8]) throws(BridgeError) -> BridgeRequest {
         let message: Envbridge_V1_Request
         do {
             message = try Envbridge_V1_Request(serializedBytes: bytes)
@@ -72,6 +88,15 @@ public enum MessageCodec {
 
     /// The wire bytes of a reply.
     public static func encode(_ reply: BridgeReply) -> [UInt8] {
+        if case let .step(step) = reply.kind,
+           let bytes = StepMessageCodec.encodeStepReply(requestID: reply.requestID, serverInstanceID: reply.serverInstanceID, step: step) {
+            return bytes
+        }
+        return encodeWithProtobuf(reply)
+    }
+
+    /// `encode(_:)` through swift-protobuf alone.
+    static func encodeWithProtobuf(_ reply: BridgeReply) -> [UInt8] {
         var message = Envbridge_V1_Reply()
         message.requestID = reply.requestID
         message.serverInstanceID = reply.serverInstanceID
@@ -131,6 +156,12 @@ public enum MessageCodec {
 
     /// The reply in `bytes`; a malformed reply is a ``BridgeError`` with code `badRequest`.
     public static func decodeReply(_ bytes: [UInt8]) throws(BridgeError) -> BridgeReply {
+        if let step = StepMessageCodec.decodeStepReply(bytes) { return step }
+        return try decodeReplyWithProtobuf(bytes)
+    }
+
+    /// `decodeReply(_:)` through swift-protobuf alone.
+    static func decodeReplyWithProtobuf(_ bytes: [UInt8]) throws(BridgeError) -> BridgeReply {
         let message: Envbridge_V1_Reply
         do {
             message = try Envbridge_V1_Reply(serializedBytes: bytes)

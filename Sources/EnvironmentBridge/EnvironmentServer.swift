@@ -101,14 +101,15 @@ public final class EnvironmentServer {
             }
             let request = try MessageCodec.decodeRequest(frame)
             requestID = request.requestID
-            expireSessions()
+            let now = Self.now()
+            expireSessions(now: now)
             if case let .handshake(hello) = request.kind {
                 return MessageCodec.encode(try handshake(hello, requestID: requestID))
             }
             guard let session = sessions[request.sessionID] else {
                 throw BridgeError(.unknownSession, "session '\(request.sessionID)' is unknown to server instance \(instanceID) (expired, closed, or the server restarted); handshake again")
             }
-            session.lastUsed = Self.now()
+            session.lastUsed = now
             if session.lastRequestID == requestID, let cached = session.lastReply { return cached }
             let kind: BridgeReply.Kind
             switch request.kind {
@@ -189,12 +190,22 @@ public final class EnvironmentServer {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw BridgeError(.nonFiniteAction, "action element \(bad) (environment \(bad / max(a, 1))) is \(values[bad]); actions must be finite")
         }
+        let floats = values.map { Float($0) }
         var observations: [Float] = [], rewards: [Double] = [], terminated: [Bool] = [], truncated: [Bool] = []
         var finals: [Int: Tensor] = [:], failures: [BridgeReply.Failure] = [], infos: [[String: Double]] = []
         observations.reserveCapacity(n * observationSpace.count)
+        rewards.reserveCapacity(n)
+        terminated.reserveCapacity(n)
+        truncated.reserveCapacity(n)
+        // Infos are rare: the list stays empty until an environment reports one.
+        func record(_ info: [String: Double], at i: Int) {
+            guard !info.isEmpty || !infos.isEmpty else { return }
+            if infos.isEmpty { infos = Array(repeating: [:], count: i) }
+            infos.append(info)
+        }
         let clock = ContinuousClock(), started = clock.now
         for i in 0..<n {
-            let action = values[(i * a)..<((i + 1) * a)].map { Float($0) }
+            let action = n == 1 ? floats : Array(floats[(i * a)..<((i + 1) * a)])
             do {
                 guard !session.needsReset[i] else { throw BridgeError(.resetNeeded, "environment \(i) needs a reset after an earlier failure") }
                 let result = try session.environments[i].step(action)
@@ -207,7 +218,7 @@ public final class EnvironmentServer {
                 rewards.append(result.reward)
                 terminated.append(result.terminated)
                 truncated.append(result.truncated)
-                infos.append(result.info)
+                record(result.info, at: i)
             } catch {
                 let bridgeError = (error as? BridgeError) ?? BridgeError(.environmentFailure, "\(error)")
                 failures.append(.init(index: i, error: bridgeError))
@@ -215,14 +226,14 @@ public final class EnvironmentServer {
                 rewards.append(0)
                 terminated.append(false)
                 truncated.append(false)
-                infos.append([:])
+                record([:], at: i)
             }
         }
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         return .step(.init(observations: Tensor(float32: observations, shape: [n] + observationSpace.shape), rewards: rewards,
                            terminated: terminated, truncated: truncated, finalObservations: finals, failures: failures,
-                           infos: infos.contains { !$0.isEmpty } ? infos : [], serverStepSeconds: seconds))
+                           infos: infos, serverStepSeconds: seconds))
     }
 
     /// After a failed step: start a new episode, or leave the environment marked for reset.
@@ -235,8 +246,7 @@ public final class EnvironmentServer {
         return [Float](repeating: 0, count: observationSpace.count)
     }
 
-    private func expireSessions() {
-        let now = Self.now()
+    private func expireSessions(now: Double) {
         for (id, session) in sessions where now - session.lastUsed > options.sessionTimeoutSeconds {
             session.close()
             sessions[id] = nil

@@ -64,6 +64,7 @@ struct BenchBridgeCommand: ParsableCommand {
         // Raw libzmq with the same payload sizes.
         let requestBytes = MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: String(repeating: "a", count: 16), kind: .step(actions: actions)))
         let replyBytes = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: String(repeating: "b", count: 16), kind: .step(lastReply)))
+        let codecMicroseconds = Self.clientCodecMicroseconds(actions: actions, reply: lastReply, requests: requests)
         let rawEndpoint = transport == .inproc ? "inproc://sac-bench-raw" : endpoint.replacingOccurrences(of: ".sock", with: "-raw.sock")
         let echo = try RawEcho.start(endpoint: rawEndpoint, reply: replyBytes)
         cleanups.append { echo.stop() }
@@ -136,8 +137,9 @@ struct BenchBridgeCommand: ParsableCommand {
             ("  Swift server / reference", String(format: "%.2f", swift / reference)),
             ("  share of time the server spent stepping", String(format: "%.0f%%", 100 * serverShare)),
             ("  Swift server's handle() per step request", String(format: "%.1f µs (decode, step, encode)", handleMicroseconds)),
+            ("  Swift client's codec per step", String(format: "%.2f µs (encode request, decode reply)", codecMicroseconds)),
         ]
-        var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(raw)), "raw_spin_round_trips_per_second": \#(Int(rawSpin)), "client_spin_us": \#(clientSpin), "swift_requests_per_second": \#(Int(swift)), "swift_ratio": \#(String(format: "%.3f", swift / reference))"#
+        var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(raw)), "raw_spin_round_trips_per_second": \#(Int(rawSpin)), "client_spin_us": \#(clientSpin), "swift_requests_per_second": \#(Int(swift)), "swift_ratio": \#(String(format: "%.3f", swift / reference)), "server_handle_us": \#(String(format: "%.2f", handleMicroseconds)), "client_codec_us": \#(String(format: "%.2f", codecMicroseconds))"#
         if let rawRemote = rate["raw-remote"] {
             rows.append(("server in another process:", ""))
             rows.append(("  raw libzmq round trips/s, blocking receive", String(format: "%.0f", rawRemote)))
@@ -171,6 +173,20 @@ struct BenchBridgeCommand: ParsableCommand {
         let seconds = (clock.now - begin).seconds
         guard bytes > 0 else { throw ValidationError("the server sent empty replies") }
         return seconds / Double(requests) * 1e6
+    }
+
+    /// Microseconds the client spends encoding a step request and decoding its reply, without any transport.
+    private static func clientCodecMicroseconds(actions: Tensor, reply: BridgeReply.Step, requests: Int) -> Double {
+        let replyBytes = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: String(repeating: "b", count: 16), kind: .step(reply)))
+        let clock = ContinuousClock(), begin = clock.now
+        var bytes = 0
+        for id in 0..<requests {
+            let request = BridgeRequest(requestID: UInt64(id), sessionID: String(repeating: "a", count: 16), kind: .step(actions: actions))
+            bytes &+= MessageCodec.encode(request).count
+            if case let .step(step)? = try? MessageCodec.decodeReply(replyBytes).kind { bytes &+= step.rewards.count }
+        }
+        let seconds = (clock.now - begin).seconds
+        return bytes > 0 ? seconds / Double(requests) * 1e6 : .nan
     }
 
     /// A fresh endpoint on this transport for a server process.

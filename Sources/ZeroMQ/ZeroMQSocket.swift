@@ -194,7 +194,7 @@ public final class ZeroMQSocket {
             let size = zmq_msg_size(&message)
             let data = zmq_msg_data(&message)
             frames.append(size == 0 ? [] : Array(UnsafeRawBufferPointer(start: data, count: size)))
-        } while zmq_msg_more(&message) != 0 || hasMore(handle)
+        } while zmq_msg_more(&message) != 0
         return frames
     }
 
@@ -233,12 +233,6 @@ public final class ZeroMQSocket {
             throw .last("zmq_poll")
         }
         return items.map { ($0.revents & Int16(ZMQ_POLLIN)) != 0 }
-    }
-
-    private func hasMore(_ handle: UnsafeMutableRawPointer) -> Bool {
-        var more: Int32 = 0
-        var size = MemoryLayout<Int32>.size
-        return zmq_getsockopt(handle, ZMQ_RCVMORE, &more, &size) == 0 && more != 0
     }
 
     private func open() throws(ZeroMQError) -> UnsafeMutableRawPointer {

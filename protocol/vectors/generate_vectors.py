@@ -124,6 +124,17 @@ add("reply_step", "reply",
     decoded=dict(kind="step", request_id=3, server_instance_id="inst", observations=t("float64", [2, 1], [0.125, 3.0]),
                  rewards=[-1.5, 100.0], terminated=[False, True], truncated=[False, False],
                  final_observations={"1": t("float64", [1], [0.5])}, failures=[], infos=[{"x": 1.0}, {}], server_step_seconds=0.002))
+# The everyday step reply: no infos, no failures; environment 0's episode was truncated (index 0 is
+# proto3's default, so its FinalObservation carries no index field).
+add("reply_step_plain", "reply",
+    pb.Reply(request_id=7, server_instance_id="inst", step=pb.StepReply(
+        observations=tensor(pb.FLOAT32, [2, 3], f32(0.5, -0.25, 1.0, 0.0, 2.0, -3.0)), rewards=[-0.75, -6.5],
+        terminated=[False, False], truncated=[True, False],
+        final_observations=[pb.FinalObservation(index=0, observation=tensor(pb.FLOAT32, [3], f32(0.125, 0.25, -1.0)))],
+        server_step_seconds=1.5e-05)),
+    decoded=dict(kind="step", request_id=7, server_instance_id="inst", observations=t("float32", [2, 3], [0.5, -0.25, 1.0, 0.0, 2.0, -3.0]),
+                 rewards=[-0.75, -6.5], terminated=[False, False], truncated=[True, False],
+                 final_observations={"0": t("float32", [3], [0.125, 0.25, -1.0])}, failures=[], infos=[], server_step_seconds=1.5e-05))
 add("reply_step_failure", "reply",
     pb.Reply(request_id=4, server_instance_id="inst", step=pb.StepReply(
         observations=tensor(pb.FLOAT32, [1, 1], f32(0.0)), rewards=[0.0], terminated=[False], truncated=[False],

@@ -1,0 +1,60 @@
+/// Reads protobuf wire-format primitives from a byte range, for the hand-written step messages
+/// (`StepMessageCodec`). Every read returns nil on anything out of the ordinary (truncation, an
+/// over-long varint, a length past the end), so that its caller can leave the message to swift-protobuf,
+/// which reports the precise error.
+struct ProtobufReader {
+    /// One field's key: its number and wire type.
+    struct Key: Equatable {
+        var field: Int
+        var wireType: UInt64
+    }
+
+    let bytes: [UInt8]
+    private(set) var position: Int
+    let end: Int
+
+    /// A reader of `bytes[range]` (the whole array by default).
+    init(_ bytes: [UInt8], range: Range<Int>? = nil) {
+        self.bytes = bytes
+        position = range?.lowerBound ?? 0
+        end = range?.upperBound ?? bytes.count
+    }
+
+    var isAtEnd: Bool { position >= end }
+
+    mutating func varint() -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while position < end {
+            let byte = bytes[position]
+            position += 1
+            // The tenth byte may carry only the 64th bit.
+            if shift == 63 && byte > 1 { return nil }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+        return nil
+    }
+
+    mutating func key() -> Key? {
+        guard let key = varint(), key >> 3 <= UInt64(Int32.max) else { return nil }
+        return Key(field: Int(key >> 3), wireType: key & 7)
+    }
+
+    /// The payload range of a length-delimited field whose key was just read.
+    mutating func lengthDelimited() -> Range<Int>? {
+        guard let length = varint(), length <= UInt64(end - position) else { return nil }
+        let range = position..<(position + Int(length))
+        position = range.upperBound
+        return range
+    }
+
+    mutating func fixed64() -> UInt64? {
+        guard end - position >= 8 else { return nil }
+        var value: UInt64 = 0
+        for i in 0..<8 { value |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
+        position += 8
+        return value
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+@testable import BridgeProtocol
+
+/// The hand-written step messages against swift-protobuf: the same bytes out, the same messages in, and on
+/// any bytes it is unsure of the fast path declines so that swift-protobuf decides.
+@Suite struct StepMessageCodecTests {
+    /// A seeded generator, so that a failure names a case that can be replayed.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func randomTensor(_ random: inout SplitMix, shape: [Int]) -> Tensor {
+        let count = shape.reduce(1, *)
+        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, 1e300, -1]
+        let values = (0..<count).map { _ in Bool.random(using: &random) ? specials.randomElement(using: &random)! : Double.random(in: -1e3...1e3, using: &random) }
+        return Bool.random(using: &random) ? Tensor(float32: values.map { Float($0) }, shape: shape) : Tensor(float64: values, shape: shape)
+    }
+
+    static func randomID(_ random: inout SplitMix) -> UInt64 {
+        [0, 1, 127, 128, 300, UInt64.max, UInt64.random(in: 0...UInt64.max, using: &random)].randomElement(using: &random)!
+    }
+
+    static func randomString(_ random: inout SplitMix) -> String {
+        ["", "a", "9f3c2a17b4e8d605", String(repeating: "é", count: 70), "sim-⚙︎-\(random.next())"].randomElement(using: &random)!
+    }
+
+    static func randomRequest(_ random: inout SplitMix) -> BridgeRequest {
+        let n = Int.random(in: 0...5, using: &random), width = Int.random(in: 0...7, using: &random)
+        let shape = [[n, width], [n], [], [n, width, 2], [200, 1]].randomElement(using: &random)!
+        return BridgeRequest(requestID: randomID(&random), sessionID: randomString(&random), kind: .step(actions: randomTensor(&random, shape: shape)))
+    }
+
+    static func randomReply(_ random: inout SplitMix) -> BridgeReply {
+        let n = Int.random(in: 0...6, using: &random), width = Int.random(in: 1...17, using: &random)
+        var finals: [Int: Tensor] = [:]
+        for index in 0..<n where Int.random(in: 0..<3, using: &random) == 0 { finals[index] = randomTensor(&random, shape: [width]) }
+        if Int.random(in: 0..<8, using: &random) == 0 { finals[130_000] = randomTensor(&random, shape: [width]) }
+        let seconds = [0, -0.0, 1.5e-6, Double.random(in: 0...1, using: &random)].randomElement(using: &random)!
+        let step = BridgeReply.Step(
+            observations: randomTensor(&random, shape: [n, width]),
+            rewards: (0..<n).map { _ in Double.random(in: -20...0, using: &random) },
+            terminated: (0..<n).map { _ in Bool.random(using: &random) },
+            truncated: (0..<n).map { _ in Bool.random(using: &random) },
+            finalObservations: finals, serverStepSeconds: seconds)
+        return BridgeReply(requestID: randomID(&random), serverInstanceID: randomString(&random), kind: .step(step))
+    }
+
+    /// NaN payloads compare unequal as numbers; the wire bytes are what must agree.
+    static func sameRequest(_ a: BridgeRequest, _ b: BridgeRequest) -> Bool {
+        MessageCodec.encodeWithProtobuf(a) == MessageCodec.encodeWithProtobuf(b)
+    }
+
+    static func sameReply(_ a: BridgeReply, _ b: BridgeReply) -> Bool {
+        MessageCodec.encodeWithProtobuf(a) == MessageCodec.encodeWithProtobuf(b)
+    }
+
+    @Test func stepRequestsEncodeAndDecodeAsSwiftProtobufDoes() throws {
+        var random = SplitMix(state: 1)
+        for _ in 0..<500 {
+            let request = Self.randomRequest(&random)
+            let reference = MessageCodec.encodeWithProtobuf(request)
+            #expect(MessageCodec.encode(request) == reference, "\(request)")
+            let fast = try #require(StepMessageCodec.decodeStepRequest(reference), "declined a canonical step request: \(request)")
+            #expect(Self.sameRequest(fast, try MessageCodec.decodeRequestWithProtobuf(reference)))
+            #expect(fast.requestID == request.requestID && fast.sessionID == request.sessionID)
+        }
+    }
+
+    @Test func stepRepliesEncodeAndDecodeAsSwiftProtobufDoes() throws {
+        var random = SplitMix(state: 2)
+        for _ in 0..<500 {
+            let reply = Self.randomReply(&random)
+            let reference = MessageCodec.encodeWithProtobuf(reply)
+            #expect(MessageCodec.encode(reply) == reference, "\(reply)")
+            let fast = try #require(StepMessageCodec.decodeStepReply(reference), "declined a canonical step reply: \(reply)")
+            #expect(Self.sameReply(fast, try MessageCodec.decodeReplyWithProtobuf(reference)))
+            guard case let .step(decoded) = fast.kind, case let .step(original) = reply.kind else { Issue.record("not a step"); continue }
+            #expect(decoded.rewards == original.rewards && decoded.terminated == original.terminated && decoded.truncated == original.truncated)
+            #expect(decoded.finalObservations.keys.sorted() == original.finalObservations.keys.sorted())
+            #expect(decoded.serverStepSeconds.bitPattern == original.serverStepSeconds.bitPattern)
+        }
+    }
+
+    @Test func repliesWithFailuresOrInfosGoThroughSwiftProtobuf() throws {
+        let observations = Tensor(float32: [1, 2, 3, 4], shape: [2, 2])
+        let failed = BridgeReply.Step(observations: observations, rewards: [0, 1], terminated: [false, false], truncated: [false, false],
+                                      failures: [.init(index: 1, error: BridgeError(.environmentFailure, "diverged"))])
+        let informed = BridgeReply.Step(observations: observations, rewards: [0, 1], terminated: [false, true], truncated: [false, false],
+                                        infos: [["x": 1], [:]])
+        for step in [failed, informed] {
+            let reply = BridgeReply(requestID: 5, serverInstanceID: "s", kind: .step(step))
+            #expect(StepMessageCodec.encodeStepReply(requestID: 5, serverInstanceID: "s", step: step) == nil)
+            let bytes = MessageCodec.encode(reply)
+            #expect(StepMessageCodec.decodeStepReply(bytes) == nil)
+            #expect(try MessageCodec.decodeReply(bytes) == reply)
+        }
+    }
+
+    /// Truncations and flipped bytes: wherever the fast path answers, swift-protobuf answers the same; where
+    /// swift-protobuf refuses the bytes, the fast path has declined them.
+    @Test func mutatedBytesNeverDecodeDifferently() {
+        var random = SplitMix(state: 3)
+        var answered = 0, declined = 0
+        for trial in 0..<4000 {
+            let isRequest = trial % 2 == 0
+            var bytes = isRequest ? MessageCodec.encodeWithProtobuf(Self.randomRequest(&random)) : MessageCodec.encodeWithProtobuf(Self.randomReply(&random))
+            guard !bytes.isEmpty else { continue }
+            switch Int.random(in: 0..<4, using: &random) {
+            case 0: bytes.removeLast(Int.random(in: 1...bytes.count, using: &random))
+            case 1: bytes.append(contentsOf: (0..<Int.random(in: 1...3, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) })
+            default:
+                for _ in 0..<Int.random(in: 1...3, using: &random) { bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+            }
+            if isRequest {
+                let reference = try? MessageCodec.decodeRequestWithProtobuf(bytes)
+                guard let fast = StepMessageCodec.decodeStepRequest(bytes) else { declined += 1; continue }
+                answered += 1
+                #expect(reference.map { Self.sameRequest($0, fast) } == true, "bytes \(bytes)")
+            } else {
+                let reference = try? MessageCodec.decodeReplyWithProtobuf(bytes)
+                guard let fast = StepMessageCodec.decodeStepReply(bytes) else { declined += 1; continue }
+                answered += 1
+                #expect(reference.map { Self.sameReply($0, fast) } == true, "bytes \(bytes)")
+            }
+        }
+        // Both branches ran: some mutations leave a canonical message (e.g. a changed data byte), most do not.
+        #expect(answered > 100 && declined > 100, "answered \(answered), declined \(declined)")
+    }
+
+    @Test func nonCanonicalLayoutsAreLeftToSwiftProtobuf() throws {
+        let request = BridgeRequest(requestID: 9, sessionID: "abc", kind: .step(actions: Tensor(float32: [0.5], shape: [1, 1])))
+        let canonical = MessageCodec.encodeWithProtobuf(request)
+        #expect(StepMessageCodec.decodeStepRequest(canonical) == request)
+        // The same fields with the session id before the request id: valid protobuf, not swift-protobuf's order.
+        let idField: [UInt8] = [0x08, 9], sessionField: [UInt8] = [0x12, 3] + Array("abc".utf8)
+        let reordered = sessionField + idField + Array(canonical.dropFirst(idField.count + sessionField.count))
+        #expect(StepMessageCodec.decodeStepRequest(reordered) == nil)
+        #expect(try MessageCodec.decodeRequest(reordered) == request)
+        // An unknown field appended: swift-protobuf keeps it as unknown and decodes the rest.
+        let extended = canonical + [0xF8, 0x01, 0x01]
+        #expect(StepMessageCodec.decodeStepRequest(extended) == nil)
+        #expect(try MessageCodec.decodeRequest(extended) == request)
+        // A session id that is not UTF-8 is swift-protobuf's error to report.
+        let badText = [UInt8](canonical.prefix(4)) + [0xFF] + canonical.dropFirst(5)
+        #expect(StepMessageCodec.decodeStepRequest(badText) == nil)
+        #expect(throws: BridgeError.self) { try MessageCodec.decodeRequest(badText) }
+    }
+
+    /// The conformance vectors come from Python's protobuf; its step messages take the fast path too.
+    @Test func pythonWrittenStepVectorsTakeTheFastPath() throws {
+        let folder = ConformanceVectorTests.folder
+        var fastRequests = 0, fastReplies = 0
+        for vector in ConformanceVectorTests.vectors where vector.decodeError == nil {
+            let bytes = [UInt8](try Data(contentsOf: folder.appendingPathComponent(vector.file)))
+            if vector.isRequest, let fast = StepMessageCodec.decodeStepRequest(bytes) {
+                fastRequests += 1
+                #expect(Self.sameRequest(fast, try MessageCodec.decodeRequestWithProtobuf(bytes)), "\(vector.name)")
+            }
+            if !vector.isRequest, let fast = StepMessageCodec.decodeStepReply(bytes) {
+                fastReplies += 1
+                #expect(Self.sameReply(fast, try MessageCodec.decodeReplyWithProtobuf(bytes)), "\(vector.name)")
+            }
+        }
+        #expect(fastRequests >= 1 && fastReplies >= 1, "fast requests \(fastRequests), replies \(fastReplies)")
+    }
+}
