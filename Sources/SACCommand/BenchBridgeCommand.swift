@@ -29,6 +29,9 @@ struct BenchBridgeCommand: ParsableCommand {
         guard numEnvs >= 1, requests >= 100 else { throw ValidationError("--num-envs must be >= 1 and --requests >= 100") }
     }
 
+    /// gym_bridge's default `--spin-us`, passed explicitly, and the spinning echo's window.
+    static let pythonSpinMicroseconds = 200
+
     /// One thing to measure round trips against: `roundTrip` does one request and its reply.
     private struct Target {
         let name: String
@@ -84,15 +87,20 @@ struct BenchBridgeCommand: ParsableCommand {
             // A simulator runs in a process of its own: there the reference is an echo in another process
             // too (as libzmq's own local_lat/remote_lat measure), with its own I/O thread and wake-ups.
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-            let bind = processEndpoint()
-            let echoProcess = try start([executable, "bench", "echo", "--bind", bind, "--reply-bytes", "\(replyBytes.count)"])
-            cleanups.append { kill(echoProcess.processIdentifier, SIGKILL); echoProcess.waitUntilExit() }
-            let remoteSocket = try ZeroMQSocket(.request)
-            cleanups.append { remoteSocket.close() }
-            try remoteSocket.connect(bind)
-            targets.append(Target(name: "raw-remote") { try remoteSocket.send(requestBytes); _ = try remoteSocket.receive() })
+            // Two echoes: one blocking in every receive (the reference), one looking for a quick client's
+            // next request first, as gym_bridge does (`--spin-us`; the Swift server blocks by default).
+            for (name, spinUs) in [("raw-remote", 0), ("raw-remote-spin", Self.pythonSpinMicroseconds)] {
+                let bind = processEndpoint()
+                let echoProcess = try start([executable, "bench", "echo", "--bind", bind, "--reply-bytes", "\(replyBytes.count)", "--spin-us", "\(spinUs)"])
+                cleanups.append { kill(echoProcess.processIdentifier, SIGKILL); echoProcess.waitUntilExit() }
+                let remoteSocket = try ZeroMQSocket(.request)
+                cleanups.append { remoteSocket.close() }
+                try remoteSocket.connect(bind)
+                targets.append(Target(name: name) { try remoteSocket.send(requestBytes); _ = try remoteSocket.receive() })
+            }
             let servers = [("swift-remote", [executable, "serve", "--env", "pendulum", "--num-envs", "\(numEnvs)", "--bind"])]
-                + (noPython ? [] : [("python", ["/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)", "--bind"])])
+                + (noPython ? [] : [("python", ["/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)",
+                                                  "--spin-us", "\(Self.pythonSpinMicroseconds)", "--bind"])])
             for (name, arguments) in servers {
                 let bind = processEndpoint()
                 guard let process = try? start(arguments + [bind]) else { continue }
@@ -140,19 +148,21 @@ struct BenchBridgeCommand: ParsableCommand {
             ("  Swift client's codec per step", String(format: "%.2f µs (encode request, decode reply)", codecMicroseconds)),
         ]
         var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(raw)), "raw_spin_round_trips_per_second": \#(Int(rawSpin)), "client_spin_us": \#(clientSpin), "swift_requests_per_second": \#(Int(swift)), "swift_ratio": \#(String(format: "%.3f", swift / reference)), "server_handle_us": \#(String(format: "%.2f", handleMicroseconds)), "client_codec_us": \#(String(format: "%.2f", codecMicroseconds))"#
-        if let rawRemote = rate["raw-remote"] {
+        if let rawRemote = rate["raw-remote"], let rawRemoteSpin = rate["raw-remote-spin"] {
+            let serverSpin = Self.pythonSpinMicroseconds
             rows.append(("server in another process:", ""))
-            rows.append(("  raw libzmq round trips/s, blocking receive", String(format: "%.0f", rawRemote)))
-            json += #", "raw_remote_round_trips_per_second": \#(Int(rawRemote))"#
+            rows.append(("  raw libzmq round trips/s, blocking receive", String(format: "%.0f (reference)", rawRemote)))
+            rows.append(("  raw, echo spinning as gym_bridge does", String(format: "%.0f (%d µs adaptive spin)", rawRemoteSpin, serverSpin)))
+            json += #", "raw_remote_round_trips_per_second": \#(Int(rawRemote)), "raw_remote_spin_round_trips_per_second": \#(Int(rawRemoteSpin)), "echo_spin_us": \#(serverSpin)"#
             if let swiftRemote = rate["swift-remote"] {
                 rows.append(("  Swift server (sac serve) requests/s", String(format: "%.0f", swiftRemote)))
-                rows.append(("  Swift server / raw", String(format: "%.2f", swiftRemote / rawRemote)))
-                json += #", "swift_remote_requests_per_second": \#(Int(swiftRemote)), "swift_remote_ratio": \#(String(format: "%.3f", swiftRemote / rawRemote))"#
+                rows.append(("  Swift server / raw (/ spinning raw)", String(format: "%.2f (%.2f)", swiftRemote / rawRemote, swiftRemote / rawRemoteSpin)))
+                json += #", "swift_remote_requests_per_second": \#(Int(swiftRemote)), "swift_remote_ratio": \#(String(format: "%.3f", swiftRemote / rawRemote)), "swift_remote_spin_ratio": \#(String(format: "%.3f", swiftRemote / rawRemoteSpin))"#
             }
             if let python = rate["python"] {
                 rows.append(("  Python Gymnasium server requests/s", String(format: "%.0f (%.0f environment steps/s)", python, python * Double(numEnvs))))
-                rows.append(("  Python server / raw", String(format: "%.2f", python / rawRemote)))
-                json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRemote))"#
+                rows.append(("  Python server / raw (/ spinning raw)", String(format: "%.2f (%.2f)", python / rawRemote, python / rawRemoteSpin)))
+                json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRemote)), "python_spin_ratio": \#(String(format: "%.3f", python / rawRemoteSpin))"#
             }
         }
         let width = rows.map(\.0.count).max() ?? 0
@@ -217,13 +227,19 @@ struct BenchEchoCommand: ParsableCommand {
     @Option(help: "Bytes of every reply.")
     var replyBytes: Int = 92
 
+    @Option(help: "Microseconds to look for a quick client's next request before blocking, as the servers do (0: block).")
+    var spinUs: Int = 0
+
     func run() throws {
         let socket = try ZeroMQSocket(.reply)
         try socket.bind(bind)
         let reply = [UInt8](repeating: 0, count: max(0, replyBytes))
+        var spin = AdaptiveSpin(windowMicroseconds: spinUs)
         while true {
-            _ = try socket.receive()
+            _ = try socket.receive(spinMicroseconds: spin.nextSpinMicroseconds)
+            spin.requestArrived()
             try socket.send(reply)
+            spin.replied()
         }
     }
 }

@@ -28,6 +28,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest request frame accepted, bytes (larger ones are dropped by libzmq).")
     var maxMessageBytes: Int = 64 << 20
 
+    @Option(help: "Microseconds to look for a quick client's next request before blocking (0: always block).")
+    var spinUs = EnvironmentServer.Options().spinMicroseconds
+
     @Option(help: "CURVE secret key file of this server (sac keygen): encrypt traffic; clients need its .pub.")
     var curveSecretKey: String?
 
@@ -38,6 +41,7 @@ struct ServeCommand: ParsableCommand {
         guard EnvironmentRegistry.entry(named: env) != nil else {
             throw ValidationError("unknown environment '\(env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", "))")
         }
+        guard spinUs >= 0 else { throw ValidationError("--spin-us must be >= 0, got \(spinUs)") }
         guard numEnvs >= 1 else { throw ValidationError("--num-envs must be at least 1, got \(numEnvs)") }
         guard sessionTimeout > 0 else { throw ValidationError("--session-timeout must be > 0, got \(sessionTimeout)") }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)") }
@@ -53,6 +57,7 @@ struct ServeCommand: ParsableCommand {
         options.environmentsPerSession = numEnvs
         options.sessionTimeoutSeconds = sessionTimeout
         options.maximumMessageBytes = maxMessageBytes
+        options.spinMicroseconds = spinUs
         if let curveSecretKey { options.curveSecretKey = try CurveKeyFiles.key(curveSecretKey) }
         if let allowedClients { options.allowedClientKeys = Set(try CurveKeyFiles.keys(in: allowedClients)) }
         let server = try EnvironmentServer(environment: env, options: options)

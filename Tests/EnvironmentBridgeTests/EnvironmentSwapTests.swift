@@ -7,7 +7,7 @@ import Environments
 /// must give the same observations, rewards and flags within 1e-5, whichever line made the environment.
 @Suite(.serialized) struct EnvironmentSwapTests {
     enum Location: String, CaseIterable, CustomTestStringConvertible {
-        case local, swiftInproc, swiftIPC, swiftTCP, pythonGymnasium
+        case local, swiftInproc, swiftIPC, swiftTCP, swiftTCPSpinning, pythonGymnasium
         var testDescription: String { rawValue }
     }
 
@@ -20,6 +20,12 @@ import Environments
             let endpoint = location == .swiftInproc ? Endpoints.inproc() : location == .swiftIPC ? Endpoints.ipc() : Endpoints.tcp
             let server = try BackgroundSwiftServer(environment: "pendulum", endpoint: endpoint)
             return (try RemoteEnvironment(address: server.endpoint), server)   // the one line that differs
+        case .swiftTCPSpinning:
+            // A server that looks for a quick client's next request before blocking (the loop below is quick).
+            var options = EnvironmentServer.Options()
+            options.spinMicroseconds = 200
+            let server = try BackgroundSwiftServer(environment: "pendulum", endpoint: Endpoints.tcp, options: options)
+            return (try RemoteEnvironment(address: server.endpoint), server)
         case .pythonGymnasium:
             let server = try PythonServerProcess(environment: "Pendulum-v1")
             return (try RemoteEnvironment(address: server.endpoint), server)

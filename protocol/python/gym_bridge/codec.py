@@ -2,6 +2,8 @@
 
 This module and the generated envbridge_pb2 are the only places that know the wire format.
 """
+import struct
+
 import numpy as np
 from google.protobuf.message import DecodeError
 
@@ -55,11 +57,17 @@ def array_from_tensor(tensor, name="tensor", max_elements=1 << 28):
     if len(tensor.data) != count * dtype.itemsize:
         raise ProtocolError(pb.WRONG_SHAPE, f"{name} of shape {list(tensor.shape)} and dtype {pb.DType.Name(tensor.dtype)} needs "
                                             f"{count * dtype.itemsize} bytes, got {len(tensor.data)}")
-    return np.frombuffer(tensor.data, dtype=dtype).reshape([int(d) for d in tensor.shape])
+    return np.frombuffer(tensor.data, dtype=dtype).reshape(tuple(tensor.shape))
 
 
 def decode_request(frame):
     """A Request from one frame; ProtocolError(BAD_REQUEST) if the bytes are not a Request with a kind."""
+    return decode_request_and_actions(frame)[0]
+
+
+def decode_request_and_actions(frame):
+    """`decode_request`, plus a step request's actions as a numpy array (None for other kinds), which
+    the validation computes anyway."""
     request = pb.Request()
     try:
         request.ParseFromString(bytes(frame))
@@ -73,14 +81,14 @@ def decode_request(frame):
     if kind == "step":
         if not request.step.HasField("actions"):
             raise ProtocolError(pb.WRONG_SHAPE, "step request has no actions tensor")
-        array_from_tensor(request.step.actions, "actions")
-    elif kind == "reset":
+        return request, array_from_tensor(request.step.actions, "actions")
+    if kind == "reset":
         for state in request.reset.states:
             if len(state.shape) or len(state.data):
                 array_from_tensor(state, "state")
     elif kind == "handshake" and request.handshake.observation_dtype not in (pb.DTYPE_UNSPECIFIED, pb.FLOAT32, pb.FLOAT64):
         raise ProtocolError(pb.WRONG_DTYPE, f"observation_dtype {request.handshake.observation_dtype} is not FLOAT32 or FLOAT64")
-    return request
+    return request, None
 
 
 def decode_reply(frame):
@@ -99,3 +107,65 @@ def error_reply(request_id, instance_id, code, message):
     """An encoded Error reply."""
     return pb.Reply(request_id=request_id, server_instance_id=instance_id,
                     error=pb.Error(code=code, message=message)).SerializeToString()
+
+
+# ---------------------------------------------------------------------- the step reply, by hand
+#
+# Every step answers with a Reply carrying a StepReply. Building it as protobuf objects took 5 us per
+# request (a sixth of the server's own time beside Gymnasium's step); writing its bytes directly takes
+# under 1 us. The bytes are exactly what protobuf's serializer writes (fields in number order, proto3
+# defaults left out, repeated scalars packed); tests compare the two on random replies. Replies with
+# failures or infos, which are rare, are built as protobuf objects.
+
+
+_ONE_BYTE = [bytes((value,)) for value in range(0x80)]
+
+
+def _varint(value):
+    if value < 0x80:
+        return _ONE_BYTE[value]
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _field(tag, payload):
+    """A length-delimited field: its one-byte tag (fields 1-15), the length, the payload."""
+    return tag + _varint(len(payload)) + payload
+
+
+def _tensor(array):
+    """A Tensor message's bytes for a float32 or float64 array (never DTYPE_UNSPECIFIED)."""
+    code = dtype_code(array.dtype)
+    out = b"\x08\x01" if code == pb.FLOAT32 else b"\x08\x02"
+    if array.ndim:
+        out += _field(b"\x12", b"".join(map(_varint, array.shape)))
+    data = array.astype(_NUMPY_DTYPES[code], copy=False).tobytes()
+    if data:
+        out += _field(b"\x1a", data)
+    return out
+
+
+def encode_step_reply(request_id, instance_id, observations, rewards, terminated, truncated, finals=(), server_step_seconds=0.0):
+    """The bytes of `Reply{request_id, server_instance_id, step: StepReply{...}}` with no failures and no
+    infos. `observations` is a float32/float64 array of shape [num_envs, *observation_shape]; `finals` is
+    a list of (index, final observation array) in increasing index order."""
+    body = _field(b"\x0a", _tensor(observations))
+    if rewards:
+        body += _field(b"\x12", struct.pack("<%dd" % len(rewards), *rewards))
+    if terminated:
+        body += _field(b"\x1a", bytes(map(bool, terminated)))
+    if truncated:
+        body += _field(b"\x22", bytes(map(bool, truncated)))
+    for index, observation in finals:
+        final = (b"\x08" + _varint(index) if index else b"") + _field(b"\x12", _tensor(observation))
+        body += _field(b"\x2a", final)
+    if server_step_seconds != 0.0:
+        body += b"\x41" + struct.pack("<d", server_step_seconds)
+    head = b"\x08" + _varint(request_id) if request_id else b""
+    if instance_id:
+        head += _field(b"\x12", instance_id.encode())
+    return head + b"\x62" + _varint(len(body)) + body

@@ -12,8 +12,8 @@ import gymnasium as gym
 import numpy as np
 
 from . import envbridge_pb2 as pb
-from .codec import (PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, array_from_tensor, decode_request,
-                    dtype_code, error_reply, tensor_from_array)
+from .codec import (PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, array_from_tensor, decode_request_and_actions,
+                    dtype_code, encode_step_reply, error_reply, tensor_from_array)
 
 
 def _box(space, dtype=None):
@@ -53,9 +53,14 @@ class EnvironmentServer:
     """Serves `env_id` (any Gymnasium id) to any number of sessions, `num_envs` copies each."""
 
     def __init__(self, env_id, num_envs=1, env_kwargs=None, session_timeout=600.0, max_sessions=64,
-                 max_message_bytes=64 << 20):
+                 max_message_bytes=64 << 20, spin_us=200):
+        """`spin_us`: after a reply, how long `serve` looks for the next request before blocking, when the
+        client came back that quickly last time (see `serve`); 0 always blocks at once."""
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
+        if spin_us < 0:
+            raise ValueError(f"spin_us must be >= 0, got {spin_us}")
+        self.spin_seconds = spin_us * 1e-6
         self.env_id = env_id
         self.num_envs = num_envs
         self.env_kwargs = dict(env_kwargs or {})
@@ -87,7 +92,7 @@ class EnvironmentServer:
         try:
             if len(frame) > self.max_message_bytes:
                 raise ProtocolError(pb.BAD_REQUEST, f"frame of {len(frame)} bytes exceeds the server's limit of {self.max_message_bytes}")
-            request = decode_request(frame)
+            request, actions = decode_request_and_actions(frame)
             request_id = request.request_id
             if time.monotonic() >= self._next_expiry_check:
                 self._expire_sessions()
@@ -102,17 +107,18 @@ class EnvironmentServer:
             session.last_used = time.monotonic()
             if session.last_request_id == request_id and session.last_reply is not None:
                 return session.last_reply       # a retry: answer again, do not step twice
-            if kind == "reset":
-                reply = self._reset(session, request)
-            elif kind == "step":
-                reply = self._step(session, request)
+            if kind == "step":
+                encoded = self._step(session, request_id, actions)
             else:
-                session.close()
-                del self.sessions[session.id]
-                reply = pb.Reply(close=pb.CloseReply())
-            reply.request_id = request_id
-            reply.server_instance_id = self.instance_id
-            encoded = reply.SerializeToString()
+                if kind == "reset":
+                    reply = self._reset(session, request)
+                else:
+                    session.close()
+                    del self.sessions[session.id]
+                    reply = pb.Reply(close=pb.CloseReply())
+                reply.request_id = request_id
+                reply.server_instance_id = self.instance_id
+                encoded = reply.SerializeToString()
             if kind != "close":
                 session.last_request_id, session.last_reply = request_id, encoded
             return encoded
@@ -185,35 +191,36 @@ class EnvironmentServer:
             return unwrapped._get_obs()
         return np.array(unwrapped.state, dtype=self.observation_space.dtype)
 
-    def _step(self, session, request):
+    def _step(self, session, request_id, actions):
+        """Steps every environment of `session` with `actions` (decoded and checked for shape and dtype
+        against the tensor's bytes); returns the encoded reply."""
         if not session.reset_once:
             raise ProtocolError(pb.RESET_NEEDED, "step before the session's first reset; send a reset request first")
         n = len(session.envs)
-        actions = array_from_tensor(request.step.actions, "actions")
-        expected = (n,) + tuple(self.action_space.shape)
+        expected = (n,) + self.action_space.shape
         if actions.shape != expected:
             raise ProtocolError(pb.WRONG_SHAPE, f"actions of shape {list(actions.shape)}; this session needs {list(expected)}")
-        if not np.isfinite(actions).all():
+        # For a few elements, Python's isfinite over a list is five times quicker than numpy's.
+        if not (all(map(math.isfinite, actions.ravel().tolist())) if actions.size <= 64 else np.isfinite(actions).all()):
             where = np.argwhere(~np.isfinite(actions))[0].tolist()
             raise ProtocolError(pb.NON_FINITE_ACTION, f"action element {where} is {actions[tuple(where)]}; actions must be finite")
         actions = actions.astype(self.action_space.dtype, copy=False)
-        observations = np.empty((n,) + tuple(self.observation_space.shape), dtype=session.observation_dtype)
-        rewards, terminated, truncated, finals, failures, infos = [], [], [], [], [], []
+        observation_dtype = session.observation_dtype
+        observations, rewards, terminated, truncated, finals, failures, infos = [], [], [], [], [], [], []
         any_info = False
         started = time.perf_counter()
         for i, env in enumerate(session.envs):
-            observation, reward, term, trunc, info = None, 0.0, False, False, {}
             try:
                 if session.needs_reset[i]:
                     raise RuntimeError("the environment needs a reset after an earlier failure")
                 observation, reward, term, trunc, info = env.step(actions[i])
                 if term or trunc:
-                    finals.append(pb.FinalObservation(index=i, observation=tensor_from_array(observation, session.observation_dtype)))
+                    finals.append((i, np.asarray(observation, dtype=observation_dtype)))
                     observation, _ = env.reset()
             except Exception as error:
                 failures.append(pb.EnvironmentFailure(index=i, code=pb.ENVIRONMENT_FAILURE, message=f"{type(error).__name__}: {error}"))
                 observation, reward, term, trunc, info = self._recover(session, i)
-            observations[i] = observation
+            observations.append(observation)
             rewards.append(float(reward))
             terminated.append(bool(term))
             truncated.append(bool(trunc))
@@ -221,10 +228,14 @@ class EnvironmentServer:
             any_info = any_info or bool(values)
             infos.append(values)
         elapsed = time.perf_counter() - started
-        return pb.Reply(step=pb.StepReply(
-            observations=tensor_from_array(observations), rewards=rewards,
-            terminated=terminated, truncated=truncated, final_observations=finals, failures=failures,
-            infos=[pb.Info(values=values) for values in infos] if any_info else [], server_step_seconds=elapsed))
+        stacked = np.asarray(observations[0], dtype=observation_dtype)[np.newaxis] if n == 1 else np.stack(observations).astype(observation_dtype, copy=False)
+        if not failures and not any_info:
+            return encode_step_reply(request_id, self.instance_id, stacked, rewards, terminated, truncated, finals, elapsed)
+        return pb.Reply(request_id=request_id, server_instance_id=self.instance_id, step=pb.StepReply(
+            observations=tensor_from_array(stacked), rewards=rewards, terminated=terminated, truncated=truncated,
+            final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(final)) for i, final in finals],
+            failures=failures, infos=[pb.Info(values=values) for values in infos] if any_info else [],
+            server_step_seconds=elapsed)).SerializeToString()
 
     def _recover(self, session, i):
         """After a failed step: start a new episode, or leave the environment marked for reset."""
@@ -243,6 +254,13 @@ class EnvironmentServer:
 
         With `curve_secret_key` (Z85) traffic is encrypted with CURVE; with `allowed_clients` (Z85 public
         keys) only those clients are admitted, through a ZAP handler polled beside the server socket.
+
+        Adaptive spinning: a process that blocks gives up its core, and waking it when the next request
+        arrives costs more than this server's whole reply on a virtual machine (its handling ran 2x slower
+        and a Pendulum round trip took 216 us instead of 118 us). So when the client's last request came
+        within 5 x `spin_us` of the reply before it (a client stepping in a loop), the server looks for the
+        next one without blocking for up to `spin_us` first. A client that computes between steps for
+        longer (a trainer's gradient updates) makes it block at once again, so it never burns a core then.
         """
         import zmq
         from zmq.utils import z85
@@ -269,13 +287,29 @@ class EnvironmentServer:
         else:
             # One socket: a blocking receive with a timeout costs less per request than a poller.
             socket.setsockopt(zmq.RCVTIMEO, 100)
+        spin = self.spin_seconds if zap is None else 0.0
+        spinning, replied_at = False, 0.0
+        clock = time.perf_counter
         try:
             while not (stop and stop()):
                 if zap is None:
-                    try:
-                        frame = socket.recv(copy=True)
-                    except zmq.Again:
-                        continue
+                    frame = None
+                    if spinning:
+                        deadline = clock() + spin
+                        while frame is None and clock() < deadline:
+                            try:
+                                frame = socket.recv(zmq.NOBLOCK)
+                            except zmq.Again:
+                                pass
+                    if frame is None:
+                        try:
+                            frame = socket.recv()
+                        except zmq.Again:
+                            spinning = False
+                            continue
+                    # The gap seen here includes this process's own wake-up when it blocked, so
+                    # "quick" is judged generously: within five spin windows.
+                    spinning = clock() - replied_at < 5 * spin
                     extra = 0
                     while socket.getsockopt(zmq.RCVMORE):
                         socket.recv()
@@ -283,6 +317,7 @@ class EnvironmentServer:
                     reply = (self.handle(frame) if extra == 0 else
                              error_reply(0, self.instance_id, pb.BAD_REQUEST, f"request has {extra + 1} frames; envbridge requests are one frame"))
                     socket.send(reply)
+                    replied_at = clock()
                     continue
                 ready = dict(poller.poll(100))
                 if zap in ready:

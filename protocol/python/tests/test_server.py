@@ -150,3 +150,80 @@ def test_a_bug_in_the_server_is_still_answered_as_internal(monkeypatch):
     monkeypatch.setattr(server, "_step", broken)
     reply = step(server, session, [[0.0]])
     assert error_code(reply) == "INTERNAL" and "ZeroDivisionError" in reply.error.message
+
+
+def test_hand_written_step_replies_are_the_bytes_protobuf_writes():
+    from gym_bridge.codec import encode_step_reply
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        n, width = int(rng.integers(0, 5)), int(rng.integers(1, 18))
+        dtype = np.float32 if trial % 2 else np.float64
+        observations = rng.normal(size=(n, width)).astype(dtype)
+        if n and trial % 7 == 0:
+            observations[0, 0] = np.inf
+        rewards = [float(r) for r in rng.normal(size=n)]
+        terminated = [bool(b) for b in rng.integers(0, 2, size=n)]
+        truncated = [bool(b) for b in rng.integers(0, 2, size=n)]
+        finals = [(i, rng.normal(size=width).astype(dtype)) for i in range(n) if terminated[i] or truncated[i]]
+        request_id = int(rng.choice([0, 1, 127, 128, 2**63 + 5]))
+        instance = ["", "0123456789abcdef", "é" * 70][trial % 3]
+        seconds = [0.0, 1.5e-6, float(rng.random())][trial % 3]
+        expected = pb.Reply(request_id=request_id, server_instance_id=instance, step=pb.StepReply(
+            observations=tensor_from_array(observations), rewards=rewards, terminated=terminated, truncated=truncated,
+            final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(o)) for i, o in finals],
+            server_step_seconds=seconds)).SerializeToString()
+        assert encode_step_reply(request_id, instance, observations, rewards, terminated, truncated, finals, seconds) == expected, trial
+
+
+def test_replies_with_infos_or_failures_still_decode():
+    # Pendulum reports no infos; a step that adds one takes the protobuf-built reply instead of the hand-written one.
+    server = EnvironmentServer("Pendulum-v1")
+    session, _ = opened(server)
+    env = server.sessions[session].envs[0]
+    original = env.step
+    env.step = lambda action: original(action)[:4] + ({"energy": 2.5},)
+    reply = step(server, session, np.array([[0.5]]))
+    assert reply.WhichOneof("kind") == "step"
+    assert [dict(info.values) for info in reply.step.infos] == [{"energy": 2.5}]
+
+
+def test_spinning_server_answers_a_quick_client_and_a_slow_one():
+    import threading
+    import time
+    import zmq
+    server = EnvironmentServer("Pendulum-v1", spin_us=500)
+    stop = threading.Event()
+    endpoint = "tcp://127.0.0.1:%d" % (29000 + np.random.default_rng().integers(0, 1000))
+    thread = threading.Thread(target=server.serve, args=(endpoint,), kwargs=dict(stop=stop.is_set, log=open("/dev/null", "w")))
+    thread.start()
+    try:
+        context = zmq.Context.instance()
+        socket = context.socket(zmq.REQ)
+        socket.setsockopt(zmq.RCVTIMEO, 5000)
+        socket.connect(endpoint)
+
+        def remote(**fields):
+            socket.send(pb.Request(**fields).SerializeToString())
+            reply = pb.Reply()
+            reply.ParseFromString(socket.recv())
+            return reply
+
+        session = remote(request_id=1, handshake=pb.HandshakeRequest(protocol_major=1)).handshake.session_id
+        remote(request_id=2, session_id=session, reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=3)]))
+        local = gym.make("Pendulum-v1")
+        local.reset(seed=3)
+        for t in range(40):
+            if t % 10 == 9:
+                time.sleep(0.01)   # a slow client now and then: the server blocks instead
+            action = np.array([[np.sin(t)]], np.float32)
+            reply = remote(request_id=3 + t, session_id=session, step=pb.StepRequest(actions=tensor_from_array(action)))
+            observation, reward, *_ = local.step(action[0])
+            assert np.allclose(array_from_tensor(reply.step.observations)[0], observation, atol=1e-6), t
+            assert abs(reply.step.rewards[0] - reward) < 1e-5
+        socket.close(0)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+    with pytest.raises(ValueError):
+        EnvironmentServer("Pendulum-v1", spin_us=-1)
