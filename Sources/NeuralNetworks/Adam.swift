@@ -43,55 +43,81 @@ public struct Adam: Equatable, Sendable {
         self.secondMoment = [Float](repeating: 0, count: parameterCount)
     }
 
+    /// The scalars of one step, shared by every element: what ``beginStep()`` computes once.
+    public struct StepCoefficients: Sendable {
+        let stepSize: Float
+        let inverseCorrection2: Float
+        let oneMinusBeta1: Float
+        let beta2: Float
+        let oneMinusBeta2: Float
+        let epsilon: Float
+    }
+
     /// One Adam step on `parameters` given `gradients` of the same length.
     public mutating func step(parameters: inout [Float], gradients: [Float]) {
         precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count,
                      "Adam built for \(firstMoment.count) parameters got \(parameters.count) parameters and \(gradients.count) gradients")
-        stepCount += 1
-        let t = Double(stepCount)
-        let biasCorrection1 = 1 - pow(beta1, t)
-        let biasCorrection2Sqrt = (1 - pow(beta2, t)).squareRoot()
-        let stepSize = Float(Double(learningRate) / biasCorrection1)
-        let inverseCorrection2 = Float(1 / biasCorrection2Sqrt)
-        let oneMinusBeta1 = Float(1 - beta1), beta2 = Float(self.beta2), oneMinusBeta2 = Float(1 - self.beta2)
-        let epsilon = self.epsilon
+        let coefficients = beginStep()
         let count = parameters.count
         firstMoment.withUnsafeMutableBufferPointer { m in
             secondMoment.withUnsafeMutableBufferPointer { v in
                 parameters.withUnsafeMutableBufferPointer { p in
                     gradients.withUnsafeBufferPointer { g in
-                        // Eight lanes at a time: the four arrays may alias as far as the compiler knows, so it
-                        // would not vectorise the scalar loop by itself. Same IEEE operations, same results.
-                        let (m, v, p, g) = (UnsafeMutableRawPointer(m.baseAddress!), UnsafeMutableRawPointer(v.baseAddress!),
-                                            UnsafeMutableRawPointer(p.baseAddress!), UnsafeRawPointer(g.baseAddress!))
-                        var i = 0
-                        while i + 8 <= count {
-                            let offset = 4 * i
-                            let gi = g.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                            var mi = m.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                            var vi = v.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                            mi = mi + oneMinusBeta1 * (gi - mi)
-                            vi = beta2 * vi + oneMinusBeta2 * gi * gi
-                            m.storeBytes(of: mi, toByteOffset: offset, as: SIMD8<Float>.self)
-                            v.storeBytes(of: vi, toByteOffset: offset, as: SIMD8<Float>.self)
-                            let pi = p.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                            p.storeBytes(of: pi - stepSize * (mi / (Self.squareRoot(vi) * inverseCorrection2 + epsilon)), toByteOffset: offset, as: SIMD8<Float>.self)
-                            i += 8
-                        }
-                        while i < count {
-                            let offset = 4 * i
-                            let gi = g.load(fromByteOffset: offset, as: Float.self)
-                            let mi = m.load(fromByteOffset: offset, as: Float.self) + oneMinusBeta1 * (gi - m.load(fromByteOffset: offset, as: Float.self))
-                            let vi = beta2 * v.load(fromByteOffset: offset, as: Float.self) + oneMinusBeta2 * gi * gi
-                            m.storeBytes(of: mi, toByteOffset: offset, as: Float.self)
-                            v.storeBytes(of: vi, toByteOffset: offset, as: Float.self)
-                            let pi = p.load(fromByteOffset: offset, as: Float.self)
-                            p.storeBytes(of: pi - stepSize * (mi / (vi.squareRoot() * inverseCorrection2 + epsilon)), toByteOffset: offset, as: Float.self)
-                            i += 1
-                        }
+                        Self.apply(coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
+                                   parameters: p.baseAddress!, gradients: g.baseAddress!, range: 0..<count)
                     }
                 }
             }
+        }
+    }
+
+    /// `t ← t + 1` and the step's scalars, for a caller that updates the elements in parts with
+    /// ``apply(_:firstMoment:secondMoment:parameters:gradients:range:)`` (e.g. half on each of two
+    /// threads). Every element's result is the same however the range is split.
+    public mutating func beginStep() -> StepCoefficients {
+        stepCount += 1
+        let t = Double(stepCount)
+        let biasCorrection1 = 1 - pow(beta1, t)
+        let biasCorrection2Sqrt = (1 - pow(beta2, t)).squareRoot()
+        return StepCoefficients(stepSize: Float(Double(learningRate) / biasCorrection1), inverseCorrection2: Float(1 / biasCorrection2Sqrt),
+                                oneMinusBeta1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2), epsilon: epsilon)
+    }
+
+    /// Updates elements `range` of the moments and parameters (pointers to element 0 of each array).
+    public static func apply(
+        _ coefficients: StepCoefficients, firstMoment: UnsafeMutablePointer<Float>, secondMoment: UnsafeMutablePointer<Float>,
+        parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, range: Range<Int>
+    ) {
+        let (stepSize, inverseCorrection2, epsilon) = (coefficients.stepSize, coefficients.inverseCorrection2, coefficients.epsilon)
+        let (oneMinusBeta1, beta2, oneMinusBeta2) = (coefficients.oneMinusBeta1, coefficients.beta2, coefficients.oneMinusBeta2)
+        // Eight lanes at a time: the four arrays may alias as far as the compiler knows, so it would not
+        // vectorise the scalar loop by itself. Same IEEE operations, same results.
+        let (m, v, p, g) = (UnsafeMutableRawPointer(firstMoment), UnsafeMutableRawPointer(secondMoment),
+                            UnsafeMutableRawPointer(parameters), UnsafeRawPointer(gradients))
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let offset = 4 * i
+            let gi = g.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            var mi = m.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            var vi = v.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            mi = mi + oneMinusBeta1 * (gi - mi)
+            vi = beta2 * vi + oneMinusBeta2 * gi * gi
+            m.storeBytes(of: mi, toByteOffset: offset, as: SIMD8<Float>.self)
+            v.storeBytes(of: vi, toByteOffset: offset, as: SIMD8<Float>.self)
+            let pi = p.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            p.storeBytes(of: pi - stepSize * (mi / (squareRoot(vi) * inverseCorrection2 + epsilon)), toByteOffset: offset, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < range.upperBound {
+            let offset = 4 * i
+            let gi = g.load(fromByteOffset: offset, as: Float.self)
+            let mi = m.load(fromByteOffset: offset, as: Float.self) + oneMinusBeta1 * (gi - m.load(fromByteOffset: offset, as: Float.self))
+            let vi = beta2 * v.load(fromByteOffset: offset, as: Float.self) + oneMinusBeta2 * gi * gi
+            m.storeBytes(of: mi, toByteOffset: offset, as: Float.self)
+            v.storeBytes(of: vi, toByteOffset: offset, as: Float.self)
+            let pi = p.load(fromByteOffset: offset, as: Float.self)
+            p.storeBytes(of: pi - stepSize * (mi / (vi.squareRoot() * inverseCorrection2 + epsilon)), toByteOffset: offset, as: Float.self)
+            i += 1
         }
     }
 

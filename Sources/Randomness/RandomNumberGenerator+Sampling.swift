@@ -21,7 +21,8 @@ extension RandomNumberGenerator {
         return Float((-2.0 * log(u1)).squareRoot() * cos(2.0 * Double.pi * u2))
     }
 
-    /// Fills `buffer` with independent N(0, 1) samples, two per Box–Muller pair.
+    /// Fills `buffer` with independent N(0, 1) samples, two per Box–Muller pair. Draws exactly
+    /// 2 × ⌈count / 2⌉ values of `next()`, so ``skipStandardNormals(_:)`` can stand in for it.
     @inlinable
     public mutating func fillStandardNormal(_ buffer: UnsafeMutableBufferPointer<Float>) {
         var index = 0
@@ -34,6 +35,14 @@ extension RandomNumberGenerator {
             if index + 1 < buffer.count { buffer[index + 1] = Float(radius * sin(angle)) }
             index += 2
         }
+    }
+
+    /// Advances the generator exactly as ``fillStandardNormal(_:)`` of `count` samples would, without
+    /// computing them: a copy advanced this way draws the samples that follow, so two threads can fill
+    /// consecutive buffers and get the values one thread would.
+    @inlinable
+    public mutating func skipStandardNormals(_ count: Int) {
+        for _ in 0..<(2 * ((count + 1) / 2)) { _ = next() }
     }
 
     /// A uniform integer in 0..<upperBound without modulo bias (Lemire's method, via the standard library).

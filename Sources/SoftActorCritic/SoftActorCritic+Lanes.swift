@@ -1,7 +1,8 @@
 import NeuralNetworks
 
 /// The pieces of an update that split into two independent lanes: lane k works on Q network k (and its
-/// target and optimiser); for ``samplePolicies``, lane 0 samples the actor on s and lane 1 on s′.
+/// target and optimiser); for ``samplePolicies``, lane 0 samples the actor on s and lane 1 on s′, each
+/// drawing its noise.
 enum UpdateLane: Int {
     case samplePolicies
     case targetCritics
@@ -10,6 +11,8 @@ enum UpdateLane: Int {
     case criticInputGradients
     /// Within one lane: J_Q, the Adam step, the target's Polyak step (twin-q), the evaluation on (s, a_π).
     case criticUpdates
+    /// The actor's Adam step, half of its parameters in each lane.
+    case actorAdam
 }
 
 /// The critics, their targets and optimisers as buffer pointers, taken once on the calling thread for
@@ -19,6 +22,23 @@ struct LaneBuffers {
     var critics = UnsafeMutableBufferPointer<MultilayerPerceptron>(start: nil, count: 0)
     var targets = UnsafeMutableBufferPointer<MultilayerPerceptron>(start: nil, count: 0)
     var optimizers = UnsafeMutableBufferPointer<Adam>(start: nil, count: 0)
+}
+
+/// The actor's parameters, gradients and Adam moments as pointers, taken once on the calling thread for
+/// ``UpdateLane/actorAdam``, with the step's scalars.
+struct ActorStepBuffers {
+    let coefficients: Adam.StepCoefficients
+    let firstMoment: UnsafeMutablePointer<Float>
+    let secondMoment: UnsafeMutablePointer<Float>
+    let parameters: UnsafeMutablePointer<Float>
+    let gradients: UnsafePointer<Float>
+    let count: Int
+
+    /// Lane k's elements: the halves split on a multiple of eight, so both run whole SIMD blocks.
+    func range(lane k: Int) -> Range<Int> {
+        let half = (count / 16) * 8
+        return k == 0 ? 0..<half : half..<count
+    }
 }
 
 /// The worker thread of a two-thread agent, and the `PairedWork` that hands its lanes to the agent
@@ -63,6 +83,10 @@ extension SoftActorCritic {
         switch task {
         case .criticInputGradients:
             lanes.critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true)
+        case .actorAdam:
+            guard let step = actorStep else { return }
+            Adam.apply(step.coefficients, firstMoment: step.firstMoment, secondMoment: step.secondMoment,
+                       parameters: step.parameters, gradients: step.gradients, range: step.range(lane: k))
         case .samplePolicies, .targetCritics, .criticLoss, .evaluateCritics, .criticUpdates:
             guard let batch = laneBatch else { return }
             perform(task, lane: k, batch: batch)
@@ -73,10 +97,14 @@ extension SoftActorCritic {
     private func perform(_ task: UpdateLane, lane k: Int, batch: ReplayBatch) {
         switch task {
         case .samplePolicies:
+            // On two threads each lane draws its own noise (see `update(batch:)`); on one, `drawNoise()` has.
+            let drawsNoise = laneRunner != nil
             if k == 0 {
+                if drawsNoise { generator.fillStandardNormal(policySample.noise) }
                 sampleCurrentPolicy(on: batch)
-            } else if value == nil {
-                sampleNextPolicy(on: batch)
+            } else {
+                if drawsNoise { nextNoiseGenerator.fillStandardNormal(nextPolicySample.noise) }
+                if value == nil { sampleNextPolicy(on: batch) }
             }
         case .targetCritics:
             load(targetWorkspaces[k], observations: batch.nextObservations, actions: nextPolicySample.actions)
@@ -105,7 +133,7 @@ extension SoftActorCritic {
                 PolyakAveraging.update(target: &lanes.targets[k], toward: lanes.critics[k], tau: configuration.tau)
             }
             perform(.evaluateCritics, lane: k, batch: batch)
-        case .criticInputGradients:
+        case .criticInputGradients, .actorAdam:
             perform(task, lane: k)
         }
     }

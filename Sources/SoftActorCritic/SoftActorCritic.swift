@@ -40,6 +40,9 @@ public final class SoftActorCritic {
     public internal(set) var updateCount = 0
     /// The agent's generator: initialisation, exploration noise and replay sampling.
     public var generator: Xoshiro256StarStar
+    /// On two threads, the lane sampling the policy on s′ draws its noise from this copy of ``generator``,
+    /// advanced past the noise of the policy on s (``update(batch:)``).
+    var nextNoiseGenerator: Xoshiro256StarStar
 
     var actorOptimizer: Adam
     var criticOptimizers: [Adam]
@@ -71,6 +74,8 @@ public final class SoftActorCritic {
     /// The batch and the networks' buffers of the lanes in progress (``runLanes(_:batch:)``).
     var laneBatch: ReplayBatch?
     var lanes = LaneBuffers()
+    /// The actor's Adam step in progress on two threads (``stepActor()``).
+    var actorStep: ActorStepBuffers?
     /// Set inside ``update(batch:)`` once `policySample` and `nextPolicySample` hold this update's
     /// samples, so the losses do not recompute them; outside an update every loss samples for itself.
     var policyIsSampled = false
@@ -141,6 +146,7 @@ public final class SoftActorCritic {
         criticLossParts = .allocateZeroed(2)
         criticMeanQ = .allocateZeroed(2)
         self.generator = generator
+        nextNoiseGenerator = generator
     }
 
     deinit {
@@ -174,14 +180,17 @@ public final class SoftActorCritic {
     /// steps 2 and 5, so each Q network's lane moves its target right after its own step (same result).
     @discardableResult
     public func update(batch: ReplayBatch) -> UpdateMetrics {
-        drawNoise()
         // The actor is stepped last, so its samples on s (for J_V and J_π) and on s′ (for the critics'
         // target) come from the same parameters and are drawn once: in one product per layer on one
-        // thread, or half each on two.
-        if laneRunner == nil && value == nil {
-            sampleBothPolicies(on: batch)
+        // thread, or half each on two (each lane drawing its own noise, from where one thread would).
+        if laneRunner == nil {
+            drawNoise()
+            if value == nil { sampleBothPolicies(on: batch) } else { runLanes(.samplePolicies, batch: batch) }
         } else {
+            nextNoiseGenerator = generator
+            nextNoiseGenerator.skipStandardNormals(policySample.noise.count)
             runLanes(.samplePolicies, batch: batch)
+            generator = nextNoiseGenerator
         }
         policyIsSampled = true
         defer { policyIsSampled = false }
@@ -198,7 +207,7 @@ public final class SoftActorCritic {
         metrics.criticLoss = criticLossParts[0] + criticLossParts[1]
         metrics.meanQ = criticMeanQ[0]
         metrics.actorLoss = actorLoss(batch: batch, evaluatingCritics: false)
-        actorOptimizer.step(parameters: &actor.network.parameters, gradients: actor.network.gradients)
+        stepActor()
         metrics.entropy = -policySample.logProbabilities.reduce(0, +) / Float(batch.size)
         if tunesTemperature {
             metrics.temperatureLoss = temperatureLoss()
@@ -209,7 +218,33 @@ public final class SoftActorCritic {
         return metrics
     }
 
-    /// Fresh ε for the policy on s and on s′.
+    /// The actor's Adam step: on two threads, half of the parameters each.
+    func stepActor() {
+        guard laneRunner != nil else {
+            actorOptimizer.step(parameters: &actor.network.parameters, gradients: actor.network.gradients)
+            return
+        }
+        let coefficients = actorOptimizer.beginStep()
+        // One access to each stored property; the four arrays are then reached through those pointers.
+        withUnsafeMutablePointer(to: &actorOptimizer) { optimizer in
+            withUnsafeMutablePointer(to: &actor.network) { network in
+                optimizer.pointee.firstMoment.withUnsafeMutableBufferPointer { m in
+                    optimizer.pointee.secondMoment.withUnsafeMutableBufferPointer { v in
+                        network.pointee.parameters.withUnsafeMutableBufferPointer { p in
+                            network.pointee.gradients.withUnsafeBufferPointer { g in
+                                actorStep = ActorStepBuffers(coefficients: coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
+                                                             parameters: p.baseAddress!, gradients: g.baseAddress!, count: p.count)
+                                runLanes(.actorAdam)
+                                actorStep = nil
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fresh ε for the policy on s and on s′, in that order from ``generator``.
     func drawNoise() {
         generator.fillStandardNormal(policySample.noise)
         generator.fillStandardNormal(nextPolicySample.noise)

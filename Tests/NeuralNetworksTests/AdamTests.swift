@@ -40,6 +40,37 @@ import NeuralNetworks
         }
     }
 
+    /// A step applied in parts (as two threads do) equals the whole step, wherever the parts split.
+    @Test func aStepInPartsEqualsTheWholeStep() {
+        let count = 45
+        let gradients = (0..<count).map { Float(($0 * 7) % 11) * 0.3 - 1.4 }
+        var whole = Adam(parameterCount: count, learningRate: 0.02)
+        var expected = (0..<count).map { Float($0) * 0.11 - 2 }
+        let start = expected
+        for _ in 0..<3 { whole.step(parameters: &expected, gradients: gradients) }
+        for split in [0, 5, 8, 16, 21, 45] {
+            var parts = Adam(parameterCount: count, learningRate: 0.02)
+            var parameters = start
+            for _ in 0..<3 {
+                let coefficients = parts.beginStep()
+                parts.firstMoment.withUnsafeMutableBufferPointer { m in
+                    parts.secondMoment.withUnsafeMutableBufferPointer { v in
+                        parameters.withUnsafeMutableBufferPointer { p in
+                            gradients.withUnsafeBufferPointer { g in
+                                for range in [split..<count, 0..<split] {
+                                    Adam.apply(coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
+                                               parameters: p.baseAddress!, gradients: g.baseAddress!, range: range)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(parameters == expected, "split at \(split)")
+            #expect(parts == whole, "split at \(split)")
+        }
+    }
+
     @Test func zeroGradientLeavesParametersAtRest() {
         var adam = Adam(parameterCount: 3)
         var parameters: [Float] = [0.1, 0.2, 0.3]

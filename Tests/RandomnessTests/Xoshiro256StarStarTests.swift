@@ -30,4 +30,17 @@ import Randomness
         #expect(uniforms.allSatisfy { $0 >= 0 && $0 < 1 })
         #expect(abs(uniforms.reduce(0, +) / Double(n) - 0.5) < 0.005)
     }
+
+    /// Skipping normals leaves the generator where filling them would: two threads can fill consecutive buffers.
+    @Test func skippingNormalsLandsWhereFillingThem() {
+        for count in [0, 1, 2, 7, 8, 1536] {
+            var filled = Xoshiro256StarStar(seed: 9), skipped = filled
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+            defer { buffer.deallocate() }
+            filled.fillStandardNormal(buffer)
+            skipped.skipStandardNormals(count)
+            #expect(filled == skipped, "count \(count)")
+            #expect(filled.nextStandardNormal() == skipped.nextStandardNormal())
+        }
+    }
 }

@@ -19,6 +19,9 @@ import NeuralNetworks
         #expect(serial.actor.network.parameters == parallel.actor.network.parameters)
         #expect(serial.critics == parallel.critics && serial.targetCritics == parallel.targetCritics)
         #expect(serial.value == parallel.value && serial.targetValue == parallel.targetValue)
+        // Each lane drew its own noise, from where one thread would have: the stream ends in the same place.
+        #expect(serial.generator == parallel.generator)
+        #expect(serial.actorOptimizer == parallel.actorOptimizer)
         #expect(serial.critics[0].parameters != (try smallAgentAndBatch(variant: variant)).0.critics[0].parameters)
         parallel.updateThreads = 1
         #expect(serial.update(batch: batch) == parallel.update(batch: batch))
