@@ -37,7 +37,7 @@ public struct AdaptiveSpin: Sendable {
 
     /// Call when the reply has been sent.
     public mutating func replied() {
-        repliedAt = Self.now()
+        if windowMicroseconds > 0 { repliedAt = Self.now() }
     }
 
     private static func now() -> Double {
