@@ -229,6 +229,9 @@ class EnvironmentServer:
             infos.append(values)
         elapsed = time.perf_counter() - started
         stacked = np.asarray(observations[0], dtype=observation_dtype)[np.newaxis] if n == 1 else np.stack(observations).astype(observation_dtype, copy=False)
+        if stacked.shape[1:] != self.observation_space.shape:
+            raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"{self.env_id} returned observations of shape {list(stacked.shape[1:])}; "
+                                                        f"its observation space has shape {list(self.observation_space.shape)}")
         if not failures and not any_info:
             return encode_step_reply(request_id, self.instance_id, stacked, rewards, terminated, truncated, finals, elapsed)
         return pb.Reply(request_id=request_id, server_instance_id=self.instance_id, step=pb.StepReply(

@@ -227,3 +227,14 @@ def test_spinning_server_answers_a_quick_client_and_a_slow_one():
     assert not thread.is_alive()
     with pytest.raises(ValueError):
         EnvironmentServer("Pendulum-v1", spin_us=-1)
+
+
+def test_an_observation_of_the_wrong_shape_is_an_environment_failure():
+    server = EnvironmentServer("Pendulum-v1")
+    session, _ = opened(server)
+    env = server.sessions[session].envs[0]
+    original = env.step
+    env.step = lambda action: (np.zeros(4, np.float32),) + original(action)[1:]
+    reply = step(server, session, np.array([[0.5]]))
+    assert error_code(reply) == "ENVIRONMENT_FAILURE"
+    assert "shape [4]" in reply.error.message and "[3]" in reply.error.message
