@@ -160,7 +160,8 @@ struct BenchBridgeCommand: ParsableCommand {
                 json += #", "swift_remote_requests_per_second": \#(Int(swiftRemote)), "swift_remote_ratio": \#(String(format: "%.3f", swiftRemote / rawRemote)), "swift_remote_spin_ratio": \#(String(format: "%.3f", swiftRemote / rawRemoteSpin))"#
             }
             if let python = rate["python"] {
-                rows.append(("  Python Gymnasium server requests/s", String(format: "%.0f (%.0f environment steps/s)", python, python * Double(numEnvs))))
+                rows.append(("  Python Gymnasium server requests/s", String(format: "%.0f (%.0f environment steps/s)", python, python * Double(numEnvs))
+                             + (Self.checkoutPython == nil ? ", installed gym_bridge" : ", gym_bridge of this checkout")))
                 rows.append(("  Python server / raw (/ spinning raw)", String(format: "%.2f (%.2f)", python / rawRemote, python / rawRemoteSpin)))
                 json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRemote)), "python_spin_ratio": \#(String(format: "%.3f", python / rawRemoteSpin))"#
             }
@@ -204,10 +205,22 @@ struct BenchBridgeCommand: ParsableCommand {
         transport == .tcp ? "tcp://127.0.0.1:\(Int.random(in: 20_000..<40_000))" : "ipc:///tmp/sac-bench-\(getpid())-\(Int.random(in: 0..<1_000_000)).sock"
     }
 
+    /// `protocol/python` of the checkout this runs in, if any: gym_bridge is served from there rather
+    /// than from an installed copy that may predate the sources.
+    private static let checkoutPython: String? = {
+        let folder = FileManager.default.currentDirectoryPath + "/protocol/python"
+        return FileManager.default.fileExists(atPath: folder + "/gym_bridge/server.py") ? folder : nil
+    }()
+
     private func start(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
+        if let checkout = Self.checkoutPython {
+            var environment = ProcessInfo.processInfo.environment
+            environment["PYTHONPATH"] = checkout + (environment["PYTHONPATH"].map { ":" + $0 } ?? "")
+            process.environment = environment
+        }
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
