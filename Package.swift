@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "SoftActorCriticTests", dependencies: ["SoftActorCritic", "NeuralNetworks", "Environments", "Randomness", "AllocationCounter"]),
         .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic"]),
-        .testTarget(name: "BridgeProtocolTests", dependencies: ["BridgeProtocol"]),
+        .testTarget(name: "BridgeProtocolTests", dependencies: ["BridgeProtocol", "Randomness"]),
         .testTarget(name: "LearningCurvesTests", dependencies: ["LearningCurves"]),
         .testTarget(
             name: "EnvironmentBridgeTests",

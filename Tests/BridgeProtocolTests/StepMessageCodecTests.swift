@@ -1,44 +1,34 @@
 import Foundation
 import Testing
 @testable import BridgeProtocol
+import Randomness
 
 /// The hand-written step messages against swift-protobuf: the same bytes out, the same messages in, and on
 /// any bytes it is unsure of the fast path declines so that swift-protobuf decides.
+/// Seeded generators, so that a failure names a case that can be replayed.
 @Suite struct StepMessageCodecTests {
-    /// A seeded generator, so that a failure names a case that can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func randomTensor(_ random: inout SplitMix, shape: [Int]) -> Tensor {
+    static func randomTensor(_ random: inout Xoshiro256StarStar, shape: [Int]) -> Tensor {
         let count = shape.reduce(1, *)
         let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, 1e300, -1]
         let values = (0..<count).map { _ in Bool.random(using: &random) ? specials.randomElement(using: &random)! : Double.random(in: -1e3...1e3, using: &random) }
         return Bool.random(using: &random) ? Tensor(float32: values.map { Float($0) }, shape: shape) : Tensor(float64: values, shape: shape)
     }
 
-    static func randomID(_ random: inout SplitMix) -> UInt64 {
+    static func randomID(_ random: inout Xoshiro256StarStar) -> UInt64 {
         [0, 1, 127, 128, 300, UInt64.max, UInt64.random(in: 0...UInt64.max, using: &random)].randomElement(using: &random)!
     }
 
-    static func randomString(_ random: inout SplitMix) -> String {
+    static func randomString(_ random: inout Xoshiro256StarStar) -> String {
         ["", "a", "9f3c2a17b4e8d605", String(repeating: "é", count: 70), "sim-⚙︎-\(random.next())"].randomElement(using: &random)!
     }
 
-    static func randomRequest(_ random: inout SplitMix) -> BridgeRequest {
+    static func randomRequest(_ random: inout Xoshiro256StarStar) -> BridgeRequest {
         let n = Int.random(in: 0...5, using: &random), width = Int.random(in: 0...7, using: &random)
         let shape = [[n, width], [n], [], [n, width, 2], [200, 1]].randomElement(using: &random)!
         return BridgeRequest(requestID: randomID(&random), sessionID: randomString(&random), kind: .step(actions: randomTensor(&random, shape: shape)))
     }
 
-    static func randomReply(_ random: inout SplitMix) -> BridgeReply {
+    static func randomReply(_ random: inout Xoshiro256StarStar) -> BridgeReply {
         let n = Int.random(in: 0...6, using: &random), width = Int.random(in: 1...17, using: &random)
         var finals: [Int: Tensor] = [:]
         for index in 0..<n where Int.random(in: 0..<3, using: &random) == 0 { finals[index] = randomTensor(&random, shape: [width]) }
@@ -63,7 +53,7 @@ import Testing
     }
 
     @Test func stepRequestsEncodeAndDecodeAsSwiftProtobufDoes() throws {
-        var random = SplitMix(state: 1)
+        var random = Xoshiro256StarStar(seed: 1)
         for _ in 0..<500 {
             let request = Self.randomRequest(&random)
             let reference = MessageCodec.encodeWithProtobuf(request)
@@ -75,7 +65,7 @@ import Testing
     }
 
     @Test func stepRepliesEncodeAndDecodeAsSwiftProtobufDoes() throws {
-        var random = SplitMix(state: 2)
+        var random = Xoshiro256StarStar(seed: 2)
         for _ in 0..<500 {
             let reply = Self.randomReply(&random)
             let reference = MessageCodec.encodeWithProtobuf(reply)
@@ -107,7 +97,7 @@ import Testing
     /// Truncations and flipped bytes: wherever the fast path answers, swift-protobuf answers the same; where
     /// swift-protobuf refuses the bytes, the fast path has declined them.
     @Test func mutatedBytesNeverDecodeDifferently() {
-        var random = SplitMix(state: 3)
+        var random = Xoshiro256StarStar(seed: 3)
         var answered = 0, declined = 0
         for trial in 0..<4000 {
             let isRequest = trial % 2 == 0
