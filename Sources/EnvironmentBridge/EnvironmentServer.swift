@@ -304,18 +304,19 @@ public final class EnvironmentServer {
                 if ready[1] { try authenticator.handleRequest() }
                 guard ready[0] else { continue }
             }
-            let frames: [[UInt8]]
+            let reply: [UInt8]
             do {
-                frames = try socket.receiveMultipart(spinMicroseconds: spin.nextSpinMicroseconds)
+                let frame = try socket.receive(spinMicroseconds: spin.nextSpinMicroseconds)
+                spin.requestArrived()
+                reply = handle(frame)
+            } catch .unexpectedMultipart(let frames) {
+                spin.requestArrived()
+                reply = MessageCodec.encode(BridgeReply(requestID: 0, serverInstanceID: instanceID,
+                                                        kind: .error(BridgeError(.badRequest, "request has \(frames) frames; envbridge requests are one frame"))))
             } catch {
                 spin.receiveTimedOut()
                 continue
             }
-            spin.requestArrived()
-            let reply = frames.count == 1
-                ? handle(frames[0])
-                : MessageCodec.encode(BridgeReply(requestID: 0, serverInstanceID: instanceID,
-                                                  kind: .error(BridgeError(.badRequest, "request has \(frames.count) frames; envbridge requests are one frame"))))
             try socket.send(reply)
             spin.replied()
         }

@@ -56,6 +56,8 @@ public final class RemoteEnvironmentClient {
     private let spinMicroseconds: Int
     /// What the server said in the handshake.
     public private(set) var session: BridgeReply.Handshake
+    /// `[num_envs, *observation_shape]` from the handshake, checked on every step.
+    private var observationRowsShape: [Int] = []
     /// The server's instance id at the handshake.
     public private(set) var serverInstanceID: String
     /// Seconds the server reported spending in environment steps, summed.
@@ -82,6 +84,7 @@ public final class RemoteEnvironmentClient {
         guard case let .handshake(opened) = reply.kind else { throw violation("expected a handshake reply, got \(reply.kind)") }
         guard opened.environmentCount >= 1 else { throw violation("server opened a session with \(opened.environmentCount) environments") }
         session = opened
+        observationRowsShape = [opened.environmentCount] + opened.observationSpace.low.shape
         serverInstanceID = reply.serverInstanceID
     }
 
@@ -220,8 +223,7 @@ public final class RemoteEnvironmentClient {
     }
 
     private func checkRows(_ tensor: Tensor, what: String) throws(RemoteEnvironmentError) {
-        let expected = [environmentCount] + session.observationSpace.low.shape
-        guard tensor.shape == expected else { throw violation("\(what) have shape \(tensor.shape), expected \(expected)") }
+        guard tensor.shape == observationRowsShape else { throw violation("\(what) have shape \(tensor.shape), expected \(observationRowsShape)") }
     }
 
     private func violation(_ detail: String) -> RemoteEnvironmentError {

@@ -152,8 +152,7 @@ public final class ZeroMQSocket {
 
     /// Receives one message as its frames, waiting at most the receive timeout.
     public func receiveMultipart() throws(ZeroMQError) -> [[UInt8]] {
-        // A blocking receive never answers "nothing yet".
-        try receiveMultipart(dontWait: false) ?? []
+        try receiveMultipart(spinMicroseconds: 0)
     }
 
     /// Receives one message as its frames, first checking for it without blocking for up to
@@ -164,38 +163,8 @@ public final class ZeroMQSocket {
     /// for the reply for a few tens of microseconds first keeps a quick round trip off that path, at the
     /// price of that much processor time when the reply is slow.
     public func receiveMultipart(spinMicroseconds: Int) throws(ZeroMQError) -> [[UInt8]] {
-        if spinMicroseconds > 0 {
-            var start = timespec(), now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &start)
-            repeat {
-                if let frames = try receiveMultipart(dontWait: true) { return frames }
-                clock_gettime(CLOCK_MONOTONIC, &now)
-            } while (now.tv_sec - start.tv_sec) * 1_000_000 + (now.tv_nsec - start.tv_nsec) / 1_000 < spinMicroseconds
-        }
-        return try receiveMultipart()
-    }
-
-    /// One message, or nil when `dontWait` and none has arrived.
-    private func receiveMultipart(dontWait: Bool) throws(ZeroMQError) -> [[UInt8]]? {
-        let handle = try open()
-        var frames: [[UInt8]] = []
-        var message = zmq_msg_t()
-        repeat {
-            zmq_msg_init(&message)
-            defer { zmq_msg_close(&message) }
-            // Only the first frame may be missing: the rest of a message arrives with it.
-            if zmq_msg_recv(&message, handle, frames.isEmpty && dontWait ? ZMQ_DONTWAIT : 0) < 0 {
-                if zmq_errno() == EAGAIN {
-                    if frames.isEmpty && dontWait { return nil }
-                    throw .timedOut(operation: "receive", endpoint: endpoint, milliseconds: receiveTimeout)
-                }
-                throw .last("zmq_msg_recv")
-            }
-            let size = zmq_msg_size(&message)
-            let data = zmq_msg_data(&message)
-            frames.append(size == 0 ? [] : Array(UnsafeRawBufferPointer(start: data, count: size)))
-        } while zmq_msg_more(&message) != 0
-        return frames
+        let (first, rest) = try receiveMessage(spinMicroseconds: spinMicroseconds)
+        return [first] + rest
     }
 
     /// Receives a one-frame message; a multipart one is drained and reported as an error.
@@ -206,9 +175,51 @@ public final class ZeroMQSocket {
     /// ``receive()`` after checking for the message for up to `spinMicroseconds` without blocking (see
     /// ``receiveMultipart(spinMicroseconds:)``).
     public func receive(spinMicroseconds: Int) throws(ZeroMQError) -> [UInt8] {
-        let frames = try receiveMultipart(spinMicroseconds: spinMicroseconds)
-        guard frames.count == 1 else { throw .unexpectedMultipart(frames: frames.count) }
-        return frames[0]
+        let (first, rest) = try receiveMessage(spinMicroseconds: spinMicroseconds)
+        guard rest.isEmpty else { throw .unexpectedMultipart(frames: 1 + rest.count) }
+        return first
+    }
+
+    /// One message as its first frame and the others (none for the one-frame messages of every round
+    /// trip, which then cost no list of frames).
+    private func receiveMessage(spinMicroseconds: Int) throws(ZeroMQError) -> (first: [UInt8], rest: [[UInt8]]) {
+        if spinMicroseconds > 0 {
+            var start = timespec(), now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &start)
+            repeat {
+                if let message = try receiveMessage(dontWait: true) { return message }
+                clock_gettime(CLOCK_MONOTONIC, &now)
+            } while (now.tv_sec - start.tv_sec) * 1_000_000 + (now.tv_nsec - start.tv_nsec) / 1_000 < spinMicroseconds
+        }
+        // A blocking receive never answers "nothing yet".
+        return try receiveMessage(dontWait: false) ?? ([], [])
+    }
+
+    /// One message, or nil when `dontWait` and none has arrived.
+    private func receiveMessage(dontWait: Bool) throws(ZeroMQError) -> (first: [UInt8], rest: [[UInt8]])? {
+        let handle = try open()
+        var first: [UInt8]?
+        var rest: [[UInt8]] = []
+        var more = true
+        while more {
+            var message = zmq_msg_t()
+            zmq_msg_init(&message)
+            defer { zmq_msg_close(&message) }
+            // Only the first frame may be missing: the rest of a message arrives with it.
+            if zmq_msg_recv(&message, handle, first == nil && dontWait ? ZMQ_DONTWAIT : 0) < 0 {
+                if zmq_errno() == EAGAIN {
+                    if first == nil && dontWait { return nil }
+                    throw .timedOut(operation: "receive", endpoint: endpoint, milliseconds: receiveTimeout)
+                }
+                throw .last("zmq_msg_recv")
+            }
+            let size = zmq_msg_size(&message)
+            let bytes = size == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: size))
+            if first == nil { first = bytes } else { rest.append(bytes) }
+            // Read before the message is closed.
+            more = zmq_msg_more(&message) != 0
+        }
+        return (first ?? [], rest)
     }
 
     /// Waits up to `milliseconds` for a message to arrive; true when one can be received now.

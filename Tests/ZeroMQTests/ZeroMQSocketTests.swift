@@ -61,4 +61,20 @@ import ZeroMQ
         try router.sendMultipart([received[0], [3], [], [4, 4, 4]])
         #expect(try dealer.receiveMultipart(spinMicroseconds: 5_000) == [[3], [], [4, 4, 4]])
     }
+
+    /// `receive()` takes one-frame messages; a multipart one is an error that names its frames and is
+    /// drained whole, so the next message comes through intact.
+    @Test func receivingAMultipartMessageAsOneFrameIsAnErrorAndDrainsIt() throws {
+        let router = try ZeroMQSocket(.router)
+        try router.bind("inproc://one-frame-\(UUID().uuidString)")
+        let dealer = try ZeroMQSocket(.dealer)
+        try dealer.setReceiveTimeout(milliseconds: 2_000)
+        try dealer.connect(router.endpoint)
+        try dealer.sendMultipart([[1]])
+        let identity = try router.receiveMultipart()[0]
+        try router.sendMultipart([identity, [5], [6, 6], []])
+        try router.sendMultipart([identity, [7, 7, 7]])
+        #expect(throws: ZeroMQError.unexpectedMultipart(frames: 3)) { try dealer.receive() }
+        #expect(try dealer.receive() == [7, 7, 7])
+    }
 }
