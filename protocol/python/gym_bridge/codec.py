@@ -46,18 +46,21 @@ def tensor_from_array(array, dtype=None):
 
 def array_from_tensor(tensor, name="tensor", max_elements=1 << 28):
     """The numpy array of a Tensor; ProtocolError if its dtype, shape or byte length is wrong."""
-    if tensor.dtype not in _NUMPY_DTYPES:
+    dtype = _NUMPY_DTYPES.get(tensor.dtype)
+    if dtype is None:
         raise ProtocolError(pb.WRONG_DTYPE, f"{name} has dtype {pb.DType.Name(tensor.dtype) if tensor.dtype in pb.DType.values() else tensor.dtype}; expected FLOAT32 or FLOAT64")
+    # Each read of a field of a parsed message builds a new Python object: read them once.
+    shape = tuple(tensor.shape)
     count = 1
-    for dim in tensor.shape:
-        count *= int(dim)
+    for dim in shape:
+        count *= dim
         if count > max_elements:
-            raise ProtocolError(pb.WRONG_SHAPE, f"{name} shape {list(tensor.shape)} exceeds {max_elements} elements")
-    dtype = _NUMPY_DTYPES[tensor.dtype]
-    if len(tensor.data) != count * dtype.itemsize:
-        raise ProtocolError(pb.WRONG_SHAPE, f"{name} of shape {list(tensor.shape)} and dtype {pb.DType.Name(tensor.dtype)} needs "
-                                            f"{count * dtype.itemsize} bytes, got {len(tensor.data)}")
-    return np.frombuffer(tensor.data, dtype=dtype).reshape(tuple(tensor.shape))
+            raise ProtocolError(pb.WRONG_SHAPE, f"{name} shape {list(shape)} exceeds {max_elements} elements")
+    data = tensor.data
+    if len(data) != count * dtype.itemsize:
+        raise ProtocolError(pb.WRONG_SHAPE, f"{name} of shape {list(shape)} and dtype {pb.DType.Name(tensor.dtype)} needs "
+                                            f"{count * dtype.itemsize} bytes, got {len(data)}")
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
 
 
 def decode_request(frame):
