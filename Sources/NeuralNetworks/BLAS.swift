@@ -19,20 +19,22 @@ public enum BLAS {
 
     /// `C ← α·op(A)·op(B) + β·C` on row-major buffers, with `op(X)` = X or Xᵀ chosen by flag, so transposes
     /// cost nothing. `A` is stored `m×k` (or `k×m` when transposed), `B` is `k×n` (or `n×k`), `C` is `m×n`.
+    /// The row strides `lda`, `ldb`, `ldc` default to those widths; a larger one reads or writes a block of
+    /// columns inside a wider matrix.
     @inlinable
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil, b: UnsafePointer<Float>, ldb: Int? = nil,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil
     ) {
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha,
-            a, Int32(transposeA ? m : k),
-            b, Int32(transposeB ? k : n),
-            beta, c, Int32(n))
+            a, Int32(lda ?? (transposeA ? m : k)),
+            b, Int32(ldb ?? (transposeB ? k : n)),
+            beta, c, Int32(ldc ?? n))
     }
 
     /// Checked matrix product `C ← α·op(A)·op(B) + β·C`; throws `NetworkError.shapeMismatch` when the

@@ -58,15 +58,17 @@ public struct DenseLayer: Equatable, Sendable {
     /// ```
     /// Pass `gradients: nil` to skip the parameter gradients (the actor loss needs ∂Q/∂a only), and
     /// `inputGradient: nil` to skip the input gradient (the first layer of a network never needs it).
-    /// With `accumulate`, parameter gradients are added to what the buffer holds instead of replacing it.
-    /// `transposeScratch` (`batch × inputSize` floats) lets a layer with fewer than
-    /// ``narrowInputLimit`` inputs compute its input gradient without allocating (see there).
+    /// `inputColumns` limits the input gradient to those columns of x (∂Q/∂a, not ∂Q/∂s, for the actor
+    /// loss); the others are left as they were. With `accumulate`, parameter gradients are added to what
+    /// the buffer holds instead of replacing it. `transposeScratch` (`batch × min(inputSize, 15)` floats)
+    /// lets a gradient of fewer than ``narrowInputLimit`` columns be computed without allocating (see
+    /// there).
     @inlinable
     public func backward(
         input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int,
         parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>?,
-        inputGradient: UnsafeMutablePointer<Float>?, transposeScratch: UnsafeMutablePointer<Float>? = nil,
-        accumulate: Bool = false
+        inputGradient: UnsafeMutablePointer<Float>?, inputColumns: Range<Int>? = nil,
+        transposeScratch: UnsafeMutablePointer<Float>? = nil, accumulate: Bool = false
     ) {
         if let gradients {
             BLAS.gemm(transposeA: true, transposeB: false, m: outputSize, n: inputSize, k: batch,
@@ -79,16 +81,21 @@ public struct DenseLayer: Equatable, Sendable {
             }
         }
         guard let inputGradient else { return }
-        if inputSize < Self.narrowInputLimit, let scratch = transposeScratch {
+        let columns = inputColumns ?? 0..<inputSize
+        precondition(columns.lowerBound >= 0 && columns.upperBound <= inputSize, "input columns \(columns) of \(inputSize)")
+        let width = columns.count
+        // W[:, columns]: the block of W's columns, rows inputSize apart.
+        let weights = parameters + weightOffset + columns.lowerBound
+        if width < Self.narrowInputLimit, let scratch = transposeScratch {
             // (∂L/∂x)ᵀ = Wᵀ · (∂L/∂y)ᵀ, then transposed into place.
-            BLAS.gemm(transposeA: true, transposeB: true, m: inputSize, n: batch, k: outputSize,
-                      a: parameters + weightOffset, b: outputGradient, beta: 0, c: scratch)
-            for column in 0..<inputSize {
-                for row in 0..<batch { inputGradient[row * inputSize + column] = scratch[column * batch + row] }
+            BLAS.gemm(transposeA: true, transposeB: true, m: width, n: batch, k: outputSize,
+                      a: weights, lda: inputSize, b: outputGradient, beta: 0, c: scratch)
+            for column in 0..<width {
+                for row in 0..<batch { inputGradient[row * inputSize + columns.lowerBound + column] = scratch[column * batch + row] }
             }
         } else {
-            BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: inputSize, k: outputSize,
-                      a: outputGradient, b: parameters + weightOffset, beta: 0, c: inputGradient)
+            BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: width, k: outputSize,
+                      a: outputGradient, b: weights, ldb: inputSize, beta: 0, c: inputGradient + columns.lowerBound, ldc: inputSize)
         }
     }
 

@@ -18,7 +18,7 @@ extension MultilayerPerceptron {
         public let gradients: [UnsafeMutableBufferPointer<Float>]
         /// `∂L/∂input` after a backward pass with `inputGradient: true`.
         public let inputGradientBuffer: UnsafeMutableBufferPointer<Float>
-        /// Room for `(∂L/∂x)ᵀ` of any layer with a narrow input x (see ``DenseLayer/backward(input:outputGradient:batch:parameters:gradients:inputGradient:transposeScratch:accumulate:)``).
+        /// Room for `(∂L/∂x)ᵀ` of any layer with a narrow input x (see ``DenseLayer/backward(input:outputGradient:batch:parameters:gradients:inputGradient:inputColumns:transposeScratch:accumulate:)``).
         let transposeScratch: UnsafeMutableBufferPointer<Float>
         /// The hand-over of a backward pass split across a ``WorkerPair``, made once here so that splitting
         /// allocates nothing.

@@ -11,7 +11,7 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     public let layers: [DenseLayer]
     /// Every weight and bias, layer by layer.
     public var parameters: [Float]
-    /// `∂L/∂parameters` from the last ``backward(_:parameterGradients:inputGradient:accumulate:pair:)``.
+    /// `∂L/∂parameters` from the last ``backward(_:parameterGradients:inputGradient:inputColumns:accumulate:pair:)``.
     public var gradients: [Float]
 
     /// Input features.
@@ -93,13 +93,15 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     ///   - parameterGradients: write `∂L/∂parameters` into ``gradients``; `false` when only the input
     ///     gradient is wanted (∂Q/∂a in the actor loss), which skips one sgemm per layer.
     ///   - inputGradient: write `∂L/∂input` into `workspace.inputGradient`.
+    ///   - inputColumns: only these columns of `∂L/∂input` (e.g. ∂Q/∂a of a critic fed `[s, a]`, one
+    ///     sgemm a quarter the size for HalfCheetah's shapes); the others are left as they were.
     ///   - accumulate: add parameter gradients to ``gradients`` instead of overwriting them.
     ///   - pair: when given, every layer that needs both its weight gradient and its input gradient
     ///     computes the two at once, one on each thread of the pair (the result is the same bit for bit).
     /// The output gradient and hidden gradients in the workspace are overwritten.
     public mutating func backward(
-        _ workspace: Workspace, parameterGradients: Bool = true, inputGradient: Bool = false, accumulate: Bool = false,
-        pair: WorkerPair? = nil
+        _ workspace: Workspace, parameterGradients: Bool = true, inputGradient: Bool = false, inputColumns: Range<Int>? = nil,
+        accumulate: Bool = false, pair: WorkerPair? = nil
     ) {
         assert(workspace.layerSizes == layerSizes, "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
         let batch = workspace.batchSize
@@ -126,6 +128,7 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                         split.parameters = params.baseAddress!
                         split.gradients = parameterGradientTarget
                         split.inputGradient = inputGradientTarget
+                        split.inputColumns = index == 0 ? inputColumns : nil
                         split.transposeScratch = workspace.transposeScratch.baseAddress!
                         split.accumulate = accumulate
                         pair.run(split, task: index)
@@ -135,8 +138,8 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                     layer.backward(
                         input: workspace.input(of: index), outputGradient: outputGradient, batch: batch,
                         parameters: params.baseAddress!, gradients: parameterGradientTarget,
-                        inputGradient: inputGradientTarget, transposeScratch: workspace.transposeScratch.baseAddress!,
-                        accumulate: accumulate)
+                        inputGradient: inputGradientTarget, inputColumns: index == 0 ? inputColumns : nil,
+                        transposeScratch: workspace.transposeScratch.baseAddress!, accumulate: accumulate)
                 }
             }
         }

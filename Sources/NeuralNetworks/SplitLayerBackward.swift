@@ -4,7 +4,7 @@
 /// bits as the serial pass.
 ///
 /// A workspace owns one, so splitting a pass allocates nothing. It holds raw pointers, valid only for the
-/// duration of one ``WorkerPair/run(_:task:)`` inside ``MultilayerPerceptron/backward(_:parameterGradients:inputGradient:accumulate:pair:)``.
+/// duration of one ``WorkerPair/run(_:task:)`` inside ``MultilayerPerceptron/backward(_:parameterGradients:inputGradient:inputColumns:accumulate:pair:)``.
 final class SplitLayerBackward: PairedWork, @unchecked Sendable {
     var layer = DenseLayer(inputSize: 0, outputSize: 0, offset: 0)
     var batch = 0
@@ -13,6 +13,7 @@ final class SplitLayerBackward: PairedWork, @unchecked Sendable {
     var parameters: UnsafePointer<Float>?
     var gradients: UnsafeMutablePointer<Float>?
     var inputGradient: UnsafeMutablePointer<Float>?
+    var inputColumns: Range<Int>?
     var transposeScratch: UnsafeMutablePointer<Float>?
     var accumulate = false
 
@@ -21,6 +22,6 @@ final class SplitLayerBackward: PairedWork, @unchecked Sendable {
         layer.backward(
             input: input, outputGradient: outputGradient, batch: batch, parameters: parameters,
             gradients: lane == 0 ? gradients : nil, inputGradient: lane == 0 ? nil : inputGradient,
-            transposeScratch: transposeScratch, accumulate: accumulate)
+            inputColumns: inputColumns, transposeScratch: transposeScratch, accumulate: accumulate)
     }
 }

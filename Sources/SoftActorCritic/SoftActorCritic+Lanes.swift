@@ -82,7 +82,9 @@ extension SoftActorCritic {
     func perform(_ task: UpdateLane, lane k: Int) {
         switch task {
         case .criticInputGradients:
-            lanes.critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true)
+            // J_π needs ∂Q/∂a only: the columns of the actions in the critic's input [s, a].
+            lanes.critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true,
+                                      inputColumns: observationCount..<(observationCount + actionCount))
         case .actorAdam:
             guard let step = actorStep else { return }
             Adam.apply(step.coefficients, firstMoment: step.firstMoment, secondMoment: step.secondMoment,

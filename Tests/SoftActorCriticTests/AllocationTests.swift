@@ -42,21 +42,24 @@ private let optimized = true
     }
 
     @Test(.enabled(if: optimized, "allocation counts are checked in release builds"),
-          arguments: [(SACVariant.twinQ, 1), (.twinQ, 2), (.valueNetwork, 1), (.valueNetwork, 2)])
-    func samplingAndUpdatingAllocateNothing(variant: SACVariant, threads: Int) throws {
+          arguments: [(SACVariant.twinQ, 1, 3, 1), (.twinQ, 2, 3, 1), (.valueNetwork, 1, 3, 1), (.valueNetwork, 2, 3, 1),
+                      (.twinQ, 1, 17, 6), (.twinQ, 2, 17, 6)])
+    func samplingAndUpdatingAllocateNothing(variant: SACVariant, threads: Int, observations o: Int, actions a: Int) throws {
         var configuration = SACConfiguration()
         configuration.variant = variant
         configuration.hiddenSizes = [64, 64]
         configuration.batchSize = 32
-        let agent = try SoftActorCritic(observationCount: 3, actionCount: 1, configuration: configuration)
+        // Pendulum's shapes and HalfCheetah's: narrow products take other OpenBLAS paths.
+        let agent = try SoftActorCritic(observationCount: o, actionCount: a, configuration: configuration)
         agent.updateThreads = threads
-        let buffer = try ReplayBuffer(capacity: 500, observationCount: 3, actionCount: 1)
+        let buffer = try ReplayBuffer(capacity: 500, observationCount: o, actionCount: a)
         var generator = Xoshiro256StarStar(seed: 3)
         for i in 0..<500 {
             let x = Float(i) / 500
-            buffer.add(observation: [x, -x, 0.5], action: [x], reward: x, nextObservation: [x, x, 0], terminated: i % 50 == 0)
+            buffer.add(observation: (0..<o).map { x * Float($0 % 3) - 0.5 }, action: [Float](repeating: x, count: a), reward: x,
+                       nextObservation: (0..<o).map { x - Float($0 % 2) }, terminated: i % 50 == 0)
         }
-        let batch = ReplayBatch(size: 32, observationCount: 3, actionCount: 1)
+        let batch = ReplayBatch(size: 32, observationCount: o, actionCount: a)
         // The first updates may grow copy-on-write buffers (targets that start as copies of the online networks).
         for _ in 0..<3 {
             buffer.sample(into: batch, using: &generator)
