@@ -6,7 +6,7 @@ struct ProtobufReader {
     /// One field's key: its number and wire type.
     struct Key: Equatable {
         var field: Int
-        var wireType: UInt64
+        var wireType: ProtobufWireType
     }
 
     let bytes: [UInt8]
@@ -37,9 +37,10 @@ struct ProtobufReader {
         return nil
     }
 
+    /// The next field's key; nil also for a wire type the step messages never use.
     mutating func key() -> Key? {
-        guard let key = varint(), key >> 3 <= UInt64(Int32.max) else { return nil }
-        return Key(field: Int(key >> 3), wireType: key & 7)
+        guard let key = varint(), key >> 3 <= UInt64(Int32.max), let wireType = ProtobufWireType(rawValue: key & 7) else { return nil }
+        return Key(field: Int(key >> 3), wireType: wireType)
     }
 
     /// The payload range of a length-delimited field whose key was just read.

@@ -1,11 +1,6 @@
 /// Appends protobuf wire-format primitives (varints, tags, fixed64, length-delimited fields) to a byte
 /// array, for the hand-written step messages (`StepMessageCodec`).
 struct ProtobufWriter {
-    /// The protobuf wire types this writer emits.
-    enum WireType: UInt64 {
-        case varint = 0, fixed64 = 1, lengthDelimited = 2
-    }
-
     /// The bytes written so far.
     private(set) var bytes: [UInt8]
 
@@ -35,7 +30,7 @@ struct ProtobufWriter {
         bytes.append(UInt8(value))
     }
 
-    mutating func tag(_ field: Int, _ wireType: WireType) {
+    mutating func tag(_ field: Int, _ wireType: ProtobufWireType) {
         varint(UInt64(field) << 3 | wireType.rawValue)
     }
 

@@ -147,7 +147,7 @@ enum StepMessageCodec {
         var reader = ProtobufReader(bytes)
         guard let (id, sessionID, body) = readIDFieldsAndStep(&reader), reader.isAtEnd else { return nil }
         var message = ProtobufReader(bytes, range: body)
-        guard message.key() == .init(field: Field.stepRequestActions, wireType: 2), let range = message.lengthDelimited(),
+        guard message.key() == .init(field: Field.stepRequestActions, wireType: .lengthDelimited), let range = message.lengthDelimited(),
               message.isAtEnd, let actions = readTensor(bytes, range) else { return nil }
         return BridgeRequest(requestID: id, sessionID: sessionID, kind: .step(actions: actions))
     }
@@ -167,22 +167,22 @@ enum StepMessageCodec {
             guard let key = message.key(), key.field > lastField || (key.field == Field.replyFinalObservations && key.field == lastField) else { return nil }
             lastField = key.field
             switch (key.field, key.wireType) {
-            case (Field.replyObservations, 2):
+            case (Field.replyObservations, .lengthDelimited):
                 guard let range = message.lengthDelimited(), let tensor = readTensor(bytes, range) else { return nil }
                 observations = tensor
-            case (Field.replyRewards, 2):
+            case (Field.replyRewards, .lengthDelimited):
                 guard let range = message.lengthDelimited(), range.count % 8 == 0 else { return nil }
                 var values = ProtobufReader(bytes, range: range)
                 rewards.reserveCapacity(range.count / 8)
                 while let bits = values.fixed64() { rewards.append(Double(bitPattern: bits)) }
-            case (Field.replyTerminated, 2), (Field.replyTruncated, 2):
+            case (Field.replyTerminated, .lengthDelimited), (Field.replyTruncated, .lengthDelimited):
                 guard let range = message.lengthDelimited(), bytes[range].allSatisfy({ $0 <= 1 }) else { return nil }
                 let flags = bytes[range].map { $0 == 1 }
                 if key.field == Field.replyTerminated { terminated = flags } else { truncated = flags }
-            case (Field.replyFinalObservations, 2):
+            case (Field.replyFinalObservations, .lengthDelimited):
                 guard let range = message.lengthDelimited(), let (index, observation) = readFinalObservation(bytes, range) else { return nil }
                 finals[index] = observation
-            case (Field.replyServerStepSeconds, 1):
+            case (Field.replyServerStepSeconds, .fixed64):
                 guard let bits = message.fixed64() else { return nil }
                 seconds = Double(bitPattern: bits)
             default:
@@ -200,31 +200,31 @@ enum StepMessageCodec {
         var id: UInt64 = 0
         var string = ""
         guard var key = reader.key() else { return nil }
-        if key == .init(field: Field.requestID, wireType: 0) {
+        if key == .init(field: Field.requestID, wireType: .varint) {
             guard let value = reader.varint(), let next = reader.key() else { return nil }
             id = value
             key = next
         }
-        if key == .init(field: Field.sessionOrInstanceID, wireType: 2) {
+        if key == .init(field: Field.sessionOrInstanceID, wireType: .lengthDelimited) {
             guard let range = reader.lengthDelimited(), let text = String(validating: reader.bytes[range], as: UTF8.self),
                   let next = reader.key() else { return nil }
             string = text
             key = next
         }
-        guard key == .init(field: Field.step, wireType: 2), let body = reader.lengthDelimited() else { return nil }
+        guard key == .init(field: Field.step, wireType: .lengthDelimited), let body = reader.lengthDelimited() else { return nil }
         return (id, string, body)
     }
 
     /// A `Tensor` message of dtype FLOAT32 or FLOAT64 whose data fits its shape.
     private static func readTensor(_ bytes: [UInt8], _ range: Range<Int>) -> Tensor? {
         var reader = ProtobufReader(bytes, range: range)
-        guard reader.key() == .init(field: Field.tensorDType, wireType: 0), let code = reader.varint(),
+        guard reader.key() == .init(field: Field.tensorDType, wireType: .varint), let code = reader.varint(),
               let dtype: TensorDType = code == 1 ? .float32 : code == 2 ? .float64 : nil else { return nil }
         var shape: [Int] = []
         var data: ArraySlice<UInt8> = []
         var lastField = Field.tensorDType
         while !reader.isAtEnd {
-            guard let key = reader.key(), key.field > lastField, key.wireType == 2, let payload = reader.lengthDelimited() else { return nil }
+            guard let key = reader.key(), key.field > lastField, key.wireType == .lengthDelimited, let payload = reader.lengthDelimited() else { return nil }
             lastField = key.field
             switch key.field {
             case Field.tensorShape:
@@ -246,12 +246,12 @@ enum StepMessageCodec {
         var reader = ProtobufReader(bytes, range: range)
         var index: UInt64 = 0
         guard var key = reader.key() else { return nil }
-        if key == .init(field: Field.finalIndex, wireType: 0) {
+        if key == .init(field: Field.finalIndex, wireType: .varint) {
             guard let value = reader.varint(), value <= UInt64(UInt32.max), let next = reader.key() else { return nil }
             index = value
             key = next
         }
-        guard key == .init(field: Field.finalObservation, wireType: 2), let payload = reader.lengthDelimited(), reader.isAtEnd,
+        guard key == .init(field: Field.finalObservation, wireType: .lengthDelimited), let payload = reader.lengthDelimited(), reader.isAtEnd,
               let observation = readTensor(bytes, payload) else { return nil }
         return (Int(index), observation)
     }

@@ -15,6 +15,16 @@ import ZeroMQ
         return (request, reply)
     }
 
+    /// A connected ROUTER/DEALER pair over inproc (frames pass as sent), with a receive timeout on the dealer.
+    private func routerAndDealer(_ name: String) throws -> (router: ZeroMQSocket, dealer: ZeroMQSocket) {
+        let router = try ZeroMQSocket(.router)
+        try router.bind("inproc://\(name)-\(UUID().uuidString)")
+        let dealer = try ZeroMQSocket(.dealer)
+        try dealer.setReceiveTimeout(milliseconds: 2_000)
+        try dealer.connect(router.endpoint)
+        return (router, dealer)
+    }
+
     @Test func aReplyAlreadyWaitingIsTakenDuringTheCheck() throws {
         let (request, reply) = try pair("spin-ready")
         try request.send([1, 2, 3])
@@ -50,11 +60,7 @@ import ZeroMQ
     }
 
     @Test func aMultipartMessageIsReceivedWhole() throws {
-        let router = try ZeroMQSocket(.router)
-        try router.bind("inproc://spin-multipart-\(UUID().uuidString)")
-        let dealer = try ZeroMQSocket(.dealer)
-        try dealer.setReceiveTimeout(milliseconds: 2_000)
-        try dealer.connect(router.endpoint)
+        let (router, dealer) = try routerAndDealer("spin-multipart")
         try dealer.sendMultipart([[1], [2, 2]])
         let received = try router.receiveMultipart()
         #expect(received.count == 3 && Array(received.dropFirst()) == [[1], [2, 2]])
@@ -65,11 +71,7 @@ import ZeroMQ
     /// `receive()` takes one-frame messages; a multipart one is an error that names its frames and is
     /// drained whole, so the next message comes through intact.
     @Test func receivingAMultipartMessageAsOneFrameIsAnErrorAndDrainsIt() throws {
-        let router = try ZeroMQSocket(.router)
-        try router.bind("inproc://one-frame-\(UUID().uuidString)")
-        let dealer = try ZeroMQSocket(.dealer)
-        try dealer.setReceiveTimeout(milliseconds: 2_000)
-        try dealer.connect(router.endpoint)
+        let (router, dealer) = try routerAndDealer("one-frame")
         try dealer.sendMultipart([[1]])
         let identity = try router.receiveMultipart()[0]
         try router.sendMultipart([identity, [5], [6, 6], []])
