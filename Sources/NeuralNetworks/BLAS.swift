@@ -5,17 +5,20 @@ public enum BLAS {
     /// Sets the number of threads OpenBLAS uses for every following product. One thread gives the
     /// same floating-point summation order on every call, which bit-for-bit reproducible runs rely on.
     public static func setThreadCount(_ count: Int) {
+        _ = kernel
         openblas_set_num_threads(Int32(max(1, count)))
     }
 
     /// The number of threads OpenBLAS currently uses.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
 
-    /// The CPU kernel OpenBLAS selected at load time (e.g. "Haswell"), for benchmark reports.
-    public static var coreName: String {
-        guard let name = openblas_get_corename() else { return "unknown" }
-        return String(cString: name)
-    }
+    /// The CPU kernel products run on and how it was chosen: OpenBLAS's own choice unless OpenBLAS fell
+    /// back to its generic kernel on a CPU it does not know (see ``BLASKernel``). Chosen once, before the
+    /// first product on any thread: every product goes through this type and touches it first.
+    public static let kernel = BLASKernel.choose()
+
+    /// The CPU kernel's name (e.g. "Haswell"), for benchmark reports; ``kernel`` says how it was chosen.
+    public static var coreName: String { kernel.name }
 
     /// `C ← α·op(A)·op(B) + β·C` on row-major buffers, with `op(X)` = X or Xᵀ chosen by flag, so transposes
     /// cost nothing. `A` is stored `m×k` (or `k×m` when transposed), `B` is `k×n` (or `n×k`), `C` is `m×n`.
@@ -27,6 +30,7 @@ public enum BLAS {
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil, b: UnsafePointer<Float>, ldb: Int? = nil,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil
     ) {
+        _ = kernel
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,

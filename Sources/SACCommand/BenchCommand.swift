@@ -83,7 +83,7 @@ struct BenchUpdatesCommand: ParsableCommand {
         let peak = skipPeak ? Double.nan : updateThreads == 2 ? Self.sgemmPeak(pair: WorkerPair()) : Self.sgemmPeak()
         let rows: [(String, String)] = [
             ("shapes", "\(env.rawValue) (obs \(o), act \(a)), \(variant.rawValue), batch \(configuration.batchSize), hidden 256x256"),
-            ("BLAS", "OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) thread(s); \(updateThreads) update thread(s)"),
+            ("BLAS", "OpenBLAS \(BLAS.kernel), \(BLAS.threadCount) thread(s); \(updateThreads) update thread(s)"),
             ("updates/s", String(format: "%.1f", rate)),
             ("ms per update", String(format: "%.3f (sampling %.3f)", 1e3 / rate, 1e3 * sampling.seconds / Double(updates))),
             ("GFLOP per update (matrix products)", String(format: "%.3f", flops / 1e9)),
