@@ -29,8 +29,8 @@ struct BenchBridgeCommand: ParsableCommand {
         guard numEnvs >= 1, requests >= 100 else { throw ValidationError("--num-envs must be >= 1 and --requests >= 100") }
     }
 
-    /// gym_bridge's default `--spin-us`, passed explicitly, and the spinning echo's window.
-    static let pythonSpinMicroseconds = 200
+    /// The window of the spinning targets: gym_bridge's `--spin-us` when it spins, and the spinning echo's.
+    static let spinWindowMicroseconds = 200
 
     /// One thing to measure round trips against: `roundTrip` does one request and its reply.
     private struct Target {
@@ -89,7 +89,7 @@ struct BenchBridgeCommand: ParsableCommand {
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             // Two echoes: one blocking in every receive (the reference), one looking for a quick client's
             // next request first, as gym_bridge does (`--spin-us`; the Swift server blocks by default).
-            for (name, spinUs) in [("raw-remote", 0), ("raw-remote-spin", Self.pythonSpinMicroseconds)] {
+            for (name, spinUs) in [("raw-remote", 0), ("raw-remote-spin", Self.spinWindowMicroseconds)] {
                 let bind = processEndpoint()
                 let echoProcess = try start([executable, "bench", "echo", "--bind", bind, "--reply-bytes", "\(replyBytes.count)", "--spin-us", "\(spinUs)"])
                 cleanups.append { kill(echoProcess.processIdentifier, SIGKILL); echoProcess.waitUntilExit() }
@@ -99,8 +99,11 @@ struct BenchBridgeCommand: ParsableCommand {
                 targets.append(Target(name: name) { try remoteSocket.send(requestBytes); _ = try remoteSocket.receive() })
             }
             let servers = [("swift-remote", [executable, "serve", "--env", "pendulum", "--num-envs", "\(numEnvs)", "--bind"])]
-                + (noPython ? [] : [("python", ["/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)",
-                                                  "--spin-us", "\(Self.pythonSpinMicroseconds)", "--bind"])])
+                // gym_bridge both ways, since which is quicker depends on the machine (see its --spin-us).
+                + (noPython ? [] : [("python", 0), ("python-spin", Self.spinWindowMicroseconds)].map { name, spinUs in
+                    (name, ["/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)",
+                            "--spin-us", "\(spinUs)", "--bind"])
+                })
             for (name, arguments) in servers {
                 let bind = processEndpoint()
                 guard let process = try? start(arguments + [bind]) else { continue }
@@ -154,7 +157,7 @@ struct BenchBridgeCommand: ParsableCommand {
         ]
         var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(raw)), "raw_spin_round_trips_per_second": \#(Int(rawSpin)), "client_spin_us": \#(clientSpin), "swift_requests_per_second": \#(Int(swift)), "swift_ratio": \#(String(format: "%.3f", swift / reference)), "server_handle_us": \#(String(format: "%.2f", handleMicroseconds)), "client_codec_us": \#(String(format: "%.2f", codecMicroseconds))"#
         if let rawRemote = rate["raw-remote"], let rawRemoteSpin = rate["raw-remote-spin"] {
-            let serverSpin = Self.pythonSpinMicroseconds
+            let serverSpin = Self.spinWindowMicroseconds
             rows.append(("server in another process:", ""))
             rows.append(("  raw libzmq round trips/s, blocking receive", String(format: "%.0f (reference)", rawRemote)))
             rows.append(("  raw, echo spinning as gym_bridge does", String(format: "%.0f (%d µs adaptive spin)", rawRemoteSpin, serverSpin)))
@@ -164,11 +167,16 @@ struct BenchBridgeCommand: ParsableCommand {
                 rows.append(("  Swift server / raw (/ spinning raw)", String(format: "%.2f (%.2f)", swiftRemote / rawRemote, swiftRemote / rawRemoteSpin)))
                 json += #", "swift_remote_requests_per_second": \#(Int(swiftRemote)), "swift_remote_ratio": \#(String(format: "%.3f", swiftRemote / rawRemote)), "swift_remote_spin_ratio": \#(String(format: "%.3f", swiftRemote / rawRemoteSpin))"#
             }
+            let origin = Self.checkoutPython == nil ? "installed gym_bridge" : "gym_bridge of this checkout"
             if let python = rate["python"] {
-                rows.append(("  Python Gymnasium server requests/s", String(format: "%.0f (%.0f environment steps/s)", python, python * Double(numEnvs))
-                             + (Self.checkoutPython == nil ? ", installed gym_bridge" : ", gym_bridge of this checkout")))
-                rows.append(("  Python server / raw (/ spinning raw)", String(format: "%.2f (%.2f)", python / rawRemote, python / rawRemoteSpin)))
-                json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRemote)), "python_spin_ratio": \#(String(format: "%.3f", python / rawRemoteSpin))"#
+                rows.append(("  Python Gymnasium server, blocking, requests/s", String(format: "%.0f (%.0f environment steps/s), %@", python, python * Double(numEnvs), origin)))
+                rows.append(("  Python server blocking / raw", String(format: "%.2f", python / rawRemote)))
+                json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRemote))"#
+            }
+            if let pythonSpin = rate["python-spin"] {
+                rows.append(("  Python server spinning \(serverSpin) µs, requests/s", String(format: "%.0f (%.0f environment steps/s)", pythonSpin, pythonSpin * Double(numEnvs))))
+                rows.append(("  Python server spinning / raw (/ spinning raw)", String(format: "%.2f (%.2f)", pythonSpin / rawRemote, pythonSpin / rawRemoteSpin)))
+                json += #", "python_spin_requests_per_second": \#(Int(pythonSpin)), "python_spin_ratio": \#(String(format: "%.3f", pythonSpin / rawRemote)), "python_spin_to_spinning_raw_ratio": \#(String(format: "%.3f", pythonSpin / rawRemoteSpin))"#
             }
         }
         let width = rows.map(\.0.count).max() ?? 0

@@ -152,23 +152,52 @@ def _tensor(array):
     return out
 
 
+class _StepReplyLayout:
+    """The bytes of a step reply that depend only on the observations' shape and dtype and the server's
+    instance id: every field's tag and length, and the tensor's header. Only the values and the request id
+    change from step to step, so a reply is these pieces joined around them."""
+
+    __slots__ = ("dtype", "head", "observations_head", "rewards_head", "pack_rewards", "terminated_head", "truncated_head")
+
+    def __init__(self, shape, dtype, instance_id):
+        count = shape[0] if shape else 0
+        self.dtype = _NUMPY_DTYPES[dtype_code(dtype)]
+        data_bytes = self.dtype.itemsize
+        for dim in shape:
+            data_bytes *= dim
+        tensor = (b"\x08\x01" if self.dtype.itemsize == 4 else b"\x08\x02") + (_field(b"\x12", b"".join(map(_varint, shape))) if shape else b"")
+        tensor += (b"\x1a" + _varint(data_bytes)) if data_bytes else b""
+        self.observations_head = b"\x0a" + _varint(len(tensor) + data_bytes) + tensor
+        self.rewards_head = (b"\x12" + _varint(8 * count)) if count else b""
+        self.pack_rewards = struct.Struct("<%dd" % count).pack
+        self.terminated_head = (b"\x1a" + _varint(count)) if count else b""
+        self.truncated_head = (b"\x22" + _varint(count)) if count else b""
+        self.head = _field(b"\x12", instance_id.encode()) if instance_id else b""
+
+
+_layouts = {}
+
+
 def encode_step_reply(request_id, instance_id, observations, rewards, terminated, truncated, finals=(), server_step_seconds=0.0):
     """The bytes of `Reply{request_id, server_instance_id, step: StepReply{...}}` with no failures and no
     infos. `observations` is a float32/float64 array of shape [num_envs, *observation_shape]; `finals` is
     a list of (index, final observation array) in increasing index order."""
-    body = _field(b"\x0a", _tensor(observations))
-    if rewards:
-        body += _field(b"\x12", struct.pack("<%dd" % len(rewards), *rewards))
-    if terminated:
-        body += _field(b"\x1a", bytes(map(bool, terminated)))
-    if truncated:
-        body += _field(b"\x22", bytes(map(bool, truncated)))
+    key = (observations.shape, observations.dtype, instance_id)
+    layout = _layouts.get(key)
+    if layout is None:
+        if len(_layouts) >= 64:   # a server has a few shapes; never let the cache grow without bound
+            _layouts.clear()
+        layout = _layouts[key] = _StepReplyLayout(observations.shape, observations.dtype, instance_id)
+    body = b"".join((layout.observations_head, observations.astype(layout.dtype, copy=False).tobytes(),
+                     layout.rewards_head, layout.pack_rewards(*rewards),
+                     layout.terminated_head, bytes(map(bool, terminated)), layout.truncated_head, bytes(map(bool, truncated))))
     for index, observation in finals:
         final = (b"\x08" + _varint(index) if index else b"") + _field(b"\x12", _tensor(observation))
         body += _field(b"\x2a", final)
     if server_step_seconds != 0.0:
-        body += b"\x41" + struct.pack("<d", server_step_seconds)
-    head = b"\x08" + _varint(request_id) if request_id else b""
-    if instance_id:
-        head += _field(b"\x12", instance_id.encode())
-    return head + b"\x62" + _varint(len(body)) + body
+        body += b"\x41" + _DOUBLE.pack(server_step_seconds)
+    head = (b"\x08" + _varint(request_id) if request_id else b"") + layout.head
+    return b"".join((head, b"\x62", _varint(len(body)), body))
+
+
+_DOUBLE = struct.Struct("<d")
