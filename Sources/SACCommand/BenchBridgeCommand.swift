@@ -99,7 +99,7 @@ struct BenchBridgeCommand: ParsableCommand {
                 targets.append(Target(name: name) { try remoteSocket.send(requestBytes); _ = try remoteSocket.receive() })
             }
             let servers = [("swift-remote", [executable, "serve", "--env", "pendulum", "--num-envs", "\(numEnvs)", "--bind"])]
-                // gym_bridge both ways, since which is quicker depends on the machine (see its --spin-us).
+                // gym_bridge blocking, and as it runs by default: spinning while that measures quicker (its --spin-us).
                 + (noPython ? [] : [("python", 0), ("python-spin", Self.spinWindowMicroseconds)].map { name, spinUs in
                     (name, ["/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)",
                             "--spin-us", "\(spinUs)", "--bind"])
@@ -174,8 +174,8 @@ struct BenchBridgeCommand: ParsableCommand {
                 json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRemote))"#
             }
             if let pythonSpin = rate["python-spin"] {
-                rows.append(("  Python server spinning \(serverSpin) µs, requests/s", String(format: "%.0f (%.0f environment steps/s)", pythonSpin, pythonSpin * Double(numEnvs))))
-                rows.append(("  Python server spinning / raw (/ spinning raw)", String(format: "%.2f (%.2f)", pythonSpin / rawRemote, pythonSpin / rawRemoteSpin)))
+                rows.append(("  Python server by default (--spin-us \(serverSpin)), requests/s", String(format: "%.0f (%.0f environment steps/s)", pythonSpin, pythonSpin * Double(numEnvs))))
+                rows.append(("  Python server by default / raw (/ spinning raw)", String(format: "%.2f (%.2f)", pythonSpin / rawRemote, pythonSpin / rawRemoteSpin)))
                 json += #", "python_spin_requests_per_second": \#(Int(pythonSpin)), "python_spin_ratio": \#(String(format: "%.3f", pythonSpin / rawRemote)), "python_spin_to_spinning_raw_ratio": \#(String(format: "%.3f", pythonSpin / rawRemoteSpin))"#
             }
         }

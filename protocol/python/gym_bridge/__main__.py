@@ -18,7 +18,8 @@ def main(argv=None):
     serve.add_argument("--session-timeout", type=float, default=600.0, help="seconds after which an idle session is dropped")
     serve.add_argument("--max-message-bytes", type=int, default=64 << 20, help="largest request frame accepted")
     serve.add_argument("--spin-us", type=float, default=200.0,
-                       help="microseconds to look for a quick client's next request before blocking (default 200; 0: always block)")
+                       help="microseconds to look for a quick client's next request before blocking, while that is measured "
+                            "to answer it sooner than blocking (default 200; 0: always block)")
     serve.add_argument("--curve-secret-key", help="CURVE secret key file of this server (keygen): encrypts traffic")
     serve.add_argument("--allowed-clients", help="file of client public keys admitted with CURVE, one per line")
     keygen = commands.add_parser("keygen", help="write a CURVE key pair NAME.key (secret) and NAME.pub (public)")
