@@ -73,10 +73,14 @@ public final class EnvironmentServer {
         var lastRequestID: UInt64?
         var lastReply: [UInt8]?
         var lastUsed: Double
+        /// `[num_envs, *action_shape]` and `[num_envs, *observation_shape]`, checked and sent every step.
+        let actionBatchShape: [Int], observationBatchShape: [Int]
 
-        init(id: String, environments: [any Environment], now: Double) {
+        init(id: String, environments: [any Environment], actionShape: [Int], observationShape: [Int], now: Double) {
             self.id = id
             self.environments = environments
+            self.actionBatchShape = [environments.count] + actionShape
+            self.observationBatchShape = [environments.count] + observationShape
             self.needsReset = Array(repeating: true, count: environments.count)
             self.lastUsed = now
         }
@@ -156,7 +160,8 @@ public final class EnvironmentServer {
             throw BridgeError(.environmentFailure, "server already holds \(options.maximumSessions) sessions; close one or wait \(Int(options.sessionTimeoutSeconds)) s for idle ones to expire")
         }
         let environments = try (0..<options.environmentsPerSession).map { _ in try makeEnvironment() }
-        let session = Session(id: String(generator.next(), radix: 16), environments: environments, now: Self.now())
+        let session = Session(id: String(generator.next(), radix: 16), environments: environments,
+                              actionShape: actionSpace.shape, observationShape: observationSpace.shape, now: Self.now())
         sessions[session.id] = session
         // Swift environments produce float32 observations, so a float32 request needs no cast.
         let space = { (box: Box) in BridgeReply.Space(low: Tensor(float32: box.low, shape: box.shape), high: Tensor(float32: box.high, shape: box.shape)) }
@@ -197,15 +202,15 @@ public final class EnvironmentServer {
     private func step(_ session: Session, _ actions: Tensor) throws -> BridgeReply.Kind {
         guard session.resetOnce else { throw BridgeError(.resetNeeded, "step before the session's first reset; send a reset request first") }
         let n = session.environments.count, a = actionSpace.count
-        let expected = [n] + actionSpace.shape
-        guard actions.shape == expected else {
-            throw BridgeError(.wrongShape, "actions of shape \(actions.shape); this session needs \(expected)")
+        guard actions.shape == session.actionBatchShape else {
+            throw BridgeError(.wrongShape, "actions of shape \(actions.shape); this session needs \(session.actionBatchShape)")
         }
-        let values = actions.doubles()
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw BridgeError(.nonFiniteAction, "action element \(bad) (environment \(bad / max(a, 1))) is \(values[bad]); actions must be finite")
+        // Checked as the environments get them: a float64 action too large for a Float is infinite there.
+        let floats = actions.floats()
+        if let bad = floats.firstIndex(where: { !$0.isFinite }) {
+            let value = actions.dtype == .float64 && floats[bad].isInfinite ? "\(actions.doubles()[bad]), beyond the float32 range of the environment," : "\(floats[bad])"
+            throw BridgeError(.nonFiniteAction, "action element \(bad) (environment \(bad / max(a, 1))) is \(value); actions must be finite")
         }
-        let floats = values.map { Float($0) }
         var observations: [Float] = [], rewards: [Double] = [], terminated: [Bool] = [], truncated: [Bool] = []
         var finals: [Int: Tensor] = [:], failures: [BridgeReply.Failure] = [], infos: [[String: Double]] = []
         observations.reserveCapacity(n * observationSpace.count)
@@ -246,7 +251,7 @@ public final class EnvironmentServer {
         }
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return .step(.init(observations: Tensor(float32: observations, shape: [n] + observationSpace.shape), rewards: rewards,
+        return .step(.init(observations: Tensor(float32: observations, shape: session.observationBatchShape), rewards: rewards,
                            terminated: terminated, truncated: truncated, finalObservations: finals, failures: failures,
                            infos: infos, serverStepSeconds: seconds))
     }

@@ -59,6 +59,12 @@ import ZeroMQ
         expectError(try send(server, BridgeRequest(requestID: 4, sessionID: session, kind: .step(actions: Tensor(float32: [0.1], shape: [1])))), .wrongShape)
         expectError(try send(server, BridgeRequest(requestID: 5, sessionID: session, kind: .step(actions: Tensor(float32: [.nan], shape: [1, 1])))), .nonFiniteAction)
         expectError(try send(server, BridgeRequest(requestID: 6, sessionID: session, kind: .step(actions: Tensor(float64: [.infinity], shape: [1, 1])))), .nonFiniteAction)
+        // Finite as a double, infinite as the Float the environment would get.
+        guard case let .error(tooLarge) = try send(server, BridgeRequest(requestID: 61, sessionID: session, kind: .step(actions: Tensor(float64: [1e300], shape: [1, 1])))).kind else {
+            Issue.record("a float64 action of 1e300 was not refused")
+            return
+        }
+        #expect(tooLarge.code == .nonFiniteAction && tooLarge.message.contains("beyond the float32 range"))
         expectError(try send(server, BridgeRequest(requestID: 7, sessionID: session, kind: .reset(.init(seeds: [1, 2])))), .wrongShape)
         // A float64 action is accepted exactly like a float32 one.
         guard case let .step(step) = try send(server, BridgeRequest(requestID: 8, sessionID: session, kind: .step(actions: Tensor(float64: [1.5], shape: [1, 1])))).kind else {

@@ -201,11 +201,15 @@ class EnvironmentServer:
         expected = (n,) + self.action_space.shape
         if actions.shape != expected:
             raise ProtocolError(pb.WRONG_SHAPE, f"actions of shape {list(actions.shape)}; this session needs {list(expected)}")
+        # Checked as the environment gets them: a float64 action beyond float32's range is infinite there.
+        sent = actions
+        with np.errstate(over="ignore"):
+            actions = actions.astype(self.action_space.dtype, copy=False)
         # For a few elements, Python's isfinite over a list is five times quicker than numpy's.
         if not (all(map(math.isfinite, actions.ravel().tolist())) if actions.size <= 64 else np.isfinite(actions).all()):
-            where = np.argwhere(~np.isfinite(actions))[0].tolist()
-            raise ProtocolError(pb.NON_FINITE_ACTION, f"action element {where} is {actions[tuple(where)]}; actions must be finite")
-        actions = actions.astype(self.action_space.dtype, copy=False)
+            where = tuple(np.argwhere(~np.isfinite(actions))[0].tolist())
+            value = f"{sent[where]}, beyond the {actions.dtype} range of the environment," if np.isfinite(sent[where]) else f"{sent[where]}"
+            raise ProtocolError(pb.NON_FINITE_ACTION, f"action element {list(where)} is {value}; actions must be finite")
         observation_dtype = session.observation_dtype
         observations, rewards, terminated, truncated, finals, failures, infos = [], [], [], [], [], [], []
         any_info = False

@@ -85,6 +85,8 @@ def test_every_error_code_is_a_reply_and_the_server_keeps_serving():
     call(server, request_id=4, session_id=session, reset=pb.ResetRequest())
     assert error_code(step(server, session, [[0.0, 1.0]], 5)) == "WRONG_SHAPE"
     assert error_code(step(server, session, [[np.nan]], 6)) == "NON_FINITE_ACTION"
+    too_large = call(server, request_id=61, session_id=session, step=pb.StepRequest(actions=tensor_from_array(np.array([[1e300]]))))
+    assert error_code(too_large) == "NON_FINITE_ACTION" and "beyond the float32 range" in too_large.error.message
     assert error_code(call(server, request_id=7, session_id="nope", reset=pb.ResetRequest())) == "UNKNOWN_SESSION"
     bad_dtype = pb.Request(request_id=8, session_id=session, step=pb.StepRequest(actions=pb.Tensor(dtype=0, shape=[1, 1], data=b"\0" * 4)))
     reply = pb.Reply()
