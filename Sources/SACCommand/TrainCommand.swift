@@ -3,6 +3,7 @@ import Environments
 import Foundation
 import LearningCurves
 import Logging
+import NeuralNetworks
 import SoftActorCritic
 
 extension TrainerConfiguration.NonFinitePolicy: ExpressibleByArgument {}
@@ -134,6 +135,11 @@ struct TrainCommand: ParsableCommand {
             logger.info("training \(variant.rawValue) on \(env.id)\(env.count > 1 ? " ×\(env.count)" : "") for \(trainer.totalSteps) steps, seed \(environment.seed); run directory \(directory)")
         }
         environment.applyThreads(to: run.agent)
+        switch BLAS.kernel.choice {
+        case .openBLAS: break
+        case .replacedFallback: logger.info("matrix products: OpenBLAS \(BLAS.kernel)")
+        case .keptFallback: logger.warning("matrix products: OpenBLAS \(BLAS.kernel); they run several times slower than they could")
+        }
         let display = ProgressLine(enabled: !quiet)
         run.onProgress = { display.show($0) }
         run.onWarning = { message in
