@@ -38,7 +38,24 @@ struct BenchBridgeCommand: ParsableCommand {
         let roundTrip: () throws -> Void
         var seconds = 0.0
         var count = 0
+        /// Round trips per second in each round, for ratios within a round.
+        var roundRates: [Double] = []
         var rate: Double { Double(count) / seconds }
+    }
+
+    /// `target ÷ reference` per round as "median (lowest–highest) over N rounds": how much of a ratio is
+    /// the machine's changing load rather than the protocol.
+    private static func roundRatios(_ target: Target, _ reference: Target) -> String {
+        let ratios = zip(target.roundRates, reference.roundRates).map { $0 / $1 }.sorted()
+        guard let low = ratios.first, let high = ratios.last else { return "" }
+        return String(format: "per round %.2f (%.2f–%.2f over %d)", medianRoundRatio(target, reference), low, high, ratios.count)
+    }
+
+    /// The median of `target ÷ reference` over the rounds.
+    private static func medianRoundRatio(_ target: Target, _ reference: Target) -> Double {
+        let ratios = zip(target.roundRates, reference.roundRates).map { $0 / $1 }.sorted()
+        guard !ratios.isEmpty else { return .nan }
+        return ratios.count % 2 == 1 ? ratios[ratios.count / 2] : (ratios[ratios.count / 2 - 1] + ratios[ratios.count / 2]) / 2
     }
 
     func run() throws {
@@ -133,8 +150,10 @@ struct BenchBridgeCommand: ParsableCommand {
                 let index = (round + place) % targets.count
                 let begin = clock.now
                 for _ in 0..<chunk { try targets[index].roundTrip() }
-                targets[index].seconds += (clock.now - begin).seconds
+                let seconds = (clock.now - begin).seconds
+                targets[index].seconds += seconds
                 targets[index].count += chunk
+                targets[index].roundRates.append(Double(chunk) / seconds)
             }
         }
         let measured = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, $0) })
@@ -150,12 +169,12 @@ struct BenchBridgeCommand: ParsableCommand {
             ("  raw libzmq round trips/s, blocking receive", String(format: "%.0f", raw) + (clientSpin > 0 ? "" : " (reference)")),
             ("  raw, checking \(spin) µs before blocking", String(format: "%.0f", rawSpin) + (clientSpin > 0 ? " (reference)" : "")),
             ("  Swift server requests/s", String(format: "%.0f (%.0f environment steps/s)", swift, swift * Double(numEnvs))),
-            ("  Swift server / reference", String(format: "%.2f", swift / reference)),
+            ("  Swift server / reference", String(format: "%.2f; ", swift / reference) + Self.roundRatios(measured["swift"]!, measured[clientSpin > 0 ? "raw-spin" : "raw"]!)),
             ("  share of time the server spent stepping", String(format: "%.0f%%", 100 * serverShare)),
             ("  Swift server's handle() per step request", String(format: "%.1f µs (decode, step, encode)", handleMicroseconds)),
             ("  Swift client's codec per step", String(format: "%.2f µs (encode request, decode reply)", codecMicroseconds)),
         ]
-        var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(raw)), "raw_spin_round_trips_per_second": \#(Int(rawSpin)), "client_spin_us": \#(clientSpin), "swift_requests_per_second": \#(Int(swift)), "swift_ratio": \#(String(format: "%.3f", swift / reference)), "server_handle_us": \#(String(format: "%.2f", handleMicroseconds)), "client_codec_us": \#(String(format: "%.2f", codecMicroseconds))"#
+        var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(raw)), "raw_spin_round_trips_per_second": \#(Int(rawSpin)), "client_spin_us": \#(clientSpin), "swift_requests_per_second": \#(Int(swift)), "swift_ratio": \#(String(format: "%.3f", swift / reference)), "swift_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["swift"]!, measured[clientSpin > 0 ? "raw-spin" : "raw"]!))), "server_handle_us": \#(String(format: "%.2f", handleMicroseconds)), "client_codec_us": \#(String(format: "%.2f", codecMicroseconds))"#
         if let rawRemote = rate["raw-remote"], let rawRemoteSpin = rate["raw-remote-spin"] {
             let serverSpin = Self.spinWindowMicroseconds
             rows.append(("server in another process:", ""))
@@ -164,19 +183,21 @@ struct BenchBridgeCommand: ParsableCommand {
             json += #", "raw_remote_round_trips_per_second": \#(Int(rawRemote)), "raw_remote_spin_round_trips_per_second": \#(Int(rawRemoteSpin)), "echo_spin_us": \#(serverSpin)"#
             if let swiftRemote = rate["swift-remote"] {
                 rows.append(("  Swift server (sac serve) requests/s", String(format: "%.0f", swiftRemote)))
-                rows.append(("  Swift server / raw (/ spinning raw)", String(format: "%.2f (%.2f)", swiftRemote / rawRemote, swiftRemote / rawRemoteSpin)))
-                json += #", "swift_remote_requests_per_second": \#(Int(swiftRemote)), "swift_remote_ratio": \#(String(format: "%.3f", swiftRemote / rawRemote)), "swift_remote_spin_ratio": \#(String(format: "%.3f", swiftRemote / rawRemoteSpin))"#
+                rows.append(("  Swift server / raw (/ spinning raw)", String(format: "%.2f (%.2f); ", swiftRemote / rawRemote, swiftRemote / rawRemoteSpin)
+                             + Self.roundRatios(measured["swift-remote"]!, measured["raw-remote"]!)))
+                json += #", "swift_remote_requests_per_second": \#(Int(swiftRemote)), "swift_remote_ratio": \#(String(format: "%.3f", swiftRemote / rawRemote)), "swift_remote_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["swift-remote"]!, measured["raw-remote"]!))), "swift_remote_spin_ratio": \#(String(format: "%.3f", swiftRemote / rawRemoteSpin))"#
             }
             let origin = Self.checkoutPython == nil ? "installed gym_bridge" : "gym_bridge of this checkout"
             if let python = rate["python"] {
                 rows.append(("  Python Gymnasium server, blocking, requests/s", String(format: "%.0f (%.0f environment steps/s), %@", python, python * Double(numEnvs), origin)))
-                rows.append(("  Python server blocking / raw", String(format: "%.2f", python / rawRemote)))
-                json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRemote))"#
+                rows.append(("  Python server blocking / raw", String(format: "%.2f; ", python / rawRemote) + Self.roundRatios(measured["python"]!, measured["raw-remote"]!)))
+                json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRemote)), "python_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["python"]!, measured["raw-remote"]!)))"#
             }
             if let pythonSpin = rate["python-spin"] {
                 rows.append(("  Python server by default (--spin-us \(serverSpin)), requests/s", String(format: "%.0f (%.0f environment steps/s)", pythonSpin, pythonSpin * Double(numEnvs))))
-                rows.append(("  Python server by default / raw (/ spinning raw)", String(format: "%.2f (%.2f)", pythonSpin / rawRemote, pythonSpin / rawRemoteSpin)))
-                json += #", "python_spin_requests_per_second": \#(Int(pythonSpin)), "python_spin_ratio": \#(String(format: "%.3f", pythonSpin / rawRemote)), "python_spin_to_spinning_raw_ratio": \#(String(format: "%.3f", pythonSpin / rawRemoteSpin))"#
+                rows.append(("  Python server by default / raw (/ spinning raw)", String(format: "%.2f (%.2f); ", pythonSpin / rawRemote, pythonSpin / rawRemoteSpin)
+                             + Self.roundRatios(measured["python-spin"]!, measured["raw-remote"]!)))
+                json += #", "python_spin_requests_per_second": \#(Int(pythonSpin)), "python_spin_ratio": \#(String(format: "%.3f", pythonSpin / rawRemote)), "python_spin_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["python-spin"]!, measured["raw-remote"]!))), "python_spin_to_spinning_raw_ratio": \#(String(format: "%.3f", pythonSpin / rawRemoteSpin))"#
             }
         }
         let width = rows.map(\.0.count).max() ?? 0
