@@ -94,18 +94,18 @@ class EnvironmentServer:
             if len(frame) > self.max_message_bytes:
                 raise ProtocolError(pb.BAD_REQUEST, f"frame of {len(frame)} bytes exceeds the server's limit of {self.max_message_bytes}")
             request, actions = decode_request_and_actions(frame)
-            request_id = request.request_id
-            if time.monotonic() >= self._next_expiry_check:
+            request_id, session_id, kind = request.request_id, request.session_id, request.WhichOneof("kind")
+            now = time.monotonic()
+            if now >= self._next_expiry_check:
                 self._expire_sessions()
-            kind = request.WhichOneof("kind")
             if kind == "handshake":
                 reply = self._handshake(request)
                 return reply.SerializeToString()
-            session = self.sessions.get(request.session_id)
+            session = self.sessions.get(session_id)
             if session is None:
-                raise ProtocolError(pb.UNKNOWN_SESSION, f"session '{request.session_id}' is unknown to server instance "
+                raise ProtocolError(pb.UNKNOWN_SESSION, f"session '{session_id}' is unknown to server instance "
                                                         f"{self.instance_id} (expired, closed, or the server restarted); handshake again")
-            session.last_used = time.monotonic()
+            session.last_used = now
             if session.last_request_id == request_id and session.last_reply is not None:
                 return session.last_reply       # a retry: answer again, do not step twice
             if kind == "step":
