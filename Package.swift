@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers, bottom to top (an arrow never points up):
 //   COpenBLAS, CZeroMQ            C libraries, module maps only
+//   CVectorKernels                element-wise kernels in C for the CPU's widest vectors (AVX-512)
 //   Randomness                    seeded generators shared by everything above
 //   NeuralNetworks, Environments  the network core; the Environment protocol and its toy environments
 //   ZeroMQ                        Swift sockets over libzmq
@@ -38,7 +39,9 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"])]
         ),
         .target(name: "Randomness"),
-        .target(name: "NeuralNetworks", dependencies: ["COpenBLAS", "Randomness"]),
+        // Element-wise kernels in the CPU's widest vectors (Swift compiles for baseline x86-64 only).
+        .target(name: "CVectorKernels"),
+        .target(name: "NeuralNetworks", dependencies: ["COpenBLAS", "CVectorKernels", "Randomness"]),
         .target(name: "Environments", dependencies: ["Randomness"]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "LearningCurves"),

@@ -1,3 +1,4 @@
+import CVectorKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -83,8 +84,28 @@ public struct Adam: Equatable, Sendable {
                                 oneMinusBeta1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2), epsilon: epsilon)
     }
 
-    /// Updates elements `range` of the moments and parameters (pointers to element 0 of each array).
+    /// Updates elements `range` of the moments and parameters (pointers to element 0 of each array): in
+    /// sixteen lanes where the CPU has AVX-512, else eight; the same bits either way.
     public static func apply(
+        _ coefficients: StepCoefficients, firstMoment: UnsafeMutablePointer<Float>, secondMoment: UnsafeMutablePointer<Float>,
+        parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, range: Range<Int>
+    ) {
+        guard hasAVX512 else {
+            applyPortably(coefficients, firstMoment: firstMoment, secondMoment: secondMoment, parameters: parameters, gradients: gradients, range: range)
+            return
+        }
+        // A square root and a division per parameter made Adam compute-bound: 5–6 % of an update in
+        // eight (two four-wide) lanes on an AVX-512 Xeon.
+        sac_adam_apply_avx512(coefficients.stepSize, coefficients.inverseCorrection2, coefficients.oneMinusBeta1, coefficients.beta2,
+                              coefficients.oneMinusBeta2, coefficients.epsilon, firstMoment, secondMoment, parameters, gradients,
+                              range.lowerBound, range.upperBound)
+    }
+
+    /// Whether ``apply(_:firstMoment:secondMoment:parameters:gradients:range:)`` runs the AVX-512 kernel.
+    static let hasAVX512 = sac_vector_kernels_have_avx512() != 0
+
+    /// ``apply(_:firstMoment:secondMoment:parameters:gradients:range:)`` in portable Swift, eight lanes at a time.
+    static func applyPortably(
         _ coefficients: StepCoefficients, firstMoment: UnsafeMutablePointer<Float>, secondMoment: UnsafeMutablePointer<Float>,
         parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, range: Range<Int>
     ) {

@@ -1,5 +1,5 @@
 import Testing
-import NeuralNetworks
+@testable import NeuralNetworks
 
 @Suite struct AdamTests {
     /// Two steps of PyTorch's Adam (lr 0.1, β = (0.9, 0.999), ε = 1e-8) worked by hand in float64:
@@ -95,5 +95,35 @@ import NeuralNetworks
         var target = start
         PolyakAveraging.update(target: &target, toward: online, tau: 0.005)
         #expect(target == zip(start, online).map { $0 * (1 - 0.005) + 0.005 * $1 })
+    }
+
+    /// The sixteen-lane AVX-512 kernel (where the CPU has one) and the portable eight-lane Swift give the
+    /// same bits, over ranges that start and end off the lane boundaries, for ten steps in a row.
+    @Test func theWideKernelGivesThePortableBits() {
+        let count = 1_000
+        var generator = SystemRandomNumberGenerator()
+        func values(_ scale: Float) -> [Float] { (0..<count).map { _ in Float.random(in: -scale...scale, using: &generator) } }
+        var adam = Adam(parameterCount: count, learningRate: 3e-4)
+        var wide = values(2)
+        var portable = wide
+        let start = wide
+        var (mWide, vWide) = ([Float](repeating: 0, count: count), [Float](repeating: 0, count: count))
+        var (mPortable, vPortable) = (mWide, vWide)
+        for step in 0..<10 {
+            var gradients = values(step % 2 == 0 ? 1 : 1e-3)
+            gradients[step] = 0
+            let coefficients = adam.beginStep()
+            for range in [3..<517, 517..<999, 0..<3, 999..<1_000] {
+                Adam.apply(coefficients, firstMoment: &mWide, secondMoment: &vWide, parameters: &wide, gradients: gradients, range: range)
+                Adam.applyPortably(coefficients, firstMoment: &mPortable, secondMoment: &vPortable, parameters: &portable,
+                                   gradients: gradients, range: range)
+            }
+        }
+        #expect(wide.map(\.bitPattern) == portable.map(\.bitPattern))
+        #expect(mWide.map(\.bitPattern) == mPortable.map(\.bitPattern) && vWide.map(\.bitPattern) == vPortable.map(\.bitPattern))
+        #expect(wide != start)
+        // The two CPUID readings agree: AVX-512 here exactly when BLAS chooses an AVX-512 kernel family.
+        let avx512Family = ["SkylakeX", "Cooperlake"].contains(BLASKernel.kernelForThisCPU ?? "")
+        #expect(Adam.hasAVX512 == avx512Family)
     }
 }
