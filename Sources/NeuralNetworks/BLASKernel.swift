@@ -41,19 +41,18 @@ public struct BLASKernel: Sendable, Equatable, CustomStringConvertible {
     /// The kernel OpenBLAS falls back to on an x86-64 CPU it does not know.
     static let genericFallback = "Prescott"
 
-    /// OpenBLAS's kernel family for `sac_cpu_vector_level()`'s answer; nil where the fallback is right.
-    static func kernelName(vectorLevel: Int32) -> String? {
-        switch vectorLevel {
-        case 4: return "Cooperlake"
-        case 3: return "SkylakeX"
-        case 2: return "Haswell"
-        case 1: return "Sandybridge"
-        default: return nil
-        }
+    /// OpenBLAS's kernel families for `sac_cpu_vector_level()`'s answer, widest first: each later one runs on
+    /// the same CPU, for an OpenBLAS build that lacks the earlier ones (Cooperlake came in 0.3.10). Empty
+    /// where the generic kernel is right.
+    static func kernelNames(vectorLevel: Int32) -> [String] {
+        let families = ["Cooperlake", "SkylakeX", "Haswell", "Sandybridge"]
+        guard vectorLevel >= 1 else { return [] }
+        return Array(families.suffix(Int(min(vectorLevel, 4))))
     }
 
-    /// The kernel family this CPU's vector instructions support; nil where the generic kernel is right.
-    static var kernelForThisCPU: String? { kernelName(vectorLevel: sac_cpu_vector_level()) }
+    /// The kernel families this CPU's vector instructions support, widest first; empty where the generic
+    /// kernel is right.
+    static var kernelsForThisCPU: [String] { kernelNames(vectorLevel: sac_cpu_vector_level()) }
 
     /// Whether this OpenBLAS build can choose its kernel again (it has DYNAMIC_ARCH).
     static var canChooseAgain: Bool { sac_openblas_can_choose_kernel() != 0 }
@@ -61,24 +60,36 @@ public struct BLASKernel: Sendable, Equatable, CustomStringConvertible {
     /// Chooses the kernel once; ``BLAS/kernel`` holds the result. Must run before any product.
     static func choose() -> BLASKernel {
         let detected = currentName()
-        guard getenv("OPENBLAS_CORETYPE") == nil, detected.equalsIgnoringCase(genericFallback),
-              let candidate = kernelForThisCPU, canChooseAgain
-        else { return BLASKernel(name: detected, choice: .openBLAS) }
-        // OpenBLAS reads the variable while it chooses; it is removed again so that child processes (a
-        // Python simulator with its own OpenBLAS) make their own choice.
-        setenv("OPENBLAS_CORETYPE", candidate, 1)
-        sac_openblas_choose_kernel_again()
-        unsetenv("OPENBLAS_CORETYPE")
-        let chosen = currentName()
-        var reason: String?
-        if !chosen.equalsIgnoringCase(candidate) {
-            reason = "this OpenBLAS build has no such kernel (it chose \(chosen))"
-        } else if let failure = productCheckFailure(multiply: cblasProduct) {
-            reason = "its products disagreed with a reference product (\(failure))"
+        guard getenv("OPENBLAS_CORETYPE") == nil, canChooseAgain else { return BLASKernel(name: detected, choice: .openBLAS) }
+        return choose(detected: detected, candidates: kernelsForThisCPU, select: { name in
+            // OpenBLAS reads the variable while it chooses; it is removed again so that child processes (a
+            // Python simulator with its own OpenBLAS) make their own choice.
+            if let name { setenv("OPENBLAS_CORETYPE", name, 1) }
+            sac_openblas_choose_kernel_again()
+            if name != nil { unsetenv("OPENBLAS_CORETYPE") }
+            return currentName()
+        }, check: { productCheckFailure(multiply: cblasProduct) })
+    }
+
+    /// The choice itself: when `detected` is the generic fallback, the first of `candidates` that
+    /// `select(name)` (which asks OpenBLAS for a kernel and answers the one now running) really gives and
+    /// whose products pass `check` (nil: they agree); if none does, `select(nil)` restores OpenBLAS's own
+    /// detection.
+    static func choose(detected: String, candidates: [String], select: (String?) -> String, check: () -> String?) -> BLASKernel {
+        guard detected.equalsIgnoringCase(genericFallback), !candidates.isEmpty else { return BLASKernel(name: detected, choice: .openBLAS) }
+        var reasons: [String] = []
+        for candidate in candidates {
+            let chosen = select(candidate)
+            if !chosen.equalsIgnoringCase(candidate) {
+                reasons.append("this OpenBLAS build has no \(candidate) kernel")
+            } else if let failure = check() {
+                reasons.append("\(candidate)'s products disagreed with a reference product (\(failure))")
+            } else {
+                return BLASKernel(name: chosen, choice: .replacedFallback(detected: detected))
+            }
         }
-        guard let reason else { return BLASKernel(name: chosen, choice: .replacedFallback(detected: detected)) }
-        sac_openblas_choose_kernel_again()
-        return BLASKernel(name: currentName(), choice: .keptFallback(candidate: candidate, reason: reason))
+        let restored = select(nil)
+        return BLASKernel(name: restored, choice: .keptFallback(candidate: candidates[0], reason: reasons.joined(separator: "; ")))
     }
 
     private static func currentName() -> String {
