@@ -1,20 +1,10 @@
 #include "CVectorKernels.h"
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 
 // No contraction into fused multiply-adds: each operation rounds as the Swift code's does.
 #pragma clang fp contract(off)
-
-int sac_vector_kernels_have_avx512(void) {
-    unsigned int eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !((ecx >> 27) & 1)) return 0;
-    unsigned int xcr0, xcr0_high;
-    __asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
-    if ((xcr0 & 0xe6) != 0xe6) return 0;
-    return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 16) & 1);
-}
 
 __attribute__((target("avx512f")))
 void sac_adam_apply_avx512(float stepSize, float inverseCorrection2, float oneMinusBeta1, float beta2, float oneMinusBeta2,
@@ -43,8 +33,7 @@ void sac_adam_apply_avx512(float stepSize, float inverseCorrection2, float oneMi
     }
 }
 #else
-int sac_vector_kernels_have_avx512(void) { return 0; }
-
+// Never called off x86-64 (the CPU check answers no AVX-512); defined so that the package links there.
 void sac_adam_apply_avx512(float stepSize, float inverseCorrection2, float oneMinusBeta1, float beta2, float oneMinusBeta2,
                            float epsilon, float *m, float *v, float *p, const float *g, long begin, long end) {
     (void)stepSize; (void)inverseCorrection2; (void)oneMinusBeta1; (void)beta2; (void)oneMinusBeta2; (void)epsilon;

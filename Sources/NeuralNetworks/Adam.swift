@@ -1,3 +1,4 @@
+import COpenBLAS
 import CVectorKernels
 #if canImport(Glibc)
 import Glibc
@@ -101,8 +102,9 @@ public struct Adam: Equatable, Sendable {
                               range.lowerBound, range.upperBound)
     }
 
-    /// Whether ``apply(_:firstMoment:secondMoment:parameters:gradients:range:)`` runs the AVX-512 kernel.
-    static let hasAVX512 = sac_vector_kernels_have_avx512() != 0
+    /// Whether ``apply(_:firstMoment:secondMoment:parameters:gradients:range:)`` runs the AVX-512 kernel: the
+    /// CPU and OS have AVX-512 (the same CPUID reading that chooses OpenBLAS's kernel family).
+    static let hasAVX512 = sac_cpu_vector_level() >= 3
 
     /// ``apply(_:firstMoment:secondMoment:parameters:gradients:range:)`` in portable Swift, eight lanes at a time.
     static func applyPortably(

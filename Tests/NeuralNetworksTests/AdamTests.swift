@@ -122,7 +122,7 @@ import Testing
         #expect(wide.map(\.bitPattern) == portable.map(\.bitPattern))
         #expect(mWide.map(\.bitPattern) == mPortable.map(\.bitPattern) && vWide.map(\.bitPattern) == vPortable.map(\.bitPattern))
         #expect(wide != start)
-        // The two CPUID readings agree: AVX-512 here exactly when BLAS chooses an AVX-512 kernel family.
+        // The AVX-512 kernel runs exactly where BLAS chooses an AVX-512 kernel family for this CPU.
         let avx512Family = ["SkylakeX", "Cooperlake"].contains(BLASKernel.kernelsForThisCPU.first ?? "")
         #expect(Adam.hasAVX512 == avx512Family)
     }

@@ -1,11 +1,8 @@
 #ifndef SAC_VECTOR_KERNELS_H
 #define SAC_VECTOR_KERNELS_H
 
-/// Whether this CPU and OS run AVX-512 F code (CPUID and XGETBV), so sac_adam_apply_avx512 may be called.
-int sac_vector_kernels_have_avx512(void);
-
 /// One Adam step on elements [begin, end) of the moments and parameters, sixteen lanes at a time
-/// (AVX-512 F; call only where sac_vector_kernels_have_avx512() is true). Evaluates exactly the
+/// (AVX-512 F; call only where the CPU and OS have AVX-512, as COpenBLAS's sac_cpu_vector_level() tells). Evaluates exactly the
 /// operations of NeuralNetworks' Adam.apply, in its order and without fused multiply-adds, so the
 /// results are the same bits:
 ///   m ← m + (1−β₁)(g − m);  v ← β₂v + ((1−β₂)g)g;  p ← p − stepSize · m / (√v · inverseCorrection2 + ε)
