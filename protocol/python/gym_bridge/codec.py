@@ -140,16 +140,23 @@ def _field(tag, payload):
     return tag + _varint(len(payload)) + payload
 
 
+def _tensor_head(shape, dtype):
+    """(the bytes of a Tensor message before its data: dtype, shape, and the data field's tag and length;
+    the little-endian numpy dtype of the data; its byte count) for a float32 or float64 array of `shape`."""
+    wire = _NUMPY_DTYPES[dtype_code(dtype)]
+    data_bytes = wire.itemsize
+    for dim in shape:
+        data_bytes *= dim
+    head = (b"\x08\x01" if wire.itemsize == 4 else b"\x08\x02") + (_field(b"\x12", b"".join(map(_varint, shape))) if shape else b"")
+    if data_bytes:
+        head += b"\x1a" + _varint(data_bytes)
+    return head, wire, data_bytes
+
+
 def _tensor(array):
     """A Tensor message's bytes for a float32 or float64 array (never DTYPE_UNSPECIFIED)."""
-    code = dtype_code(array.dtype)
-    out = b"\x08\x01" if code == pb.FLOAT32 else b"\x08\x02"
-    if array.ndim:
-        out += _field(b"\x12", b"".join(map(_varint, array.shape)))
-    data = array.astype(_NUMPY_DTYPES[code], copy=False).tobytes()
-    if data:
-        out += _field(b"\x1a", data)
-    return out
+    head, wire, _ = _tensor_head(array.shape, array.dtype)
+    return head + array.astype(wire, copy=False).tobytes()
 
 
 class _StepReplyLayout:
@@ -161,12 +168,7 @@ class _StepReplyLayout:
 
     def __init__(self, shape, dtype, instance_id):
         count = shape[0] if shape else 0
-        self.dtype = _NUMPY_DTYPES[dtype_code(dtype)]
-        data_bytes = self.dtype.itemsize
-        for dim in shape:
-            data_bytes *= dim
-        tensor = (b"\x08\x01" if self.dtype.itemsize == 4 else b"\x08\x02") + (_field(b"\x12", b"".join(map(_varint, shape))) if shape else b"")
-        tensor += (b"\x1a" + _varint(data_bytes)) if data_bytes else b""
+        tensor, self.dtype, data_bytes = _tensor_head(shape, dtype)
         self.observations_head = b"\x0a" + _varint(len(tensor) + data_bytes) + tensor
         self.rewards_head = (b"\x12" + _varint(8 * count)) if count else b""
         self.pack_rewards = struct.Struct("<%dd" % count).pack
