@@ -43,19 +43,28 @@ struct BenchBridgeCommand: ParsableCommand {
         var rate: Double { Double(count) / seconds }
     }
 
+    /// `target ÷ reference` in each round, sorted.
+    private static func sortedRoundRatios(_ target: Target, _ reference: Target) -> [Double] {
+        zip(target.roundRates, reference.roundRates).map { $0 / $1 }.sorted()
+    }
+
+    /// The median of sorted values (NaN for none).
+    private static func median(ofSorted values: [Double]) -> Double {
+        guard !values.isEmpty else { return .nan }
+        return values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
+    }
+
     /// `target ÷ reference` per round as "median (lowest–highest) over N rounds": how much of a ratio is
     /// the machine's changing load rather than the protocol.
     private static func roundRatios(_ target: Target, _ reference: Target) -> String {
-        let ratios = zip(target.roundRates, reference.roundRates).map { $0 / $1 }.sorted()
+        let ratios = sortedRoundRatios(target, reference)
         guard let low = ratios.first, let high = ratios.last else { return "" }
-        return String(format: "per round %.2f (%.2f–%.2f over %d)", medianRoundRatio(target, reference), low, high, ratios.count)
+        return String(format: "per round %.2f (%.2f–%.2f over %d)", median(ofSorted: ratios), low, high, ratios.count)
     }
 
     /// The median of `target ÷ reference` over the rounds.
     private static func medianRoundRatio(_ target: Target, _ reference: Target) -> Double {
-        let ratios = zip(target.roundRates, reference.roundRates).map { $0 / $1 }.sorted()
-        guard !ratios.isEmpty else { return .nan }
-        return ratios.count % 2 == 1 ? ratios[ratios.count / 2] : (ratios[ratios.count / 2 - 1] + ratios[ratios.count / 2]) / 2
+        median(ofSorted: sortedRoundRatios(target, reference))
     }
 
     func run() throws {
@@ -159,7 +168,8 @@ struct BenchBridgeCommand: ParsableCommand {
         let measured = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, $0) })
         let rate = measured.mapValues(\.rate)
         let raw = rate["raw"]!, rawSpin = rate["raw-spin"]!, swift = rate["swift"]!
-        let reference = clientSpin > 0 ? rawSpin : raw
+        let referenceTarget = measured[clientSpin > 0 ? "raw-spin" : "raw"]!
+        let reference = referenceTarget.rate
         let serverShare = (client.serverStepSeconds - serverSecondsBefore) / measured["swift"]!.seconds
         var rows: [(String, String)] = [
             ("transport, environments per request", "\(transport.rawValue), \(numEnvs)"),
@@ -169,12 +179,12 @@ struct BenchBridgeCommand: ParsableCommand {
             ("  raw libzmq round trips/s, blocking receive", String(format: "%.0f", raw) + (clientSpin > 0 ? "" : " (reference)")),
             ("  raw, checking \(spin) µs before blocking", String(format: "%.0f", rawSpin) + (clientSpin > 0 ? " (reference)" : "")),
             ("  Swift server requests/s", String(format: "%.0f (%.0f environment steps/s)", swift, swift * Double(numEnvs))),
-            ("  Swift server / reference", String(format: "%.2f; ", swift / reference) + Self.roundRatios(measured["swift"]!, measured[clientSpin > 0 ? "raw-spin" : "raw"]!)),
+            ("  Swift server / reference", String(format: "%.2f; ", swift / reference) + Self.roundRatios(measured["swift"]!, referenceTarget)),
             ("  share of time the server spent stepping", String(format: "%.0f%%", 100 * serverShare)),
             ("  Swift server's handle() per step request", String(format: "%.1f µs (decode, step, encode)", handleMicroseconds)),
             ("  Swift client's codec per step", String(format: "%.2f µs (encode request, decode reply)", codecMicroseconds)),
         ]
-        var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(raw)), "raw_spin_round_trips_per_second": \#(Int(rawSpin)), "client_spin_us": \#(clientSpin), "swift_requests_per_second": \#(Int(swift)), "swift_ratio": \#(String(format: "%.3f", swift / reference)), "swift_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["swift"]!, measured[clientSpin > 0 ? "raw-spin" : "raw"]!))), "server_handle_us": \#(String(format: "%.2f", handleMicroseconds)), "client_codec_us": \#(String(format: "%.2f", codecMicroseconds))"#
+        var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(raw)), "raw_spin_round_trips_per_second": \#(Int(rawSpin)), "client_spin_us": \#(clientSpin), "swift_requests_per_second": \#(Int(swift)), "swift_ratio": \#(String(format: "%.3f", swift / reference)), "swift_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["swift"]!, referenceTarget))), "server_handle_us": \#(String(format: "%.2f", handleMicroseconds)), "client_codec_us": \#(String(format: "%.2f", codecMicroseconds))"#
         if let rawRemote = rate["raw-remote"], let rawRemoteSpin = rate["raw-remote-spin"] {
             let serverSpin = Self.spinWindowMicroseconds
             rows.append(("server in another process:", ""))
