@@ -38,11 +38,15 @@ struct BenchUpdatesCommand: ParsableCommand {
     @Option(help: "SAC variant.")
     var variant: SACVariantArgument = .twinQ
 
+    @Option(help: "Rounds the timed updates are split into, each followed by a short sgemm peak measurement.")
+    var rounds: Int = 5
+
     @Flag(help: "Skip the sgemm peak measurement (e.g. under valgrind).")
     var skipPeak = false
 
     func validate() throws {
         guard updates >= 10 else { throw ValidationError("--updates must be at least 10") }
+        guard rounds >= 1, rounds <= updates else { throw ValidationError("--rounds must be between 1 and --updates") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard updateThreads == 1 || updateThreads == 2 else { throw ValidationError("--update-threads must be 1 or 2") }
     }
@@ -65,22 +69,37 @@ struct BenchUpdatesCommand: ParsableCommand {
             buffer.sample(into: batch, using: &generator)
             agent.update(batch: batch)
         }
+        // Rounds of updates, each followed by a short peak measurement, so that a burst of load from
+        // another job on a shared machine falls on a round's updates and its peak alike and the fraction
+        // within a round holds; the table gives the median fraction over the rounds and its range.
         let clock = ContinuousClock()
         var sampling = Duration.zero, updating = Duration.zero
-        for _ in 0..<updates {
-            let t0 = clock.now
-            buffer.sample(into: batch, using: &generator)
-            let t1 = clock.now
-            agent.update(batch: batch)
-            sampling += t1 - t0
-            updating += clock.now - t1
+        var roundFractions: [Double] = [], roundPeaks: [Double] = []
+        let flops = agent.matrixFlopsPerUpdate
+        let pair = updateThreads == 2 ? WorkerPair() : nil
+        for round in 0..<rounds {
+            let count = updates / rounds + (round < updates % rounds ? 1 : 0)
+            var roundUpdating = Duration.zero
+            for _ in 0..<count {
+                let t0 = clock.now
+                buffer.sample(into: batch, using: &generator)
+                let t1 = clock.now
+                agent.update(batch: batch)
+                sampling += t1 - t0
+                roundUpdating += clock.now - t1
+            }
+            updating += roundUpdating
+            guard !skipPeak else { continue }
+            // Two update threads run two products at a time: their ceiling is two products' speed.
+            let peak = Self.sgemmPeak(pair: pair, products: 200)
+            roundPeaks.append(peak)
+            roundFractions.append(flops * Double(count) / roundUpdating.seconds / 1e9 / peak)
         }
         let seconds = (sampling + updating).seconds
         let rate = Double(updates) / seconds
-        let flops = agent.matrixFlopsPerUpdate
         let achieved = flops * Double(updates) / updating.seconds / 1e9
-        // Two update threads run two products at a time: their ceiling is two products' speed.
-        let peak = skipPeak ? Double.nan : updateThreads == 2 ? Self.sgemmPeak(pair: WorkerPair()) : Self.sgemmPeak()
+        let peak = skipPeak ? Double.nan : median(roundPeaks)
+        let fraction = skipPeak ? Double.nan : median(roundFractions)
         let rows: [(String, String)] = [
             ("shapes", "\(env.rawValue) (obs \(o), act \(a)), \(variant.rawValue), batch \(configuration.batchSize), hidden 256x256"),
             ("BLAS", "OpenBLAS \(BLAS.kernel), \(BLAS.threadCount) thread(s); \(updateThreads) update thread(s)"),
@@ -88,25 +107,34 @@ struct BenchUpdatesCommand: ParsableCommand {
             ("ms per update", String(format: "%.3f (sampling %.3f)", 1e3 / rate, 1e3 * sampling.seconds / Double(updates))),
             ("GFLOP per update (matrix products)", String(format: "%.3f", flops / 1e9)),
             ("achieved GFLOP/s in updates", String(format: "%.1f", achieved)),
-            ("sgemm peak GFLOP/s (256x256x256\(updateThreads == 2 ? ", two at a time" : ""))", String(format: "%.1f", peak)),
-            ("fraction of sgemm peak", String(format: "%.0f%%", 100 * achieved / peak)),
+            ("sgemm peak GFLOP/s (256x256x256\(updateThreads == 2 ? ", two at a time" : ""))",
+             skipPeak ? "not measured" : String(format: "%.1f (median of %d rounds, %.1f–%.1f)", peak, rounds, roundPeaks.min()!, roundPeaks.max()!)),
+            ("fraction of sgemm peak",
+             skipPeak ? "not measured" : String(format: "%.0f%% (median of the rounds' own fractions, %.0f–%.0f%%)", 100 * fraction, 100 * roundFractions.min()!, 100 * roundFractions.max()!)),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
-        print(#"{"bench": "updates", "env": "\#(env.rawValue)", "variant": "\#(variant.rawValue)", "threads": \#(BLAS.threadCount), "update_threads": \#(updateThreads), "updates_per_second": \#(String(format: "%.1f", rate)), "gflop_per_update": \#(String(format: "%.4f", flops / 1e9)), "gflops": \#(String(format: "%.1f", achieved)), "sgemm_peak_gflops": \#(peak.isNaN ? "null" : String(format: "%.1f", peak))}"#)
+        func json(_ value: Double, _ format: String) -> String { value.isNaN ? "null" : String(format: format, value) }
+        print(#"{"bench": "updates", "env": "\#(env.rawValue)", "variant": "\#(variant.rawValue)", "threads": \#(BLAS.threadCount), "update_threads": \#(updateThreads), "updates_per_second": \#(String(format: "%.1f", rate)), "gflop_per_update": \#(String(format: "%.4f", flops / 1e9)), "gflops": \#(String(format: "%.1f", achieved)), "sgemm_peak_gflops": \#(json(peak, "%.1f")), "rounds": \#(rounds), "peak_fraction_round_median": \#(json(fraction, "%.3f")), "peak_fraction_round_low": \#(json(roundFractions.min() ?? .nan, "%.3f")), "peak_fraction_round_high": \#(json(roundFractions.max() ?? .nan, "%.3f"))}"#)
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// GFLOP/s of a 256×256×256 sgemm (the size of the hidden layers at batch 256) at the current thread
-    /// count; with `pair`, of two such products running at once, one on each of its threads.
-    static func sgemmPeak(pair: WorkerPair? = nil) -> Double {
+    /// count, over `products` of them after a warm-up; with `pair`, of two such products running at once,
+    /// one on each of its threads.
+    static func sgemmPeak(pair: WorkerPair? = nil, products count: Int = 1_000) -> Double {
         let products = RepeatedProducts(size: 256)
         func both(_ repetitions: Int) {
             if let pair { pair.run(products, task: repetitions) } else { products.perform(repetitions, lane: 0) }
         }
-        both(50)
+        both(20)
         let clock = ContinuousClock(), start = clock.now
-        both(1_000)
-        return 2 * Double(256 * 256 * 256) * 1_000 * (pair == nil ? 1 : 2) / (clock.now - start).seconds / 1e9
+        both(count)
+        return 2 * Double(256 * 256 * 256) * Double(count) * (pair == nil ? 1 : 2) / (clock.now - start).seconds / 1e9
     }
 }
 
