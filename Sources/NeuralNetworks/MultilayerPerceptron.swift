@@ -103,12 +103,32 @@ public struct MultilayerPerceptron: Equatable, Sendable {
         _ workspace: Workspace, parameterGradients: Bool = true, inputGradient: Bool = false, inputColumns: Range<Int>? = nil,
         accumulate: Bool = false, pair: WorkerPair? = nil
     ) {
+        backward(workspace, parameterGradients: parameterGradients, inputGradient: inputGradient, inputColumns: inputColumns,
+                 accumulate: accumulate, pair: pair) { _, _, _ in }
+    }
+
+    /// ``backward(_:parameterGradients:inputGradient:inputColumns:accumulate:pair:)`` that hands each layer's
+    /// parameters to `layerDone` as soon as the layer is finished with them — its gradients written and its
+    /// input gradient computed from its weights — last layer first, so an optimiser can step a layer while
+    /// its gradients are still in cache instead of walking every parameter again afterwards.
+    ///
+    /// `layerDone(parameters, gradients, range)` gets pointers to element 0 of ``parameters`` and
+    /// ``gradients`` and the layer's elements in them (weights and bias); it may change those elements of
+    /// the parameters (no layer reads them again in this pass) but no others. The ranges cover every
+    /// parameter exactly once.
+    public mutating func backward(
+        _ workspace: Workspace, parameterGradients: Bool = true, inputGradient: Bool = false, inputColumns: Range<Int>? = nil,
+        accumulate: Bool = false, pair: WorkerPair? = nil,
+        layerDone: (_ parameters: UnsafeMutablePointer<Float>, _ gradients: UnsafePointer<Float>, _ range: Range<Int>) -> Void
+    ) {
         assert(workspace.layerSizes == layerSizes, "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
         let batch = workspace.batchSize
         let layers = self.layers
-        let parameters = self.parameters
         gradients.withUnsafeMutableBufferPointer { grads in
-            parameters.withUnsafeBufferPointer { params in
+            parameters.withUnsafeMutableBufferPointer { params in
+                func done(_ layer: DenseLayer) {
+                    layerDone(params.baseAddress!, UnsafePointer(grads.baseAddress!), layer.weightOffset..<(layer.weightOffset + layer.parameterCount))
+                }
                 for index in stride(from: layers.count - 1, through: 0, by: -1) {
                     let layer = layers[index]
                     let outputGradient = workspace.gradients[index].baseAddress!
@@ -125,7 +145,7 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                         split.batch = batch
                         split.input = workspace.input(of: index)
                         split.outputGradient = UnsafePointer(outputGradient)
-                        split.parameters = params.baseAddress!
+                        split.parameters = UnsafePointer(params.baseAddress!)
                         split.gradients = parameterGradientTarget
                         split.inputGradient = inputGradientTarget
                         split.inputColumns = index == 0 ? inputColumns : nil
@@ -133,6 +153,7 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                         split.accumulate = accumulate
                         pair.run(split, task: index)
                         split.input = nil
+                        done(layer)
                         continue
                     }
                     layer.backward(
@@ -140,6 +161,7 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                         parameters: params.baseAddress!, gradients: parameterGradientTarget,
                         inputGradient: inputGradientTarget, inputColumns: index == 0 ? inputColumns : nil,
                         transposeScratch: workspace.transposeScratch.baseAddress!, accumulate: accumulate)
+                    done(layer)
                 }
             }
         }

@@ -8,24 +8,30 @@ public enum PolyakAveraging {
     /// Moves `target` a fraction `tau` ∈ [0, 1] of the way toward `online`, element by element.
     public static func update(target: inout [Float], toward online: [Float], tau: Float) {
         precondition(target.count == online.count, "Polyak averaging of \(target.count) target and \(online.count) online parameters")
-        let keep = 1 - tau
         target.withUnsafeMutableBufferPointer { t in
             online.withUnsafeBufferPointer { o in
-                // Eight lanes at a time (the compiler cannot rule out aliasing); the same operations per element.
-                let (t, o, count) = (UnsafeMutableRawPointer(t.baseAddress!), UnsafeRawPointer(o.baseAddress!), t.count)
-                var i = 0
-                while i + 8 <= count {
-                    let ti = t.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-                    let oi = o.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-                    t.storeBytes(of: ti * keep + tau * oi, toByteOffset: 4 * i, as: SIMD8<Float>.self)
-                    i += 8
-                }
-                while i < count {
-                    let ti = t.load(fromByteOffset: 4 * i, as: Float.self), oi = o.load(fromByteOffset: 4 * i, as: Float.self)
-                    t.storeBytes(of: ti * keep + tau * oi, toByteOffset: 4 * i, as: Float.self)
-                    i += 1
-                }
+                update(target: t.baseAddress!, toward: o.baseAddress!, tau: tau, range: 0..<t.count)
             }
+        }
+    }
+
+    /// Moves elements `range` of `target` toward the same elements of `online` (pointers to element 0 of
+    /// each), as the array form does: for a caller that averages a network a layer at a time.
+    public static func update(target: UnsafeMutablePointer<Float>, toward online: UnsafePointer<Float>, tau: Float, range: Range<Int>) {
+        let keep = 1 - tau
+        // Eight lanes at a time (the compiler cannot rule out aliasing); the same operations per element.
+        let (t, o) = (UnsafeMutableRawPointer(target), UnsafeRawPointer(online))
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let ti = t.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            let oi = o.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            t.storeBytes(of: ti * keep + tau * oi, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < range.upperBound {
+            let ti = t.load(fromByteOffset: 4 * i, as: Float.self), oi = o.load(fromByteOffset: 4 * i, as: Float.self)
+            t.storeBytes(of: ti * keep + tau * oi, toByteOffset: 4 * i, as: Float.self)
+            i += 1
         }
     }
 

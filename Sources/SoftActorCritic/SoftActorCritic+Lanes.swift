@@ -112,31 +112,57 @@ extension SoftActorCritic {
             load(targetWorkspaces[k], observations: batch.nextObservations, actions: nextPolicySample.actions)
             lanes.targets[k].forward(targetWorkspaces[k])
         case .criticLoss:
-            let workspace = criticWorkspaces[k]
-            let n = batch.size
-            load(workspace, observations: batch.observations, actions: batch.actions)
-            lanes.critics[k].forward(workspace)
-            var total: Float = 0
-            for i in 0..<n {
-                let error = workspace.output[i] - softTarget[i]
-                total += 0.5 * error * error / Float(n)
-                workspace.outputGradient[i] = error / Float(n)
-            }
-            lanes.critics[k].backward(workspace)
-            criticLossParts[k] = total
-            criticMeanQ[k] = workspace.output.reduce(0, +) / Float(n)
+            criticLoss(lane: k, batch: batch, steps: false)
         case .evaluateCritics:
             load(criticWorkspaces[k], observations: batch.observations, actions: policySample.actions)
             lanes.critics[k].forward(criticWorkspaces[k])
         case .criticUpdates:
-            perform(.criticLoss, lane: k, batch: batch)
-            lanes.optimizers[k].step(parameters: &lanes.critics[k].parameters, gradients: lanes.critics[k].gradients)
-            if !lanes.targets.isEmpty {
-                PolyakAveraging.update(target: &lanes.targets[k], toward: lanes.critics[k], tau: configuration.tau)
-            }
+            criticLoss(lane: k, batch: batch, steps: true)
             perform(.evaluateCritics, lane: k, batch: batch)
         case .criticInputGradients, .actorAdam:
             perform(task, lane: k)
+        }
+    }
+
+    /// J_Q (eq. 7) for Q network k and its gradients; with `steps`, also its Adam step and (twin-q) its
+    /// target's Polyak step, each taken a layer at a time as the backward pass finishes the layer, while
+    /// the layer's gradients and parameters are still in cache. The same bits as the whole-network
+    /// Adam step and Polyak step after the pass: every element is updated by the same operations.
+    private func criticLoss(lane k: Int, batch: ReplayBatch, steps: Bool) {
+        let workspace = criticWorkspaces[k]
+        let n = batch.size
+        load(workspace, observations: batch.observations, actions: batch.actions)
+        lanes.critics[k].forward(workspace)
+        var total: Float = 0
+        for i in 0..<n {
+            let error = workspace.output[i] - softTarget[i]
+            total += 0.5 * error * error / Float(n)
+            workspace.outputGradient[i] = error / Float(n)
+        }
+        criticLossParts[k] = total
+        criticMeanQ[k] = workspace.output.reduce(0, +) / Float(n)
+        guard steps else {
+            lanes.critics[k].backward(workspace)
+            return
+        }
+        let coefficients = lanes.optimizers[k].beginStep()
+        let tau = configuration.tau
+        let optimizer = lanes.optimizers.baseAddress! + k
+        optimizer.pointee.firstMoment.withUnsafeMutableBufferPointer { m in
+            optimizer.pointee.secondMoment.withUnsafeMutableBufferPointer { v in
+                func step(_ target: UnsafeMutablePointer<Float>?) {
+                    lanes.critics[k].backward(workspace) { parameters, gradients, range in
+                        Adam.apply(coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
+                                   parameters: parameters, gradients: gradients, range: range)
+                        if let target { PolyakAveraging.update(target: target, toward: parameters, tau: tau, range: range) }
+                    }
+                }
+                if lanes.targets.isEmpty {
+                    step(nil)
+                } else {
+                    lanes.targets[k].parameters.withUnsafeMutableBufferPointer { step($0.baseAddress!) }
+                }
+            }
         }
     }
 }

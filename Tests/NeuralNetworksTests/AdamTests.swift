@@ -97,6 +97,19 @@ import Testing
         #expect(target == zip(start, online).map { $0 * (1 - 0.005) + 0.005 * $1 })
     }
 
+    /// The pointer form over a range changes that range exactly as the array form would, and nothing else.
+    @Test func aRangeMovesOnlyItsElements() {
+        let online = (0..<40).map { Float($0) * 0.3 - 2 }
+        let start = (0..<40).map { Float($0 % 4) - 1.5 }
+        var whole = start, part = start
+        PolyakAveraging.update(target: &whole, toward: online, tau: 0.005)
+        part.withUnsafeMutableBufferPointer { t in
+            online.withUnsafeBufferPointer { PolyakAveraging.update(target: t.baseAddress!, toward: $0.baseAddress!, tau: 0.005, range: 3..<29) }
+        }
+        #expect(Array(part[3..<29]) == Array(whole[3..<29]))
+        #expect(Array(part[..<3]) == Array(start[..<3]) && Array(part[29...]) == Array(start[29...]))
+    }
+
     /// The sixteen-lane AVX-512 kernel (where the CPU has one) and the portable eight-lane Swift give the
     /// same bits, over ranges that start and end off the lane boundaries, for ten steps in a row.
     @Test func theWideKernelGivesThePortableBits() {

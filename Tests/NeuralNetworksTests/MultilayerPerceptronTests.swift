@@ -84,6 +84,54 @@ import Randomness
         #expect(serial.parameters.contains { $0 != 0.5 } && serial.input.contains { $0 != 0 })
     }
 
+    /// An Adam step and a Polyak step taken a layer at a time as the backward pass finishes each layer give
+    /// the bits of the plain pass followed by the whole-network steps, with or without a worker pair: the
+    /// input gradients still come from the weights before the step, and the layers' ranges cover every
+    /// parameter once, last layer first.
+    @Test(arguments: [false, true])
+    func steppingEachLayerAsItIsDoneEqualsSteppingAfterThePass(onPair: Bool) throws {
+        let (start, input, target) = try fixture(sizes: [5, 32, 24, 3], batch: 16, seed: 17)
+        let targetStart = start.parameters.map { $0 * 0.5 + 0.1 }
+        func pass(_ network: inout MultilayerPerceptron) throws -> MultilayerPerceptron.Workspace {
+            let workspace = try network.makeWorkspace(batchSize: 16)
+            let output = try network.forward(input, workspace: workspace)
+            for i in 0..<target.count { workspace.outputGradient[i] = output.storage[i] - target[i] }
+            return workspace
+        }
+        let pair = onPair ? WorkerPair() : nil
+
+        var plain = start, plainTarget = targetStart
+        var plainAdam = Adam(parameterCount: start.parameterCount)
+        let plainWorkspace = try pass(&plain)
+        plain.backward(plainWorkspace, inputGradient: true, pair: pair)
+        plainAdam.step(parameters: &plain.parameters, gradients: plain.gradients)
+        PolyakAveraging.update(target: &plainTarget, toward: plain.parameters, tau: 0.005)
+
+        var fused = start, fusedTarget = targetStart
+        var fusedAdam = Adam(parameterCount: start.parameterCount)
+        let coefficients = fusedAdam.beginStep()
+        let fusedWorkspace = try pass(&fused)
+        var ranges: [Range<Int>] = []
+        fusedAdam.firstMoment.withUnsafeMutableBufferPointer { m in
+            fusedAdam.secondMoment.withUnsafeMutableBufferPointer { v in
+                fusedTarget.withUnsafeMutableBufferPointer { t in
+                    fused.backward(fusedWorkspace, inputGradient: true, pair: pair) { parameters, gradients, range in
+                        ranges.append(range)
+                        Adam.apply(coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
+                                   parameters: parameters, gradients: gradients, range: range)
+                        PolyakAveraging.update(target: t.baseAddress!, toward: parameters, tau: 0.005, range: range)
+                    }
+                }
+            }
+        }
+        #expect(ranges == [fused.layers[2], fused.layers[1], fused.layers[0]].map { $0.weightOffset..<($0.weightOffset + $0.parameterCount) })
+        #expect(ranges.map(\.count).reduce(0, +) == start.parameterCount)
+        #expect(fused.gradients == plain.gradients)
+        #expect(Array(fusedWorkspace.inputGradientBuffer) == Array(plainWorkspace.inputGradientBuffer))
+        #expect(fused.parameters == plain.parameters && fused.parameters != start.parameters)
+        #expect(fusedTarget == plainTarget && fusedAdam == plainAdam)
+    }
+
     /// One forward pass on a workspace computes its row views' activations; a view's backward pass is that
     /// of a workspace holding those rows alone.
     @Test func rowViewsShareTheForwardPassAndBackPropagateTheirOwnRows() throws {
