@@ -95,6 +95,14 @@ public enum MessageCodec {
         return encodeWithProtobuf(reply)
     }
 
+    /// The bytes of `BridgeReply(requestID:serverInstanceID:kind: .step(step))`, as ``encode(_:)-(BridgeReply)``
+    /// writes them, without wrapping the step in a reply first: for a server's step loop, where copying
+    /// the reply's enum and destroying it again took a fifth of the time to handle a step request.
+    public static func encodeStepReply(requestID: UInt64, serverInstanceID: String, step: BridgeReply.Step) -> [UInt8] {
+        StepMessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID, step: step)
+            ?? encodeWithProtobuf(BridgeReply(requestID: requestID, serverInstanceID: serverInstanceID, kind: .step(step)))
+    }
+
     /// `encode(_:)` through swift-protobuf alone.
     static func encodeWithProtobuf(_ reply: BridgeReply) -> [UInt8] {
         var message = Envbridge_V1_Reply()

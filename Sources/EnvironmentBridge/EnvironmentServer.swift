@@ -100,7 +100,13 @@ public final class EnvironmentServer {
         self.maxEpisodeSteps = maxEpisodeSteps
         try? probe.close()
         var random = SystemRandomNumberGenerator()
-        instanceID = String(random.next(), radix: 16)
+        instanceID = Self.randomID(using: &random)
+    }
+
+    /// 60 random bits as at most 15 hex digits: a string that short is stored inline in Swift, so the
+    /// session id in every request, and the instance id in every reply, is read without a heap allocation.
+    static func randomID(using generator: inout SystemRandomNumberGenerator) -> String {
+        String(generator.next() >> 4, radix: 16)
     }
 
     /// A server for a registered environment (`pendulum`, `Pendulum-v1`, …) with its time limit.
@@ -130,17 +136,18 @@ public final class EnvironmentServer {
             }
             session.lastUsed = now
             if session.lastRequestID == requestID, let cached = session.lastReply { return cached }
-            let kind: BridgeReply.Kind
+            let encoded: [UInt8]
             switch request.kind {
-            case let .reset(reset): kind = try self.reset(session, reset)
-            case let .step(actions): kind = try step(session, actions)
+            case let .reset(reset):
+                encoded = MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: try self.reset(session, reset)))
+            case let .step(actions):
+                encoded = MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, step: try step(session, actions))
             case .close:
                 session.close()
                 sessions[session.id] = nil
                 return MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .close))
             case .handshake: preconditionFailure("handled above")
             }
-            let encoded = MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: kind))
             session.lastRequestID = requestID
             session.lastReply = encoded
             return encoded
@@ -160,7 +167,7 @@ public final class EnvironmentServer {
             throw BridgeError(.environmentFailure, "server already holds \(options.maximumSessions) sessions; close one or wait \(Int(options.sessionTimeoutSeconds)) s for idle ones to expire")
         }
         let environments = try (0..<options.environmentsPerSession).map { _ in try makeEnvironment() }
-        let session = Session(id: String(generator.next(), radix: 16), environments: environments,
+        let session = Session(id: Self.randomID(using: &generator), environments: environments,
                               actionShape: actionSpace.shape, observationShape: observationSpace.shape, now: Self.now())
         sessions[session.id] = session
         // Swift environments produce float32 observations, so a float32 request needs no cast.
@@ -199,7 +206,7 @@ public final class EnvironmentServer {
                             seedsUsed: reset.seeds.isEmpty ? Array(repeating: nil, count: n) : reset.seeds))
     }
 
-    private func step(_ session: Session, _ actions: Tensor) throws -> BridgeReply.Kind {
+    private func step(_ session: Session, _ actions: Tensor) throws -> BridgeReply.Step {
         guard session.resetOnce else { throw BridgeError(.resetNeeded, "step before the session's first reset; send a reset request first") }
         let n = session.environments.count, a = actionSpace.count
         guard actions.shape == session.actionBatchShape else {
@@ -251,9 +258,9 @@ public final class EnvironmentServer {
         }
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return .step(.init(observations: Tensor(float32: observations, shape: session.observationBatchShape), rewards: rewards,
-                           terminated: terminated, truncated: truncated, finalObservations: finals, failures: failures,
-                           infos: infos, serverStepSeconds: seconds))
+        return .init(observations: Tensor(float32: observations, shape: session.observationBatchShape), rewards: rewards,
+                     terminated: terminated, truncated: truncated, finalObservations: finals, failures: failures,
+                     infos: infos, serverStepSeconds: seconds)
     }
 
     /// After a failed step: start a new episode, or leave the environment marked for reset.

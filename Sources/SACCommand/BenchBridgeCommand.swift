@@ -91,9 +91,10 @@ struct BenchBridgeCommand: ParsableCommand {
         for _ in 0..<200 { _ = try client.step(actions) }
         let lastReply = try client.step(actions)
         // Raw libzmq with the same payload sizes.
-        let requestBytes = MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: String(repeating: "a", count: 16), kind: .step(actions: actions)))
-        let replyBytes = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: String(repeating: "b", count: 16), kind: .step(lastReply)))
-        let codecMicroseconds = Self.clientCodecMicroseconds(actions: actions, reply: lastReply, requests: requests)
+        let (sessionID, instanceID) = (client.session.sessionID, client.serverInstanceID)
+        let requestBytes = MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: sessionID, kind: .step(actions: actions)))
+        let replyBytes = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: instanceID, kind: .step(lastReply)))
+        let codecMicroseconds = Self.clientCodecMicroseconds(actions: actions, sessionID: sessionID, replyBytes: replyBytes, requests: requests)
         let rawEndpoint = transport == .inproc ? "inproc://sac-bench-raw" : endpoint.replacingOccurrences(of: ".sock", with: "-raw.sock")
         let echo = try RawEcho.start(endpoint: rawEndpoint, reply: replyBytes)
         cleanups.append { echo.stop() }
@@ -231,12 +232,11 @@ struct BenchBridgeCommand: ParsableCommand {
     }
 
     /// Microseconds the client spends encoding a step request and decoding its reply, without any transport.
-    private static func clientCodecMicroseconds(actions: Tensor, reply: BridgeReply.Step, requests: Int) -> Double {
-        let replyBytes = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: String(repeating: "b", count: 16), kind: .step(reply)))
+    private static func clientCodecMicroseconds(actions: Tensor, sessionID: String, replyBytes: [UInt8], requests: Int) -> Double {
         let clock = ContinuousClock(), begin = clock.now
         var bytes = 0
         for id in 0..<requests {
-            let request = BridgeRequest(requestID: UInt64(id), sessionID: String(repeating: "a", count: 16), kind: .step(actions: actions))
+            let request = BridgeRequest(requestID: UInt64(id), sessionID: sessionID, kind: .step(actions: actions))
             bytes &+= MessageCodec.encode(request).count
             if case let .step(step)? = try? MessageCodec.decodeReply(replyBytes).kind { bytes &+= step.rewards.count }
         }

@@ -84,6 +84,17 @@ import ZeroMQ
         #expect(reply.requestID == 5 && reply.serverInstanceID == server.instanceID)
     }
 
+    /// Ids of at most 15 ASCII characters are stored inline by Swift strings, so reading them from every
+    /// request and reply allocates nothing; they stay distinct.
+    @Test func sessionAndInstanceIdsAreShortDistinctHexStrings() throws {
+        let server = try server(), other = try self.server()
+        let sessions = try (0..<20).map { _ in try open(server, reset: false) }
+        for id in sessions + [server.instanceID, other.instanceID] {
+            #expect(!id.isEmpty && id.utf8.count <= 15 && id.allSatisfy(\.isHexDigit), "id '\(id)'")
+        }
+        #expect(Set(sessions).count == sessions.count && server.instanceID != other.instanceID)
+    }
+
     @Test func retriedRequestIsAnsweredFromCacheNotSteppedTwice() throws {
         let server = try server()
         let session = try open(server)

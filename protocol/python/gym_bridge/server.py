@@ -17,6 +17,12 @@ from .codec import (PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, array_from_te
                     dtype_code, encode_step_reply, error_reply, tensor_from_array)
 
 
+def _random_id():
+    """60 random bits as 15 hex digits: short enough for a Swift client to hold the id it reads from every
+    reply inline, without a heap allocation."""
+    return secrets.token_hex(8)[:15]
+
+
 def _box(space, dtype=None):
     dtype = dtype or space.dtype
     return pb.Box(low=tensor_from_array(space.low, dtype), high=tensor_from_array(space.high, dtype))
@@ -68,7 +74,7 @@ class EnvironmentServer:
         self.session_timeout = session_timeout
         self.max_sessions = max_sessions
         self.max_message_bytes = max_message_bytes
-        self.instance_id = secrets.token_hex(8)
+        self.instance_id = _random_id()
         self.sessions = {}
         self._next_expiry_check = 0.0
         probe = self._make_env()
@@ -146,7 +152,7 @@ class EnvironmentServer:
             raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"server already holds {self.max_sessions} sessions; close one or wait "
                                                         f"{self.session_timeout:.0f} s for idle ones to expire")
         observation_dtype = {pb.FLOAT32: np.float32, pb.FLOAT64: np.float64}.get(hello.observation_dtype, self.observation_space.dtype)
-        session = Session(secrets.token_hex(8), [self._make_env() for _ in range(self.num_envs)], np.dtype(observation_dtype))
+        session = Session(_random_id(), [self._make_env() for _ in range(self.num_envs)], np.dtype(observation_dtype))
         self.sessions[session.id] = session
         return pb.Reply(request_id=request.request_id, server_instance_id=self.instance_id, handshake=pb.HandshakeReply(
             protocol_major=PROTOCOL_MAJOR, protocol_minor=PROTOCOL_MINOR, environment_id=self.env_id,

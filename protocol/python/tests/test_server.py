@@ -42,6 +42,15 @@ def test_handshake_reports_spaces_dtypes_and_session():
     assert h.observation_space.low.dtype == pb.FLOAT32 and reply.server_instance_id == server.instance_id
 
 
+def test_session_and_instance_ids_are_short_distinct_hex_strings():
+    # At most 15 ASCII characters: a Swift client holds such a string inline, reading it without allocating.
+    server, other = EnvironmentServer("Pendulum-v1"), EnvironmentServer("Pendulum-v1")
+    sessions = [opened(server, reset=False)[0] for _ in range(20)]
+    for identifier in sessions + [server.instance_id, other.instance_id]:
+        assert 0 < len(identifier) <= 15 and all(c in "0123456789abcdef" for c in identifier), identifier
+    assert len(set(sessions)) == len(sessions) and server.instance_id != other.instance_id
+
+
 def test_seeded_reset_matches_gymnasium_and_no_seed_differs_from_seed_zero():
     server = EnvironmentServer("Pendulum-v1", num_envs=3)
     session, _ = opened(server, reset=False)
