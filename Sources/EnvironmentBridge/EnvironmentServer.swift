@@ -230,7 +230,9 @@ public final class EnvironmentServer {
             if infos.isEmpty { infos = Array(repeating: [:], count: i) }
             infos.append(info)
         }
-        let clock = ContinuousClock(), started = clock.now
+        // Seconds from clock_gettime: ContinuousClock's instant and Duration's 128-bit arithmetic had been a
+        // seventh of a step.
+        let started = Self.now()
         for i in 0..<n {
             let action = n == 1 ? floats : Array(floats[(i * a)..<((i + 1) * a)])
             do {
@@ -256,8 +258,7 @@ public final class EnvironmentServer {
                 record([:], at: i)
             }
         }
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = Self.now() - started
         return .init(observations: Tensor(float32: observations, shape: session.observationBatchShape), rewards: rewards,
                      terminated: terminated, truncated: truncated, finalObservations: finals, failures: failures,
                      infos: infos, serverStepSeconds: seconds)
