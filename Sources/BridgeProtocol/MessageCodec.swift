@@ -54,6 +54,14 @@ public enum MessageCodec {
         return try decodeRequestWithProtobuf(bytes)
     }
 
+    /// A step request read in place from `frame`, or nil when the frame is anything but a canonical step
+    /// request — another kind, a layout other than swift-protobuf's and gym_bridge's, or malformed — which
+    /// ``decodeRequest(_:)`` then reads (and reports any error of). For a server's step loop: the actions
+    /// go from the frame into the environments' buffers without a ``Tensor`` between.
+    public static func viewStepRequest(_ frame: [UInt8]) -> StepRequestView? {
+        StepMessageCodec.viewStepRequest(frame)
+    }
+
     /// `decodeRequest(_:)` through swift-protobuf alone.
     static func decodeRequestWithProtobuf(_ bytes: [UInt8]) throws(BridgeError) -> BridgeRequest {
         let message: Envbridge_V1_Request
@@ -101,6 +109,27 @@ public enum MessageCodec {
     public static func encodeStepReply(requestID: UInt64, serverInstanceID: String, step: BridgeReply.Step) -> [UInt8] {
         StepMessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID, step: step)
             ?? encodeWithProtobuf(BridgeReply(requestID: requestID, serverInstanceID: serverInstanceID, kind: .step(step)))
+    }
+
+    /// The bytes of a step reply with no final observations, failures or infos, written from its parts in
+    /// place: `observations` (float32, `[num_envs, *observation_shape]` as `observationShape`), one reward
+    /// and two flags per environment, and the seconds spent stepping. The same bytes as ``encode(_:)-(BridgeReply)``
+    /// gives for that reply.
+    public static func encodeStepReply(
+        requestID: UInt64, serverInstanceID: String, observations: UnsafeBufferPointer<Float>, observationShape: [Int],
+        rewards: UnsafeBufferPointer<Double>, terminated: UnsafeBufferPointer<Bool>, truncated: UnsafeBufferPointer<Bool>,
+        serverStepSeconds: Double
+    ) -> [UInt8] {
+        #if _endian(little)
+        return StepMessageCodec.encodeStepReply(
+            requestID: requestID, serverInstanceID: serverInstanceID,
+            observations: .init(dtype: .float32, shape: observationShape, bytes: UnsafeRawBufferPointer(observations)),
+            rewards: rewards, terminated: terminated, truncated: truncated, serverStepSeconds: serverStepSeconds)
+        #else
+        return encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID, step: .init(
+            observations: Tensor(float32: Array(observations), shape: observationShape), rewards: Array(rewards),
+            terminated: Array(terminated), truncated: Array(truncated), serverStepSeconds: serverStepSeconds))
+        #endif
     }
 
     /// `encode(_:)` through swift-protobuf alone.

@@ -1,13 +1,29 @@
-/// Appends protobuf wire-format primitives (varints, tags, fixed64, length-delimited fields) to a byte
-/// array, for the hand-written step messages (`StepMessageCodec`).
+/// Writes protobuf wire-format primitives (varints, tags, fixed64, length-delimited fields) straight into
+/// a new array's storage, for the hand-written step messages (`StepMessageCodec`), which compute a
+/// message's exact size first: one allocation per message and no capacity check per byte.
 struct ProtobufWriter {
-    /// The bytes written so far.
-    private(set) var bytes: [UInt8]
+    private let base: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+    /// Bytes written so far.
+    private(set) var count = 0
 
-    /// An empty writer whose buffer holds `capacity` bytes without growing.
-    init(capacity: Int) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+    private init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    /// The `size` bytes `body` writes. Writing more than `size`, or fewer, is a bug in the caller's size
+    /// computation (never in its input), and traps.
+    static func bytes(size: Int, _ body: (inout ProtobufWriter) -> Void) -> [UInt8] {
+        guard size > 0 else { return [] }
+        // Zeroed and overwritten: Array(unsafeUninitializedCapacity:) is not specialised and cost more.
+        var bytes = [UInt8](repeating: 0, count: size)
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            var writer = ProtobufWriter(base: buffer.baseAddress!, capacity: size)
+            body(&writer)
+            precondition(writer.count == size, "step message of \(writer.count) bytes, computed as \(size)")
+        }
+        return bytes
     }
 
     /// Bytes of `value` as a base-128 varint.
@@ -21,13 +37,20 @@ struct ProtobufWriter {
         varintSize(UInt64(field) << 3) + varintSize(UInt64(length)) + length
     }
 
+    @inline(__always)
+    private mutating func byte(_ value: UInt8) {
+        precondition(count < capacity, "step message longer than its computed size \(capacity)")
+        base[count] = value
+        count += 1
+    }
+
     mutating func varint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            byte(UInt8(truncatingIfNeeded: value) | 0x80)
             value >>= 7
         }
-        bytes.append(UInt8(value))
+        byte(UInt8(value))
     }
 
     mutating func tag(_ field: Int, _ wireType: ProtobufWireType) {
@@ -41,10 +64,17 @@ struct ProtobufWriter {
     }
 
     mutating func fixed64(_ value: UInt64) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.littleEndian) { append($0) }
     }
 
-    mutating func append(_ payload: some Collection<UInt8>) {
-        bytes.append(contentsOf: payload)
+    mutating func append(_ payload: UnsafeRawBufferPointer) {
+        guard let source = payload.baseAddress, !payload.isEmpty else { return }
+        precondition(count + payload.count <= capacity, "step message longer than its computed size \(capacity)")
+        UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: payload.count)
+        count += payload.count
+    }
+
+    mutating func append(_ payload: UnsafeBufferPointer<UInt8>) {
+        append(UnsafeRawBufferPointer(payload))
     }
 }

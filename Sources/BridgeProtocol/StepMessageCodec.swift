@@ -26,61 +26,86 @@ enum StepMessageCodec {
 
     // MARK: Writing
 
+    /// A tensor's parts for writing, its bytes in place.
+    struct TensorParts {
+        let dtype: TensorDType
+        let shape: [Int]
+        let bytes: UnsafeRawBufferPointer
+    }
+
     /// The wire bytes of `Request { request_id, session_id, step { actions } }`.
     static func encodeStepRequest(requestID: UInt64, sessionID: String, actions: Tensor) -> [UInt8] {
-        let session = sessionID.utf8
-        let body = tensorFieldSize(Field.stepRequestActions, actions)
-        let size = idFieldsSize(requestID, session.count) + ProtobufWriter.lengthDelimitedSize(field: Field.step, length: body)
-        var writer = ProtobufWriter(capacity: size)
-        writeIDFields(&writer, requestID, session)
-        writer.lengthDelimitedHeader(Field.step, length: body)
-        writeTensorField(&writer, Field.stepRequestActions, actions)
-        assert(writer.bytes.count == size)
-        return writer.bytes
+        actions.bytes.withUnsafeBytes { data in
+            let actions = TensorParts(dtype: actions.dtype, shape: actions.shape, bytes: data)
+            let body = tensorFieldSize(Field.stepRequestActions, actions)
+            let size = idFieldsSize(requestID, sessionID.utf8.count) + ProtobufWriter.lengthDelimitedSize(field: Field.step, length: body)
+            return ProtobufWriter.bytes(size: size) { writer in
+                writeIDFields(&writer, requestID, sessionID)
+                writer.lengthDelimitedHeader(Field.step, length: body)
+                writeTensorField(&writer, Field.stepRequestActions, actions)
+            }
+        }
     }
 
     /// The wire bytes of `Reply { request_id, server_instance_id, step { … } }`, or nil when the step has
     /// failures or infos (left to swift-protobuf).
     static func encodeStepReply(requestID: UInt64, serverInstanceID: String, step: BridgeReply.Step) -> [UInt8]? {
         guard step.failures.isEmpty, step.infos.isEmpty else { return nil }
-        let instance = serverInstanceID.utf8
         // Sorted only when there are any: building the sorted pairs looks up their generic type at run
         // time, 5 % of a step request's handling in the server even for none.
         let finals = step.finalObservations.isEmpty ? [] : step.finalObservations.sorted { $0.key < $1.key }
-        var body = tensorFieldSize(Field.replyObservations, step.observations)
-        if !step.rewards.isEmpty { body += ProtobufWriter.lengthDelimitedSize(field: Field.replyRewards, length: 8 * step.rewards.count) }
-        if !step.terminated.isEmpty { body += ProtobufWriter.lengthDelimitedSize(field: Field.replyTerminated, length: step.terminated.count) }
-        if !step.truncated.isEmpty { body += ProtobufWriter.lengthDelimitedSize(field: Field.replyTruncated, length: step.truncated.count) }
+        return step.observations.bytes.withUnsafeBytes { observations in
+            step.rewards.withUnsafeBufferPointer { rewards in
+                step.terminated.withUnsafeBufferPointer { terminated in
+                    step.truncated.withUnsafeBufferPointer { truncated in
+                        encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID,
+                                        observations: TensorParts(dtype: step.observations.dtype, shape: step.observations.shape, bytes: observations),
+                                        rewards: rewards, terminated: terminated, truncated: truncated, finals: finals,
+                                        serverStepSeconds: step.serverStepSeconds)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The wire bytes of a step reply from its parts in place; `finals` sorted by index.
+    static func encodeStepReply(
+        requestID: UInt64, serverInstanceID: String, observations: TensorParts, rewards: UnsafeBufferPointer<Double>,
+        terminated: UnsafeBufferPointer<Bool>, truncated: UnsafeBufferPointer<Bool>, finals: [(key: Int, value: Tensor)] = [],
+        serverStepSeconds: Double
+    ) -> [UInt8] {
+        var body = tensorFieldSize(Field.replyObservations, observations)
+        if !rewards.isEmpty { body += ProtobufWriter.lengthDelimitedSize(field: Field.replyRewards, length: 8 * rewards.count) }
+        if !terminated.isEmpty { body += ProtobufWriter.lengthDelimitedSize(field: Field.replyTerminated, length: terminated.count) }
+        if !truncated.isEmpty { body += ProtobufWriter.lengthDelimitedSize(field: Field.replyTruncated, length: truncated.count) }
         for (index, observation) in finals {
             body += ProtobufWriter.lengthDelimitedSize(field: Field.replyFinalObservations, length: finalObservationSize(index, observation))
         }
-        if step.serverStepSeconds.bitPattern != 0 { body += 1 + 8 }
-        let size = idFieldsSize(requestID, instance.count) + ProtobufWriter.lengthDelimitedSize(field: Field.step, length: body)
-
-        var writer = ProtobufWriter(capacity: size)
-        writeIDFields(&writer, requestID, instance)
-        writer.lengthDelimitedHeader(Field.step, length: body)
-        writeTensorField(&writer, Field.replyObservations, step.observations)
-        if !step.rewards.isEmpty {
-            writer.lengthDelimitedHeader(Field.replyRewards, length: 8 * step.rewards.count)
-            for reward in step.rewards { writer.fixed64(reward.bitPattern) }
-        }
-        writeFlags(&writer, Field.replyTerminated, step.terminated)
-        writeFlags(&writer, Field.replyTruncated, step.truncated)
-        for (index, observation) in finals {
-            writer.lengthDelimitedHeader(Field.replyFinalObservations, length: finalObservationSize(index, observation))
-            if index != 0 {
-                writer.tag(Field.finalIndex, .varint)
-                writer.varint(UInt64(UInt32(index)))
+        if serverStepSeconds.bitPattern != 0 { body += 1 + 8 }
+        let size = idFieldsSize(requestID, serverInstanceID.utf8.count) + ProtobufWriter.lengthDelimitedSize(field: Field.step, length: body)
+        return ProtobufWriter.bytes(size: size) { writer in
+            writeIDFields(&writer, requestID, serverInstanceID)
+            writer.lengthDelimitedHeader(Field.step, length: body)
+            writeTensorField(&writer, Field.replyObservations, observations)
+            if !rewards.isEmpty {
+                writer.lengthDelimitedHeader(Field.replyRewards, length: 8 * rewards.count)
+                for reward in rewards { writer.fixed64(reward.bitPattern) }
             }
-            writeTensorField(&writer, Field.finalObservation, observation)
+            writeFlags(&writer, Field.replyTerminated, terminated)
+            writeFlags(&writer, Field.replyTruncated, truncated)
+            for (index, observation) in finals {
+                writer.lengthDelimitedHeader(Field.replyFinalObservations, length: finalObservationSize(index, observation))
+                if index != 0 {
+                    writer.tag(Field.finalIndex, .varint)
+                    writer.varint(UInt64(UInt32(index)))
+                }
+                observation.bytes.withUnsafeBytes { writeTensorField(&writer, Field.finalObservation, TensorParts(dtype: observation.dtype, shape: observation.shape, bytes: $0)) }
+            }
+            if serverStepSeconds.bitPattern != 0 {
+                writer.tag(Field.replyServerStepSeconds, .fixed64)
+                writer.fixed64(serverStepSeconds.bitPattern)
+            }
         }
-        if step.serverStepSeconds.bitPattern != 0 {
-            writer.tag(Field.replyServerStepSeconds, .fixed64)
-            writer.fixed64(step.serverStepSeconds.bitPattern)
-        }
-        assert(writer.bytes.count == size)
-        return writer.bytes
     }
 
     /// Fields 1 and 2, each left out at its default as proto3 does.
@@ -89,45 +114,49 @@ enum StepMessageCodec {
             + (stringBytes == 0 ? 0 : ProtobufWriter.lengthDelimitedSize(field: Field.sessionOrInstanceID, length: stringBytes))
     }
 
-    private static func writeIDFields(_ writer: inout ProtobufWriter, _ id: UInt64, _ string: String.UTF8View) {
+    private static func writeIDFields(_ writer: inout ProtobufWriter, _ id: UInt64, _ string: String) {
         if id != 0 {
             writer.tag(Field.requestID, .varint)
             writer.varint(id)
         }
         if !string.isEmpty {
-            writer.lengthDelimitedHeader(Field.sessionOrInstanceID, length: string.count)
-            writer.append(string)
+            // The string's UTF-8 bytes at once (a short id is copied to the stack, not allocated).
+            var string = string
+            string.withUTF8 { utf8 in
+                writer.lengthDelimitedHeader(Field.sessionOrInstanceID, length: utf8.count)
+                writer.append(utf8)
+            }
         }
     }
 
     /// A packed `repeated bool`, left out when empty.
-    private static func writeFlags(_ writer: inout ProtobufWriter, _ field: Int, _ flags: [Bool]) {
+    private static func writeFlags(_ writer: inout ProtobufWriter, _ field: Int, _ flags: UnsafeBufferPointer<Bool>) {
         guard !flags.isEmpty else { return }
         writer.lengthDelimitedHeader(field, length: flags.count)
         for flag in flags { writer.varint(flag ? 1 : 0) }
     }
 
-    private static func shapeBytes(_ tensor: Tensor) -> Int {
-        tensor.shape.reduce(0) { $0 + ProtobufWriter.varintSize(UInt64($1)) }
+    private static func shapeBytes(_ shape: [Int]) -> Int {
+        shape.reduce(0) { $0 + ProtobufWriter.varintSize(UInt64($1)) }
     }
 
     /// Bytes of a `Tensor` message's payload: dtype (never unspecified here), packed shape, data.
-    private static func tensorSize(_ tensor: Tensor) -> Int {
-        let shape = shapeBytes(tensor)
+    private static func tensorSize(_ tensor: TensorParts) -> Int {
+        let shape = shapeBytes(tensor.shape)
         return 2
             + (shape == 0 ? 0 : ProtobufWriter.lengthDelimitedSize(field: Field.tensorShape, length: shape))
             + (tensor.bytes.isEmpty ? 0 : ProtobufWriter.lengthDelimitedSize(field: Field.tensorData, length: tensor.bytes.count))
     }
 
-    private static func tensorFieldSize(_ field: Int, _ tensor: Tensor) -> Int {
+    private static func tensorFieldSize(_ field: Int, _ tensor: TensorParts) -> Int {
         ProtobufWriter.lengthDelimitedSize(field: field, length: tensorSize(tensor))
     }
 
-    private static func writeTensorField(_ writer: inout ProtobufWriter, _ field: Int, _ tensor: Tensor) {
+    private static func writeTensorField(_ writer: inout ProtobufWriter, _ field: Int, _ tensor: TensorParts) {
         writer.lengthDelimitedHeader(field, length: tensorSize(tensor))
         writer.tag(Field.tensorDType, .varint)
         writer.varint(tensor.dtype == .float32 ? 1 : 2)
-        let shape = shapeBytes(tensor)
+        let shape = shapeBytes(tensor.shape)
         if shape != 0 {
             writer.lengthDelimitedHeader(Field.tensorShape, length: shape)
             for dimension in tensor.shape { writer.varint(UInt64(dimension)) }
@@ -139,19 +168,26 @@ enum StepMessageCodec {
     }
 
     private static func finalObservationSize(_ index: Int, _ observation: Tensor) -> Int {
-        (index == 0 ? 0 : 1 + ProtobufWriter.varintSize(UInt64(UInt32(index)))) + tensorFieldSize(Field.finalObservation, observation)
+        let size = observation.bytes.withUnsafeBytes { tensorFieldSize(Field.finalObservation, TensorParts(dtype: observation.dtype, shape: observation.shape, bytes: $0)) }
+        return (index == 0 ? 0 : 1 + ProtobufWriter.varintSize(UInt64(UInt32(index)))) + size
     }
 
     // MARK: Reading
 
     /// The step request in `bytes`, or nil when they are anything but a canonical step request.
     static func decodeStepRequest(_ bytes: [UInt8]) -> BridgeRequest? {
+        guard let view = viewStepRequest(bytes), let actions = view.actions else { return nil }
+        return BridgeRequest(requestID: view.requestID, sessionID: view.sessionID, kind: .step(actions: actions))
+    }
+
+    /// The step request in `bytes` read in place, or nil when they are anything but a canonical step request.
+    static func viewStepRequest(_ bytes: [UInt8]) -> StepRequestView? {
         var reader = ProtobufReader(bytes)
         guard let (id, sessionID, body) = readIDFieldsAndStep(&reader), reader.isAtEnd else { return nil }
         var message = ProtobufReader(bytes, range: body)
         guard message.key() == .init(field: Field.stepRequestActions, wireType: .lengthDelimited), let range = message.lengthDelimited(),
-              message.isAtEnd, let actions = readTensor(bytes, range) else { return nil }
-        return BridgeRequest(requestID: id, sessionID: sessionID, kind: .step(actions: actions))
+              message.isAtEnd, let actions = readTensorLayout(bytes, range) else { return nil }
+        return StepRequestView(requestID: id, sessionID: sessionID, frame: bytes, actions: actions)
     }
 
     /// The step reply in `bytes`, or nil when they are anything but a canonical step reply without
@@ -208,7 +244,7 @@ enum StepMessageCodec {
             key = next
         }
         if key == .init(field: Field.sessionOrInstanceID, wireType: .lengthDelimited) {
-            guard let range = reader.lengthDelimited(), let text = utf8String(reader.bytes[range]), let next = reader.key() else { return nil }
+            guard let range = reader.lengthDelimited(), let text = utf8String(reader.bytes, range), let next = reader.key() else { return nil }
             string = text
             key = next
         }
@@ -219,35 +255,64 @@ enum StepMessageCodec {
     /// The string in `bytes`, or nil when they are not valid UTF-8. Ids are ASCII, read without
     /// `String(validating:)`, whose generic validation looked up type metadata at run time: a tenth of the
     /// server's handling of a step request.
-    private static func utf8String(_ bytes: ArraySlice<UInt8>) -> String? {
-        bytes.allSatisfy({ $0 < 0x80 }) ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+    private static func utf8String(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
+        bytes.withUnsafeBufferPointer { all in
+            let text = UnsafeBufferPointer(rebasing: all[range])
+            return text.allSatisfy({ $0 < 0x80 }) ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
+        }
     }
 
-    /// A `Tensor` message of dtype FLOAT32 or FLOAT64 whose data fits its shape.
-    private static func readTensor(_ bytes: [UInt8], _ range: Range<Int>) -> Tensor? {
+    /// Where the parts of a canonical `Tensor` message lie in its frame.
+    struct TensorLayout {
+        let dtype: TensorDType
+        /// The packed shape's varints (empty for a scalar).
+        let shape: Range<Int>
+        /// The elements' bytes.
+        let data: Range<Int>
+
+        /// The dimensions (checked by ``readTensorLayout(_:_:)``).
+        func dimensions(in bytes: [UInt8]) -> [Int] {
+            // At most one dimension per byte: one allocation.
+            var reader = ProtobufReader(bytes, range: shape), dimensions: [Int] = []
+            dimensions.reserveCapacity(shape.count)
+            while let dimension = reader.varint() { dimensions.append(Int(dimension)) }
+            return dimensions
+        }
+    }
+
+    /// A `Tensor` message of dtype FLOAT32 or FLOAT64 whose data fits its shape, read in place.
+    static func readTensorLayout(_ bytes: [UInt8], _ range: Range<Int>) -> TensorLayout? {
         var reader = ProtobufReader(bytes, range: range)
         guard reader.key() == .init(field: Field.tensorDType, wireType: .varint), let code = reader.varint(),
               let dtype: TensorDType = code == 1 ? .float32 : code == 2 ? .float64 : nil else { return nil }
-        var shape: [Int] = []
-        var data: ArraySlice<UInt8> = []
+        var shape = range.upperBound..<range.upperBound, data = range.upperBound..<range.upperBound
         var lastField = Field.tensorDType
         while !reader.isAtEnd {
             guard let key = reader.key(), key.field > lastField, key.wireType == .lengthDelimited, let payload = reader.lengthDelimited() else { return nil }
             lastField = key.field
             switch key.field {
-            case Field.tensorShape:
-                var dimensions = ProtobufReader(bytes, range: payload)
-                while !dimensions.isAtEnd {
-                    guard let dimension = dimensions.varint(), dimension <= UInt64(Int32.max) else { return nil }
-                    shape.append(Int(dimension))
-                }
-            case Field.tensorData:
-                data = bytes[payload]
-            default:
-                return nil
+            case Field.tensorShape: shape = payload
+            case Field.tensorData: data = payload
+            default: return nil
             }
         }
-        return try? Tensor(dtype: dtype, shape: shape, bytes: Array(data))
+        // The element count as Tensor.elementCount computes it, without building the shape.
+        var count = 1
+        var dimensions = ProtobufReader(bytes, range: shape)
+        while !dimensions.isAtEnd {
+            guard let dimension = dimensions.varint(), dimension <= UInt64(Int32.max) else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: Int(dimension))
+            guard !overflow, product <= 1 << 40 else { return nil }
+            count = product
+        }
+        guard count * dtype.size == data.count else { return nil }
+        return TensorLayout(dtype: dtype, shape: shape, data: data)
+    }
+
+    /// A `Tensor` message of dtype FLOAT32 or FLOAT64 whose data fits its shape.
+    private static func readTensor(_ bytes: [UInt8], _ range: Range<Int>) -> Tensor? {
+        guard let layout = readTensorLayout(bytes, range) else { return nil }
+        return try? Tensor(dtype: layout.dtype, shape: layout.dimensions(in: bytes), bytes: Array(bytes[layout.data]))
     }
 
     private static func readFinalObservation(_ bytes: [UInt8], _ range: Range<Int>) -> (Int, Tensor)? {

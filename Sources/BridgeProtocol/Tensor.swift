@@ -67,10 +67,9 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     public func floats() -> [Float] {
         #if _endian(little)
         if dtype == .float32 {
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
-                initialized = bytes.count / 4
-            }
+            var values = [Float](repeating: 0, count: count)
+            values.withUnsafeMutableBytes { target in bytes.withUnsafeBytes { target.copyMemory(from: $0) } }
+            return values
         }
         #endif
         return bytes.withUnsafeBytes { raw in

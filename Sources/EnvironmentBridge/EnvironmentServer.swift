@@ -17,7 +17,8 @@ public final class EnvironmentServer {
     public struct Options: Sendable {
         /// Environments stepped per request in each session.
         public var environmentsPerSession = 1
-        /// Seconds after which an idle session is dropped.
+        /// Seconds after which an idle session is dropped (looked for at most ten times per timeout, so up
+        /// to a tenth of it later).
         public var sessionTimeoutSeconds = 600.0
         /// Sessions held at most.
         public var maximumSessions = 64
@@ -61,6 +62,8 @@ public final class EnvironmentServer {
     private let maxEpisodeSteps: Int
     private var sessions: [String: Session] = [:]
     private var generator = SystemRandomNumberGenerator()
+    /// When ``expireSessions(now:)`` next looks at the sessions (monotonic seconds).
+    private var nextExpiryCheck = 0.0
 
     /// Open sessions.
     public var sessionCount: Int { sessions.count }
@@ -75,6 +78,10 @@ public final class EnvironmentServer {
         var lastUsed: Double
         /// `[num_envs, *action_shape]` and `[num_envs, *observation_shape]`, checked and sent every step.
         let actionBatchShape: [Int], observationBatchShape: [Int]
+        /// What every step reuses instead of allocating: each environment's action, and the reply's
+        /// observation rows, rewards and flags.
+        var actionRows: [[Float]]
+        var observations: [Float] = [], rewards: [Double] = [], terminated: [Bool] = [], truncated: [Bool] = []
 
         init(id: String, environments: [any Environment], actionShape: [Int], observationShape: [Int], now: Double) {
             self.id = id
@@ -83,6 +90,16 @@ public final class EnvironmentServer {
             self.observationBatchShape = [environments.count] + observationShape
             self.needsReset = Array(repeating: true, count: environments.count)
             self.lastUsed = now
+            let actionCount = actionShape.reduce(1, *)
+            actionRows = (0..<environments.count).map { _ in
+                var row: [Float] = []
+                row.reserveCapacity(actionCount)
+                return row
+            }
+            observations.reserveCapacity(observationBatchShape.reduce(1, *))
+            rewards.reserveCapacity(environments.count)
+            terminated.reserveCapacity(environments.count)
+            truncated.reserveCapacity(environments.count)
         }
 
         func close() { for i in environments.indices { try? environments[i].close() } }
@@ -124,29 +141,39 @@ public final class EnvironmentServer {
             guard frame.count <= options.maximumMessageBytes else {
                 throw BridgeError(.badRequest, "frame of \(frame.count) bytes exceeds the server's limit of \(options.maximumMessageBytes)")
             }
-            let request = try MessageCodec.decodeRequest(frame)
-            requestID = request.requestID
+            // A step request is read in place, its actions going from the frame into the environments'
+            // buffers; any other request, or a step request in another layout, is decoded whole.
+            let sessionID: String, request: BridgeRequest.Kind?, stepView: StepRequestView?
+            if let view = MessageCodec.viewStepRequest(frame) {
+                (requestID, sessionID, request, stepView) = (view.requestID, view.sessionID, nil, view)
+            } else {
+                let decoded = try MessageCodec.decodeRequest(frame)
+                (requestID, sessionID, request, stepView) = (decoded.requestID, decoded.sessionID, decoded.kind, nil)
+            }
             let now = Self.now()
             expireSessions(now: now)
-            if case let .handshake(hello) = request.kind {
+            if case let .handshake(hello)? = request {
                 return MessageCodec.encode(try handshake(hello, requestID: requestID))
             }
-            guard let session = sessions[request.sessionID] else {
-                throw BridgeError(.unknownSession, "session '\(request.sessionID)' is unknown to server instance \(instanceID) (expired, closed, or the server restarted); handshake again")
+            guard let session = sessions[sessionID] else {
+                throw BridgeError(.unknownSession, "session '\(sessionID)' is unknown to server instance \(instanceID) (expired, closed, or the server restarted); handshake again")
             }
             session.lastUsed = now
             if session.lastRequestID == requestID, let cached = session.lastReply { return cached }
             let encoded: [UInt8]
-            switch request.kind {
-            case let .reset(reset):
+            switch (stepView, request) {
+            case let (view?, _):
+                encoded = try step(session, .view(view), requestID: requestID)
+            case let (nil, .step(actions)?):
+                encoded = try step(session, .tensor(actions), requestID: requestID)
+            case let (nil, .reset(reset)?):
                 encoded = MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: try self.reset(session, reset)))
-            case let .step(actions):
-                encoded = MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, step: try step(session, actions))
-            case .close:
+            case (nil, .close?):
                 session.close()
                 sessions[session.id] = nil
                 return MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .close))
-            case .handshake: preconditionFailure("handled above")
+            case (nil, .handshake?), (nil, nil):
+                throw BridgeError(.internalError, "request of no kind reached the session's handler")
             }
             session.lastRequestID = requestID
             session.lastReply = encoded
@@ -206,24 +233,86 @@ public final class EnvironmentServer {
                             seedsUsed: reset.seeds.isEmpty ? Array(repeating: nil, count: n) : reset.seeds))
     }
 
-    private func step(_ session: Session, _ actions: Tensor) throws -> BridgeReply.Step {
+    /// A step request's actions: read in place from its frame, or decoded into a tensor.
+    private enum StepActions {
+        case view(StepRequestView)
+        case tensor(Tensor)
+
+        var dtype: TensorDType {
+            switch self {
+            case let .view(view): view.dtype
+            case let .tensor(tensor): tensor.dtype
+            }
+        }
+
+        var shape: [Int] {
+            switch self {
+            case let .view(view): view.shape
+            case let .tensor(tensor): tensor.shape
+            }
+        }
+
+        func hasShape(_ expected: [Int]) -> Bool {
+            switch self {
+            case let .view(view): view.hasShape(expected)
+            case let .tensor(tensor): tensor.shape == expected
+            }
+        }
+
+        /// Elements `elements` as `Float` into `buffer`, replacing what it held.
+        func copyFloats(_ elements: Range<Int>, into buffer: inout [Float]) {
+            switch self {
+            case let .view(view): view.copyFloats(elements, into: &buffer)
+            case let .tensor(tensor): buffer = Array(tensor.floats()[elements])
+            }
+        }
+
+        /// Element `index` as sent.
+        func element(_ index: Int) -> Double {
+            switch self {
+            case let .view(view): view.element(index)
+            case let .tensor(tensor): tensor.doubles()[index]
+            }
+        }
+    }
+
+    /// Steps every environment of `session` with `actions` and returns the encoded reply. The actions go
+    /// into the session's buffers and the reply is written from them, so a step without final
+    /// observations, failures or infos allocates only the reply and the environments' observations.
+    private func step(_ session: Session, _ actions: StepActions, requestID: UInt64) throws -> [UInt8] {
         guard session.resetOnce else { throw BridgeError(.resetNeeded, "step before the session's first reset; send a reset request first") }
         let n = session.environments.count, a = actionSpace.count
-        guard actions.shape == session.actionBatchShape else {
+        guard actions.hasShape(session.actionBatchShape) else {
             throw BridgeError(.wrongShape, "actions of shape \(actions.shape); this session needs \(session.actionBatchShape)")
         }
-        // Checked as the environments get them: a float64 action too large for a Float is infinite there.
-        let floats = actions.floats()
-        if let bad = floats.firstIndex(where: { !$0.isFinite }) {
-            let value = actions.dtype == .float64 && floats[bad].isInfinite ? "\(actions.doubles()[bad]), beyond the float32 range of the environment," : "\(floats[bad])"
-            throw BridgeError(.nonFiniteAction, "action element \(bad) (environment \(bad / max(a, 1))) is \(value); actions must be finite")
+        // Every action is converted and checked before any environment steps; checked as the environments
+        // get them: a float64 action too large for a Float is infinite there.
+        for i in 0..<n {
+            actions.copyFloats((i * a)..<((i + 1) * a), into: &session.actionRows[i])
+            if let bad = session.actionRows[i].firstIndex(where: { !$0.isFinite }) {
+                let index = i * a + bad, float = session.actionRows[i][bad]
+                let value = actions.dtype == .float64 && float.isInfinite ? "\(actions.element(index)), beyond the float32 range of the environment," : "\(float)"
+                throw BridgeError(.nonFiniteAction, "action element \(index) (environment \(i)) is \(value); actions must be finite")
+            }
         }
+        // The session's buffers are taken for the step and given back after, so that they are this
+        // function's own arrays: no exclusivity check of the session's properties on every access.
         var observations: [Float] = [], rewards: [Double] = [], terminated: [Bool] = [], truncated: [Bool] = []
+        swap(&observations, &session.observations)
+        swap(&rewards, &session.rewards)
+        swap(&terminated, &session.terminated)
+        swap(&truncated, &session.truncated)
+        defer {
+            swap(&observations, &session.observations)
+            swap(&rewards, &session.rewards)
+            swap(&terminated, &session.terminated)
+            swap(&truncated, &session.truncated)
+        }
+        observations.removeAll(keepingCapacity: true)
+        rewards.removeAll(keepingCapacity: true)
+        terminated.removeAll(keepingCapacity: true)
+        truncated.removeAll(keepingCapacity: true)
         var finals: [Int: Tensor] = [:], failures: [BridgeReply.Failure] = [], infos: [[String: Double]] = []
-        observations.reserveCapacity(n * observationSpace.count)
-        rewards.reserveCapacity(n)
-        terminated.reserveCapacity(n)
-        truncated.reserveCapacity(n)
         // Infos are rare: the list stays empty until an environment reports one.
         func record(_ info: [String: Double], at i: Int) {
             guard !info.isEmpty || !infos.isEmpty else { return }
@@ -234,16 +323,15 @@ public final class EnvironmentServer {
         // seventh of a step.
         let started = Self.now()
         for i in 0..<n {
-            let action = n == 1 ? floats : Array(floats[(i * a)..<((i + 1) * a)])
             do {
                 guard !session.needsReset[i] else { throw BridgeError(.resetNeeded, "environment \(i) needs a reset after an earlier failure") }
-                let result = try session.environments[i].step(action)
-                var observation = result.observation
+                let result = try session.environments[i].step(session.actionRows[i])
                 if result.isLast {
-                    finals[i] = Tensor(float32: observation, shape: observationSpace.shape)
-                    observation = try session.environments[i].reset(seed: nil)
+                    finals[i] = Tensor(float32: result.observation, shape: observationSpace.shape)
+                    observations += try session.environments[i].reset(seed: nil)
+                } else {
+                    observations += result.observation
                 }
-                observations += observation
                 rewards.append(result.reward)
                 terminated.append(result.terminated)
                 truncated.append(result.truncated)
@@ -251,6 +339,7 @@ public final class EnvironmentServer {
             } catch {
                 let bridgeError = (error as? BridgeError) ?? BridgeError(.environmentFailure, "\(error)")
                 failures.append(.init(index: i, error: bridgeError))
+                // Nothing of environment i was appended: its step, or its reset after the episode ended, threw.
                 observations += recover(session, i)
                 rewards.append(0)
                 terminated.append(false)
@@ -259,9 +348,23 @@ public final class EnvironmentServer {
             }
         }
         let seconds = Self.now() - started
-        return .init(observations: Tensor(float32: observations, shape: session.observationBatchShape), rewards: rewards,
-                     terminated: terminated, truncated: truncated, finalObservations: finals, failures: failures,
-                     infos: infos, serverStepSeconds: seconds)
+        guard finals.isEmpty, failures.isEmpty, infos.isEmpty else {
+            return MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, step: .init(
+                observations: Tensor(float32: observations, shape: session.observationBatchShape), rewards: rewards,
+                terminated: terminated, truncated: truncated, finalObservations: finals, failures: failures,
+                infos: infos, serverStepSeconds: seconds))
+        }
+        return observations.withUnsafeBufferPointer { observations in
+            rewards.withUnsafeBufferPointer { rewards in
+                terminated.withUnsafeBufferPointer { terminated in
+                    truncated.withUnsafeBufferPointer { truncated in
+                        MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, observations: observations,
+                                                     observationShape: session.observationBatchShape, rewards: rewards,
+                                                     terminated: terminated, truncated: truncated, serverStepSeconds: seconds)
+                    }
+                }
+            }
+        }
     }
 
     /// After a failed step: start a new episode, or leave the environment marked for reset.
@@ -275,6 +378,10 @@ public final class EnvironmentServer {
     }
 
     private func expireSessions(now: Double) {
+        // Checked at most ten times per timeout (and at least once a second), not on every request, as
+        // gym_bridge does: a session may outlive its timeout by a tenth of it.
+        guard now >= nextExpiryCheck else { return }
+        nextExpiryCheck = now + min(1, options.sessionTimeoutSeconds / 10)
         for (id, session) in sessions where now - session.lastUsed > options.sessionTimeoutSeconds {
             session.close()
             sessions[id] = nil

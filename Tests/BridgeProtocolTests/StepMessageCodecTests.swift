@@ -64,6 +64,57 @@ import Randomness
         }
     }
 
+    /// A step request read in place gives what decoding it gives: its ids, dtype and shape, its elements
+    /// as Float for any range, and each element as sent.
+    @Test func stepRequestsReadInPlaceAsTheyDecode() throws {
+        var random = Xoshiro256StarStar(seed: 5)
+        for _ in 0..<300 {
+            let request = Self.randomRequest(&random)
+            guard case let .step(actions) = request.kind else { continue }
+            let view = try #require(MessageCodec.viewStepRequest(MessageCodec.encodeWithProtobuf(request)), "declined \(request)")
+            #expect(view.requestID == request.requestID && view.sessionID == request.sessionID)
+            #expect(view.dtype == actions.dtype && view.shape == actions.shape && view.elementCount == actions.count)
+            #expect(view.hasShape(actions.shape) && !view.hasShape(actions.shape + [1]) && (actions.shape.isEmpty || !view.hasShape(Array(actions.shape.dropLast()))))
+            #expect(view.actions.map { MessageCodec.encodeWithProtobuf(BridgeRequest(requestID: 0, sessionID: "", kind: .step(actions: $0))) }
+                    == MessageCodec.encodeWithProtobuf(BridgeRequest(requestID: 0, sessionID: "", kind: .step(actions: actions))))
+            let floats = actions.floats(), doubles = actions.doubles()
+            let start = Int.random(in: 0...floats.count, using: &random), end = Int.random(in: start...floats.count, using: &random)
+            var buffer: [Float] = [7, 7, 7]
+            view.copyFloats(start..<end, into: &buffer)
+            #expect(buffer.map(\.bitPattern) == floats[start..<end].map(\.bitPattern))
+            for i in 0..<doubles.count { #expect(view.element(i).bitPattern == doubles[i].bitPattern) }
+        }
+        let handshake = MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))
+        #expect(MessageCodec.viewStepRequest(handshake) == nil && MessageCodec.viewStepRequest([0xFF, 0x01]) == nil)
+    }
+
+    /// A step reply written from its parts in place is the reply swift-protobuf writes.
+    @Test func stepRepliesFromTheirPartsAreTheBytesOfTheReply() throws {
+        var random = Xoshiro256StarStar(seed: 6)
+        for _ in 0..<300 {
+            let n = Int.random(in: 0...6, using: &random), width = Int.random(in: 1...17, using: &random)
+            let observations = (0..<(n * width)).map { _ in Float.random(in: -10...10, using: &random) }
+            let rewards = (0..<n).map { _ in Double.random(in: -20...0, using: &random) }
+            let terminated = (0..<n).map { _ in Bool.random(using: &random) }, truncated = (0..<n).map { _ in Bool.random(using: &random) }
+            let seconds = [0, 2.5e-6].randomElement(using: &random)!, id = Self.randomID(&random), instance = Self.randomString(&random)
+            let step = BridgeReply.Step(observations: Tensor(float32: observations, shape: [n, width]), rewards: rewards,
+                                        terminated: terminated, truncated: truncated, serverStepSeconds: seconds)
+            let bytes = observations.withUnsafeBufferPointer { o in
+                rewards.withUnsafeBufferPointer { r in
+                    terminated.withUnsafeBufferPointer { t in
+                        truncated.withUnsafeBufferPointer { u in
+                            MessageCodec.encodeStepReply(requestID: id, serverInstanceID: instance, observations: o, observationShape: [n, width],
+                                                         rewards: r, terminated: t, truncated: u, serverStepSeconds: seconds)
+                        }
+                    }
+                }
+            }
+            let reply = BridgeReply(requestID: id, serverInstanceID: instance, kind: .step(step))
+            #expect(bytes == MessageCodec.encodeWithProtobuf(reply))
+            #expect(MessageCodec.encodeStepReply(requestID: id, serverInstanceID: instance, step: step) == bytes)
+        }
+    }
+
     @Test func stepRepliesEncodeAndDecodeAsSwiftProtobufDoes() throws {
         var random = Xoshiro256StarStar(seed: 2)
         for _ in 0..<500 {

@@ -95,6 +95,32 @@ import ZeroMQ
         #expect(Set(sessions).count == sessions.count && server.instanceID != other.instanceID)
     }
 
+    /// A step request the server cannot read in place (here its session id is written before its request
+    /// id, which swift-protobuf accepts) is decoded whole and stepped the same way, and its errors are the same.
+    @Test func aStepRequestInAnotherLayoutIsSteppedAlike() throws {
+        let inPlace = try server(numEnvs: 2), decoded = try server(numEnvs: 2)
+        let sessions = (try open(inPlace), try open(decoded))
+        func reordered(_ request: BridgeRequest) -> [UInt8] {
+            // Field 1 (request id, varint) moved after field 2 (session id).
+            let bytes = MessageCodec.encode(request)
+            let idLength = bytes.dropFirst().firstIndex { $0 < 0x80 }! + 1
+            let sessionLength = 2 + Int(bytes[idLength + 1])
+            return Array(bytes[idLength..<(idLength + sessionLength)] + bytes[..<idLength] + bytes[(idLength + sessionLength)...])
+        }
+        for (id, actions) in [(UInt64(3), Tensor(float32: [0.5, -1], shape: [2, 1])), (4, Tensor(float64: [2, 0.25], shape: [2, 1]))] {
+            let a = try send(inPlace, BridgeRequest(requestID: id, sessionID: sessions.0, kind: .step(actions: actions)))
+            let frame = reordered(BridgeRequest(requestID: id, sessionID: sessions.1, kind: .step(actions: actions)))
+            #expect(MessageCodec.viewStepRequest(frame) == nil)
+            let b = try MessageCodec.decodeReply(decoded.handle(frame))
+            guard case let .step(x) = a.kind, case let .step(y) = b.kind else { Issue.record("not stepped: \(a.kind), \(b.kind)"); continue }
+            #expect(x.observations == y.observations && x.rewards == y.rewards && b.requestID == id)
+        }
+        let wrong = reordered(BridgeRequest(requestID: 5, sessionID: sessions.1, kind: .step(actions: Tensor(float32: [.nan, 0], shape: [2, 1]))))
+        expectError(try MessageCodec.decodeReply(decoded.handle(wrong)), .nonFiniteAction)
+        let shape = reordered(BridgeRequest(requestID: 6, sessionID: sessions.1, kind: .step(actions: Tensor(float32: [0], shape: [1, 1]))))
+        expectError(try MessageCodec.decodeReply(decoded.handle(shape)), .wrongShape)
+    }
+
     @Test func retriedRequestIsAnsweredFromCacheNotSteppedTwice() throws {
         let server = try server()
         let session = try open(server)

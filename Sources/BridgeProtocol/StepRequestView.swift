@@ -1,0 +1,71 @@
+/// A step request read in place from its frame: the ids, and the actions' dtype, shape and elements where
+/// they lie in the frame, for a server that converts the actions straight into its environments' buffers
+/// instead of through a ``Tensor`` and a ``BridgeRequest``. ``MessageCodec/viewStepRequest(_:)`` makes one
+/// from a canonical step request (the layout swift-protobuf and gym_bridge write), having checked everything
+/// ``MessageCodec/decodeRequest(_:)`` would: the actions' bytes fit their shape.
+public struct StepRequestView: Sendable {
+    /// The request's id (a retry repeats it).
+    public let requestID: UInt64
+    /// The session the request belongs to.
+    public let sessionID: String
+    private let frame: [UInt8]
+    private let layout: StepMessageCodec.TensorLayout
+
+    init(requestID: UInt64, sessionID: String, frame: [UInt8], actions: StepMessageCodec.TensorLayout) {
+        self.requestID = requestID
+        self.sessionID = sessionID
+        self.frame = frame
+        self.layout = actions
+    }
+
+    /// The actions' element type.
+    public var dtype: TensorDType { layout.dtype }
+
+    /// Number of action elements, over every environment.
+    public var elementCount: Int { layout.data.count / layout.dtype.size }
+
+    /// The actions' shape, `[num_envs, *action_shape]` in a well-formed request.
+    public var shape: [Int] { layout.dimensions(in: frame) }
+
+    /// Whether the actions' shape is `expected`, compared in place.
+    public func hasShape(_ expected: [Int]) -> Bool {
+        var reader = ProtobufReader(frame, range: layout.shape)
+        for dimension in expected {
+            guard let read = reader.varint(), read == UInt64(dimension) else { return false }
+        }
+        return reader.isAtEnd
+    }
+
+    /// The actions as a tensor of their own (a copy of their bytes).
+    public var actions: Tensor? {
+        try? Tensor(dtype: layout.dtype, shape: shape, bytes: Array(frame[layout.data]))
+    }
+
+    /// Replaces the contents of `buffer` with action elements `elements`, as `Float` (float64 elements
+    /// rounded, so one beyond the float32 range becomes infinite), keeping the buffer's capacity.
+    public func copyFloats(_ elements: Range<Int>, into buffer: inout [Float]) {
+        precondition(elements.lowerBound >= 0 && elements.upperBound <= elementCount, "elements \(elements) of \(elementCount)")
+        buffer.removeAll(keepingCapacity: true)
+        frame.withUnsafeBytes { raw in
+            let data = raw.baseAddress! + layout.data.lowerBound
+            switch layout.dtype {
+            case .float32:
+                for i in elements { buffer.append(Float(bitPattern: UInt32(littleEndian: data.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))) }
+            case .float64:
+                for i in elements { buffer.append(Float(Double(bitPattern: UInt64(littleEndian: data.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))) }
+            }
+        }
+    }
+
+    /// Action element `index` as sent (exact for both dtypes), for an error message.
+    public func element(_ index: Int) -> Double {
+        precondition(index >= 0 && index < elementCount, "element \(index) of \(elementCount)")
+        return frame.withUnsafeBytes { raw in
+            let data = raw.baseAddress! + layout.data.lowerBound
+            switch layout.dtype {
+            case .float32: return Double(Float(bitPattern: UInt32(littleEndian: data.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))))
+            case .float64: return Double(bitPattern: UInt64(littleEndian: data.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self)))
+            }
+        }
+    }
+}
