@@ -62,6 +62,8 @@ public final class EnvironmentServer {
     private let maxEpisodeSteps: Int
     private var sessions: [String: Session] = [:]
     private var generator = SystemRandomNumberGenerator()
+    /// The session of the latest request, if still open.
+    private var recentSession: Session?
     /// When ``expireSessions(now:)`` next looks at the sessions (monotonic seconds).
     private var nextExpiryCheck = 0.0
 
@@ -155,7 +157,7 @@ public final class EnvironmentServer {
             if case let .handshake(hello)? = request {
                 return MessageCodec.encode(try handshake(hello, requestID: requestID))
             }
-            guard let session = sessions[sessionID] else {
+            guard let session = session(sessionID) else {
                 throw BridgeError(.unknownSession, "session '\(sessionID)' is unknown to server instance \(instanceID) (expired, closed, or the server restarted); handshake again")
             }
             session.lastUsed = now
@@ -170,7 +172,7 @@ public final class EnvironmentServer {
                 encoded = MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: try self.reset(session, reset)))
             case (nil, .close?):
                 session.close()
-                sessions[session.id] = nil
+                forget(session.id)
                 return MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .close))
             case (nil, .handshake?), (nil, nil):
                 throw BridgeError(.internalError, "request of no kind reached the session's handler")
@@ -377,6 +379,19 @@ public final class EnvironmentServer {
         return [Float](repeating: 0, count: observationSpace.count)
     }
 
+    /// The open session `id`: the one of the previous request without hashing its id (a client steps
+    /// one session request after request), else from the table.
+    private func session(_ id: String) -> Session? {
+        if let recent = recentSession, recent.id == id { return recent }
+        recentSession = sessions[id]
+        return recentSession
+    }
+
+    private func forget(_ id: String) {
+        sessions[id] = nil
+        if recentSession?.id == id { recentSession = nil }
+    }
+
     private func expireSessions(now: Double) {
         // Checked at most ten times per timeout (and at least once a second), not on every request, as
         // gym_bridge does: a session may outlive its timeout by a tenth of it.
@@ -384,7 +399,7 @@ public final class EnvironmentServer {
         nextExpiryCheck = now + min(1, options.sessionTimeoutSeconds / 10)
         for (id, session) in sessions where now - session.lastUsed > options.sessionTimeoutSeconds {
             session.close()
-            sessions[id] = nil
+            forget(id)
         }
     }
 
@@ -408,6 +423,7 @@ public final class EnvironmentServer {
             socket.close()
             for session in sessions.values { session.close() }
             sessions.removeAll()
+            recentSession = nil
         }
         try socket.setMaximumMessageSize(bytes: options.maximumMessageBytes)
         if let key = options.curveSecretKey { try socket.makeCurveServer(secretKey: key) }
