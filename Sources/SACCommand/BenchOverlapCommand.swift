@@ -2,6 +2,7 @@ import ArgumentParser
 import EnvironmentBridge
 import Environments
 import Foundation
+import Randomness
 import SoftActorCritic
 
 /// `sac bench overlap`: the cost of a step when a slow simulator and the updates overlap.
@@ -10,17 +11,24 @@ struct BenchOverlapCommand: ParsableCommand {
         commandName: "overlap",
         abstract: "Milliseconds per step against a simulator that takes --sim-ms per step, with updates run during or after each step.")
 
-    @Option(help: "Simulated step time of the server, milliseconds.")
-    var simMs: Double = 5
+    @Option(help: "Simulated step time of the server, milliseconds (default: the measured time of one update, so that the simulator and the updates per step take equally long).")
+    var simMs: Double?
 
-    @Option(help: "Timed environment steps (after 100 warm-up steps).")
+    @Option(help: "Timed environment steps per run (after 100 warm-up steps).")
     var steps: Int = 400
 
+    @Option(help: "Rounds, each one run with updates after each step and one with updates during it.")
+    var rounds: Int = 3
+
     func validate() throws {
-        guard simMs > 0, steps >= 50 else { throw ValidationError("--sim-ms must be > 0 and --steps >= 50") }
+        guard simMs.map({ $0 > 0 }) ?? true, steps >= 50, rounds >= 1 else { throw ValidationError("--sim-ms must be > 0, --steps >= 50 and --rounds >= 1") }
     }
 
     func run() throws {
+        // The trainer's agent takes one update per step; on a shared machine its time varies by tens of
+        // percent from one run to the next, so it is measured here and the simulator made as slow.
+        let updateMs = try Self.millisecondsPerUpdate()
+        let simMs = self.simMs ?? updateMs
         let delay = simMs / 1e3
         let server = try BackgroundServer.start(endpoint: "tcp://127.0.0.1:*") {
             try EnvironmentServer { DelayedEnvironment(TimeLimit(Pendulum(), maxEpisodeSteps: 200), stepSeconds: delay) }
@@ -45,17 +53,52 @@ struct BenchOverlapCommand: ParsableCommand {
             try run.run()
             return start.map { (end - $0).seconds * 1e3 / Double(max(last - first, 1)) } ?? .nan
         }
-        let sequential = try millisecondsPerStep(overlap: false)
-        let overlapped = try millisecondsPerStep(overlap: true)
+        // The two ways alternate, so that the machine's changing load falls on both alike.
+        var sequential: [Double] = [], overlapped: [Double] = []
+        for _ in 0..<rounds {
+            sequential.append(try millisecondsPerStep(overlap: false))
+            overlapped.append(try millisecondsPerStep(overlap: true))
+        }
+        let (medianSequential, medianOverlapped) = (Self.median(sequential), Self.median(overlapped))
+        func list(_ values: [Double]) -> String { values.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
         let rows: [(String, String)] = [
-            ("simulator step", String(format: "%.2f ms", simMs)),
-            ("updates after each step (sequential)", String(format: "%.2f ms per step", sequential)),
-            ("updates during each step (overlapped)", String(format: "%.2f ms per step", overlapped)),
-            ("overlapped / simulator step", String(format: "%.2f", overlapped / simMs)),
-            ("overlapped / sequential", String(format: "%.2f", overlapped / sequential)),
+            ("one update (measured first)", String(format: "%.2f ms", updateMs)),
+            ("simulator step", String(format: "%.2f ms%@", simMs, self.simMs == nil ? " (as long as one update)" : "")),
+            ("updates after each step (sequential)", String(format: "%.2f ms per step, median of %d rounds (%@)", medianSequential, rounds, list(sequential))),
+            ("updates during each step (overlapped)", String(format: "%.2f ms per step (%@)", medianOverlapped, list(overlapped))),
+            ("overlapped / simulator step", String(format: "%.2f", medianOverlapped / simMs)),
+            ("overlapped / sequential", String(format: "%.2f", medianOverlapped / medianSequential)),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
-        print(#"{"bench": "overlap", "sim_ms": \#(simMs), "sequential_ms_per_step": \#(String(format: "%.3f", sequential)), "overlapped_ms_per_step": \#(String(format: "%.3f", overlapped)), "ratio_to_sim": \#(String(format: "%.3f", overlapped / simMs))}"#)
+        print(#"{"bench": "overlap", "sim_ms": \#(String(format: "%.3f", simMs)), "update_ms": \#(String(format: "%.3f", updateMs)), "rounds": \#(rounds), "sequential_ms_per_step": \#(String(format: "%.3f", medianSequential)), "overlapped_ms_per_step": \#(String(format: "%.3f", medianOverlapped)), "ratio_to_sim": \#(String(format: "%.3f", medianOverlapped / simMs))}"#)
+    }
+
+    /// Milliseconds of one update of the trainer's default agent on Pendulum's shapes (the mean of 100 after
+    /// 20 warm-up updates, on a buffer of random transitions).
+    static func millisecondsPerUpdate() throws -> Double {
+        let agent = try SoftActorCritic(observationCount: 3, actionCount: 1, configuration: SACConfiguration())
+        let buffer = try ReplayBuffer(capacity: 2_000, observationCount: 3, actionCount: 1)
+        var generator = Xoshiro256StarStar(seed: 3)
+        for _ in 0..<2_000 {
+            func random(_ n: Int) -> [Float] { (0..<n).map { _ in Float(generator.nextUniform(in: -1, 1)) } }
+            buffer.add(observation: random(3), action: random(1), reward: random(1)[0], nextObservation: random(3), terminated: false)
+        }
+        let batch = ReplayBatch(size: agent.configuration.batchSize, observationCount: 3, actionCount: 1)
+        for _ in 0..<20 {
+            buffer.sample(into: batch, using: &generator)
+            agent.update(batch: batch)
+        }
+        let clock = ContinuousClock(), start = clock.now
+        for _ in 0..<100 {
+            buffer.sample(into: batch, using: &generator)
+            agent.update(batch: batch)
+        }
+        return (clock.now - start).seconds * 10
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 }
