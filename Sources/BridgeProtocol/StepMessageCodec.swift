@@ -33,10 +33,14 @@ enum StepMessageCodec {
         let bytes: UnsafeRawBufferPointer
     }
 
+    /// `body` given `tensor`'s parts, its bytes in place for the duration of the call.
+    private static func withParts<R>(_ tensor: Tensor, _ body: (TensorParts) -> R) -> R {
+        tensor.bytes.withUnsafeBytes { body(TensorParts(dtype: tensor.dtype, shape: tensor.shape, bytes: $0)) }
+    }
+
     /// The wire bytes of `Request { request_id, session_id, step { actions } }`.
     static func encodeStepRequest(requestID: UInt64, sessionID: String, actions: Tensor) -> [UInt8] {
-        actions.bytes.withUnsafeBytes { data in
-            let actions = TensorParts(dtype: actions.dtype, shape: actions.shape, bytes: data)
+        withParts(actions) { actions in
             let body = tensorFieldSize(Field.stepRequestActions, actions)
             let size = idFieldsSize(requestID, sessionID.utf8.count) + ProtobufWriter.lengthDelimitedSize(field: Field.step, length: body)
             return ProtobufWriter.bytes(size: size) { writer in
@@ -54,14 +58,12 @@ enum StepMessageCodec {
         // Sorted only when there are any: building the sorted pairs looks up their generic type at run
         // time, 5 % of a step request's handling in the server even for none.
         let finals = step.finalObservations.isEmpty ? [] : step.finalObservations.sorted { $0.key < $1.key }
-        return step.observations.bytes.withUnsafeBytes { observations in
+        return withParts(step.observations) { observations in
             step.rewards.withUnsafeBufferPointer { rewards in
                 step.terminated.withUnsafeBufferPointer { terminated in
                     step.truncated.withUnsafeBufferPointer { truncated in
-                        encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID,
-                                        observations: TensorParts(dtype: step.observations.dtype, shape: step.observations.shape, bytes: observations),
-                                        rewards: rewards, terminated: terminated, truncated: truncated, finals: finals,
-                                        serverStepSeconds: step.serverStepSeconds)
+                        encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID, observations: observations, rewards: rewards,
+                                        terminated: terminated, truncated: truncated, finals: finals, serverStepSeconds: step.serverStepSeconds)
                     }
                 }
             }
@@ -99,7 +101,7 @@ enum StepMessageCodec {
                     writer.tag(Field.finalIndex, .varint)
                     writer.varint(UInt64(UInt32(index)))
                 }
-                observation.bytes.withUnsafeBytes { writeTensorField(&writer, Field.finalObservation, TensorParts(dtype: observation.dtype, shape: observation.shape, bytes: $0)) }
+                withParts(observation) { writeTensorField(&writer, Field.finalObservation, $0) }
             }
             if serverStepSeconds.bitPattern != 0 {
                 writer.tag(Field.replyServerStepSeconds, .fixed64)
@@ -168,7 +170,7 @@ enum StepMessageCodec {
     }
 
     private static func finalObservationSize(_ index: Int, _ observation: Tensor) -> Int {
-        let size = observation.bytes.withUnsafeBytes { tensorFieldSize(Field.finalObservation, TensorParts(dtype: observation.dtype, shape: observation.shape, bytes: $0)) }
+        let size = withParts(observation) { tensorFieldSize(Field.finalObservation, $0) }
         return (index == 0 ? 0 : 1 + ProtobufWriter.varintSize(UInt64(UInt32(index)))) + size
     }
 
@@ -278,6 +280,12 @@ enum StepMessageCodec {
             while let dimension = reader.varint() { dimensions.append(Int(dimension)) }
             return dimensions
         }
+
+        /// The tensor itself, a copy of its bytes (nil never, as the layout was checked, but Tensor's
+        /// initialiser is the one authority on that).
+        func tensor(in bytes: [UInt8]) -> Tensor? {
+            try? Tensor(dtype: dtype, shape: dimensions(in: bytes), bytes: Array(bytes[data]))
+        }
     }
 
     /// A `Tensor` message of dtype FLOAT32 or FLOAT64 whose data fits its shape, read in place.
@@ -311,8 +319,7 @@ enum StepMessageCodec {
 
     /// A `Tensor` message of dtype FLOAT32 or FLOAT64 whose data fits its shape.
     private static func readTensor(_ bytes: [UInt8], _ range: Range<Int>) -> Tensor? {
-        guard let layout = readTensorLayout(bytes, range) else { return nil }
-        return try? Tensor(dtype: layout.dtype, shape: layout.dimensions(in: bytes), bytes: Array(bytes[layout.data]))
+        readTensorLayout(bytes, range)?.tensor(in: bytes)
     }
 
     private static func readFinalObservation(_ bytes: [UInt8], _ range: Range<Int>) -> (Int, Tensor)? {

@@ -37,9 +37,7 @@ public struct StepRequestView: Sendable {
     }
 
     /// The actions as a tensor of their own (a copy of their bytes).
-    public var actions: Tensor? {
-        try? Tensor(dtype: layout.dtype, shape: shape, bytes: Array(frame[layout.data]))
-    }
+    public var actions: Tensor? { layout.tensor(in: frame) }
 
     /// Replaces the contents of `buffer` with action elements `elements`, as `Float` (float64 elements
     /// rounded, so one beyond the float32 range becomes infinite), keeping the buffer's capacity.
@@ -48,24 +46,13 @@ public struct StepRequestView: Sendable {
         buffer.removeAll(keepingCapacity: true)
         frame.withUnsafeBytes { raw in
             let data = raw.baseAddress! + layout.data.lowerBound
-            switch layout.dtype {
-            case .float32:
-                for i in elements { buffer.append(Float(bitPattern: UInt32(littleEndian: data.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))) }
-            case .float64:
-                for i in elements { buffer.append(Float(Double(bitPattern: UInt64(littleEndian: data.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))) }
-            }
+            for i in elements { buffer.append(Float(Tensor.element(i, in: data, dtype: layout.dtype))) }
         }
     }
 
     /// Action element `index` as sent (exact for both dtypes), for an error message.
     public func element(_ index: Int) -> Double {
         precondition(index >= 0 && index < elementCount, "element \(index) of \(elementCount)")
-        return frame.withUnsafeBytes { raw in
-            let data = raw.baseAddress! + layout.data.lowerBound
-            switch layout.dtype {
-            case .float32: return Double(Float(bitPattern: UInt32(littleEndian: data.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))))
-            case .float64: return Double(bitPattern: UInt64(littleEndian: data.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self)))
-            }
-        }
+        return frame.withUnsafeBytes { Tensor.element(index, in: $0.baseAddress! + layout.data.lowerBound, dtype: layout.dtype) }
     }
 }

@@ -55,11 +55,16 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
 
     /// The elements as `Double` (exact for both dtypes).
     public func doubles() -> [Double] {
-        bytes.withUnsafeBytes { raw in
-            switch dtype {
-            case .float32: return (0..<count).map { Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))) }
-            case .float64: return (0..<count).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
-            }
+        bytes.withUnsafeBytes { raw in (0..<count).map { Self.element($0, in: raw.baseAddress!, dtype: dtype) } }
+    }
+
+    /// Element `index` of little-endian elements of `dtype` starting at `data`, as `Double` (exact for both
+    /// dtypes): what every reading of a tensor's bytes, or of a frame's in place, goes through.
+    @inline(__always)
+    static func element(_ index: Int, in data: UnsafeRawPointer, dtype: TensorDType) -> Double {
+        switch dtype {
+        case .float32: Double(Float(bitPattern: UInt32(littleEndian: data.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))))
+        case .float64: Double(bitPattern: UInt64(littleEndian: data.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self)))
         }
     }
 
@@ -72,12 +77,8 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             return values
         }
         #endif
-        return bytes.withUnsafeBytes { raw in
-            switch dtype {
-            case .float32: return (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-            case .float64: return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) }
-            }
-        }
+        // Through Double, which holds every float32 exactly: the same Float for both dtypes.
+        return bytes.withUnsafeBytes { raw in (0..<count).map { Float(Self.element($0, in: raw.baseAddress!, dtype: dtype)) } }
     }
 
     /// Row `index` of the outermost dimension as its own tensor.
