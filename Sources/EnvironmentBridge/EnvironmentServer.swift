@@ -167,7 +167,7 @@ public final class EnvironmentServer {
             case let (view?, _):
                 encoded = try step(session, .view(view), requestID: requestID)
             case let (nil, .step(actions)?):
-                encoded = try step(session, .tensor(actions), requestID: requestID)
+                encoded = try step(session, .tensor(actions, floats: actions.floats()), requestID: requestID)
             case let (nil, .reset(reset)?):
                 encoded = MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: try self.reset(session, reset)))
             case (nil, .close?):
@@ -235,29 +235,30 @@ public final class EnvironmentServer {
                             seedsUsed: reset.seeds.isEmpty ? Array(repeating: nil, count: n) : reset.seeds))
     }
 
-    /// A step request's actions: read in place from its frame, or decoded into a tensor.
+    /// A step request's actions: read in place from its frame, or decoded into a tensor (and converted to
+    /// `Float` once, not once per environment).
     private enum StepActions {
         case view(StepRequestView)
-        case tensor(Tensor)
+        case tensor(Tensor, floats: [Float])
 
         var dtype: TensorDType {
             switch self {
             case let .view(view): view.dtype
-            case let .tensor(tensor): tensor.dtype
+            case let .tensor(tensor, _): tensor.dtype
             }
         }
 
         var shape: [Int] {
             switch self {
             case let .view(view): view.shape
-            case let .tensor(tensor): tensor.shape
+            case let .tensor(tensor, _): tensor.shape
             }
         }
 
         func hasShape(_ expected: [Int]) -> Bool {
             switch self {
             case let .view(view): view.hasShape(expected)
-            case let .tensor(tensor): tensor.shape == expected
+            case let .tensor(tensor, _): tensor.shape == expected
             }
         }
 
@@ -265,7 +266,7 @@ public final class EnvironmentServer {
         func copyFloats(_ elements: Range<Int>, into buffer: inout [Float]) {
             switch self {
             case let .view(view): view.copyFloats(elements, into: &buffer)
-            case let .tensor(tensor): buffer = Array(tensor.floats()[elements])
+            case let .tensor(_, floats): buffer = Array(floats[elements])
             }
         }
 
@@ -273,7 +274,7 @@ public final class EnvironmentServer {
         func element(_ index: Int) -> Double {
             switch self {
             case let .view(view): view.element(index)
-            case let .tensor(tensor): tensor.doubles()[index]
+            case let .tensor(tensor, _): tensor.doubles()[index]
             }
         }
     }
