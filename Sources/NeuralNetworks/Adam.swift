@@ -61,15 +61,20 @@ public struct Adam: Equatable, Sendable {
                      "Adam built for \(firstMoment.count) parameters got \(parameters.count) parameters and \(gradients.count) gradients")
         let coefficients = beginStep()
         let count = parameters.count
-        firstMoment.withUnsafeMutableBufferPointer { m in
-            secondMoment.withUnsafeMutableBufferPointer { v in
-                parameters.withUnsafeMutableBufferPointer { p in
-                    gradients.withUnsafeBufferPointer { g in
-                        Self.apply(coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
-                                   parameters: p.baseAddress!, gradients: g.baseAddress!, range: 0..<count)
-                    }
+        withMoments { m, v in
+            parameters.withUnsafeMutableBufferPointer { p in
+                gradients.withUnsafeBufferPointer { g in
+                    Self.apply(coefficients, firstMoment: m, secondMoment: v, parameters: p.baseAddress!, gradients: g.baseAddress!, range: 0..<count)
                 }
             }
+        }
+    }
+
+    /// `body` given pointers to element 0 of the first and second moments, valid for the call: for a
+    /// caller that steps the parameters in parts with ``apply(_:firstMoment:secondMoment:parameters:gradients:range:)``.
+    public mutating func withMoments<R>(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R) -> R {
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in body(m.baseAddress!, v.baseAddress!) }
         }
     }
 

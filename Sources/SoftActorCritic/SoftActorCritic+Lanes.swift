@@ -147,21 +147,17 @@ extension SoftActorCritic {
         }
         let coefficients = lanes.optimizers[k].beginStep()
         let tau = configuration.tau
-        let optimizer = lanes.optimizers.baseAddress! + k
-        optimizer.pointee.firstMoment.withUnsafeMutableBufferPointer { m in
-            optimizer.pointee.secondMoment.withUnsafeMutableBufferPointer { v in
-                func step(_ target: UnsafeMutablePointer<Float>?) {
-                    lanes.critics[k].backward(workspace) { parameters, gradients, range in
-                        Adam.apply(coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
-                                   parameters: parameters, gradients: gradients, range: range)
-                        if let target { PolyakAveraging.update(target: target, toward: parameters, tau: tau, range: range) }
-                    }
+        lanes.optimizers[k].withMoments { m, v in
+            func step(_ target: UnsafeMutablePointer<Float>?) {
+                lanes.critics[k].backward(workspace) { parameters, gradients, range in
+                    Adam.apply(coefficients, firstMoment: m, secondMoment: v, parameters: parameters, gradients: gradients, range: range)
+                    if let target { PolyakAveraging.update(target: target, toward: parameters, tau: tau, range: range) }
                 }
-                if lanes.targets.isEmpty {
-                    step(nil)
-                } else {
-                    lanes.targets[k].parameters.withUnsafeMutableBufferPointer { step($0.baseAddress!) }
-                }
+            }
+            if lanes.targets.isEmpty {
+                step(nil)
+            } else {
+                lanes.targets[k].parameters.withUnsafeMutableBufferPointer { step($0.baseAddress!) }
             }
         }
     }

@@ -228,15 +228,13 @@ public final class SoftActorCritic {
         // One access to each stored property; the four arrays are then reached through those pointers.
         withUnsafeMutablePointer(to: &actorOptimizer) { optimizer in
             withUnsafeMutablePointer(to: &actor.network) { network in
-                optimizer.pointee.firstMoment.withUnsafeMutableBufferPointer { m in
-                    optimizer.pointee.secondMoment.withUnsafeMutableBufferPointer { v in
-                        network.pointee.parameters.withUnsafeMutableBufferPointer { p in
-                            network.pointee.gradients.withUnsafeBufferPointer { g in
-                                actorStep = ActorStepBuffers(coefficients: coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
-                                                             parameters: p.baseAddress!, gradients: g.baseAddress!, count: p.count)
-                                runLanes(.actorAdam)
-                                actorStep = nil
-                            }
+                optimizer.pointee.withMoments { m, v in
+                    network.pointee.parameters.withUnsafeMutableBufferPointer { p in
+                        network.pointee.gradients.withUnsafeBufferPointer { g in
+                            actorStep = ActorStepBuffers(coefficients: coefficients, firstMoment: m, secondMoment: v,
+                                                         parameters: p.baseAddress!, gradients: g.baseAddress!, count: p.count)
+                            runLanes(.actorAdam)
+                            actorStep = nil
                         }
                     }
                 }

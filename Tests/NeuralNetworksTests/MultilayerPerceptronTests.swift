@@ -112,15 +112,12 @@ import Randomness
         let coefficients = fusedAdam.beginStep()
         let fusedWorkspace = try pass(&fused)
         var ranges: [Range<Int>] = []
-        fusedAdam.firstMoment.withUnsafeMutableBufferPointer { m in
-            fusedAdam.secondMoment.withUnsafeMutableBufferPointer { v in
-                fusedTarget.withUnsafeMutableBufferPointer { t in
-                    fused.backward(fusedWorkspace, inputGradient: true, pair: pair) { parameters, gradients, range in
-                        ranges.append(range)
-                        Adam.apply(coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
-                                   parameters: parameters, gradients: gradients, range: range)
-                        PolyakAveraging.update(target: t.baseAddress!, toward: parameters, tau: 0.005, range: range)
-                    }
+        fusedAdam.withMoments { m, v in
+            fusedTarget.withUnsafeMutableBufferPointer { t in
+                fused.backward(fusedWorkspace, inputGradient: true, pair: pair) { parameters, gradients, range in
+                    ranges.append(range)
+                    Adam.apply(coefficients, firstMoment: m, secondMoment: v, parameters: parameters, gradients: gradients, range: range)
+                    PolyakAveraging.update(target: t.baseAddress!, toward: parameters, tau: 0.005, range: range)
                 }
             }
         }
