@@ -48,23 +48,17 @@ struct BenchBridgeCommand: ParsableCommand {
         zip(target.roundRates, reference.roundRates).map { $0 / $1 }.sorted()
     }
 
-    /// The median of sorted values (NaN for none).
-    private static func median(ofSorted values: [Double]) -> Double {
-        guard !values.isEmpty else { return .nan }
-        return values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
-    }
-
     /// `target ÷ reference` per round as "median (lowest–highest) over N rounds": how much of a ratio is
     /// the machine's changing load rather than the protocol.
     private static func roundRatios(_ target: Target, _ reference: Target) -> String {
         let ratios = sortedRoundRatios(target, reference)
         guard let low = ratios.first, let high = ratios.last else { return "" }
-        return String(format: "per round %.2f (%.2f–%.2f over %d)", median(ofSorted: ratios), low, high, ratios.count)
+        return String(format: "per round %.2f (%.2f–%.2f over %d)", median(ratios), low, high, ratios.count)
     }
 
     /// The median of `target ÷ reference` over the rounds.
     private static func medianRoundRatio(_ target: Target, _ reference: Target) -> Double {
-        median(ofSorted: sortedRoundRatios(target, reference))
+        median(sortedRoundRatios(target, reference))
     }
 
     func run() throws {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import NeuralNetworks
-import Randomness
 import SoftActorCritic
 
 /// `sac bench`: speed measurements, printed as a table and as JSON lines.
@@ -58,17 +57,8 @@ struct BenchUpdatesCommand: ParsableCommand {
         let (o, a) = env.sizes
         let agent = try SoftActorCritic(observationCount: o, actionCount: a, configuration: configuration)
         agent.updateThreads = updateThreads
-        let buffer = try ReplayBuffer(capacity: 10_000, observationCount: o, actionCount: a)
-        var generator = Xoshiro256StarStar(seed: 1)
-        for _ in 0..<10_000 {
-            func random(_ n: Int) -> [Float] { (0..<n).map { _ in Float(generator.nextUniform(in: -1, 1)) } }
-            buffer.add(observation: random(o), action: random(a), reward: random(1)[0], nextObservation: random(o), terminated: false)
-        }
-        let batch = ReplayBatch(size: configuration.batchSize, observationCount: o, actionCount: a)
-        for _ in 0..<20 {
-            buffer.sample(into: batch, using: &generator)
-            agent.update(batch: batch)
-        }
+        var replay = try RandomReplay(transitions: 10_000, observationCount: o, actionCount: a, batchSize: configuration.batchSize, seed: 1)
+        replay.update(agent, times: 20)
         // Rounds of updates, each followed by a short peak measurement, so that a burst of load from
         // another job on a shared machine falls on a round's updates and its peak alike and the fraction
         // within a round holds; the table gives the median fraction over the rounds and its range.
@@ -82,9 +72,9 @@ struct BenchUpdatesCommand: ParsableCommand {
             var roundUpdating = Duration.zero
             for _ in 0..<count {
                 let t0 = clock.now
-                buffer.sample(into: batch, using: &generator)
+                replay.sample()
                 let t1 = clock.now
-                agent.update(batch: batch)
+                agent.update(batch: replay.batch)
                 sampling += t1 - t0
                 roundUpdating += clock.now - t1
             }
@@ -116,11 +106,6 @@ struct BenchUpdatesCommand: ParsableCommand {
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
         func json(_ value: Double, _ format: String) -> String { value.isNaN ? "null" : String(format: format, value) }
         print(#"{"bench": "updates", "env": "\#(env.rawValue)", "variant": "\#(variant.rawValue)", "threads": \#(BLAS.threadCount), "update_threads": \#(updateThreads), "updates_per_second": \#(String(format: "%.1f", rate)), "gflop_per_update": \#(String(format: "%.4f", flops / 1e9)), "gflops": \#(String(format: "%.1f", achieved)), "sgemm_peak_gflops": \#(json(peak, "%.1f")), "rounds": \#(rounds), "peak_fraction_round_median": \#(json(fraction, "%.3f")), "peak_fraction_round_low": \#(json(roundFractions.min() ?? .nan, "%.3f")), "peak_fraction_round_high": \#(json(roundFractions.max() ?? .nan, "%.3f"))}"#)
-    }
-
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// GFLOP/s of a 256×256×256 sgemm (the size of the hidden layers at batch 256) at the current thread

@@ -2,7 +2,6 @@ import ArgumentParser
 import EnvironmentBridge
 import Environments
 import Foundation
-import Randomness
 import SoftActorCritic
 
 /// `sac bench overlap`: the cost of a step when a slow simulator and the updates overlap.
@@ -59,7 +58,7 @@ struct BenchOverlapCommand: ParsableCommand {
             sequential.append(try millisecondsPerStep(overlap: false))
             overlapped.append(try millisecondsPerStep(overlap: true))
         }
-        let (medianSequential, medianOverlapped) = (Self.median(sequential), Self.median(overlapped))
+        let (medianSequential, medianOverlapped) = (median(sequential), median(overlapped))
         func list(_ values: [Double]) -> String { values.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
         let rows: [(String, String)] = [
             ("one update (measured first)", String(format: "%.2f ms", updateMs)),
@@ -78,27 +77,10 @@ struct BenchOverlapCommand: ParsableCommand {
     /// 20 warm-up updates, on a buffer of random transitions).
     static func millisecondsPerUpdate() throws -> Double {
         let agent = try SoftActorCritic(observationCount: 3, actionCount: 1, configuration: SACConfiguration())
-        let buffer = try ReplayBuffer(capacity: 2_000, observationCount: 3, actionCount: 1)
-        var generator = Xoshiro256StarStar(seed: 3)
-        for _ in 0..<2_000 {
-            func random(_ n: Int) -> [Float] { (0..<n).map { _ in Float(generator.nextUniform(in: -1, 1)) } }
-            buffer.add(observation: random(3), action: random(1), reward: random(1)[0], nextObservation: random(3), terminated: false)
-        }
-        let batch = ReplayBatch(size: agent.configuration.batchSize, observationCount: 3, actionCount: 1)
-        for _ in 0..<20 {
-            buffer.sample(into: batch, using: &generator)
-            agent.update(batch: batch)
-        }
+        var replay = try RandomReplay(transitions: 2_000, observationCount: 3, actionCount: 1, batchSize: agent.configuration.batchSize, seed: 3)
+        replay.update(agent, times: 20)
         let clock = ContinuousClock(), start = clock.now
-        for _ in 0..<100 {
-            buffer.sample(into: batch, using: &generator)
-            agent.update(batch: batch)
-        }
+        replay.update(agent, times: 100)
         return (clock.now - start).seconds * 10
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 }
