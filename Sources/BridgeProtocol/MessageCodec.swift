@@ -20,6 +20,21 @@ public enum MessageCodec {
         return encodeWithProtobuf(request)
     }
 
+    /// The bytes of `BridgeRequest(requestID:sessionID:kind: .step(actions:))` for float32 `actions` of
+    /// shape `actionShape` (`[num_envs, *action_shape]`), written from the actions in place into `buffer`
+    /// (replacing its contents; in its storage when the size is unchanged, as it is from one step of a
+    /// session to the next). The same bytes as ``encode(_:)-(BridgeRequest)`` gives for that request.
+    public static func encodeStepRequest(requestID: UInt64, sessionID: String, actions: UnsafeBufferPointer<Float>, actionShape: [Int],
+                                         into buffer: inout [UInt8]) {
+        precondition(Tensor.elementCount(actionShape) == actions.count, "shape \(actionShape) for \(actions.count) actions")
+        #if _endian(little)
+        StepMessageCodec.encodeStepRequest(requestID: requestID, sessionID: sessionID,
+                                           actions: .init(dtype: .float32, shape: actionShape, bytes: UnsafeRawBufferPointer(actions)), into: &buffer)
+        #else
+        buffer = encode(BridgeRequest(requestID: requestID, sessionID: sessionID, kind: .step(actions: Tensor(float32: Array(actions), shape: actionShape))))
+        #endif
+    }
+
     /// `encode(_:)` through swift-protobuf alone, the reference the step fast path is tested against.
     static func encodeWithProtobuf(_ request: BridgeRequest) -> [UInt8] {
         var message = Envbridge_V1_Request()
@@ -112,21 +127,22 @@ public enum MessageCodec {
     }
 
     /// The bytes of a step reply with no final observations, failures or infos, written from its parts in
-    /// place: `observations` (float32, `[num_envs, *observation_shape]` as `observationShape`), one reward
-    /// and two flags per environment, and the seconds spent stepping. The same bytes as ``encode(_:)-(BridgeReply)``
-    /// gives for that reply.
+    /// place into `buffer` (replacing its contents; in its storage when the size is unchanged, as it is
+    /// from one step of a session to the next): `observations` (float32, `[num_envs, *observation_shape]`
+    /// as `observationShape`), one reward and two flags per environment, and the seconds spent stepping.
+    /// The same bytes as ``encode(_:)-(BridgeReply)`` gives for that reply.
     public static func encodeStepReply(
         requestID: UInt64, serverInstanceID: String, observations: UnsafeBufferPointer<Float>, observationShape: [Int],
         rewards: UnsafeBufferPointer<Double>, terminated: UnsafeBufferPointer<Bool>, truncated: UnsafeBufferPointer<Bool>,
-        serverStepSeconds: Double
-    ) -> [UInt8] {
+        serverStepSeconds: Double, into buffer: inout [UInt8]
+    ) {
         #if _endian(little)
-        return StepMessageCodec.encodeStepReply(
+        StepMessageCodec.encodeStepReply(
             requestID: requestID, serverInstanceID: serverInstanceID,
             observations: .init(dtype: .float32, shape: observationShape, bytes: UnsafeRawBufferPointer(observations)),
-            rewards: rewards, terminated: terminated, truncated: truncated, serverStepSeconds: serverStepSeconds)
+            rewards: rewards, terminated: terminated, truncated: truncated, serverStepSeconds: serverStepSeconds, into: &buffer)
         #else
-        return encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID, step: .init(
+        buffer = encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID, step: .init(
             observations: Tensor(float32: Array(observations), shape: observationShape), rewards: Array(rewards),
             terminated: Array(terminated), truncated: Array(truncated), serverStepSeconds: serverStepSeconds))
         #endif
@@ -195,6 +211,14 @@ public enum MessageCodec {
     public static func decodeReply(_ bytes: [UInt8]) throws(BridgeError) -> BridgeReply {
         if let step = StepMessageCodec.decodeStepReply(bytes) { return step }
         return try decodeReplyWithProtobuf(bytes)
+    }
+
+    /// A step reply read in place from `frame`, or nil when the frame is anything but a canonical step
+    /// reply without failures or infos — another kind (an error), a layout other than swift-protobuf's and
+    /// gym_bridge's, or malformed — which ``decodeReply(_:)`` then reads (and reports any error of). For a
+    /// client's step loop: the step goes into the buffers the client reuses (``StepReplyView/read(into:)``).
+    public static func viewStepReply(_ frame: [UInt8]) -> StepReplyView? {
+        StepMessageCodec.viewStepReply(frame)
     }
 
     /// `decodeReply(_:)` through swift-protobuf alone.

@@ -1,6 +1,6 @@
 /// Writes protobuf wire-format primitives (varints, tags, fixed64, length-delimited fields) straight into
-/// a new array's storage, for the hand-written step messages (`StepMessageCodec`), which compute a
-/// message's exact size first: one allocation per message and no capacity check per byte.
+/// a new or reused array's storage, for the hand-written step messages (`StepMessageCodec`), which compute a
+/// message's exact size first: at most one allocation per message and no capacity check per byte.
 struct ProtobufWriter {
     private let base: UnsafeMutablePointer<UInt8>
     private let capacity: Int
@@ -15,15 +15,22 @@ struct ProtobufWriter {
     /// The `size` bytes `body` writes. Writing more than `size`, or fewer, is a bug in the caller's size
     /// computation (never in its input), and traps.
     static func bytes(size: Int, _ body: (inout ProtobufWriter) -> Void) -> [UInt8] {
-        guard size > 0 else { return [] }
+        var bytes: [UInt8] = []
+        write(size: size, into: &bytes, body)
+        return bytes
+    }
+
+    /// ``bytes(size:_:)`` into `buffer`, replacing its contents; its storage is kept when it is already
+    /// `size` bytes long, as a step message of one session is, step after step.
+    static func write(size: Int, into buffer: inout [UInt8], _ body: (inout ProtobufWriter) -> Void) {
         // Zeroed and overwritten: Array(unsafeUninitializedCapacity:) is not specialised and cost more.
-        var bytes = [UInt8](repeating: 0, count: size)
-        bytes.withUnsafeMutableBufferPointer { buffer in
+        if buffer.count != size { buffer = [UInt8](repeating: 0, count: size) }
+        guard size > 0 else { return }
+        buffer.withUnsafeMutableBufferPointer { buffer in
             var writer = ProtobufWriter(base: buffer.baseAddress!, capacity: size)
             body(&writer)
             precondition(writer.count == size, "step message of \(writer.count) bytes, computed as \(size)")
         }
-        return bytes
     }
 
     /// Bytes of `value` as a base-128 varint.

@@ -40,14 +40,20 @@ enum StepMessageCodec {
 
     /// The wire bytes of `Request { request_id, session_id, step { actions } }`.
     static func encodeStepRequest(requestID: UInt64, sessionID: String, actions: Tensor) -> [UInt8] {
-        withParts(actions) { actions in
-            let body = tensorFieldSize(Field.stepRequestActions, actions)
-            let size = idFieldsSize(requestID, sessionID.utf8.count) + ProtobufWriter.lengthDelimitedSize(field: Field.step, length: body)
-            return ProtobufWriter.bytes(size: size) { writer in
-                writeIDFields(&writer, requestID, sessionID)
-                writer.lengthDelimitedHeader(Field.step, length: body)
-                writeTensorField(&writer, Field.stepRequestActions, actions)
-            }
+        var bytes: [UInt8] = []
+        withParts(actions) { encodeStepRequest(requestID: requestID, sessionID: sessionID, actions: $0, into: &bytes) }
+        return bytes
+    }
+
+    /// The wire bytes of `Request { request_id, session_id, step { actions } }` from the actions' parts in
+    /// place, into `buffer` (replacing its contents, in its storage when the size is unchanged).
+    static func encodeStepRequest(requestID: UInt64, sessionID: String, actions: TensorParts, into buffer: inout [UInt8]) {
+        let body = tensorFieldSize(Field.stepRequestActions, actions)
+        let size = idFieldsSize(requestID, sessionID.utf8.count) + ProtobufWriter.lengthDelimitedSize(field: Field.step, length: body)
+        ProtobufWriter.write(size: size, into: &buffer) { writer in
+            writeIDFields(&writer, requestID, sessionID)
+            writer.lengthDelimitedHeader(Field.step, length: body)
+            writeTensorField(&writer, Field.stepRequestActions, actions)
         }
     }
 
@@ -76,6 +82,19 @@ enum StepMessageCodec {
         terminated: UnsafeBufferPointer<Bool>, truncated: UnsafeBufferPointer<Bool>, finals: [(key: Int, value: Tensor)] = [],
         serverStepSeconds: Double
     ) -> [UInt8] {
+        var bytes: [UInt8] = []
+        encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID, observations: observations, rewards: rewards,
+                        terminated: terminated, truncated: truncated, finals: finals, serverStepSeconds: serverStepSeconds, into: &bytes)
+        return bytes
+    }
+
+    /// The wire bytes of a step reply from its parts in place into `buffer` (replacing its contents, in
+    /// its storage when the size is unchanged); `finals` sorted by index.
+    static func encodeStepReply(
+        requestID: UInt64, serverInstanceID: String, observations: TensorParts, rewards: UnsafeBufferPointer<Double>,
+        terminated: UnsafeBufferPointer<Bool>, truncated: UnsafeBufferPointer<Bool>, finals: [(key: Int, value: Tensor)] = [],
+        serverStepSeconds: Double, into buffer: inout [UInt8]
+    ) {
         var body = tensorFieldSize(Field.replyObservations, observations)
         if !rewards.isEmpty { body += ProtobufWriter.lengthDelimitedSize(field: Field.replyRewards, length: 8 * rewards.count) }
         if !terminated.isEmpty { body += ProtobufWriter.lengthDelimitedSize(field: Field.replyTerminated, length: terminated.count) }
@@ -85,7 +104,7 @@ enum StepMessageCodec {
         }
         if serverStepSeconds.bitPattern != 0 { body += 1 + 8 }
         let size = idFieldsSize(requestID, serverInstanceID.utf8.count) + ProtobufWriter.lengthDelimitedSize(field: Field.step, length: body)
-        return ProtobufWriter.bytes(size: size) { writer in
+        ProtobufWriter.write(size: size, into: &buffer) { writer in
             writeIDFields(&writer, requestID, serverInstanceID)
             writer.lengthDelimitedHeader(Field.step, length: body)
             writeTensorField(&writer, Field.replyObservations, observations)
@@ -178,8 +197,8 @@ enum StepMessageCodec {
 
     /// The step request in `bytes`, or nil when they are anything but a canonical step request.
     static func decodeStepRequest(_ bytes: [UInt8]) -> BridgeRequest? {
-        guard let view = viewStepRequest(bytes), let actions = view.actions else { return nil }
-        return BridgeRequest(requestID: view.requestID, sessionID: view.sessionID, kind: .step(actions: actions))
+        guard let view = viewStepRequest(bytes) else { return nil }
+        return BridgeRequest(requestID: view.requestID, sessionID: view.sessionID, kind: .step(actions: view.actions))
     }
 
     /// The step request in `bytes` read in place, or nil when they are anything but a canonical step request.
@@ -195,12 +214,20 @@ enum StepMessageCodec {
     /// The step reply in `bytes`, or nil when they are anything but a canonical step reply without
     /// failures or infos.
     static func decodeStepReply(_ bytes: [UInt8]) -> BridgeReply? {
+        guard let view = viewStepReply(bytes) else { return nil }
+        return BridgeReply(requestID: view.requestID, serverInstanceID: view.serverInstanceID, kind: .step(view.step))
+    }
+
+    /// The step reply in `bytes` read in place, or nil when they are anything but a canonical step reply
+    /// without failures or infos.
+    static func viewStepReply(_ bytes: [UInt8]) -> StepReplyView? {
         var reader = ProtobufReader(bytes)
         guard let (id, instanceID, body) = readIDFieldsAndStep(&reader), reader.isAtEnd else { return nil }
         var message = ProtobufReader(bytes, range: body)
-        var observations: Tensor?
-        var rewards: [Double] = [], terminated: [Bool] = [], truncated: [Bool] = []
-        var finals: [Int: Tensor] = [:]
+        var observations: TensorLayout?
+        let none = body.upperBound..<body.upperBound
+        var rewards = none, terminated = none, truncated = none
+        var finals: [(index: Int, observation: TensorLayout)] = []
         var seconds = 0.0
         var lastField = 0
         while !message.isAtEnd {
@@ -208,20 +235,20 @@ enum StepMessageCodec {
             lastField = key.field
             switch (key.field, key.wireType) {
             case (Field.replyObservations, .lengthDelimited):
-                guard let range = message.lengthDelimited(), let tensor = readTensor(bytes, range) else { return nil }
-                observations = tensor
+                guard let range = message.lengthDelimited(), let layout = readTensorLayout(bytes, range) else { return nil }
+                observations = layout
             case (Field.replyRewards, .lengthDelimited):
                 guard let range = message.lengthDelimited(), range.count % 8 == 0 else { return nil }
-                var values = ProtobufReader(bytes, range: range)
-                rewards.reserveCapacity(range.count / 8)
-                while let bits = values.fixed64() { rewards.append(Double(bitPattern: bits)) }
+                rewards = range
             case (Field.replyTerminated, .lengthDelimited), (Field.replyTruncated, .lengthDelimited):
                 guard let range = message.lengthDelimited(), bytes[range].allSatisfy({ $0 <= 1 }) else { return nil }
-                let flags = bytes[range].map { $0 == 1 }
-                if key.field == Field.replyTerminated { terminated = flags } else { truncated = flags }
+                if key.field == Field.replyTerminated { terminated = range } else { truncated = range }
             case (Field.replyFinalObservations, .lengthDelimited):
-                guard let range = message.lengthDelimited(), let (index, observation) = readFinalObservation(bytes, range) else { return nil }
-                finals[index] = observation
+                // Indices strictly increasing, as every encoder here and in gym_bridge writes them; a repeated
+                // index (the last one wins in protobuf) is left to swift-protobuf.
+                guard let range = message.lengthDelimited(), let final = readFinalObservation(bytes, range),
+                      finals.last.map({ $0.index < final.index }) ?? true else { return nil }
+                finals.append(final)
             case (Field.replyServerStepSeconds, .fixed64):
                 guard let bits = message.fixed64() else { return nil }
                 seconds = Double(bitPattern: bits)
@@ -230,9 +257,8 @@ enum StepMessageCodec {
             }
         }
         guard let observations else { return nil }
-        return BridgeReply(requestID: id, serverInstanceID: instanceID, kind: .step(.init(
-            observations: observations, rewards: rewards, terminated: terminated, truncated: truncated,
-            finalObservations: finals, serverStepSeconds: seconds)))
+        return StepReplyView(requestID: id, serverInstanceID: instanceID, serverStepSeconds: seconds, frame: bytes, observations: observations,
+                             rewards: rewards, terminated: terminated, truncated: truncated, finals: finals)
     }
 
     /// Fields 1 (varint) and 2 (string), each optional, then field 12 (the step body) last.
@@ -281,10 +307,18 @@ enum StepMessageCodec {
             return dimensions
         }
 
-        /// The tensor itself, a copy of its bytes (nil never, as the layout was checked, but Tensor's
-        /// initialiser is the one authority on that).
-        func tensor(in bytes: [UInt8]) -> Tensor? {
-            try? Tensor(dtype: dtype, shape: dimensions(in: bytes), bytes: Array(bytes[data]))
+        /// Whether the dimensions are `expected`, compared in place.
+        func hasDimensions(_ expected: [Int], in bytes: [UInt8]) -> Bool {
+            var reader = ProtobufReader(bytes, range: shape)
+            for dimension in expected {
+                guard let read = reader.varint(), read == UInt64(dimension) else { return false }
+            }
+            return reader.isAtEnd
+        }
+
+        /// The tensor itself, a copy of its bytes.
+        func tensor(in bytes: [UInt8]) -> Tensor {
+            Tensor(checkedDType: dtype, shape: dimensions(in: bytes), bytes: Array(bytes[data]))
         }
     }
 
@@ -317,12 +351,7 @@ enum StepMessageCodec {
         return TensorLayout(dtype: dtype, shape: shape, data: data)
     }
 
-    /// A `Tensor` message of dtype FLOAT32 or FLOAT64 whose data fits its shape.
-    private static func readTensor(_ bytes: [UInt8], _ range: Range<Int>) -> Tensor? {
-        readTensorLayout(bytes, range)?.tensor(in: bytes)
-    }
-
-    private static func readFinalObservation(_ bytes: [UInt8], _ range: Range<Int>) -> (Int, Tensor)? {
+    private static func readFinalObservation(_ bytes: [UInt8], _ range: Range<Int>) -> (index: Int, observation: TensorLayout)? {
         var reader = ProtobufReader(bytes, range: range)
         var index: UInt64 = 0
         guard var key = reader.key() else { return nil }
@@ -332,7 +361,7 @@ enum StepMessageCodec {
             key = next
         }
         guard key == .init(field: Field.finalObservation, wireType: .lengthDelimited), let payload = reader.lengthDelimited(), reader.isAtEnd,
-              let observation = readTensor(bytes, payload) else { return nil }
+              let observation = readTensorLayout(bytes, payload) else { return nil }
         return (Int(index), observation)
     }
 }

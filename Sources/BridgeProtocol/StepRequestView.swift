@@ -28,16 +28,10 @@ public struct StepRequestView: Sendable {
     public var shape: [Int] { layout.dimensions(in: frame) }
 
     /// Whether the actions' shape is `expected`, compared in place.
-    public func hasShape(_ expected: [Int]) -> Bool {
-        var reader = ProtobufReader(frame, range: layout.shape)
-        for dimension in expected {
-            guard let read = reader.varint(), read == UInt64(dimension) else { return false }
-        }
-        return reader.isAtEnd
-    }
+    public func hasShape(_ expected: [Int]) -> Bool { layout.hasDimensions(expected, in: frame) }
 
     /// The actions as a tensor of their own (a copy of their bytes).
-    public var actions: Tensor? { layout.tensor(in: frame) }
+    public var actions: Tensor { layout.tensor(in: frame) }
 
     /// Replaces the contents of `buffer` with action elements `elements`, as `Float` (float64 elements
     /// rounded, so one beyond the float32 range becomes infinite), keeping the buffer's capacity.

@@ -4,17 +4,25 @@ import Environments
 /// Invariant: `bytes.count == shape.product × dtype.size`.
 public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     /// Element type.
-    public let dtype: TensorDType
+    public private(set) var dtype: TensorDType
     /// Dimensions, outermost first (`[num_envs, observation_size]` for a batch).
-    public let shape: [Int]
+    public private(set) var shape: [Int]
     /// The elements' little-endian bytes.
-    public let bytes: [UInt8]
+    public private(set) var bytes: [UInt8]
 
     /// A tensor over raw bytes; throws ``BridgeError`` (`wrongShape`) when the byte count does not fit.
     public init(dtype: TensorDType, shape: [Int], bytes: [UInt8]) throws(BridgeError) {
         guard let count = Self.elementCount(shape), count * dtype.size == bytes.count else {
             throw BridgeError(.wrongShape, "tensor of shape \(shape) and dtype \(dtype.rawValue) needs \((Self.elementCount(shape) ?? -1) * dtype.size) bytes, got \(bytes.count)")
         }
+        self.dtype = dtype
+        self.shape = shape
+        self.bytes = bytes
+    }
+
+    /// A tensor whose byte count is known to fit (a layout `StepMessageCodec.readTensorLayout` checked).
+    init(checkedDType dtype: TensorDType, shape: [Int], bytes: [UInt8]) {
+        assert(Self.elementCount(shape).map { $0 * dtype.size } == bytes.count, "shape \(shape) for \(bytes.count) bytes")
         self.dtype = dtype
         self.shape = shape
         self.bytes = bytes
@@ -48,6 +56,19 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         self.shape = shape ?? [values.count]
         self.bytes = bytes
         assert(Self.elementCount(self.shape) == values.count, "shape \(self.shape) for \(values.count) values")
+    }
+
+    /// This tensor becomes the one `layout` describes in `frame` (checked when the layout was read), in
+    /// its own storage when its dtype and shape stay the same: a client's observations, step after step.
+    mutating func replace(with layout: StepMessageCodec.TensorLayout, in frame: [UInt8]) {
+        if dtype == layout.dtype, bytes.count == layout.data.count, layout.hasDimensions(shape, in: frame) {
+            guard !bytes.isEmpty else { return }
+            frame.withUnsafeBytes { source in
+                bytes.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[layout.data])) }
+            }
+        } else {
+            self = layout.tensor(in: frame)
+        }
     }
 
     /// Number of elements.

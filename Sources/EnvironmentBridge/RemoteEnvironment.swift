@@ -21,6 +21,8 @@ public final class RemoteEnvironment: ReconnectableEnvironment, AsynchronousEnvi
 
     private var nextEpisodeStart: [Float]?
     private var needsReset = true
+    /// Every step's reply is read into this one value (``RemoteEnvironmentClient/receiveStep(into:)``).
+    private var reply = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
 
     /// Connects to `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`) and opens a session.
     public init(address: String, options: RemoteEnvironmentClient.Options = .init(), context: ZeroMQContext = .shared) throws {
@@ -64,12 +66,12 @@ public final class RemoteEnvironment: ReconnectableEnvironment, AsynchronousEnvi
         try actionSpace.validate(action)
         guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
         needsReset = true
-        try client.sendStep(Tensor(float32: action, shape: [1] + actionSpace.shape))
+        try action.withUnsafeBufferPointer { actions throws(RemoteEnvironmentError) in try client.sendStep(float32: actions) }
     }
 
     /// Receives the reply to ``beginStep(_:)``.
     public func finishStep() throws -> StepResult {
-        let reply = try client.receiveStep()
+        try client.receiveStep(into: &reply)
         if let failure = reply.failures.first {
             throw RemoteEnvironmentError.environmentFailure(address: client.address, index: failure.index, failure.error)
         }

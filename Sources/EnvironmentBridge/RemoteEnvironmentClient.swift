@@ -56,8 +56,9 @@ public final class RemoteEnvironmentClient {
     private let spinMicroseconds: Int
     /// What the server said in the handshake.
     public private(set) var session: BridgeReply.Handshake
-    /// `[num_envs, *observation_shape]` from the handshake, checked on every step.
-    private var observationRowsShape: [Int] = []
+    /// `[num_envs, *observation_shape]` and `[num_envs, *action_shape]` from the handshake: the
+    /// observations' shape is checked on every step, the actions' is sent with them.
+    private var observationRowsShape: [Int] = [], actionRowsShape: [Int] = []
     /// The server's instance id at the handshake.
     public private(set) var serverInstanceID: String
     /// Seconds the server reported spending in environment steps, summed.
@@ -66,7 +67,11 @@ public final class RemoteEnvironmentClient {
     private let context: ZeroMQContext
     private var socket: ZeroMQSocket
     private var nextRequestID: UInt64 = 1
-    private var pendingStep: BridgeRequest?
+    /// The id of the step request sent and not yet answered.
+    private var pendingStepID: UInt64?
+    /// The request awaiting its reply, encoded: resent as it is after a timeout. Step requests are
+    /// written into it in place and replies received into `replyBytes`, so a step allocates no message.
+    private var requestBytes: [UInt8] = [], replyBytes: [UInt8] = []
 
     /// Connects to `address` and opens a session (handshake).
     public init(address: String, options: Options = Options(), context: ZeroMQContext = .shared) throws(RemoteEnvironmentError) {
@@ -85,6 +90,7 @@ public final class RemoteEnvironmentClient {
         guard opened.environmentCount >= 1 else { throw violation("server opened a session with \(opened.environmentCount) environments") }
         session = opened
         observationRowsShape = [opened.environmentCount] + opened.observationSpace.low.shape
+        actionRowsShape = [opened.environmentCount] + opened.actionSpace.low.shape
         serverInstanceID = reply.serverInstanceID
     }
 
@@ -105,26 +111,59 @@ public final class RemoteEnvironmentClient {
     /// Sends a step request for all environments and returns at once; ``receiveStep()`` collects the reply.
     /// `actions` is `[num_envs, *action_shape]`.
     public func sendStep(_ actions: Tensor) throws(RemoteEnvironmentError) {
-        precondition(pendingStep == nil, "sendStep called twice without receiveStep")
-        let request = BridgeRequest(requestID: nextRequestID, sessionID: session.sessionID, kind: .step(actions: actions))
+        precondition(pendingStepID == nil, "sendStep called twice without receiveStep")
+        requestBytes = MessageCodec.encode(BridgeRequest(requestID: nextRequestID, sessionID: session.sessionID, kind: .step(actions: actions)))
+        try sendPendingStep()
+    }
+
+    /// ``sendStep(_:)`` for float32 actions in place, `[num_envs, *action_shape]` flattened row-major:
+    /// written straight into the request's reused buffer, without a ``Tensor``.
+    public func sendStep(float32 actions: UnsafeBufferPointer<Float>) throws(RemoteEnvironmentError) {
+        precondition(pendingStepID == nil, "sendStep called twice without receiveStep")
+        guard actions.count == actionRowsShape.reduce(1, *) else {
+            throw .invalidActions(address: address, "\(actions.count) action elements; this session steps \(environmentCount) environments of shape \(Array(actionRowsShape.dropFirst())) (\(actionRowsShape.reduce(1, *)) elements)")
+        }
+        MessageCodec.encodeStepRequest(requestID: nextRequestID, sessionID: session.sessionID, actions: actions, actionShape: actionRowsShape, into: &requestBytes)
+        try sendPendingStep()
+    }
+
+    private func sendPendingStep() throws(RemoteEnvironmentError) {
+        let id = nextRequestID
         nextRequestID += 1
-        try send(request)
-        pendingStep = request
+        try send()
+        pendingStepID = id
     }
 
     /// Waits for the reply to the last ``sendStep(_:)``.
     public func receiveStep() throws(RemoteEnvironmentError) -> BridgeReply.Step {
-        guard let request = pendingStep else { throw violation("receiveStep called without a pending step") }
-        pendingStep = nil
-        let reply = try receiveRetrying(request)
-        guard case let .step(step) = reply.kind else { throw violation("expected a step reply, got \(reply.kind)") }
+        var step = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
+        try receiveStep(into: &step)
+        return step
+    }
+
+    /// ``receiveStep()`` into `step`, whose arrays are overwritten in place when their lengths stay the
+    /// same: a caller that receives every step into one value allocates nothing for an ordinary step (one
+    /// without final observations, failures or infos).
+    public func receiveStep(into step: inout BridgeReply.Step) throws(RemoteEnvironmentError) {
+        guard let id = pendingStepID else { throw violation("receiveStep called without a pending step") }
+        pendingStepID = nil
+        try receiveRetrying(id)
+        // An ordinary step reply is read in place; anything else (an error, failures, infos) decoded whole.
+        if let view = MessageCodec.viewStepReply(replyBytes) {
+            try checkSameServer(view.serverInstanceID)
+            try checkAnswer(view.requestID, to: id)
+            view.read(into: &step)
+        } else {
+            let reply = try decodeReply(expecting: id)
+            guard case let .step(decoded) = reply.kind else { throw violation("expected a step reply, got \(reply.kind)") }
+            step = decoded
+        }
         let n = environmentCount
         guard step.rewards.count == n, step.terminated.count == n, step.truncated.count == n else {
             throw violation("step reply has \(step.rewards.count) rewards, \(step.terminated.count) terminated and \(step.truncated.count) truncated flags for \(n) environments")
         }
         try checkRows(step.observations, what: "step observations")
         serverStepSeconds += step.serverStepSeconds
-        return step
     }
 
     /// One step: ``sendStep(_:)`` then ``receiveStep()``.
@@ -136,7 +175,7 @@ public final class RemoteEnvironmentClient {
     /// Ends the session on the server and closes the socket. Errors are ignored: the server expires
     /// idle sessions anyway.
     public func close() {
-        if !socket.isClosed, pendingStep == nil {
+        if !socket.isClosed, pendingStepID == nil {
             _ = try? roundTrip(.close, sessionID: session.sessionID)
         }
         socket.close()
@@ -165,17 +204,19 @@ public final class RemoteEnvironmentClient {
     private func roundTrip(_ kind: BridgeRequest.Kind, sessionID: String) throws(RemoteEnvironmentError) -> BridgeReply {
         let id = nextRequestID
         nextRequestID += 1
-        let request = BridgeRequest(requestID: id, sessionID: sessionID, kind: kind)
-        try send(request)
-        return try receiveRetrying(request)
+        requestBytes = MessageCodec.encode(BridgeRequest(requestID: id, sessionID: sessionID, kind: kind))
+        try send()
+        try receiveRetrying(id)
+        return try decodeReply(expecting: id)
     }
 
-    /// Receives the reply to `request`, resending it on a fresh socket after each timeout.
-    private func receiveRetrying(_ request: BridgeRequest) throws(RemoteEnvironmentError) -> BridgeReply {
+    /// Receives the reply to request `id` (encoded in `requestBytes`) into `replyBytes`, resending the
+    /// request on a fresh socket after each timeout.
+    private func receiveRetrying(_ id: UInt64) throws(RemoteEnvironmentError) {
         var attempt = 0
         while true {
             do {
-                return try receive(expecting: request.requestID)
+                return try receive()
             } catch .timedOut {
                 guard attempt < options.retries else {
                     let backoff = (0..<attempt).reduce(0) { $0 + (100 << min($1, 6)) }
@@ -183,37 +224,52 @@ public final class RemoteEnvironmentClient {
                 }
                 usleep(useconds_t(100_000 << min(attempt, 6)))
                 attempt += 1
-                try send(request)
+                try send()
             }
         }
     }
 
-    private func send(_ request: BridgeRequest) throws(RemoteEnvironmentError) {
+    /// Sends `requestBytes`.
+    private func send() throws(RemoteEnvironmentError) {
         do {
-            try socket.send(MessageCodec.encode(request))
+            try socket.send(requestBytes)
         } catch {
             try reopen()
             throw .transport(address: address, error)
         }
     }
 
-    private func receive(expecting id: UInt64) throws(RemoteEnvironmentError) -> BridgeReply {
-        let bytes: [UInt8]
+    /// Receives one reply into `replyBytes`.
+    private func receive() throws(RemoteEnvironmentError) {
         do {
-            bytes = try socket.receive(spinMicroseconds: spinMicroseconds)
+            try socket.receive(into: &replyBytes, spinMicroseconds: spinMicroseconds)
         } catch {
             try reopen()
             if case .timedOut = error { throw .timedOut(address: address, milliseconds: options.timeoutMilliseconds) }
             throw .transport(address: address, error)
         }
+    }
+
+    /// The reply in `replyBytes`, decoded whole and checked as the answer to request `id`.
+    private func decodeReply(expecting id: UInt64) throws(RemoteEnvironmentError) -> BridgeReply {
         let reply: BridgeReply
-        do { reply = try MessageCodec.decodeReply(bytes) } catch { throw violation("undecodable reply: \(error.message)") }
-        if !serverInstanceID.isEmpty, reply.serverInstanceID != serverInstanceID {
-            throw .serverRestarted(address: address, previous: serverInstanceID, current: reply.serverInstanceID)
-        }
+        do { reply = try MessageCodec.decodeReply(replyBytes) } catch { throw violation("undecodable reply: \(error.message)") }
+        try checkSameServer(reply.serverInstanceID)
         if case let .error(error) = reply.kind { throw .server(address: address, error) }
-        guard reply.requestID == id else { throw violation("reply to request \(reply.requestID) arrived for request \(id)") }
+        try checkAnswer(reply.requestID, to: id)
         return reply
+    }
+
+    /// Throws when a reply comes from another server instance than the handshake's.
+    private func checkSameServer(_ instanceID: String) throws(RemoteEnvironmentError) {
+        if !serverInstanceID.isEmpty, instanceID != serverInstanceID {
+            throw .serverRestarted(address: address, previous: serverInstanceID, current: instanceID)
+        }
+    }
+
+    /// Throws when a reply answers another request than `id`.
+    private func checkAnswer(_ requestID: UInt64, to id: UInt64) throws(RemoteEnvironmentError) {
+        if requestID != id { throw violation("reply to request \(requestID) arrived for request \(id)") }
     }
 
     /// A REQ socket that missed a reply can never send again: replace it.

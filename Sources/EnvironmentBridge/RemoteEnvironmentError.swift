@@ -16,6 +16,8 @@ public enum RemoteEnvironmentError: Error, Equatable, Sendable, CustomStringConv
     case protocolViolation(address: String, String)
     /// The server's instance id changed: it restarted and the session is gone.
     case serverRestarted(address: String, previous: String, current: String)
+    /// Actions that do not fit the session (their count is not environments × action elements).
+    case invalidActions(address: String, String)
     /// The remote spaces cannot be used here (e.g. more than one environment per request for a single environment).
     case unsupported(address: String, String)
 
@@ -27,6 +29,7 @@ public enum RemoteEnvironmentError: Error, Equatable, Sendable, CustomStringConv
         case let .environmentFailure(address, index, error): return "\(address): environment \(index) failed: \(error.message)"
         case let .protocolViolation(address, detail): return "\(address) broke the protocol: \(detail)"
         case let .serverRestarted(address, previous, current): return "\(address) restarted (instance \(previous) → \(current)); its session is gone"
+        case let .invalidActions(address, detail): return "\(address): \(detail)"
         case let .unsupported(address, detail): return "\(address): \(detail)"
         }
     }
@@ -39,7 +42,7 @@ extension RemoteEnvironmentError {
         switch self {
         case .timedOut, .transport, .serverRestarted: return true
         case let .server(_, bridgeError): return bridgeError.code == .unknownSession
-        case .environmentFailure, .protocolViolation, .unsupported: return false
+        case .environmentFailure, .protocolViolation, .invalidActions, .unsupported: return false
         }
     }
 }

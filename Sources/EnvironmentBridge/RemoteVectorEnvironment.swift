@@ -22,6 +22,9 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     private var needsReset = true
     /// Copies whose previous step failed.
     private var failedLastStep: Set<Int> = []
+    /// The actions of every step, flattened into one reused buffer, and the reply every step is read into.
+    private var flatActions: [Float] = []
+    private var reply = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
 
     /// Connects to `address` and opens a session; `expectedCount`, when given, must equal the number of
     /// copies the server steps per request.
@@ -49,11 +52,13 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         for action in actions { try actionSpace.validate(action) }
         guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
         needsReset = true
-        try client.sendStep(Tensor(float32: actions.flatMap { $0 }, shape: [count] + actionSpace.shape))
+        flatActions.removeAll(keepingCapacity: true)
+        for action in actions { flatActions += action }
+        try flatActions.withUnsafeBufferPointer { flat throws(RemoteEnvironmentError) in try client.sendStep(float32: flat) }
     }
 
     public func finishStep() throws -> [VectorStepResult] {
-        let reply = try client.receiveStep()
+        try client.receiveStep(into: &reply)
         var failures: [Int: BridgeError] = [:]
         for failure in reply.failures {
             guard (0..<count).contains(failure.index) else {

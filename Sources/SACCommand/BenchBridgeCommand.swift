@@ -43,6 +43,24 @@ struct BenchBridgeCommand: ParsableCommand {
         var rate: Double { Double(count) / seconds }
     }
 
+    /// A client stepping as ``RemoteEnvironment`` and ``RemoteVectorEnvironment`` do: float32 actions
+    /// written into the request in place, every reply read into one reused step.
+    private final class Stepper {
+        let client: RemoteEnvironmentClient
+        let actions: [Float]
+        var reply = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
+
+        init(_ client: RemoteEnvironmentClient, actions: Tensor) {
+            self.client = client
+            self.actions = actions.floats()
+        }
+
+        func step() throws {
+            try actions.withUnsafeBufferPointer { actions throws(RemoteEnvironmentError) in try client.sendStep(float32: actions) }
+            try client.receiveStep(into: &reply)
+        }
+    }
+
     /// `target ÷ reference` in each round, sorted.
     private static func sortedRoundRatios(_ target: Target, _ reference: Target) -> [Double] {
         zip(target.roundRates, reference.roundRates).map { $0 / $1 }.sorted()
@@ -102,7 +120,7 @@ struct BenchBridgeCommand: ParsableCommand {
         var targets = [
             Target(name: "raw") { try socket.send(requestBytes); _ = try socket.receive() },
             Target(name: "raw-spin") { try socket.send(requestBytes); _ = try socket.receive(spinMicroseconds: spin) },
-            Target(name: "swift") { _ = try client.step(actions) },
+            Target(name: "swift", roundTrip: Stepper(client, actions: actions).step),
         ]
         if transport != .inproc {
             // A simulator runs in a process of its own: there the reference is an echo in another process
@@ -136,7 +154,7 @@ struct BenchBridgeCommand: ParsableCommand {
                 guard let remote = try? RemoteEnvironmentClient(address: bind, options: clientOptions) else { continue }
                 cleanups.append { remote.close() }
                 _ = try remote.reset()
-                targets.append(Target(name: name) { _ = try remote.step(actions) })
+                targets.append(Target(name: name, roundTrip: Stepper(remote, actions: actions).step))
             }
         }
         // Rounds of a few hundred round trips each, target after target, so that the machine's changing
@@ -225,14 +243,21 @@ struct BenchBridgeCommand: ParsableCommand {
         return seconds / Double(requests) * 1e6
     }
 
-    /// Microseconds the client spends encoding a step request and decoding its reply, without any transport.
+    /// Microseconds the client spends encoding a step request and reading its reply, without any transport,
+    /// as ``Stepper`` does: into a reused request buffer and a reused step.
     private static func clientCodecMicroseconds(actions: Tensor, sessionID: String, replyBytes: [UInt8], requests: Int) -> Double {
+        let floats = actions.floats()
+        var requestBytes: [UInt8] = []
+        var step = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
         let clock = ContinuousClock(), begin = clock.now
         var bytes = 0
         for id in 0..<requests {
-            let request = BridgeRequest(requestID: UInt64(id), sessionID: sessionID, kind: .step(actions: actions))
-            bytes &+= MessageCodec.encode(request).count
-            if case let .step(step)? = try? MessageCodec.decodeReply(replyBytes).kind { bytes &+= step.rewards.count }
+            floats.withUnsafeBufferPointer {
+                MessageCodec.encodeStepRequest(requestID: UInt64(id), sessionID: sessionID, actions: $0, actionShape: actions.shape, into: &requestBytes)
+            }
+            bytes &+= requestBytes.count
+            MessageCodec.viewStepReply(replyBytes)?.read(into: &step)
+            bytes &+= step.rewards.count
         }
         let seconds = (clock.now - begin).seconds
         return bytes > 0 ? seconds / Double(requests) * 1e6 : .nan

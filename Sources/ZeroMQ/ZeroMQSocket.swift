@@ -180,6 +180,56 @@ public final class ZeroMQSocket {
         return first
     }
 
+    /// ``receive(spinMicroseconds:)`` into `buffer`, replacing its contents and keeping its storage when
+    /// the frame fits: a client or server that receives one message after another into one buffer allocates
+    /// nothing per message. A multipart message is drained and reported as an error (`buffer` then holds
+    /// its first frame).
+    public func receive(into buffer: inout [UInt8], spinMicroseconds: Int = 0) throws(ZeroMQError) {
+        if spinMicroseconds > 0 {
+            var start = timespec(), now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &start)
+            repeat {
+                if try receiveFrame(into: &buffer, dontWait: true) { return }
+                clock_gettime(CLOCK_MONOTONIC, &now)
+            } while (now.tv_sec - start.tv_sec) * 1_000_000 + (now.tv_nsec - start.tv_nsec) / 1_000 < spinMicroseconds
+        }
+        _ = try receiveFrame(into: &buffer, dontWait: false)
+    }
+
+    /// One one-frame message into `buffer`; false when `dontWait` and none has arrived.
+    private func receiveFrame(into buffer: inout [UInt8], dontWait: Bool) throws(ZeroMQError) -> Bool {
+        let handle = try open()
+        var message = zmq_msg_t()
+        zmq_msg_init(&message)
+        defer { zmq_msg_close(&message) }
+        if zmq_msg_recv(&message, handle, dontWait ? ZMQ_DONTWAIT : 0) < 0 {
+            if zmq_errno() == EAGAIN {
+                if dontWait { return false }
+                throw .timedOut(operation: "receive", endpoint: endpoint, milliseconds: receiveTimeout)
+            }
+            throw .last("zmq_msg_recv")
+        }
+        let frame = UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))
+        if buffer.count == frame.count {
+            buffer.withUnsafeMutableBytes { $0.copyMemory(from: frame) }
+        } else {
+            buffer.removeAll(keepingCapacity: true)
+            buffer.append(contentsOf: frame)
+        }
+        guard zmq_msg_more(&message) != 0 else { return true }
+        // The rest of a message arrives with its first frame.
+        var frames = 1, more = true
+        while more {
+            var part = zmq_msg_t()
+            zmq_msg_init(&part)
+            defer { zmq_msg_close(&part) }
+            guard zmq_msg_recv(&part, handle, 0) >= 0 else { throw .last("zmq_msg_recv") }
+            frames += 1
+            more = zmq_msg_more(&part) != 0
+        }
+        throw .unexpectedMultipart(frames: frames)
+    }
+
     /// One message as its first frame and the others (none for the one-frame messages of every round
     /// trip, which then cost no list of frames).
     private func receiveMessage(spinMicroseconds: Int) throws(ZeroMQError) -> (first: [UInt8], rest: [[UInt8]]) {

@@ -75,7 +75,7 @@ import Randomness
             #expect(view.requestID == request.requestID && view.sessionID == request.sessionID)
             #expect(view.dtype == actions.dtype && view.shape == actions.shape && view.elementCount == actions.count)
             #expect(view.hasShape(actions.shape) && !view.hasShape(actions.shape + [1]) && (actions.shape.isEmpty || !view.hasShape(Array(actions.shape.dropLast()))))
-            #expect(view.actions.map { MessageCodec.encodeWithProtobuf(BridgeRequest(requestID: 0, sessionID: "", kind: .step(actions: $0))) }
+            #expect(MessageCodec.encodeWithProtobuf(BridgeRequest(requestID: 0, sessionID: "", kind: .step(actions: view.actions)))
                     == MessageCodec.encodeWithProtobuf(BridgeRequest(requestID: 0, sessionID: "", kind: .step(actions: actions))))
             let floats = actions.floats(), doubles = actions.doubles()
             let start = Int.random(in: 0...floats.count, using: &random), end = Int.random(in: start...floats.count, using: &random)
@@ -99,20 +99,76 @@ import Randomness
             let seconds = [0, 2.5e-6].randomElement(using: &random)!, id = Self.randomID(&random), instance = Self.randomString(&random)
             let step = BridgeReply.Step(observations: Tensor(float32: observations, shape: [n, width]), rewards: rewards,
                                         terminated: terminated, truncated: truncated, serverStepSeconds: seconds)
-            let bytes = observations.withUnsafeBufferPointer { o in
-                rewards.withUnsafeBufferPointer { r in
-                    terminated.withUnsafeBufferPointer { t in
-                        truncated.withUnsafeBufferPointer { u in
-                            MessageCodec.encodeStepReply(requestID: id, serverInstanceID: instance, observations: o, observationShape: [n, width],
-                                                         rewards: r, terminated: t, truncated: u, serverStepSeconds: seconds)
+            // Into a buffer that held another message, then again into the same one (now of the right size).
+            var bytes: [UInt8] = (0..<Int.random(in: 0...90, using: &random)).map { _ in 0xAB }
+            for _ in 0..<2 {
+                observations.withUnsafeBufferPointer { o in
+                    rewards.withUnsafeBufferPointer { r in
+                        terminated.withUnsafeBufferPointer { t in
+                            truncated.withUnsafeBufferPointer { u in
+                                MessageCodec.encodeStepReply(requestID: id, serverInstanceID: instance, observations: o, observationShape: [n, width],
+                                                             rewards: r, terminated: t, truncated: u, serverStepSeconds: seconds, into: &bytes)
+                            }
                         }
                     }
                 }
+                let reply = BridgeReply(requestID: id, serverInstanceID: instance, kind: .step(step))
+                #expect(bytes == MessageCodec.encodeWithProtobuf(reply))
+                #expect(MessageCodec.encodeStepReply(requestID: id, serverInstanceID: instance, step: step) == bytes)
             }
-            let reply = BridgeReply(requestID: id, serverInstanceID: instance, kind: .step(step))
-            #expect(bytes == MessageCodec.encodeWithProtobuf(reply))
-            #expect(MessageCodec.encodeStepReply(requestID: id, serverInstanceID: instance, step: step) == bytes)
         }
+    }
+
+    /// A float32 step request written from its actions in place is the request swift-protobuf writes,
+    /// whatever the buffer held before.
+    @Test func stepRequestsFromFloatsInPlaceAreTheBytesOfTheRequest() throws {
+        var random = Xoshiro256StarStar(seed: 8)
+        var bytes: [UInt8] = []
+        for _ in 0..<300 {
+            let n = Int.random(in: 0...5, using: &random), width = Int.random(in: 0...7, using: &random)
+            let shape = [[n, width], [n], [], [n, width, 2]].randomElement(using: &random)!
+            let actions = (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &random) }
+            let id = Self.randomID(&random), session = Self.randomString(&random)
+            actions.withUnsafeBufferPointer {
+                MessageCodec.encodeStepRequest(requestID: id, sessionID: session, actions: $0, actionShape: shape, into: &bytes)
+            }
+            let request = BridgeRequest(requestID: id, sessionID: session, kind: .step(actions: Tensor(float32: actions, shape: shape)))
+            #expect(bytes == MessageCodec.encodeWithProtobuf(request), "\(request)")
+        }
+    }
+
+    /// A step reply read in place gives what decoding it gives, both as a new step and read into one
+    /// reused step (which held the previous reply, of another shape or the same).
+    @Test func stepRepliesReadInPlaceAsTheyDecode() throws {
+        var random = Xoshiro256StarStar(seed: 9)
+        var reused = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [],
+                                      failures: [.init(index: 0, error: BridgeError(.environmentFailure, "stale"))], infos: [["stale": 1]])
+        var previous: BridgeReply?
+        for round in 0..<400 {
+            // Every other reply repeats the shapes of the one before, with new values.
+            var reply = Self.randomReply(&random)
+            if round % 2 == 1, let previous, case let .step(old) = previous.kind, case var .step(new) = reply.kind {
+                let values = (0..<old.observations.count).map { _ in Float.random(in: -5...5, using: &random) }
+                new = BridgeReply.Step(observations: Tensor(float32: values, shape: old.observations.shape),
+                                       rewards: old.rewards.map { $0 + 1 }, terminated: old.terminated.map { !$0 }, truncated: old.truncated,
+                                       serverStepSeconds: new.serverStepSeconds)
+                reply = BridgeReply(requestID: reply.requestID, serverInstanceID: reply.serverInstanceID, kind: .step(new))
+            }
+            previous = reply
+            let reference = MessageCodec.encodeWithProtobuf(reply)
+            let view = try #require(MessageCodec.viewStepReply(reference), "declined a canonical step reply: \(reply)")
+            let decoded = try MessageCodec.decodeReplyWithProtobuf(reference)
+            #expect(view.requestID == decoded.requestID && view.serverInstanceID == decoded.serverInstanceID)
+            guard case let .step(expected) = decoded.kind else { Issue.record("not a step"); continue }
+            view.read(into: &reused)
+            for step in [view.step, reused] {
+                let encoded = MessageCodec.encodeWithProtobuf(BridgeReply(requestID: 0, serverInstanceID: "", kind: .step(step)))
+                #expect(encoded == MessageCodec.encodeWithProtobuf(BridgeReply(requestID: 0, serverInstanceID: "", kind: .step(expected))), "\(reply)")
+                #expect(step.failures.isEmpty && step.infos.isEmpty)
+            }
+        }
+        let error = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: "s", kind: .error(BridgeError(.badRequest, "no"))))
+        #expect(MessageCodec.viewStepReply(error) == nil && MessageCodec.viewStepReply([0xFF, 0x01]) == nil)
     }
 
     @Test func stepRepliesEncodeAndDecodeAsSwiftProtobufDoes() throws {

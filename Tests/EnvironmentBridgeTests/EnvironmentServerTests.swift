@@ -277,4 +277,53 @@ struct FlakyEnvironment: Environment {
         }
         #expect(failures == 3)
     }
+
+    /// An environment that returns observations of the wrong length (a simulator bug): its copy's step is
+    /// a failure of that copy and the reply stays well formed; a reset gives an error reply.
+    @Test func observationsOfTheWrongLengthAreAFailureNotAMalformedReply() throws {
+        struct Miscounting: Environment {
+            var base = Pendulum()
+            let badReset: Bool
+            var steps = 0
+            var id: String { base.id }
+            var observationSpace: Box { base.observationSpace }
+            var actionSpace: Box { base.actionSpace }
+            mutating func reset(seed: UInt64?) throws -> [Float] {
+                let observation = try base.reset(seed: seed)
+                return badReset ? observation + [0] : observation
+            }
+            mutating func step(_ action: [Float]) throws -> StepResult {
+                steps += 1
+                var result = try base.step(action)
+                if steps == 2 { result.observation.removeLast() }
+                return result
+            }
+        }
+        var options = EnvironmentServer.Options()
+        options.environmentsPerSession = 2
+        for badReset in [false, true] {
+            var made = 0
+            let server = try EnvironmentServer(options: options) {
+                made += 1
+                return made == 3 ? Miscounting(badReset: badReset) : Pendulum()   // the session's second copy miscounts
+            }
+            let hello = try MessageCodec.decodeReply(server.handle(MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))))
+            guard case let .handshake(session) = hello.kind else { Issue.record("handshake refused"); return }
+            let reset = try MessageCodec.decodeReply(server.handle(MessageCodec.encode(BridgeRequest(requestID: 2, sessionID: session.sessionID, kind: .reset(.init())))))
+            if badReset {
+                guard case let .error(error) = reset.kind else { Issue.record("a reset of 4 observation elements was accepted"); continue }
+                #expect(error.code == .environmentFailure && error.message.contains("4 observation elements"))
+                continue
+            }
+            var failures: [BridgeReply.Failure] = []
+            for t in 3..<6 {
+                let reply = try MessageCodec.decodeReply(server.handle(MessageCodec.encode(
+                    BridgeRequest(requestID: UInt64(t), sessionID: session.sessionID, kind: .step(actions: Tensor(float32: [0.1, 0.1], shape: [2, 1]))))))
+                guard case let .step(step) = reply.kind else { Issue.record("step \(t) refused: \(reply.kind)"); return }
+                #expect(step.observations.shape == [2, 3] && step.rewards[0] != 0)
+                failures += step.failures
+            }
+            #expect(failures.count == 1 && failures.first?.index == 1 && failures.first?.error.message.contains("2 observation elements") == true)
+        }
+    }
 }

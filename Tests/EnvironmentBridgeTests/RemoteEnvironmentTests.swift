@@ -86,6 +86,39 @@ import ZeroMQ
         #expect(client.serverStepSeconds > 0)
     }
 
+    /// Steps from float32 actions in place into one reused step equal the steps through tensors, and a
+    /// wrong number of actions is refused before anything is sent.
+    @Test func stepsInPlaceMatchStepsThroughTensors() throws {
+        var options = EnvironmentServer.Options()
+        options.environmentsPerSession = 3
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.inproc(), options: options)
+        let viaTensors = try RemoteEnvironmentClient(address: background.endpoint), inPlace = try RemoteEnvironmentClient(address: background.endpoint)
+        _ = try viaTensors.reset(seeds: [1, 2, 3])
+        _ = try inPlace.reset(seeds: [1, 2, 3])
+        var reused = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
+        for t in 0..<450 {   // past the 200-step time limit twice: replies with final observations too
+            let actions: [Float] = [Float(t % 5) * 0.4 - 0.8, 0.3, -1]
+            let expected = try viaTensors.step(Tensor(float32: actions, shape: [3, 1]))
+            try Self.send(actions, with: inPlace)
+            try inPlace.receiveStep(into: &reused)
+            #expect(reused.observations == expected.observations && reused.rewards == expected.rewards, "step \(t)")
+            #expect(reused.terminated == expected.terminated && reused.truncated == expected.truncated && reused.finalObservations == expected.finalObservations)
+        }
+        #expect(inPlace.serverStepSeconds > 0)
+        var refusal: RemoteEnvironmentError?
+        do { try Self.send([0, 0], with: inPlace) } catch { refusal = error }
+        guard case let .invalidActions(_, detail)? = refusal else { Issue.record("2 actions for 3 environments: \(String(describing: refusal))"); return }
+        #expect(detail.contains("3 environments"))
+        // Nothing was sent: the session still steps.
+        try Self.send([0, 0, 0], with: inPlace)
+        try inPlace.receiveStep(into: &reused)
+        #expect(reused.rewards.count == 3)
+    }
+
+    private static func send(_ actions: [Float], with client: RemoteEnvironmentClient) throws(RemoteEnvironmentError) {
+        try actions.withUnsafeBufferPointer { actions throws(RemoteEnvironmentError) in try client.sendStep(float32: actions) }
+    }
+
     @Test func remoteEnvironmentNeedsOneEnvironmentPerSession() throws {
         var options = EnvironmentServer.Options()
         options.environmentsPerSession = 2
