@@ -202,13 +202,15 @@ enum StepMessageCodec {
     }
 
     /// The step request in `bytes` read in place, or nil when they are anything but a canonical step request.
-    static func viewStepRequest(_ bytes: [UInt8]) -> StepRequestView? {
-        var reader = ProtobufReader(bytes)
-        guard let (id, sessionID, body) = readIDFieldsAndStep(&reader), reader.isAtEnd else { return nil }
-        var message = ProtobufReader(bytes, range: body)
-        guard message.key() == .init(field: Field.stepRequestActions, wireType: .lengthDelimited), let range = message.lengthDelimited(),
-              message.isAtEnd, let actions = readTensorLayout(bytes, range) else { return nil }
-        return StepRequestView(requestID: id, sessionID: sessionID, frame: bytes, actions: actions)
+    static func viewStepRequest(_ frame: [UInt8]) -> StepRequestView? {
+        frame.withUnsafeBufferPointer { bytes in
+            var reader = ProtobufReader(bytes)
+            guard let (id, sessionID, body) = readIDFieldsAndStep(&reader), reader.isAtEnd else { return nil }
+            var message = ProtobufReader(bytes, range: body)
+            guard message.key() == .init(field: Field.stepRequestActions, wireType: .lengthDelimited), let range = message.lengthDelimited(),
+                  message.isAtEnd, let actions = readTensorLayout(bytes, range) else { return nil }
+            return StepRequestView(requestID: id, sessionID: sessionID, frame: frame, actions: actions)
+        }
     }
 
     /// The step reply in `bytes`, or nil when they are anything but a canonical step reply without
@@ -220,7 +222,12 @@ enum StepMessageCodec {
 
     /// The step reply in `bytes` read in place, or nil when they are anything but a canonical step reply
     /// without failures or infos.
-    static func viewStepReply(_ bytes: [UInt8]) -> StepReplyView? {
+    static func viewStepReply(_ frame: [UInt8]) -> StepReplyView? {
+        frame.withUnsafeBufferPointer { viewStepReply(frame, $0) }
+    }
+
+    /// ``viewStepReply(_:)`` reading `bytes`, the pinned storage of `frame`.
+    private static func viewStepReply(_ frame: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> StepReplyView? {
         var reader = ProtobufReader(bytes)
         guard let (id, instanceID, body) = readIDFieldsAndStep(&reader), reader.isAtEnd else { return nil }
         var message = ProtobufReader(bytes, range: body)
@@ -241,7 +248,7 @@ enum StepMessageCodec {
                 guard let range = message.lengthDelimited(), range.count % 8 == 0 else { return nil }
                 rewards = range
             case (Field.replyTerminated, .lengthDelimited), (Field.replyTruncated, .lengthDelimited):
-                guard let range = message.lengthDelimited(), bytes[range].allSatisfy({ $0 <= 1 }) else { return nil }
+                guard let range = message.lengthDelimited(), UnsafeBufferPointer(rebasing: bytes[range]).allSatisfy({ $0 <= 1 }) else { return nil }
                 if key.field == Field.replyTerminated { terminated = range } else { truncated = range }
             case (Field.replyFinalObservations, .lengthDelimited):
                 // Indices strictly increasing, as every encoder here and in gym_bridge writes them; a repeated
@@ -257,7 +264,7 @@ enum StepMessageCodec {
             }
         }
         guard let observations else { return nil }
-        return StepReplyView(requestID: id, serverInstanceID: instanceID, serverStepSeconds: seconds, frame: bytes, observations: observations,
+        return StepReplyView(requestID: id, serverInstanceID: instanceID, serverStepSeconds: seconds, frame: frame, observations: observations,
                              rewards: rewards, terminated: terminated, truncated: truncated, finals: finals)
     }
 
@@ -280,14 +287,13 @@ enum StepMessageCodec {
         return (id, string, body)
     }
 
-    /// The string in `bytes`, or nil when they are not valid UTF-8. Ids are ASCII, read without
+    /// The string in `bytes[range]`, or nil when they are not valid UTF-8. Ids are ASCII, read without
     /// `String(validating:)`, whose generic validation looked up type metadata at run time: a tenth of the
-    /// server's handling of a step request.
-    private static func utf8String(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
-        bytes.withUnsafeBufferPointer { all in
-            let text = UnsafeBufferPointer(rebasing: all[range])
-            return text.allSatisfy({ $0 < 0x80 }) ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
-        }
+    /// server's handling of a step request. (Comparing an id in place instead of making it a string cost
+    /// as much: a small string's bytes are copied out to be compared.)
+    private static func utf8String(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        let text = UnsafeBufferPointer(rebasing: bytes[range])
+        return text.allSatisfy({ $0 < 0x80 }) ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
     }
 
     /// Where the parts of a canonical `Tensor` message lie in its frame.
@@ -301,19 +307,23 @@ enum StepMessageCodec {
         /// The dimensions (checked by ``readTensorLayout(_:_:)``).
         func dimensions(in bytes: [UInt8]) -> [Int] {
             // At most one dimension per byte: one allocation.
-            var reader = ProtobufReader(bytes, range: shape), dimensions: [Int] = []
-            dimensions.reserveCapacity(shape.count)
-            while let dimension = reader.varint() { dimensions.append(Int(dimension)) }
-            return dimensions
+            bytes.withUnsafeBufferPointer { bytes in
+                var reader = ProtobufReader(bytes, range: shape), dimensions: [Int] = []
+                dimensions.reserveCapacity(shape.count)
+                while let dimension = reader.varint() { dimensions.append(Int(dimension)) }
+                return dimensions
+            }
         }
 
         /// Whether the dimensions are `expected`, compared in place.
         func hasDimensions(_ expected: [Int], in bytes: [UInt8]) -> Bool {
-            var reader = ProtobufReader(bytes, range: shape)
-            for dimension in expected {
-                guard let read = reader.varint(), read == UInt64(dimension) else { return false }
+            bytes.withUnsafeBufferPointer { bytes in
+                var reader = ProtobufReader(bytes, range: shape)
+                for dimension in expected {
+                    guard let read = reader.varint(), read == UInt64(dimension) else { return false }
+                }
+                return reader.isAtEnd
             }
-            return reader.isAtEnd
         }
 
         /// The tensor itself, a copy of its bytes.
@@ -323,7 +333,7 @@ enum StepMessageCodec {
     }
 
     /// A `Tensor` message of dtype FLOAT32 or FLOAT64 whose data fits its shape, read in place.
-    static func readTensorLayout(_ bytes: [UInt8], _ range: Range<Int>) -> TensorLayout? {
+    static func readTensorLayout(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> TensorLayout? {
         var reader = ProtobufReader(bytes, range: range)
         guard reader.key() == .init(field: Field.tensorDType, wireType: .varint), let code = reader.varint(),
               let dtype: TensorDType = code == 1 ? .float32 : code == 2 ? .float64 : nil else { return nil }
@@ -351,7 +361,7 @@ enum StepMessageCodec {
         return TensorLayout(dtype: dtype, shape: shape, data: data)
     }
 
-    private static func readFinalObservation(_ bytes: [UInt8], _ range: Range<Int>) -> (index: Int, observation: TensorLayout)? {
+    private static func readFinalObservation(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (index: Int, observation: TensorLayout)? {
         var reader = ProtobufReader(bytes, range: range)
         var index: UInt64 = 0
         guard var key = reader.key() else { return nil }
