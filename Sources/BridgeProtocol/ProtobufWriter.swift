@@ -34,12 +34,14 @@ struct ProtobufWriter {
     }
 
     /// Bytes of `value` as a base-128 varint.
+    @inline(__always)
     static func varintSize(_ value: UInt64) -> Int {
         // 7 payload bits per byte; zero still takes one byte.
         (64 - value.leadingZeroBitCount + 6) / 7 + (value == 0 ? 1 : 0)
     }
 
     /// Bytes of a length-delimited field of number `field` whose payload is `length` bytes.
+    @inline(__always)
     static func lengthDelimitedSize(field: Int, length: Int) -> Int {
         varintSize(UInt64(field) << 3) + varintSize(UInt64(length)) + length
     }
@@ -51,6 +53,7 @@ struct ProtobufWriter {
         count += 1
     }
 
+    @inline(__always)
     mutating func varint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {
@@ -60,20 +63,24 @@ struct ProtobufWriter {
         byte(UInt8(value))
     }
 
+    @inline(__always)
     mutating func tag(_ field: Int, _ wireType: ProtobufWireType) {
         varint(UInt64(field) << 3 | wireType.rawValue)
     }
 
     /// A length-delimited field's tag and length; the caller appends exactly `length` payload bytes next.
+    @inline(__always)
     mutating func lengthDelimitedHeader(_ field: Int, length: Int) {
         tag(field, .lengthDelimited)
         varint(UInt64(length))
     }
 
+    @inline(__always)
     mutating func fixed64(_ value: UInt64) {
         withUnsafeBytes(of: value.littleEndian) { append($0) }
     }
 
+    @inline(__always)
     mutating func append(_ payload: UnsafeRawBufferPointer) {
         guard let source = payload.baseAddress, !payload.isEmpty else { return }
         precondition(count + payload.count <= capacity, "step message longer than its computed size \(capacity)")
