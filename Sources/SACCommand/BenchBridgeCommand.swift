@@ -25,6 +25,10 @@ struct BenchBridgeCommand: ParsableCommand {
     @Flag(help: "Skip the Python Gymnasium server even when it is installed.")
     var noPython = false
 
+    @Option(help: ArgumentHelp("Run every server process (raw echoes, sac serve, gym_bridge) on this CPU (taskset -c), as one would pin a simulator.",
+                               discussion: "The client stays unpinned. A process that the scheduler moves between cores between requests meets cold caches after every wake-up."))
+    var serverCPU: Int?
+
     func validate() throws {
         guard numEnvs >= 1, requests >= 100 else { throw ValidationError("--num-envs must be >= 1 and --requests >= 100") }
     }
@@ -276,6 +280,7 @@ struct BenchBridgeCommand: ParsableCommand {
     }()
 
     private func start(_ arguments: [String]) throws -> Process {
+        let arguments = serverCPU.map { ["/usr/bin/taskset", "-c", "\($0)"] + arguments } ?? arguments
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())

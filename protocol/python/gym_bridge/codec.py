@@ -203,3 +203,103 @@ def encode_step_reply(request_id, instance_id, observations, rewards, terminated
 
 
 _DOUBLE = struct.Struct("<d")
+
+
+# ---------------------------------------------------------------------- a session's step messages, by template
+#
+# A session's step requests differ only in their request id and the actions' bytes, and its ordinary step
+# replies (no final observations, failures or infos) only in the request id and the values. So both are
+# written and read against bytes computed once per session: reading a step request through protobuf and
+# checking its tensor took 6 us, matching it against the session's template 1.5 us; writing a reply 4 us,
+# joining it from the session's pieces 1.5 us. Anything that does not match (another session, shape, dtype
+# or layout) is decoded through protobuf as before; tests compare both ways on random messages.
+
+
+def varint(value):
+    """The base-128 varint bytes of a non-negative integer below 2**64."""
+    if value < 0x80:
+        return _ONE_BYTE[value]
+    if value < 0x4000:
+        return bytes(((value & 0x7F) | 0x80, value >> 7))
+    return _varint(value)
+
+
+def read_varint(frame, position):
+    """(value, position after it) of the varint at `position` of `frame`, or None when it is cut short or
+    longer than ten bytes."""
+    value = shift = 0
+    end = min(len(frame), position + 10)
+    while position < end:
+        byte = frame[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return (value, position) if value < 1 << 64 else None
+        shift += 7
+    return None
+
+
+class StepRequestTemplate:
+    """The bytes of a session's step requests for actions of one dtype and shape, but for the request id
+    before them and the actions' data at their end: `Request{request_id, session_id, step{actions}}` is
+    field 1 (left out for id 0), then these bytes, then the data."""
+
+    __slots__ = ("prefix", "data_bytes", "dtype", "shape", "count")
+
+    def __init__(self, session_id, dtype, shape):
+        wire = _NUMPY_DTYPES[dtype_code(dtype)]
+        self.dtype, self.shape = wire, tuple(shape)
+        self.count = 1
+        for dim in self.shape:
+            self.count *= dim
+        self.data_bytes = self.count * wire.itemsize
+        # Serialized by protobuf with zero-filled data, which is then cut off: the canonical bytes.
+        whole = pb.Request(session_id=session_id, step=pb.StepRequest(actions=pb.Tensor(
+            dtype=dtype_code(wire), shape=list(self.shape), data=bytes(self.data_bytes)))).SerializeToString()
+        self.prefix = whole[:len(whole) - self.data_bytes]
+
+    def match(self, frame):
+        """(request id, actions array) of `frame` when it is a step request in this template, else None.
+        The array is a read-only view of the frame's bytes."""
+        position, request_id = 0, 0
+        if frame[:1] == b"\x08":
+            read = read_varint(frame, 1)
+            if read is None:
+                return None
+            request_id, position = read
+        prefix = self.prefix
+        start = position + len(prefix)
+        if len(frame) != start + self.data_bytes or not frame.startswith(prefix, position):
+            return None
+        return request_id, np.frombuffer(frame, self.dtype, self.count, start).reshape(self.shape)
+
+
+class StepReplyWriter:
+    """Writes a session's ordinary step replies — `Reply{request_id, server_instance_id, step{observations,
+    rewards, terminated, truncated, server_step_seconds}}` for observations of one shape and dtype, no final
+    observations, failures or infos, and a nonzero step time — from bytes computed once: everything but
+    the request id and the values has the same length and bytes from step to step."""
+
+    __slots__ = ("dtype", "head", "rewards_head", "pack_rewards", "terminated_head", "truncated_head")
+
+    def __init__(self, instance_id, shape, dtype):
+        layout = _StepReplyLayout(tuple(shape), np.dtype(dtype), instance_id)
+        count = shape[0] if len(shape) else 0
+        data_bytes = layout.dtype.itemsize
+        for dim in shape:
+            data_bytes *= dim
+        body = (len(layout.observations_head) + data_bytes + len(layout.rewards_head) + 8 * count
+                + len(layout.terminated_head) + count + len(layout.truncated_head) + count + 9)
+        self.dtype = layout.dtype
+        self.head = layout.head + b"\x62" + _varint(body) + layout.observations_head
+        self.rewards_head, self.pack_rewards = layout.rewards_head, layout.pack_rewards
+        self.terminated_head, self.truncated_head = layout.terminated_head, layout.truncated_head
+
+    def write(self, request_id, observations, rewards, terminated, truncated, seconds):
+        """The reply's bytes; `observations` an array of the writer's shape (cast to its dtype here),
+        `rewards` floats and `terminated`/`truncated` bools, one per environment; `seconds` nonzero."""
+        return b"".join((b"\x08" + varint(request_id) if request_id else b"", self.head,
+                         observations.astype(self.dtype, copy=False).tobytes(),
+                         self.rewards_head, self.pack_rewards(*rewards),
+                         self.terminated_head, bytes(terminated), self.truncated_head, bytes(truncated),
+                         b"\x41", _DOUBLE.pack(seconds)))

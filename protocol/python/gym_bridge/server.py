@@ -13,8 +13,8 @@ import numpy as np
 
 from . import envbridge_pb2 as pb
 from .spin import AdaptiveSpin
-from .codec import (PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, array_from_tensor, decode_request_and_actions,
-                    dtype_code, encode_step_reply, error_reply, tensor_from_array)
+from .codec import (PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, StepReplyWriter, StepRequestTemplate, array_from_tensor,
+                    decode_request_and_actions, dtype_code, encode_step_reply, error_reply, tensor_from_array)
 
 
 def _random_id():
@@ -41,15 +41,21 @@ def _numeric_info(info):
 class Session:
     """The environments of one client, with what exactly-once retries need."""
 
-    def __init__(self, session_id, envs, observation_dtype):
+    def __init__(self, session_id, envs, observation_dtype, action_shape, observation_shape, instance_id):
         self.id = session_id
         self.envs = envs
         self.observation_dtype = observation_dtype
+        self.action_batch_shape = (len(envs),) + tuple(action_shape)
+        self.observation_shape = tuple(observation_shape)
         self.needs_reset = [True] * len(envs)
         self.reset_once = False
         self.last_request_id = None
         self.last_reply = None
         self.last_used = time.monotonic()
+        # This session's step requests are matched against a template made from its first one that
+        # stepped; its ordinary replies are written from pieces computed here (see codec).
+        self.step_template = None
+        self.reply_writer = StepReplyWriter(instance_id, (len(envs),) + self.observation_shape, observation_dtype)
 
     def close(self):
         for env in self.envs:
@@ -76,6 +82,7 @@ class EnvironmentServer:
         self.max_message_bytes = max_message_bytes
         self.instance_id = _random_id()
         self.sessions = {}
+        self._recent = None           # the session of the last request: the next is most likely its too
         self._next_expiry_check = 0.0
         probe = self._make_env()
         for name, space in (("observation", probe.observation_space), ("action", probe.action_space)):
@@ -97,31 +104,41 @@ class EnvironmentServer:
         """One request frame in, one reply frame out. Never raises."""
         request_id = 0
         try:
-            if len(frame) > self.max_message_bytes:
-                raise ProtocolError(pb.BAD_REQUEST, f"frame of {len(frame)} bytes exceeds the server's limit of {self.max_message_bytes}")
-            request, actions = decode_request_and_actions(frame)
-            request_id, session_id, kind = request.request_id, request.session_id, request.WhichOneof("kind")
+            # A step request of the last request's session is matched against its template; anything
+            # else is decoded through protobuf and checked.
+            recent = self._recent
+            matched = recent.step_template.match(frame) if recent is not None and recent.step_template is not None else None
+            if matched is not None:
+                request_id, actions = matched
+                session_id, kind = recent.id, "step"
+            else:
+                if len(frame) > self.max_message_bytes:
+                    raise ProtocolError(pb.BAD_REQUEST, f"frame of {len(frame)} bytes exceeds the server's limit of {self.max_message_bytes}")
+                request, actions = decode_request_and_actions(frame)
+                request_id, session_id, kind = request.request_id, request.session_id, request.WhichOneof("kind")
             now = time.monotonic()
             if now >= self._next_expiry_check:
                 self._expire_sessions()
             if kind == "handshake":
                 reply = self._handshake(request)
                 return reply.SerializeToString()
-            session = self.sessions.get(session_id)
+            session = recent if matched is not None and self._recent is recent else self.sessions.get(session_id)
             if session is None:
                 raise ProtocolError(pb.UNKNOWN_SESSION, f"session '{session_id}' is unknown to server instance "
                                                         f"{self.instance_id} (expired, closed, or the server restarted); handshake again")
+            self._recent = session
             session.last_used = now
             if session.last_request_id == request_id and session.last_reply is not None:
                 return session.last_reply       # a retry: answer again, do not step twice
             if kind == "step":
                 encoded = self._step(session, request_id, actions)
+                if session.step_template is None:
+                    session.step_template = StepRequestTemplate(session.id, actions.dtype, actions.shape)
             else:
                 if kind == "reset":
                     reply = self._reset(session, request)
                 else:
-                    session.close()
-                    del self.sessions[session.id]
+                    self._forget(session)
                     reply = pb.Reply(close=pb.CloseReply())
                 reply.request_id = request_id
                 reply.server_instance_id = self.instance_id
@@ -134,12 +151,18 @@ class EnvironmentServer:
         except Exception as error:  # the environment or a bug: still answer
             return error_reply(request_id, self.instance_id, pb.INTERNAL, f"{type(error).__name__}: {error}")
 
+    def _forget(self, session):
+        session.close()
+        self.sessions.pop(session.id, None)
+        if self._recent is session:
+            self._recent = None
+
     def _expire_sessions(self):
         now = time.monotonic()
         # Checked at most ten times per timeout (and at least once a second), not on every request.
         self._next_expiry_check = now + min(1.0, self.session_timeout / 10)
-        for session_id in [s.id for s in self.sessions.values() if now - s.last_used > self.session_timeout]:
-            self.sessions.pop(session_id).close()
+        for session in [s for s in self.sessions.values() if now - s.last_used > self.session_timeout]:
+            self._forget(session)
 
     def _handshake(self, request):
         hello = request.handshake
@@ -152,7 +175,8 @@ class EnvironmentServer:
             raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"server already holds {self.max_sessions} sessions; close one or wait "
                                                         f"{self.session_timeout:.0f} s for idle ones to expire")
         observation_dtype = {pb.FLOAT32: np.float32, pb.FLOAT64: np.float64}.get(hello.observation_dtype, self.observation_space.dtype)
-        session = Session(_random_id(), [self._make_env() for _ in range(self.num_envs)], np.dtype(observation_dtype))
+        session = Session(_random_id(), [self._make_env() for _ in range(self.num_envs)], np.dtype(observation_dtype),
+                          self.action_space.shape, self.observation_space.shape, self.instance_id)
         self.sessions[session.id] = session
         return pb.Reply(request_id=request.request_id, server_instance_id=self.instance_id, handshake=pb.HandshakeReply(
             protocol_major=PROTOCOL_MAJOR, protocol_minor=PROTOCOL_MINOR, environment_id=self.env_id,
@@ -203,10 +227,8 @@ class EnvironmentServer:
         against the tensor's bytes); returns the encoded reply."""
         if not session.reset_once:
             raise ProtocolError(pb.RESET_NEEDED, "step before the session's first reset; send a reset request first")
-        n = len(session.envs)
-        expected = (n,) + self.action_space.shape
-        if actions.shape != expected:
-            raise ProtocolError(pb.WRONG_SHAPE, f"actions of shape {list(actions.shape)}; this session needs {list(expected)}")
+        if actions.shape != session.action_batch_shape:
+            raise ProtocolError(pb.WRONG_SHAPE, f"actions of shape {list(actions.shape)}; this session needs {list(session.action_batch_shape)}")
         # Checked as the environment gets them: a float64 action beyond float32's range is infinite there.
         sent = actions
         if actions.dtype != self.action_space.dtype:
@@ -220,11 +242,11 @@ class EnvironmentServer:
             raise ProtocolError(pb.NON_FINITE_ACTION, f"action element {list(where)} is {value}; actions must be finite")
         observation_dtype = session.observation_dtype
         observations, rewards, terminated, truncated, finals, failures, infos = [], [], [], [], [], [], []
-        any_info = False
+        needs_reset = session.needs_reset
         started = time.perf_counter()
         for i, env in enumerate(session.envs):
             try:
-                if session.needs_reset[i]:
+                if needs_reset[i]:
                     raise RuntimeError("the environment needs a reset after an earlier failure")
                 observation, reward, term, trunc, info = env.step(actions[i])
                 if term or trunc:
@@ -237,21 +259,28 @@ class EnvironmentServer:
             rewards.append(float(reward))
             terminated.append(bool(term))
             truncated.append(bool(trunc))
-            values = _numeric_info(info) if info else {}
-            any_info = any_info or bool(values)
-            infos.append(values)
+            if info:
+                # Most environments report none (Pendulum) or the same keys every step (MuJoCo's); the
+                # list of one dict per environment is built from the first one that reports any.
+                values = _numeric_info(info)
+                if values:
+                    infos.extend({} for _ in range(i - len(infos)))
+                    infos.append(values)
         elapsed = time.perf_counter() - started
-        stacked = np.asarray(observations[0], dtype=observation_dtype)[np.newaxis] if n == 1 else np.stack(observations).astype(observation_dtype, copy=False)
-        if stacked.shape[1:] != self.observation_space.shape:
+        if infos:
+            infos.extend({} for _ in range(len(session.envs) - len(infos)))
+        stacked = np.asarray(observations[0], dtype=observation_dtype)[np.newaxis] if len(observations) == 1 else np.stack(observations).astype(observation_dtype, copy=False)
+        if stacked.shape[1:] != session.observation_shape:
             raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"{self.env_id} returned observations of shape {list(stacked.shape[1:])}; "
-                                                        f"its observation space has shape {list(self.observation_space.shape)}")
-        if not failures and not any_info:
+                                                        f"its observation space has shape {list(session.observation_shape)}")
+        if not failures and not infos:
+            if not finals and elapsed != 0.0:
+                return session.reply_writer.write(request_id, stacked, rewards, terminated, truncated, elapsed)
             return encode_step_reply(request_id, self.instance_id, stacked, rewards, terminated, truncated, finals, elapsed)
         return pb.Reply(request_id=request_id, server_instance_id=self.instance_id, step=pb.StepReply(
             observations=tensor_from_array(stacked), rewards=rewards, terminated=terminated, truncated=truncated,
             final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(final)) for i, final in finals],
-            failures=failures, infos=[pb.Info(values=values) for values in infos] if any_info else [],
-            server_step_seconds=elapsed)).SerializeToString()
+            failures=failures, infos=[pb.Info(values=values) for values in infos], server_step_seconds=elapsed)).SerializeToString()
 
     def _recover(self, session, i):
         """After a failed step: start a new episode, or leave the environment marked for reset."""
@@ -354,6 +383,7 @@ class EnvironmentServer:
             for session in self.sessions.values():
                 session.close()
             self.sessions.clear()
+            self._recent = None
             socket.close(0)
             if zap is not None:
                 zap.close(0)

@@ -249,3 +249,69 @@ def test_an_observation_of_the_wrong_shape_is_an_environment_failure():
     reply = step(server, session, np.array([[0.5]]))
     assert error_code(reply) == "ENVIRONMENT_FAILURE"
     assert "shape [4]" in reply.error.message and "[3]" in reply.error.message
+
+
+def test_step_request_template_reads_exactly_what_protobuf_decodes():
+    from gym_bridge.codec import StepRequestTemplate
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        session = ["", "a", "0123456789abcde", "é" * 40][trial % 4]
+        shape = [(1, 1), (3, 6), (2,), (), (4, 2, 2)][trial % 5]
+        dtype = np.float32 if trial % 2 else np.float64
+        actions = rng.normal(size=shape).astype(dtype)
+        request_id = [0, 1, 127, 128, 16383, 16384, 2**63 + 5, 2**64 - 1][trial % 8]
+        frame = pb.Request(request_id=request_id, session_id=session,
+                           step=pb.StepRequest(actions=tensor_from_array(actions))).SerializeToString()
+        template = StepRequestTemplate(session, dtype, shape)
+        matched = template.match(frame)
+        assert matched is not None, trial
+        assert matched[0] == request_id and matched[1].dtype == dtype and matched[1].shape == shape
+        assert np.array_equal(matched[1], actions), trial
+        # Anything else is left to protobuf: another session, shape or dtype, or bytes cut, added or overlong.
+        others = [StepRequestTemplate(session + "x", dtype, shape), StepRequestTemplate(session, dtype, shape + (1,)),
+                  StepRequestTemplate(session, np.float64 if dtype == np.float32 else np.float32, shape)]
+        assert all(other.match(frame) is None for other in others), trial
+        assert template.match(frame[:-1]) is None and template.match(frame + b"\x00") is None
+        assert template.match(b"\x08" + b"\xff" * 10 + b"\x01" + frame[1:]) is None
+    handshake = pb.Request(request_id=1, handshake=pb.HandshakeRequest(protocol_major=1)).SerializeToString()
+    assert StepRequestTemplate("", np.float32, (1, 1)).match(handshake) is None
+
+
+def test_step_reply_writer_writes_the_bytes_protobuf_writes():
+    from gym_bridge.codec import StepReplyWriter
+    rng = np.random.default_rng(12)
+    for trial in range(300):
+        n, width = int(rng.integers(1, 6)), int(rng.integers(1, 18))
+        dtype = np.float32 if trial % 2 else np.float64
+        observations = rng.normal(size=(n, width))        # float64, cast by the writer for float32 sessions
+        rewards = [float(r) for r in rng.normal(size=n)]
+        terminated = [bool(b) for b in rng.integers(0, 2, size=n)]
+        truncated = [bool(b) for b in rng.integers(0, 2, size=n)]
+        request_id = [0, 1, 127, 128, 16384, 2**63 + 5, 2**64 - 1][trial % 7]
+        instance = ["", "0123456789abcde", "é" * 70][trial % 3]
+        seconds = [1.5e-6, float(rng.random()), -2.0][trial % 3]
+        expected = pb.Reply(request_id=request_id, server_instance_id=instance, step=pb.StepReply(
+            observations=tensor_from_array(observations, dtype), rewards=rewards, terminated=terminated, truncated=truncated,
+            server_step_seconds=seconds)).SerializeToString()
+        writer = StepReplyWriter(instance, (n, width), dtype)
+        assert writer.write(request_id, observations, rewards, terminated, truncated, seconds) == expected, trial
+
+
+def test_interleaved_sessions_each_step_their_own_environments():
+    # Step requests are matched against the last session's template first: another session's request
+    # must still reach its own environment.
+    server = EnvironmentServer("Pendulum-v1")
+    sessions = []
+    for seed in (1, 2):
+        session, _ = opened(server, reset=False)
+        call(server, request_id=2, session_id=session, reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=seed)]))
+        sessions.append(session)
+    references = [gym.make("Pendulum-v1") for _ in (1, 2)]
+    for reference, seed in zip(references, (1, 2)):
+        reference.reset(seed=seed)
+    for t in range(3, 40):
+        for session, reference in zip(sessions, references):
+            action = np.array([[np.sin(t)]], np.float32)
+            reply = step(server, session, action, request_id=t)
+            expected, reward, _, _, _ = reference.step(action[0])
+            assert np.array_equal(array_from_tensor(reply.step.observations)[0], expected) and reply.step.rewards[0] == float(reward), t
