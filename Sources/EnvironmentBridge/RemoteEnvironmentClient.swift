@@ -117,7 +117,7 @@ public final class RemoteEnvironmentClient {
     }
 
     /// ``sendStep(_:)`` for float32 actions in place, `[num_envs, *action_shape]` flattened row-major:
-    /// written straight into the request's reused buffer, without a ``Tensor``.
+    /// written straight into the request's reused buffer, without a `Tensor`.
     public func sendStep(float32 actions: UnsafeBufferPointer<Float>) throws(RemoteEnvironmentError) {
         precondition(pendingStepID == nil, "sendStep called twice without receiveStep")
         guard actions.count == actionRowsShape.reduce(1, *) else {
@@ -147,7 +147,7 @@ public final class RemoteEnvironmentClient {
     public func receiveStep(into step: inout BridgeReply.Step) throws(RemoteEnvironmentError) {
         guard let id = pendingStepID else { throw violation("receiveStep called without a pending step") }
         pendingStepID = nil
-        try receiveRetrying(id)
+        try receiveRetrying()
         // An ordinary step reply is read in place; anything else (an error, failures, infos) decoded whole.
         if let view = MessageCodec.viewStepReply(replyBytes) {
             try checkSameServer(view.serverInstanceID)
@@ -206,13 +206,13 @@ public final class RemoteEnvironmentClient {
         nextRequestID += 1
         requestBytes = MessageCodec.encode(BridgeRequest(requestID: id, sessionID: sessionID, kind: kind))
         try send()
-        try receiveRetrying(id)
+        try receiveRetrying()
         return try decodeReply(expecting: id)
     }
 
-    /// Receives the reply to request `id` (encoded in `requestBytes`) into `replyBytes`, resending the
-    /// request on a fresh socket after each timeout.
-    private func receiveRetrying(_ id: UInt64) throws(RemoteEnvironmentError) {
+    /// Receives the reply to the request in `requestBytes` into `replyBytes`, resending the request on a
+    /// fresh socket after each timeout.
+    private func receiveRetrying() throws(RemoteEnvironmentError) {
         var attempt = 0
         while true {
             do {
