@@ -33,7 +33,8 @@ struct BenchOverlapCommand: ParsableCommand {
             try EnvironmentServer { DelayedEnvironment(TimeLimit(Pendulum(), maxEpisodeSteps: 200), stepSeconds: delay) }
         }
         defer { server.stop() }
-        func millisecondsPerStep(overlap: Bool) throws -> Double {
+        /// Milliseconds per step, and of them in gradient updates.
+        func millisecondsPerStep(overlap: Bool) throws -> (step: Double, updates: Double) {
             var trainer = TrainerConfiguration()
             trainer.totalSteps = 100 + steps
             trainer.learningStarts = 50
@@ -44,25 +45,27 @@ struct BenchOverlapCommand: ParsableCommand {
                                   environment: try RemoteEnvironment(address: server.endpoint),
                                   evaluationEnvironment: TimeLimit(Pendulum(), maxEpisodeSteps: 200), runDirectory: nil)
             let clock = ContinuousClock()
-            var start: ContinuousClock.Instant?, end = clock.now, first = 0, last = 0
+            var start: ContinuousClock.Instant?, end = clock.now, first = 0, last = 0, firstUpdates = 0.0, lastUpdates = 0.0
             run.onProgress = { progress in
-                if progress.step >= 100, start == nil { start = clock.now; first = progress.step }
-                if !progress.isFinal { end = clock.now; last = progress.step }
+                if progress.step >= 100, start == nil { (start, first, firstUpdates) = (clock.now, progress.step, progress.updateSeconds) }
+                if !progress.isFinal { (end, last, lastUpdates) = (clock.now, progress.step, progress.updateSeconds) }
             }
             try run.run()
-            return start.map { (end - $0).seconds * 1e3 / Double(max(last - first, 1)) } ?? .nan
+            let steps = Double(max(last - first, 1))
+            return start.map { ((end - $0).seconds * 1e3 / steps, (lastUpdates - firstUpdates) * 1e3 / steps) } ?? (.nan, .nan)
         }
         // The two ways alternate, so that the machine's changing load falls on both alike.
-        var sequential: [Double] = [], overlapped: [Double] = []
+        var sequential: [Double] = [], overlapped: [Double] = [], roundUpdates: [Double] = []
         for _ in 0..<rounds {
-            sequential.append(try millisecondsPerStep(overlap: false))
-            overlapped.append(try millisecondsPerStep(overlap: true))
+            sequential.append(try millisecondsPerStep(overlap: false).step)
+            let run = try millisecondsPerStep(overlap: true)
+            overlapped.append(run.step)
+            roundUpdates.append(run.updates)
         }
         let (medianSequential, medianOverlapped) = (median(sequential), median(overlapped))
-        // What a round's updates took per step, from its sequential run (which adds them to the simulator's
-        // step): when the machine's load makes them slower than measured first, no overlap can bring a
-        // step below them, so each round's overlapped step is also compared with the longer of the two.
-        let roundUpdates = sequential.map { $0 - simMs }
+        // When the machine's load makes the updates slower than measured first, no overlap can bring a
+        // step below them, so each overlapped run's step is also compared with the longer of the
+        // simulator's step and that run's own updates per step (timed by the trainer).
         let toLonger = zip(overlapped, roundUpdates).map { $0 / max(simMs, $1) }
         func list(_ values: [Double]) -> String { values.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
         let rows: [(String, String)] = [
@@ -72,7 +75,7 @@ struct BenchOverlapCommand: ParsableCommand {
             ("updates during each step (overlapped)", String(format: "%.2f ms per step (%@)", medianOverlapped, list(overlapped))),
             ("overlapped / simulator step", String(format: "%.2f", medianOverlapped / simMs)),
             ("overlapped / sequential", String(format: "%.2f", medianOverlapped / medianSequential)),
-            ("updates per step in each round", String(format: "%@ ms (sequential − simulator)", list(roundUpdates))),
+            ("updates per step in each overlapped run", String(format: "%@ ms", list(roundUpdates))),
             ("overlapped / longer of simulator, updates", String(format: "%.2f, median of the rounds (%@)", median(toLonger), list(toLonger))),
         ]
         let width = rows.map(\.0.count).max() ?? 0

@@ -139,6 +139,8 @@ public final class Trainer {
     private var resumeWarning: String?
     /// Steps already taken when this process's ``run()`` started (non-zero after a resume).
     private var stepsAtStart = 0
+    /// Seconds this process has spent in gradient updates (``TrainingProgress/updateSeconds``).
+    private var updateSeconds = 0.0
 
     /// Trains until `configuration.totalSteps` steps, then evaluates and writes summary, policy and a
     /// checkpoint. Returns early, with status "interrupted" and a checkpoint, when ``shouldStop`` says so.
@@ -318,6 +320,9 @@ public final class Trainer {
         for step in first..<(first + count) where step > configuration.learningStarts {
             state.updateCredit += configuration.updatesPerStep
         }
+        guard state.updateCredit >= 1 else { return }
+        let began = clock.now
+        defer { updateSeconds += (clock.now - began).seconds }
         while state.updateCredit >= 1 {
             buffer.sample(into: batch, using: &agent.generator)
             let metrics = agent.update(batch: batch)
@@ -397,7 +402,7 @@ public final class Trainer {
         let rate = Double(state.step - stepsAtStart) / max((clock.now - started).seconds, 1e-9)
         onProgress(TrainingProgress(
             step: state.step, totalSteps: configuration.totalSteps, stepsPerSecond: rate, gradientUpdates: agent.updateCount,
-            lastEpisodeReturn: state.lastEpisodeReturn, lastEvaluationReturn: state.lastEvaluationReturn, alpha: Double(agent.alpha),
+            updateSeconds: updateSeconds, lastEpisodeReturn: state.lastEpisodeReturn, lastEvaluationReturn: state.lastEvaluationReturn, alpha: Double(agent.alpha),
             secondsRemaining: rate > 0 ? Double(configuration.totalSteps - state.step) / rate : 0, isFinal: isFinal))
     }
 

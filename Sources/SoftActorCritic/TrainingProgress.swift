@@ -8,6 +8,10 @@ public struct TrainingProgress: Sendable {
     public var stepsPerSecond: Double
     /// Gradient updates performed.
     public var gradientUpdates: Int
+    /// Seconds this process has spent in gradient updates (sampling their batches included) since it
+    /// started or resumed the run: against the wall time, how much of a step the updates take, and with a
+    /// remote simulator whether they hide behind its steps.
+    public var updateSeconds: Double
     /// Return of the last finished training episode.
     public var lastEpisodeReturn: Double?
     /// Mean return of the last evaluation.

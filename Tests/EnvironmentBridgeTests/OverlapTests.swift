@@ -22,12 +22,18 @@ import SoftActorCritic
         var started: Date?
         var stepsAtStart = 0, last = 0
         var finished = Date()
+        var updateSecondsBeforeLearning = 0.0, updateSeconds = 0.0
         run.onProgress = { progress in
             if progress.step > 10, started == nil { started = Date(); stepsAtStart = progress.step }
             if !progress.isFinal { last = progress.step; finished = Date() }
+            if progress.gradientUpdates == 0 { updateSecondsBeforeLearning = progress.updateSeconds }
+            updateSeconds = progress.updateSeconds
         }
+        let began = Date()
         let summary = try run.run()
         #expect(summary.transitionsStored == 70)
+        // The trainer times its updates: none before learning starts, then some of the run's wall time.
+        #expect(updateSecondsBeforeLearning == 0 && updateSeconds > 0 && updateSeconds < Date().timeIntervalSince(began), "\(updateSeconds) s")
         guard let started, last > stepsAtStart else { return .nan }
         return finished.timeIntervalSince(started) / Double(last - stepsAtStart)
     }
