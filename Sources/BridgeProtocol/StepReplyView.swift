@@ -11,8 +11,8 @@ public struct StepReplyView: Sendable {
     /// Seconds the server spent stepping the environments.
     public let serverStepSeconds: Double
     private let frame: [UInt8]
-    private let observations: StepMessageCodec.TensorLayout
-    private let rewards: Range<Int>, terminated: Range<Int>, truncated: Range<Int>
+    let observations: StepMessageCodec.TensorLayout
+    let rewards: Range<Int>, terminated: Range<Int>, truncated: Range<Int>
     /// Environment indices with their final observations, in increasing index order.
     private let finals: [(index: Int, observation: StepMessageCodec.TensorLayout)]
 

@@ -9,7 +9,7 @@ public struct StepRequestView: Sendable {
     /// The session the request belongs to.
     public let sessionID: String
     private let frame: [UInt8]
-    private let layout: StepMessageCodec.TensorLayout
+    let layout: StepMessageCodec.TensorLayout
 
     init(requestID: UInt64, sessionID: String, frame: [UInt8], actions: StepMessageCodec.TensorLayout) {
         self.requestID = requestID

@@ -72,6 +72,8 @@ public final class EnvironmentServer {
 
     private final class Session {
         let id: String
+        /// What this session's step requests look like (float32 actions), to read them by comparison.
+        let stepRequests: StepRequestTemplate?
         var lastUsed: Double
         /// The id of the last request answered, whose reply `state.lastReply` holds (for a retry).
         var lastRequestID: UInt64?
@@ -107,6 +109,7 @@ public final class EnvironmentServer {
         init(id: String, environments: [any Environment], actionShape: [Int], observationShape: [Int], now: Double) {
             self.id = id
             self.lastUsed = now
+            stepRequests = StepRequestTemplate(sessionID: id, actionShape: [environments.count] + actionShape)
             let n = environments.count, actionCount = actionShape.reduce(1, *), observationCount = observationShape.reduce(1, *)
             state = State(environments: environments, needsReset: Array(repeating: true, count: n),
                           actionBatchShape: [n] + actionShape, observationBatchShape: [n] + observationShape, observationCount: observationCount,
@@ -157,7 +160,8 @@ public final class EnvironmentServer {
             // A step request is read in place, its actions going from the frame into the environments'
             // buffers; any other request, or a step request in another layout, is decoded whole.
             let sessionID: String, request: BridgeRequest.Kind?, stepView: StepRequestView?
-            if let view = MessageCodec.viewStepRequest(frame) {
+            // The previous request's session's step requests are compared with its template first.
+            if let view = recentSession?.stepRequests?.view(frame) ?? MessageCodec.viewStepRequest(frame) {
                 (requestID, sessionID, request, stepView) = (view.requestID, view.sessionID, nil, view)
             } else {
                 let decoded = try MessageCodec.decodeRequest(frame)

@@ -61,6 +61,8 @@ public final class RemoteEnvironmentClient {
     private var observationRowsShape: [Int] = [], actionRowsShape: [Int] = []
     /// The server's instance id at the handshake.
     public private(set) var serverInstanceID: String
+    /// What this session's ordinary step replies look like, to read them by comparison.
+    private var stepReplies: StepReplyTemplate?
     /// Seconds the server reported spending in environment steps, summed.
     public private(set) var serverStepSeconds = 0.0
 
@@ -92,6 +94,7 @@ public final class RemoteEnvironmentClient {
         observationRowsShape = [opened.environmentCount] + opened.observationSpace.low.shape
         actionRowsShape = [opened.environmentCount] + opened.actionSpace.low.shape
         serverInstanceID = reply.serverInstanceID
+        stepReplies = StepReplyTemplate(serverInstanceID: serverInstanceID, observationShape: observationRowsShape, dtype: opened.observationSpace.low.dtype)
     }
 
     deinit { socket.close() }
@@ -148,8 +151,9 @@ public final class RemoteEnvironmentClient {
         guard let id = pendingStepID else { throw violation("receiveStep called without a pending step") }
         pendingStepID = nil
         try receiveRetrying()
-        // An ordinary step reply is read in place; anything else (an error, failures, infos) decoded whole.
-        if let view = MessageCodec.viewStepReply(replyBytes) {
+        // An ordinary step reply is read in place (compared with the session's template first); anything
+        // else (an error, failures, infos) is decoded whole.
+        if let view = stepReplies?.view(replyBytes) ?? MessageCodec.viewStepReply(replyBytes) {
             try checkSameServer(view.serverInstanceID)
             try checkAnswer(view.requestID, to: id)
             view.read(into: &step)

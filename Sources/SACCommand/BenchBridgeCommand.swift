@@ -110,7 +110,9 @@ struct BenchBridgeCommand: ParsableCommand {
         let (sessionID, instanceID) = (client.session.sessionID, client.serverInstanceID)
         let requestBytes = MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: sessionID, kind: .step(actions: actions)))
         let replyBytes = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: instanceID, kind: .step(lastReply)))
-        let codecMicroseconds = Self.clientCodecMicroseconds(actions: actions, sessionID: sessionID, replyBytes: replyBytes, requests: requests)
+        let replyTemplate = StepReplyTemplate(serverInstanceID: instanceID, observationShape: lastReply.observations.shape, dtype: lastReply.observations.dtype)
+        let codecMicroseconds = Self.clientCodecMicroseconds(actions: actions, sessionID: sessionID, replyBytes: replyBytes, replyTemplate: replyTemplate,
+                                                             requests: requests)
         let rawEndpoint = transport == .inproc ? "inproc://sac-bench-raw" : endpoint.replacingOccurrences(of: ".sock", with: "-raw.sock")
         let echo = try RawEcho.start(endpoint: rawEndpoint, reply: replyBytes)
         cleanups.append { echo.stop() }
@@ -248,8 +250,10 @@ struct BenchBridgeCommand: ParsableCommand {
     }
 
     /// Microseconds the client spends encoding a step request and reading its reply, without any transport,
-    /// as ``Stepper`` does: into a reused request buffer and a reused step.
-    private static func clientCodecMicroseconds(actions: Tensor, sessionID: String, replyBytes: [UInt8], requests: Int) -> Double {
+    /// as ``Stepper`` does: into a reused request buffer, and compared with the session's reply template into
+    /// a reused step.
+    private static func clientCodecMicroseconds(actions: Tensor, sessionID: String, replyBytes: [UInt8], replyTemplate: StepReplyTemplate?,
+                                                requests: Int) -> Double {
         let floats = actions.floats()
         var requestBytes: [UInt8] = []
         var step = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
@@ -260,7 +264,7 @@ struct BenchBridgeCommand: ParsableCommand {
                 MessageCodec.encodeStepRequest(requestID: UInt64(id), sessionID: sessionID, actions: $0, actionShape: actions.shape, into: &requestBytes)
             }
             bytes &+= requestBytes.count
-            MessageCodec.viewStepReply(replyBytes)?.read(into: &step)
+            (replyTemplate?.view(replyBytes) ?? MessageCodec.viewStepReply(replyBytes))?.read(into: &step)
             bytes &+= step.rewards.count
         }
         let seconds = (clock.now - begin).seconds
