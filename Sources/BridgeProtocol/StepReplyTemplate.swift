@@ -30,6 +30,30 @@ public struct StepReplyTemplate: Sendable {
                                        flags: [terminated, truncated])
     }
 
+    /// The step reply with id `requestID` and these values (float32 observations, one reward and two flags
+    /// per environment, as many as the template's shape holds), into `buffer` (replacing its contents, in
+    /// its storage when the size is unchanged): the bytes ``MessageCodec/encodeStepReply(requestID:serverInstanceID:observations:observationShape:rewards:terminated:truncated:serverStepSeconds:into:)``
+    /// writes. False, and `buffer` untouched, when the reply is not one of the template's: a float64
+    /// template, or a step time of zero (which the reply leaves out).
+    public func write(requestID: UInt64, observations: UnsafeBufferPointer<Float>, rewards: UnsafeBufferPointer<Double>,
+                      terminated: UnsafeBufferPointer<Bool>, truncated: UnsafeBufferPointer<Bool>, serverStepSeconds: Double,
+                      into buffer: inout [UInt8]) -> Bool {
+        guard self.observations.dtype == .float32, serverStepSeconds.bitPattern != 0 else { return false }
+        precondition(observations.count * 4 == self.observations.data.count && rewards.count * 8 == self.rewards.count
+                     && terminated.count == self.terminated.count && truncated.count == self.truncated.count, "values that do not fit the template")
+        let (data, rewardsStart, terminatedStart, truncatedStart, secondsStart) =
+            (self.observations.data.lowerBound, self.rewards.lowerBound, self.terminated.lowerBound, self.truncated.lowerBound, seconds.lowerBound)
+        template.write(requestID: requestID, into: &buffer) { message in
+            let raw = UnsafeMutableRawPointer(message)
+            for (i, value) in observations.enumerated() { raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: data + 4 * i, as: UInt32.self) }
+            for (i, reward) in rewards.enumerated() { raw.storeBytes(of: reward.bitPattern.littleEndian, toByteOffset: rewardsStart + 8 * i, as: UInt64.self) }
+            for (i, flag) in terminated.enumerated() { message[terminatedStart + i] = flag ? 1 : 0 }
+            for (i, flag) in truncated.enumerated() { message[truncatedStart + i] = flag ? 1 : 0 }
+            raw.storeBytes(of: serverStepSeconds.bitPattern.littleEndian, toByteOffset: secondsStart, as: UInt64.self)
+        }
+        return true
+    }
+
     /// The reply in `frame` read in place when it is one of this template's, else nil. The same view as
     /// ``MessageCodec/viewStepReply(_:)`` gives for it.
     public func view(_ frame: [UInt8]) -> StepReplyView? {

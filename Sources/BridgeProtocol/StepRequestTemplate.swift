@@ -22,6 +22,19 @@ public struct StepRequestTemplate: Sendable {
         template = StepMessageTemplate(bytes: bytes, values: [view.layout.data], flags: [])
     }
 
+    /// The step request with id `requestID` and `actions` (as many as the template's shape holds), into
+    /// `buffer` (replacing its contents, in its storage when the size is unchanged): the bytes
+    /// ``MessageCodec/encodeStepRequest(requestID:sessionID:actions:actionShape:into:)`` writes.
+    public func write(requestID: UInt64, actions: UnsafeBufferPointer<Float>, into buffer: inout [UInt8]) {
+        precondition(actions.count * 4 == self.actions.data.count, "\(actions.count) actions for a template of \(self.actions.data.count / 4)")
+        let data = self.actions.data.lowerBound
+        template.write(requestID: requestID, into: &buffer) { message in
+            for (i, action) in actions.enumerated() {
+                UnsafeMutableRawPointer(message + data).storeBytes(of: action.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+            }
+        }
+    }
+
     /// The request in `frame` read in place when it is one of this template's, else nil. The same view as
     /// ``MessageCodec/viewStepRequest(_:)`` gives for it.
     public func view(_ frame: [UInt8]) -> StepRequestView? {

@@ -89,6 +89,8 @@ public final class EnvironmentServer {
             var lastReply: [UInt8] = []
             /// `[num_envs, *action_shape]` and `[num_envs, *observation_shape]`, checked and sent every step.
             let actionBatchShape: [Int], observationBatchShape: [Int]
+            /// What this session's ordinary step replies look like, to write them from.
+            let stepReplies: StepReplyTemplate?
             let observationCount: Int
             /// What every step overwrites instead of allocating: each environment's action, and the reply's
             /// observation rows, rewards and flags (one per environment).
@@ -106,13 +108,15 @@ public final class EnvironmentServer {
             }
         }
 
-        init(id: String, environments: [any Environment], actionShape: [Int], observationShape: [Int], now: Double) {
+        init(id: String, environments: [any Environment], actionShape: [Int], observationShape: [Int], instanceID: String, now: Double) {
             self.id = id
             self.lastUsed = now
             stepRequests = StepRequestTemplate(sessionID: id, actionShape: [environments.count] + actionShape)
             let n = environments.count, actionCount = actionShape.reduce(1, *), observationCount = observationShape.reduce(1, *)
             state = State(environments: environments, needsReset: Array(repeating: true, count: n),
-                          actionBatchShape: [n] + actionShape, observationBatchShape: [n] + observationShape, observationCount: observationCount,
+                          actionBatchShape: [n] + actionShape, observationBatchShape: [n] + observationShape,
+                          stepReplies: StepReplyTemplate(serverInstanceID: instanceID, observationShape: [n] + observationShape, dtype: .float32),
+                          observationCount: observationCount,
                           actionRows: (0..<n).map { _ in [Float](repeating: 0, count: actionCount) },
                           observations: [Float](repeating: 0, count: n * observationCount), rewards: [Double](repeating: 0, count: n),
                           terminated: [Bool](repeating: false, count: n), truncated: [Bool](repeating: false, count: n))
@@ -211,7 +215,7 @@ public final class EnvironmentServer {
         }
         let environments = try (0..<options.environmentsPerSession).map { _ in try makeEnvironment() }
         let session = Session(id: Self.randomID(using: &generator), environments: environments,
-                              actionShape: actionSpace.shape, observationShape: observationSpace.shape, now: Self.now())
+                              actionShape: actionSpace.shape, observationShape: observationSpace.shape, instanceID: instanceID, now: Self.now())
         sessions[session.id] = session
         // Swift environments produce float32 observations, so a float32 request needs no cast.
         let space = { (box: Box) in BridgeReply.Space(low: Tensor(float32: box.low, shape: box.shape), high: Tensor(float32: box.high, shape: box.shape)) }
@@ -362,9 +366,13 @@ public final class EnvironmentServer {
             session.rewards.withUnsafeBufferPointer { rewards in
                 session.terminated.withUnsafeBufferPointer { terminated in
                     session.truncated.withUnsafeBufferPointer { truncated in
-                        MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, observations: observations,
-                                                     observationShape: shape, rewards: rewards, terminated: terminated, truncated: truncated,
-                                                     serverStepSeconds: seconds, into: &session.lastReply)
+                        let written = session.stepReplies?.write(requestID: requestID, observations: observations, rewards: rewards, terminated: terminated,
+                                                                 truncated: truncated, serverStepSeconds: seconds, into: &session.lastReply) ?? false
+                        if !written {
+                            MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, observations: observations,
+                                                         observationShape: shape, rewards: rewards, terminated: terminated, truncated: truncated,
+                                                         serverStepSeconds: seconds, into: &session.lastReply)
+                        }
                     }
                 }
             }

@@ -61,8 +61,9 @@ public final class RemoteEnvironmentClient {
     private var observationRowsShape: [Int] = [], actionRowsShape: [Int] = []
     /// The server's instance id at the handshake.
     public private(set) var serverInstanceID: String
-    /// What this session's ordinary step replies look like, to read them by comparison.
-    private var stepReplies: StepReplyTemplate?
+    /// What this session's step requests and ordinary step replies look like: requests are written
+    /// from it, replies read by comparison with it.
+    private var stepRequests: StepRequestTemplate?, stepReplies: StepReplyTemplate?
     /// Seconds the server reported spending in environment steps, summed.
     public private(set) var serverStepSeconds = 0.0
 
@@ -94,6 +95,7 @@ public final class RemoteEnvironmentClient {
         observationRowsShape = [opened.environmentCount] + opened.observationSpace.low.shape
         actionRowsShape = [opened.environmentCount] + opened.actionSpace.low.shape
         serverInstanceID = reply.serverInstanceID
+        stepRequests = StepRequestTemplate(sessionID: opened.sessionID, actionShape: actionRowsShape)
         stepReplies = StepReplyTemplate(serverInstanceID: serverInstanceID, observationShape: observationRowsShape, dtype: opened.observationSpace.low.dtype)
     }
 
@@ -126,7 +128,11 @@ public final class RemoteEnvironmentClient {
         guard actions.count == actionRowsShape.reduce(1, *) else {
             throw .invalidActions(address: address, "\(actions.count) action elements; this session steps \(environmentCount) environments of shape \(Array(actionRowsShape.dropFirst())) (\(actionRowsShape.reduce(1, *)) elements)")
         }
-        MessageCodec.encodeStepRequest(requestID: nextRequestID, sessionID: session.sessionID, actions: actions, actionShape: actionRowsShape, into: &requestBytes)
+        if let stepRequests {
+            stepRequests.write(requestID: nextRequestID, actions: actions, into: &requestBytes)
+        } else {
+            MessageCodec.encodeStepRequest(requestID: nextRequestID, sessionID: session.sessionID, actions: actions, actionShape: actionRowsShape, into: &requestBytes)
+        }
         try sendPendingStep()
     }
 

@@ -45,6 +45,10 @@ import Randomness
             var floats: [Float] = []
             view.copyFloats(0..<actions.count, into: &floats)
             #expect(floats == actions)
+            // Written from the template: swift-protobuf's bytes, whatever the buffer held.
+            var written: [UInt8] = Array(repeating: 0xAB, count: trial % 50)
+            actions.withUnsafeBufferPointer { template.write(requestID: id, actions: $0, into: &written) }
+            #expect(written == frame, "trial \(trial)")
             // Another session, shape or dtype does not match.
             #expect(StepRequestTemplate(sessionID: session + "x", actionShape: shape)?.view(frame) == nil)
             #expect(StepRequestTemplate(sessionID: session, actionShape: shape + [1])?.view(frame) == nil)
@@ -86,11 +90,37 @@ import Randomness
             #expect(Self.reply(view) == Self.reply(general))
             view.read(into: &reused)
             #expect(reused == step)
+            // Written from the template (float32 only): swift-protobuf's bytes, whatever the buffer held.
+            var written: [UInt8] = Array(repeating: 0xAB, count: trial % 90)
+            let before = written
+            let floats = observations.floats()
+            let wrote = floats.withUnsafeBufferPointer { o in
+                step.rewards.withUnsafeBufferPointer { r in
+                    step.terminated.withUnsafeBufferPointer { t in
+                        step.truncated.withUnsafeBufferPointer { u in
+                            template.write(requestID: id, observations: o, rewards: r, terminated: t, truncated: u, serverStepSeconds: seconds, into: &written)
+                        }
+                    }
+                }
+            }
+            #expect(wrote == (dtype == .float32) && written == (wrote ? frame : before), "trial \(trial)")
             // Another instance, shape or dtype, a zero step time (the field left out) or an episode's end does not match.
             #expect(StepReplyTemplate(serverInstanceID: instance + "x", observationShape: [n, width], dtype: dtype)?.view(frame) == nil)
             #expect(StepReplyTemplate(serverInstanceID: instance, observationShape: [n + 1, width], dtype: dtype)?.view(frame) == nil)
             #expect(StepReplyTemplate(serverInstanceID: instance, observationShape: [n, width], dtype: dtype == .float32 ? .float64 : .float32)?.view(frame) == nil)
             step.serverStepSeconds = 0
+            if dtype == .float32 {
+                let refused = floats.withUnsafeBufferPointer { o in
+                    step.rewards.withUnsafeBufferPointer { r in
+                        step.terminated.withUnsafeBufferPointer { t in
+                            step.truncated.withUnsafeBufferPointer { u in
+                                !template.write(requestID: id, observations: o, rewards: r, terminated: t, truncated: u, serverStepSeconds: 0, into: &written)
+                            }
+                        }
+                    }
+                }
+                #expect(refused && written == frame)
+            }
             #expect(template.view(MessageCodec.encodeWithProtobuf(BridgeReply(requestID: id, serverInstanceID: instance, kind: .step(step)))) == nil)
             step.serverStepSeconds = seconds
             step.finalObservations = [0: observations.row(0)]
