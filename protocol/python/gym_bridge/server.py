@@ -197,13 +197,14 @@ class EnvironmentServer:
                 observation, _ = env.reset(seed=int(seed.value) if seed.present else None)
                 if states[i] is not None:
                     observation = self._set_state(env, states[i])
+                observation = self._checked(observation, session.observation_shape)
             except ProtocolError:
                 raise
             except Exception as error:
                 session.needs_reset[i] = True
                 raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"environment {i} failed to reset: {type(error).__name__}: {error}")
             session.needs_reset[i] = False
-            observations.append(np.asarray(observation))
+            observations.append(observation)
             seeds_used.append(pb.Seed(present=seed.present, value=seed.value))
         session.reset_once = True
         return pb.Reply(reset=pb.ResetReply(observations=tensor_from_array(np.stack(observations), session.observation_dtype),
@@ -240,7 +241,7 @@ class EnvironmentServer:
             where = tuple(np.argwhere(~np.isfinite(actions))[0].tolist())
             value = f"{sent[where]}, beyond the {actions.dtype} range of the environment," if np.isfinite(sent[where]) else f"{sent[where]}"
             raise ProtocolError(pb.NON_FINITE_ACTION, f"action element {list(where)} is {value}; actions must be finite")
-        observation_dtype = session.observation_dtype
+        observation_dtype, observation_shape = session.observation_dtype, session.observation_shape
         observations, rewards, terminated, truncated, finals, failures, infos = [], [], [], [], [], [], []
         needs_reset = session.needs_reset
         started = time.perf_counter()
@@ -250,9 +251,13 @@ class EnvironmentServer:
                     raise RuntimeError("the environment needs a reset after an earlier failure")
                 observation, reward, term, trunc, info = env.step(actions[i])
                 if term or trunc:
-                    finals.append((i, np.asarray(observation, dtype=observation_dtype)))
+                    finals.append((i, self._checked(np.asarray(observation, dtype=observation_dtype), observation_shape)))
                     observation, _ = env.reset()
+                # A copy whose observation does not fit the space fails alone; the others' steps still count.
+                observation = self._checked(observation, observation_shape)
             except Exception as error:
+                if finals and finals[-1][0] == i:
+                    finals.pop()        # a copy that failed after its episode ended (its reset) has no transition
                 failures.append(pb.EnvironmentFailure(index=i, code=pb.ENVIRONMENT_FAILURE, message=f"{type(error).__name__}: {error}"))
                 observation, reward, term, trunc, info = self._recover(session, i)
             observations.append(observation)
@@ -270,9 +275,6 @@ class EnvironmentServer:
         if infos:
             infos.extend({} for _ in range(len(session.envs) - len(infos)))
         stacked = np.asarray(observations[0], dtype=observation_dtype)[np.newaxis] if len(observations) == 1 else np.stack(observations).astype(observation_dtype, copy=False)
-        if stacked.shape[1:] != session.observation_shape:
-            raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"{self.env_id} returned observations of shape {list(stacked.shape[1:])}; "
-                                                        f"its observation space has shape {list(session.observation_shape)}")
         if not failures and not infos:
             if not finals and elapsed != 0.0:
                 return session.reply_writer.write(request_id, stacked, rewards, terminated, truncated, elapsed)
@@ -282,10 +284,19 @@ class EnvironmentServer:
             final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(final)) for i, final in finals],
             failures=failures, infos=[pb.Info(values=values) for values in infos], server_step_seconds=elapsed)).SerializeToString()
 
+    def _checked(self, observation, shape):
+        """`observation` as an array, or ValueError when its shape is not the observation space's."""
+        observation = np.asarray(observation)
+        if observation.shape != shape:
+            raise ValueError(f"{self.env_id} returned an observation of shape {list(observation.shape)}; "
+                             f"its observation space has shape {list(shape)}")
+        return observation
+
     def _recover(self, session, i):
         """After a failed step: start a new episode, or leave the environment marked for reset."""
         try:
             observation, _ = session.envs[i].reset()
+            observation = self._checked(observation, session.observation_shape)
             session.needs_reset[i] = False
             return observation, 0.0, False, False, {}
         except Exception:

@@ -240,17 +240,6 @@ def test_spinning_server_answers_a_quick_client_and_a_slow_one():
         EnvironmentServer("Pendulum-v1", spin_us=-1)
 
 
-def test_an_observation_of_the_wrong_shape_is_an_environment_failure():
-    server = EnvironmentServer("Pendulum-v1")
-    session, _ = opened(server)
-    env = server.sessions[session].envs[0]
-    original = env.step
-    env.step = lambda action: (np.zeros(4, np.float32),) + original(action)[1:]
-    reply = step(server, session, np.array([[0.5]]))
-    assert error_code(reply) == "ENVIRONMENT_FAILURE"
-    assert "shape [4]" in reply.error.message and "[3]" in reply.error.message
-
-
 def test_step_request_template_reads_exactly_what_protobuf_decodes():
     from gym_bridge.codec import StepRequestTemplate
     rng = np.random.default_rng(11)
@@ -315,3 +304,22 @@ def test_interleaved_sessions_each_step_their_own_environments():
             reply = step(server, session, action, request_id=t)
             expected, reward, _, _, _ = reference.step(action[0])
             assert np.array_equal(array_from_tensor(reply.step.observations)[0], expected) and reply.step.rewards[0] == float(reward), t
+
+
+def test_an_observation_of_the_wrong_shape_fails_its_copy_alone():
+    # A simulator bug in one copy: that copy's step is a failure (and it restarts); the other copy's step
+    # still arrives. A reset that returns one is an error naming the shapes.
+    server = EnvironmentServer("Pendulum-v1", num_envs=2)
+    session, _ = opened(server)
+    env = server.sessions[session].envs[1]
+    original = env.step
+    env.step = lambda action: (np.zeros(4, np.float32),) + tuple(original(action)[1:])
+    reply = step(server, session, np.array([[0.5], [0.5]]))
+    assert reply.WhichOneof("kind") == "step", reply
+    assert [failure.index for failure in reply.step.failures] == [1] and "shape [4]" in reply.step.failures[0].message
+    assert array_from_tensor(reply.step.observations).shape == (2, 3) and reply.step.rewards[0] != 0.0
+    original_reset = env.reset
+    env.reset = lambda **kwargs: (np.zeros(2, np.float32), {})
+    reply = call(server, request_id=9, session_id=session, reset=pb.ResetRequest())
+    assert error_code(reply) == "ENVIRONMENT_FAILURE" and "shape [2]" in reply.error.message
+    env.reset = original_reset
