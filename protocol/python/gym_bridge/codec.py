@@ -275,12 +275,15 @@ class StepRequestTemplate:
 
 
 class StepReplyWriter:
-    """Writes a session's ordinary step replies — `Reply{request_id, server_instance_id, step{observations,
-    rewards, terminated, truncated, server_step_seconds}}` for observations of one shape and dtype, no final
-    observations, failures or infos, and a nonzero step time — from bytes computed once: everything but
-    the request id and the values has the same length and bytes from step to step."""
+    """Writes a session's step replies without final observations or failures — `Reply{request_id,
+    server_instance_id, step{observations, rewards, terminated, truncated, infos, server_step_seconds}}` for
+    observations of one shape and dtype and a nonzero step time — from bytes computed once: everything but
+    the request id, the values and the infos has the same length and bytes from step to step. Infos (which
+    MuJoCo's environments report every step, with the same keys) are written entry by entry from a cache
+    of each key's bytes; building them as protobuf objects had cost more than the rest of the reply."""
 
-    __slots__ = ("dtype", "head", "rewards_head", "pack_rewards", "terminated_head", "truncated_head")
+    __slots__ = ("dtype", "instance_field", "observations_head", "fixed_body", "rewards_head", "pack_rewards",
+                 "terminated_head", "truncated_head", "_keys")
 
     def __init__(self, instance_id, shape, dtype):
         layout = _StepReplyLayout(tuple(shape), np.dtype(dtype), instance_id)
@@ -288,18 +291,38 @@ class StepReplyWriter:
         data_bytes = layout.dtype.itemsize
         for dim in shape:
             data_bytes *= dim
-        body = (len(layout.observations_head) + data_bytes + len(layout.rewards_head) + 8 * count
-                + len(layout.terminated_head) + count + len(layout.truncated_head) + count + 9)
+        self.fixed_body = (len(layout.observations_head) + data_bytes + len(layout.rewards_head) + 8 * count
+                           + len(layout.terminated_head) + count + len(layout.truncated_head) + count + 9)
         self.dtype = layout.dtype
-        self.head = layout.head + b"\x62" + _varint(body) + layout.observations_head
+        self.instance_field, self.observations_head = layout.head, layout.observations_head
         self.rewards_head, self.pack_rewards = layout.rewards_head, layout.pack_rewards
         self.terminated_head, self.truncated_head = layout.terminated_head, layout.truncated_head
+        self._keys = {}
 
-    def write(self, request_id, observations, rewards, terminated, truncated, seconds):
+    def write(self, request_id, observations, rewards, terminated, truncated, seconds, infos=()):
         """The reply's bytes; `observations` an array of the writer's shape (cast to its dtype here),
-        `rewards` floats and `terminated`/`truncated` bools, one per environment; `seconds` nonzero."""
-        return b"".join((b"\x08" + varint(request_id) if request_id else b"", self.head,
+        `rewards` floats and `terminated`/`truncated` bools, one per environment; `infos` empty or one dict
+        of str to float per environment; `seconds` nonzero."""
+        info_bytes = b"".join(map(self._info, infos)) if infos else b""
+        return b"".join((b"\x08" + varint(request_id) if request_id else b"", self.instance_field,
+                         b"\x62", varint(self.fixed_body + len(info_bytes)), self.observations_head,
                          observations.astype(self.dtype, copy=False).tobytes(),
                          self.rewards_head, self.pack_rewards(*rewards),
                          self.terminated_head, bytes(terminated), self.truncated_head, bytes(truncated),
-                         b"\x41", _DOUBLE.pack(seconds)))
+                         info_bytes, b"\x41", _DOUBLE.pack(seconds)))
+
+    def _info(self, values):
+        """Field 7: one `Info{map<string, double> values = 1}`, each entry `{1: key, 2: value}`."""
+        keys, parts = self._keys, []
+        for key, value in values.items():
+            head = keys.get(key)
+            if head is None:
+                if len(keys) >= 1024:   # an environment that makes up new keys must not grow the cache without bound
+                    keys.clear()
+                encoded = key.encode()
+                entry = b"\x0a" + _varint(len(encoded)) + encoded + b"\x11"
+                head = keys[key] = b"\x0a" + _varint(len(entry) + 8) + entry
+            parts.append(head)
+            parts.append(_DOUBLE.pack(value))
+        info = b"".join(parts)
+        return b"\x3a" + varint(len(info)) + info

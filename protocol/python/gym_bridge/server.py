@@ -275,9 +275,9 @@ class EnvironmentServer:
         if infos:
             infos.extend({} for _ in range(len(session.envs) - len(infos)))
         stacked = np.asarray(observations[0], dtype=observation_dtype)[np.newaxis] if len(observations) == 1 else np.stack(observations).astype(observation_dtype, copy=False)
+        if not failures and not finals and elapsed != 0.0:
+            return session.reply_writer.write(request_id, stacked, rewards, terminated, truncated, elapsed, infos)
         if not failures and not infos:
-            if not finals and elapsed != 0.0:
-                return session.reply_writer.write(request_id, stacked, rewards, terminated, truncated, elapsed)
             return encode_step_reply(request_id, self.instance_id, stacked, rewards, terminated, truncated, finals, elapsed)
         return pb.Reply(request_id=request_id, server_instance_id=self.instance_id, step=pb.StepReply(
             observations=tensor_from_array(stacked), rewards=rewards, terminated=terminated, truncated=truncated,

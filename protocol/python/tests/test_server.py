@@ -323,3 +323,23 @@ def test_an_observation_of_the_wrong_shape_fails_its_copy_alone():
     reply = call(server, request_id=9, session_id=session, reset=pb.ResetRequest())
     assert error_code(reply) == "ENVIRONMENT_FAILURE" and "shape [2]" in reply.error.message
     env.reset = original_reset
+
+
+def test_step_reply_writer_writes_infos_protobuf_reads_back():
+    # Map entries have no fixed order on the wire, so the writer's replies are compared as parsed messages.
+    from gym_bridge.codec import StepReplyWriter
+    rng = np.random.default_rng(13)
+    keys = ["x_position", "reward_ctrl", "", "é" * 3, "k" * 200]
+    writer = StepReplyWriter("0123456789abcde", (3, 17), np.float32)
+    for trial in range(200):
+        observations = rng.normal(size=(3, 17)).astype(np.float32)
+        rewards = [float(r) for r in rng.normal(size=3)]
+        terminated, truncated = [False, bool(trial % 2), False], [bool(trial % 3 == 0), False, False]
+        infos = [{key: float(rng.normal()) for key in keys if rng.random() < 0.6} for _ in range(3)]
+        if trial % 5 == 0:
+            infos[1] = {"zero": 0.0, "negative zero": -0.0}
+        written = writer.write(trial, observations, rewards, terminated, truncated, 2.5e-5, infos)
+        expected = pb.Reply(request_id=trial, server_instance_id="0123456789abcde", step=pb.StepReply(
+            observations=tensor_from_array(observations), rewards=rewards, terminated=terminated, truncated=truncated,
+            infos=[pb.Info(values=values) for values in infos], server_step_seconds=2.5e-5))
+        assert pb.Reply.FromString(written) == expected, trial
