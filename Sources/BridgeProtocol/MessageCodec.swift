@@ -214,7 +214,7 @@ public enum MessageCodec {
     }
 
     /// A step reply read in place from `frame`, or nil when the frame is anything but a canonical step
-    /// reply without failures or infos — another kind (an error), a layout other than swift-protobuf's and
+    /// reply without failures — another kind (an error), a layout other than swift-protobuf's and
     /// gym_bridge's, or malformed — which ``decodeReply(_:)`` then reads (and reports any error of). For a
     /// client's step loop: the step goes into the buffers the client reuses (``StepReplyView/read(into:)``).
     public static func viewStepReply(_ frame: [UInt8]) -> StepReplyView? {

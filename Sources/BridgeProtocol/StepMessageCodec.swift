@@ -9,9 +9,10 @@
 /// It is a fast path, never the authority: `MessageCodec` uses it first and falls back to swift-protobuf
 /// whenever it declines. It declines (returns nil) on anything but the canonical layout swift-protobuf
 /// itself produces — fields out of order, repeated or unknown, unpacked repeated scalars, non-0/1 bools,
-/// dtypes other than FLOAT32 and FLOAT64, invalid UTF-8, tensors whose bytes do not fit their shape — and
-/// when a reply carries failures or infos (rare, and swift-protobuf orders map entries its own way), so
-/// every error message still comes from the one generic path. Tests check it against swift-protobuf on
+/// dtypes other than FLOAT32 and FLOAT64, invalid UTF-8, tensors whose bytes do not fit their shape, an
+/// info's key given twice — and when a reply carries failures (rare), so every error message still comes
+/// from the one generic path. It writes no infos (swift-protobuf orders map entries its own way; the Swift
+/// environments report none) but reads them (gym_bridge sends MuJoCo's every step). Tests check it against swift-protobuf on
 /// random messages and on mutated bytes.
 enum StepMessageCodec {
     // Field numbers from protocol/envbridge.proto.
@@ -20,7 +21,8 @@ enum StepMessageCodec {
         static let tensorDType = 1, tensorShape = 2, tensorData = 3
         static let stepRequestActions = 1
         static let replyObservations = 1, replyRewards = 2, replyTerminated = 3, replyTruncated = 4
-        static let replyFinalObservations = 5, replyServerStepSeconds = 8
+        static let replyFinalObservations = 5, replyInfos = 7, replyServerStepSeconds = 8
+        static let infoValues = 1, mapKey = 1, mapValue = 2
         static let finalIndex = 1, finalObservation = 2
     }
 
@@ -214,14 +216,14 @@ enum StepMessageCodec {
     }
 
     /// The step reply in `bytes`, or nil when they are anything but a canonical step reply without
-    /// failures or infos.
+    /// failures.
     static func decodeStepReply(_ bytes: [UInt8]) -> BridgeReply? {
         guard let view = viewStepReply(bytes) else { return nil }
         return BridgeReply(requestID: view.requestID, serverInstanceID: view.serverInstanceID, kind: .step(view.step))
     }
 
     /// The step reply in `bytes` read in place, or nil when they are anything but a canonical step reply
-    /// without failures or infos.
+    /// without failures.
     static func viewStepReply(_ frame: [UInt8]) -> StepReplyView? {
         frame.withUnsafeBufferPointer { viewStepReply(frame, $0) }
     }
@@ -235,10 +237,12 @@ enum StepMessageCodec {
         let none = body.upperBound..<body.upperBound
         var rewards = none, terminated = none, truncated = none
         var finals: [(index: Int, observation: TensorLayout)] = []
+        var infos: [[String: Double]] = []
         var seconds = 0.0
         var lastField = 0
         while !message.isAtEnd {
-            guard let key = message.key(), key.field > lastField || (key.field == Field.replyFinalObservations && key.field == lastField) else { return nil }
+            guard let key = message.key(),
+                  key.field > lastField || (key.field == lastField && (key.field == Field.replyFinalObservations || key.field == Field.replyInfos)) else { return nil }
             lastField = key.field
             switch (key.field, key.wireType) {
             case (Field.replyObservations, .lengthDelimited):
@@ -256,6 +260,9 @@ enum StepMessageCodec {
                 guard let range = message.lengthDelimited(), let final = readFinalObservation(bytes, range),
                       finals.last.map({ $0.index < final.index }) ?? true else { return nil }
                 finals.append(final)
+            case (Field.replyInfos, .lengthDelimited):
+                guard let range = message.lengthDelimited(), let info = readInfo(bytes, range) else { return nil }
+                infos.append(info)
             case (Field.replyServerStepSeconds, .fixed64):
                 guard let bits = message.fixed64() else { return nil }
                 seconds = Double(bitPattern: bits)
@@ -265,7 +272,32 @@ enum StepMessageCodec {
         }
         guard let observations else { return nil }
         return StepReplyView(requestID: id, serverInstanceID: instanceID, serverStepSeconds: seconds, frame: frame, observations: observations,
-                             rewards: rewards, terminated: terminated, truncated: truncated, finals: finals)
+                             rewards: rewards, terminated: terminated, truncated: truncated, finals: finals, infos: infos)
+    }
+
+    /// An `Info { map<string, double> values = 1 }`: each entry `{1: key, 2: value}` with its key first,
+    /// either left out at its default as protobuf may; nil for anything else, and for a key given twice
+    /// (protobuf keeps the last), which swift-protobuf then reads.
+    private static func readInfo(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [String: Double]? {
+        var reader = ProtobufReader(bytes, range: range), values: [String: Double] = [:]
+        while !reader.isAtEnd {
+            guard reader.key() == .init(field: Field.infoValues, wireType: .lengthDelimited), let entry = reader.lengthDelimited() else { return nil }
+            var fields = ProtobufReader(bytes, range: entry)
+            var key = "", value = 0.0
+            var next = fields.isAtEnd ? nil : fields.key()
+            if next == .init(field: Field.mapKey, wireType: .lengthDelimited) {
+                guard let text = fields.lengthDelimited(), let string = utf8String(bytes, text) else { return nil }
+                key = string
+                next = fields.isAtEnd ? nil : fields.key()
+            }
+            if next == .init(field: Field.mapValue, wireType: .fixed64) {
+                guard let bits = fields.fixed64() else { return nil }
+                value = Double(bitPattern: bits)
+                next = nil
+            }
+            guard next == nil, fields.isAtEnd, values.updateValue(value, forKey: key) == nil else { return nil }
+        }
+        return values
     }
 
     /// Fields 1 (varint) and 2 (string), each optional, then field 12 (the step body) last.

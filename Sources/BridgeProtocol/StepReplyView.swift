@@ -1,8 +1,9 @@
 /// A step reply read in place from its frame: the ids, and where the observations, rewards, flags and final
 /// observations lie in the frame, for a client that copies them into the buffers it steps with instead of
 /// building a ``BridgeReply`` for every step. ``MessageCodec/viewStepReply(_:)`` makes one from a canonical
-/// step reply without failures or infos (the layout swift-protobuf and gym_bridge write), having checked
-/// everything ``MessageCodec/decodeReply(_:)`` would: tensors' bytes fit their shapes, flags are 0 or 1.
+/// step reply without failures (the layout swift-protobuf and gym_bridge write), having checked everything
+/// ``MessageCodec/decodeReply(_:)`` would: tensors' bytes fit their shapes, flags are 0 or 1, strings are
+/// UTF-8.
 public struct StepReplyView: Sendable {
     /// The id of the request this answers.
     public let requestID: UInt64
@@ -15,9 +16,12 @@ public struct StepReplyView: Sendable {
     let rewards: Range<Int>, terminated: Range<Int>, truncated: Range<Int>
     /// Environment indices with their final observations, in increasing index order.
     private let finals: [(index: Int, observation: StepMessageCodec.TensorLayout)]
+    /// The numeric infos, read as the view was made (dictionaries either way).
+    private let infos: [[String: Double]]
 
     init(requestID: UInt64, serverInstanceID: String, serverStepSeconds: Double, frame: [UInt8], observations: StepMessageCodec.TensorLayout,
-         rewards: Range<Int>, terminated: Range<Int>, truncated: Range<Int>, finals: [(index: Int, observation: StepMessageCodec.TensorLayout)]) {
+         rewards: Range<Int>, terminated: Range<Int>, truncated: Range<Int>, finals: [(index: Int, observation: StepMessageCodec.TensorLayout)],
+         infos: [[String: Double]] = []) {
         self.requestID = requestID
         self.serverInstanceID = serverInstanceID
         self.serverStepSeconds = serverStepSeconds
@@ -27,6 +31,7 @@ public struct StepReplyView: Sendable {
         self.terminated = terminated
         self.truncated = truncated
         self.finals = finals
+        self.infos = infos
     }
 
     /// The step as ``MessageCodec/decodeReply(_:)`` gives it.
@@ -38,7 +43,7 @@ public struct StepReplyView: Sendable {
                 rewards: (0..<(rewards.count / 8)).map { reward($0, base) },
                 terminated: (0..<terminated.count).map { flag(terminated, $0, base) },
                 truncated: (0..<truncated.count).map { flag(truncated, $0, base) },
-                finalObservations: finalObservations(), serverStepSeconds: serverStepSeconds)
+                finalObservations: finalObservations(), infos: infos, serverStepSeconds: serverStepSeconds)
         }
     }
 
@@ -55,7 +60,7 @@ public struct StepReplyView: Sendable {
         }
         if !finals.isEmpty || !step.finalObservations.isEmpty { step.finalObservations = finalObservations() }
         if !step.failures.isEmpty { step.failures.removeAll() }
-        if !step.infos.isEmpty { step.infos.removeAll() }
+        if !infos.isEmpty || !step.infos.isEmpty { step.infos = infos }
         step.serverStepSeconds = serverStepSeconds
     }
 

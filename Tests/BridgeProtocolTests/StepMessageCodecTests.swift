@@ -186,19 +186,55 @@ import Randomness
         }
     }
 
-    @Test func repliesWithFailuresOrInfosGoThroughSwiftProtobuf() throws {
+    @Test func repliesWithFailuresGoThroughSwiftProtobuf() throws {
         let observations = Tensor(float32: [1, 2, 3, 4], shape: [2, 2])
         let failed = BridgeReply.Step(observations: observations, rewards: [0, 1], terminated: [false, false], truncated: [false, false],
                                       failures: [.init(index: 1, error: BridgeError(.environmentFailure, "diverged"))])
         let informed = BridgeReply.Step(observations: observations, rewards: [0, 1], terminated: [false, true], truncated: [false, false],
                                         infos: [["x": 1], [:]])
         for step in [failed, informed] {
-            let reply = BridgeReply(requestID: 5, serverInstanceID: "s", kind: .step(step))
+            // Neither is written by hand (swift-protobuf orders map entries its own way).
             #expect(StepMessageCodec.encodeStepReply(requestID: 5, serverInstanceID: "s", step: step) == nil)
-            let bytes = MessageCodec.encode(reply)
-            #expect(StepMessageCodec.decodeStepReply(bytes) == nil)
-            #expect(try MessageCodec.decodeReply(bytes) == reply)
         }
+        let reply = BridgeReply(requestID: 5, serverInstanceID: "s", kind: .step(failed))
+        let bytes = MessageCodec.encode(reply)
+        #expect(StepMessageCodec.decodeStepReply(bytes) == nil)
+        #expect(try MessageCodec.decodeReply(bytes) == reply)
+    }
+
+    /// Infos (gym_bridge sends MuJoCo's every step) are read by the fast path as swift-protobuf reads them:
+    /// any keys, empty ones and zero values included; a key given twice is left to swift-protobuf.
+    @Test func repliesWithInfosAreReadAsSwiftProtobufReadsThem() throws {
+        var random = Xoshiro256StarStar(seed: 14)
+        let keys = ["x_position", "reward_ctrl", "", "é⚙︎", String(repeating: "k", count: 200)]
+        for trial in 0..<300 {
+            let n = Int.random(in: 1...4, using: &random)
+            let infos: [[String: Double]] = (0..<n).map { _ in
+                Dictionary(uniqueKeysWithValues: keys.filter { _ in Bool.random(using: &random) }.map { ($0, [0, -1.5, 1e300, Double.random(in: -9...9, using: &random)].randomElement(using: &random)!) })
+            }
+            let step = BridgeReply.Step(observations: Tensor(float32: (0..<(3 * n)).map { Float($0) }, shape: [n, 3]), rewards: Array(repeating: -1, count: n),
+                                        terminated: Array(repeating: false, count: n), truncated: (0..<n).map { $0 == 0 },
+                                        finalObservations: trial % 3 == 0 ? [0: Tensor(float32: [9, 9, 9], shape: [3])] : [:],
+                                        infos: trial % 7 == 0 ? [] : infos, serverStepSeconds: 1e-5)
+            let reply = BridgeReply(requestID: UInt64(trial), serverInstanceID: "s", kind: .step(step))
+            let bytes = MessageCodec.encodeWithProtobuf(reply)
+            let fast = try #require(StepMessageCodec.decodeStepReply(bytes), "trial \(trial)")
+            let reference = try MessageCodec.decodeReplyWithProtobuf(bytes)
+            #expect(fast == reply && fast == reference, "trial \(trial)")
+            var reused = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [], infos: [["stale": 1]])
+            try #require(MessageCodec.viewStepReply(bytes)).read(into: &reused)
+            #expect(reused == step)
+        }
+        // Info { values { key "a" value 1 } values { key "a" value 2 } }: protobuf keeps the last; the fast path declines.
+        let entry = { (value: Double) -> [UInt8] in [0x0A, 12, 0x0A, 1, 0x61, 0x11] + withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+        let info = entry(1) + entry(2)
+        var twice = MessageCodec.encodeWithProtobuf(BridgeReply(requestID: 0, serverInstanceID: "", kind: .step(.init(
+            observations: Tensor(float32: [1], shape: [1, 1]), rewards: [0], terminated: [false], truncated: [false]))))
+        // The step body is the reply's only field here: append the info to it and correct its length.
+        twice = [0x62, UInt8(twice.count - 2 + 2 + info.count)] + Array(twice[2...]) + [0x3A, UInt8(info.count)] + info
+        #expect(StepMessageCodec.decodeStepReply(twice) == nil)
+        guard case let .step(decoded) = try MessageCodec.decodeReplyWithProtobuf(twice).kind else { Issue.record("not a step"); return }
+        #expect(decoded.infos == [["a": 2]])
     }
 
     /// Truncations and flipped bytes: wherever the fast path answers, swift-protobuf answers the same; where
