@@ -118,7 +118,8 @@ def error_reply(request_id, instance_id, code, message):
 # request (a sixth of the server's own time beside Gymnasium's step); writing its bytes directly takes
 # under 1 us. The bytes are exactly what protobuf's serializer writes (fields in number order, proto3
 # defaults left out, repeated scalars packed); tests compare the two on random replies. Replies with
-# failures or infos, which are rare, are built as protobuf objects.
+# failures, which are rare, are built as protobuf objects; replies with final observations (an episode's
+# end) are written here, the others by a session's StepReplyWriter (below), infos included.
 
 
 _ONE_BYTE = [bytes((value,)) for value in range(0x80)]
@@ -208,7 +209,7 @@ _DOUBLE = struct.Struct("<d")
 # ---------------------------------------------------------------------- a session's step messages, by template
 #
 # A session's step requests differ only in their request id and the actions' bytes, and its ordinary step
-# replies (no final observations, failures or infos) only in the request id and the values. So both are
+# replies (no final observations or failures) only in the request id, the values and the infos. So both are
 # written and read against bytes computed once per session: reading a step request through protobuf and
 # checking its tensor took 6 us, matching it against the session's template 1.5 us; writing a reply 4 us,
 # joining it from the session's pieces 1.5 us. Anything that does not match (another session, shape, dtype
