@@ -118,8 +118,9 @@ def error_reply(request_id, instance_id, code, message):
 # request (a sixth of the server's own time beside Gymnasium's step); writing its bytes directly takes
 # under 1 us. The bytes are exactly what protobuf's serializer writes (fields in number order, proto3
 # defaults left out, repeated scalars packed); tests compare the two on random replies. Replies with
-# failures, which are rare, are built as protobuf objects; replies with final observations (an episode's
-# end) are written here, the others by a session's StepReplyWriter (below), infos included.
+# failures, or with both final observations and infos, are built as protobuf objects; replies with final
+# observations (an episode's end) are written here, the others by a session's StepReplyWriter (below),
+# infos included.
 
 
 _ONE_BYTE = [bytes((value,)) for value in range(0x80)]
