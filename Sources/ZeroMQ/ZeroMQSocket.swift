@@ -175,25 +175,31 @@ public final class ZeroMQSocket {
     /// ``receive()`` after checking for the message for up to `spinMicroseconds` without blocking (see
     /// ``receiveMultipart(spinMicroseconds:)``).
     public func receive(spinMicroseconds: Int) throws(ZeroMQError) -> [UInt8] {
-        let (first, rest) = try receiveMessage(spinMicroseconds: spinMicroseconds)
-        guard rest.isEmpty else { throw .unexpectedMultipart(frames: 1 + rest.count) }
-        return first
+        var bytes: [UInt8] = []
+        try receive(into: &bytes, spinMicroseconds: spinMicroseconds)
+        return bytes
     }
 
     /// ``receive(spinMicroseconds:)`` into `buffer`, replacing its contents and keeping its storage when
-    /// the frame fits: a client or server that receives one message after another into one buffer allocates
-    /// nothing per message. A multipart message is drained and reported as an error (`buffer` then holds
-    /// its first frame).
+    /// the frame has its size: a client or server that receives messages of one size into one buffer
+    /// allocates nothing per message. A multipart message is drained and reported as an error (`buffer`
+    /// then holds its first frame).
     public func receive(into buffer: inout [UInt8], spinMicroseconds: Int = 0) throws(ZeroMQError) {
-        if spinMicroseconds > 0 {
-            var start = timespec(), now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &start)
-            repeat {
-                if try receiveFrame(into: &buffer, dontWait: true) { return }
-                clock_gettime(CLOCK_MONOTONIC, &now)
-            } while (now.tv_sec - start.tv_sec) * 1_000_000 + (now.tv_nsec - start.tv_nsec) / 1_000 < spinMicroseconds
-        }
+        if try spin(spinMicroseconds, { () throws(ZeroMQError) in try receiveFrame(into: &buffer, dontWait: true) }) { return }
         _ = try receiveFrame(into: &buffer, dontWait: false)
+    }
+
+    /// Calls `attempt` (a receive that does not wait) until it succeeds or `microseconds` have passed;
+    /// whether it succeeded. Never calls it for 0.
+    private func spin(_ microseconds: Int, _ attempt: () throws(ZeroMQError) -> Bool) throws(ZeroMQError) -> Bool {
+        guard microseconds > 0 else { return false }
+        var start = timespec(), now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        repeat {
+            if try attempt() { return true }
+            clock_gettime(CLOCK_MONOTONIC, &now)
+        } while (now.tv_sec - start.tv_sec) * 1_000_000 + (now.tv_nsec - start.tv_nsec) / 1_000 < microseconds
+        return false
     }
 
     /// One one-frame message into `buffer`; false when `dontWait` and none has arrived.
@@ -213,8 +219,7 @@ public final class ZeroMQSocket {
         if buffer.count == frame.count {
             buffer.withUnsafeMutableBytes { $0.copyMemory(from: frame) }
         } else {
-            buffer.removeAll(keepingCapacity: true)
-            buffer.append(contentsOf: frame)
+            buffer = Array(frame)
         }
         guard zmq_msg_more(&message) != 0 else { return true }
         // The rest of a message arrives with its first frame.
@@ -230,17 +235,14 @@ public final class ZeroMQSocket {
         throw .unexpectedMultipart(frames: frames)
     }
 
-    /// One message as its first frame and the others (none for the one-frame messages of every round
-    /// trip, which then cost no list of frames).
+    /// One message as its first frame and the others, for ``receiveMultipart(spinMicroseconds:)`` (a
+    /// one-frame receive goes through ``receive(into:spinMicroseconds:)``).
     private func receiveMessage(spinMicroseconds: Int) throws(ZeroMQError) -> (first: [UInt8], rest: [[UInt8]]) {
-        if spinMicroseconds > 0 {
-            var start = timespec(), now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &start)
-            repeat {
-                if let message = try receiveMessage(dontWait: true) { return message }
-                clock_gettime(CLOCK_MONOTONIC, &now)
-            } while (now.tv_sec - start.tv_sec) * 1_000_000 + (now.tv_nsec - start.tv_nsec) / 1_000 < spinMicroseconds
-        }
+        var message: (first: [UInt8], rest: [[UInt8]])?
+        if try spin(spinMicroseconds, { () throws(ZeroMQError) in
+            message = try receiveMessage(dontWait: true)
+            return message != nil
+        }), let message { return message }
         // A blocking receive never answers "nothing yet".
         return try receiveMessage(dontWait: false) ?? ([], [])
     }
