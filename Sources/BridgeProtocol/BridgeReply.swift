@@ -104,6 +104,10 @@ public struct BridgeReply: Equatable, Sendable {
             self.infos = infos
             self.serverStepSeconds = serverStepSeconds
         }
+
+        /// A step of no environments: the value a client reads every reply into
+        /// (``StepReplyView/read(into:)``), whose arrays the first reply sizes.
+        public static var empty: Step { Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: []) }
     }
 
     /// One environment's failed step.

@@ -12,8 +12,8 @@
 /// dtypes other than FLOAT32 and FLOAT64, invalid UTF-8, tensors whose bytes do not fit their shape, an
 /// info's key given twice — and when a reply carries failures (rare), so every error message still comes
 /// from the one generic path. It writes no infos (swift-protobuf orders map entries its own way; the Swift
-/// environments report none) but reads them (gym_bridge sends MuJoCo's every step). Tests check it against swift-protobuf on
-/// random messages and on mutated bytes.
+/// environments report none) but reads them (gym_bridge sends MuJoCo's every step). Tests check it
+/// against swift-protobuf on random messages and on mutated bytes.
 enum StepMessageCodec {
     // Field numbers from protocol/envbridge.proto.
     private enum Field {

@@ -36,15 +36,9 @@ public struct StepReplyView: Sendable {
 
     /// The step as ``MessageCodec/decodeReply(_:)`` gives it.
     public var step: BridgeReply.Step {
-        frame.withUnsafeBytes { raw in
-            let base = raw.baseAddress!
-            return BridgeReply.Step(
-                observations: observations.tensor(in: frame),
-                rewards: (0..<(rewards.count / 8)).map { reward($0, base) },
-                terminated: (0..<terminated.count).map { flag(terminated, $0, base) },
-                truncated: (0..<truncated.count).map { flag(truncated, $0, base) },
-                finalObservations: finalObservations(), infos: infos, serverStepSeconds: serverStepSeconds)
-        }
+        var step = BridgeReply.Step.empty
+        read(into: &step)
+        return step
     }
 
     /// The step as ``MessageCodec/decodeReply(_:)`` would give it, written into `step`: arrays of the

@@ -22,7 +22,7 @@ public final class RemoteEnvironment: ReconnectableEnvironment, AsynchronousEnvi
     private var nextEpisodeStart: [Float]?
     private var needsReset = true
     /// Every step's reply is read into this one value (``RemoteEnvironmentClient/receiveStep(into:)``).
-    private var reply = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
+    private var reply = BridgeReply.Step.empty
 
     /// Connects to `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`) and opens a session.
     public init(address: String, options: RemoteEnvironmentClient.Options = .init(), context: ZeroMQContext = .shared) throws {

@@ -145,7 +145,7 @@ public final class RemoteEnvironmentClient {
 
     /// Waits for the reply to the last ``sendStep(_:)``.
     public func receiveStep() throws(RemoteEnvironmentError) -> BridgeReply.Step {
-        var step = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
+        var step = BridgeReply.Step.empty
         try receiveStep(into: &step)
         return step
     }

@@ -24,7 +24,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     private var failedLastStep: Set<Int> = []
     /// The actions of every step, flattened into one reused buffer, and the reply every step is read into.
     private var flatActions: [Float] = []
-    private var reply = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
+    private var reply = BridgeReply.Step.empty
 
     /// Connects to `address` and opens a session; `expectedCount`, when given, must equal the number of
     /// copies the server steps per request.

@@ -52,7 +52,7 @@ struct BenchBridgeCommand: ParsableCommand {
     private final class Stepper {
         let client: RemoteEnvironmentClient
         let actions: [Float]
-        var reply = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
+        var reply = BridgeReply.Step.empty
 
         init(_ client: RemoteEnvironmentClient, actions: Tensor) {
             self.client = client
@@ -256,7 +256,7 @@ struct BenchBridgeCommand: ParsableCommand {
                                                 requests: Int) -> Double {
         let floats = actions.floats()
         var requestBytes: [UInt8] = []
-        var step = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
+        var step = BridgeReply.Step.empty
         let clock = ContinuousClock(), begin = clock.now
         var bytes = 0
         for id in 0..<requests {

@@ -70,7 +70,7 @@ import Randomness
     @Test func stepRepliesMatchTheirSessionsTemplateOnly() throws {
         var random = Xoshiro256StarStar(seed: 22)
         var matched = 0, declined = 0
-        var reused = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
+        var reused = BridgeReply.Step.empty
         for trial in 0..<600 {
             let instance = Self.strings[trial % 4]
             let n = 1 + trial % 4, width = [3, 17, 1][trial % 3]

@@ -95,7 +95,7 @@ import ZeroMQ
         let viaTensors = try RemoteEnvironmentClient(address: background.endpoint), inPlace = try RemoteEnvironmentClient(address: background.endpoint)
         _ = try viaTensors.reset(seeds: [1, 2, 3])
         _ = try inPlace.reset(seeds: [1, 2, 3])
-        var reused = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [])
+        var reused = BridgeReply.Step.empty
         for t in 0..<450 {   // past the 200-step time limit twice: replies with final observations too
             let actions: [Float] = [Float(t % 5) * 0.4 - 0.8, 0.3, -1]
             let expected = try viaTensors.step(Tensor(float32: actions, shape: [3, 1]))
