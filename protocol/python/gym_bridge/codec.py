@@ -117,10 +117,9 @@ def error_reply(request_id, instance_id, code, message):
 # Every step answers with a Reply carrying a StepReply. Building it as protobuf objects took 5 us per
 # request (a sixth of the server's own time beside Gymnasium's step); writing its bytes directly takes
 # under 1 us. The bytes are exactly what protobuf's serializer writes (fields in number order, proto3
-# defaults left out, repeated scalars packed); tests compare the two on random replies. Replies with
-# failures, or with both final observations and infos, are built as protobuf objects; replies with final
-# observations (an episode's end) are written here, the others by a session's StepReplyWriter (below),
-# infos included.
+# defaults left out, repeated scalars packed); tests compare the two on random replies. A session's
+# StepReplyWriter (below) writes every step reply but those with failures, which are rare and are built
+# as protobuf objects.
 
 
 _ONE_BYTE = [bytes((value,)) for value in range(0x80)]
@@ -159,49 +158,6 @@ def _tensor(array):
     """A Tensor message's bytes for a float32 or float64 array (never DTYPE_UNSPECIFIED)."""
     head, wire, _ = _tensor_head(array.shape, array.dtype)
     return head + array.astype(wire, copy=False).tobytes()
-
-
-class _StepReplyLayout:
-    """The bytes of a step reply that depend only on the observations' shape and dtype and the server's
-    instance id: every field's tag and length, and the tensor's header. Only the values and the request id
-    change from step to step, so a reply is these pieces joined around them."""
-
-    __slots__ = ("dtype", "head", "observations_head", "rewards_head", "pack_rewards", "terminated_head", "truncated_head")
-
-    def __init__(self, shape, dtype, instance_id):
-        count = shape[0] if shape else 0
-        tensor, self.dtype, data_bytes = _tensor_head(shape, dtype)
-        self.observations_head = b"\x0a" + _varint(len(tensor) + data_bytes) + tensor
-        self.rewards_head = (b"\x12" + _varint(8 * count)) if count else b""
-        self.pack_rewards = struct.Struct("<%dd" % count).pack
-        self.terminated_head = (b"\x1a" + _varint(count)) if count else b""
-        self.truncated_head = (b"\x22" + _varint(count)) if count else b""
-        self.head = _field(b"\x12", instance_id.encode()) if instance_id else b""
-
-
-_layouts = {}
-
-
-def encode_step_reply(request_id, instance_id, observations, rewards, terminated, truncated, finals=(), server_step_seconds=0.0):
-    """The bytes of `Reply{request_id, server_instance_id, step: StepReply{...}}` with no failures and no
-    infos. `observations` is a float32/float64 array of shape [num_envs, *observation_shape]; `finals` is
-    a list of (index, final observation array) in increasing index order."""
-    key = (observations.shape, observations.dtype, instance_id)
-    layout = _layouts.get(key)
-    if layout is None:
-        if len(_layouts) >= 64:   # a server has a few shapes; never let the cache grow without bound
-            _layouts.clear()
-        layout = _layouts[key] = _StepReplyLayout(observations.shape, observations.dtype, instance_id)
-    body = b"".join((layout.observations_head, observations.astype(layout.dtype, copy=False).tobytes(),
-                     layout.rewards_head, layout.pack_rewards(*rewards),
-                     layout.terminated_head, bytes(map(bool, terminated)), layout.truncated_head, bytes(map(bool, truncated))))
-    for index, observation in finals:
-        final = (b"\x08" + _varint(index) if index else b"") + _field(b"\x12", _tensor(observation))
-        body += _field(b"\x2a", final)
-    if server_step_seconds != 0.0:
-        body += b"\x41" + _DOUBLE.pack(server_step_seconds)
-    head = (b"\x08" + _varint(request_id) if request_id else b"") + layout.head
-    return b"".join((head, b"\x62", _varint(len(body)), body))
 
 
 _DOUBLE = struct.Struct("<d")
@@ -277,41 +233,54 @@ class StepRequestTemplate:
 
 
 class StepReplyWriter:
-    """Writes a session's step replies without final observations or failures — `Reply{request_id,
-    server_instance_id, step{observations, rewards, terminated, truncated, infos, server_step_seconds}}` for
-    observations of one shape and dtype and a nonzero step time — from bytes computed once: everything but
-    the request id, the values and the infos has the same length and bytes from step to step. Infos (which
-    MuJoCo's environments report every step, with the same keys) are written entry by entry from a cache
-    of each key's bytes; building them as protobuf objects had cost more than the rest of the reply."""
+    """Writes a session's step replies without failures — `Reply{request_id, server_instance_id,
+    step{observations, rewards, terminated, truncated, final_observations, infos, server_step_seconds}}`
+    for observations of one shape and dtype — from bytes computed once: everything but the request id, the
+    values, the final observations and the infos has the same length and bytes from step to step. Infos
+    (which MuJoCo's environments report every step, with the same keys) are written entry by entry from a
+    cache of each key's bytes; building them as protobuf objects had cost more than the rest of the reply."""
 
     __slots__ = ("dtype", "instance_field", "observations_head", "fixed_body", "rewards_head", "pack_rewards",
                  "terminated_head", "truncated_head", "_keys")
 
     def __init__(self, instance_id, shape, dtype):
-        layout = _StepReplyLayout(tuple(shape), np.dtype(dtype), instance_id)
-        count = shape[0] if len(shape) else 0
-        data_bytes = layout.dtype.itemsize
-        for dim in shape:
-            data_bytes *= dim
-        self.fixed_body = (len(layout.observations_head) + data_bytes + len(layout.rewards_head) + 8 * count
-                           + len(layout.terminated_head) + count + len(layout.truncated_head) + count + 9)
-        self.dtype = layout.dtype
-        self.instance_field, self.observations_head = layout.head, layout.observations_head
-        self.rewards_head, self.pack_rewards = layout.rewards_head, layout.pack_rewards
-        self.terminated_head, self.truncated_head = layout.terminated_head, layout.truncated_head
+        shape = tuple(shape)
+        count = shape[0] if shape else 0
+        tensor, self.dtype, data_bytes = _tensor_head(shape, dtype)
+        self.instance_field = _field(b"\x12", instance_id.encode()) if instance_id else b""
+        self.observations_head = b"\x0a" + _varint(len(tensor) + data_bytes) + tensor
+        self.rewards_head = (b"\x12" + _varint(8 * count)) if count else b""
+        self.pack_rewards = struct.Struct("<%dd" % count).pack
+        self.terminated_head = (b"\x1a" + _varint(count)) if count else b""
+        self.truncated_head = (b"\x22" + _varint(count)) if count else b""
+        # The step time's field (tag and fixed64) counted in: it is left out only when the time is 0.
+        self.fixed_body = (len(self.observations_head) + data_bytes + len(self.rewards_head) + 8 * count
+                           + len(self.terminated_head) + count + len(self.truncated_head) + count + 9)
         self._keys = {}
 
-    def write(self, request_id, observations, rewards, terminated, truncated, seconds, infos=()):
+    def write(self, request_id, observations, rewards, terminated, truncated, seconds, infos=(), finals=()):
         """The reply's bytes; `observations` an array of the writer's shape (cast to its dtype here),
         `rewards` floats and `terminated`/`truncated` bools, one per environment; `infos` empty or one dict
-        of str to float per environment; `seconds` nonzero."""
-        info_bytes = b"".join(map(self._info, infos)) if infos else b""
+        of str to float per environment; `finals` a list of (index, final observation array) in increasing
+        index order; `seconds` the step time (left out when 0, as proto3 does)."""
+        # An ordinary step (most of them) has neither finals nor infos and a nonzero time: it pays for neither.
+        extra = (b"".join([self._final(index, observation) for index, observation in finals] + [self._info(values) for values in infos])
+                 if finals or infos else b"")
+        if seconds != 0.0:
+            seconds_tag, seconds_value, body = b"\x41", _DOUBLE.pack(seconds), self.fixed_body + len(extra)
+        else:
+            seconds_tag, seconds_value, body = b"", b"", self.fixed_body + len(extra) - 9
         return b"".join((b"\x08" + varint(request_id) if request_id else b"", self.instance_field,
-                         b"\x62", varint(self.fixed_body + len(info_bytes)), self.observations_head,
+                         b"\x62", varint(body), self.observations_head,
                          observations.astype(self.dtype, copy=False).tobytes(),
                          self.rewards_head, self.pack_rewards(*rewards),
                          self.terminated_head, bytes(terminated), self.truncated_head, bytes(truncated),
-                         info_bytes, b"\x41", _DOUBLE.pack(seconds)))
+                         extra, seconds_tag, seconds_value))
+
+    @staticmethod
+    def _final(index, observation):
+        """Field 5: `FinalObservation{index, observation}`."""
+        return _field(b"\x2a", (b"\x08" + _varint(index) if index else b"") + _field(b"\x12", _tensor(observation)))
 
     def _info(self, values):
         """Field 7: one `Info{map<string, double> values = 1}`, each entry `{1: key, 2: value}`."""

@@ -14,7 +14,7 @@ import numpy as np
 from . import envbridge_pb2 as pb
 from .spin import AdaptiveSpin
 from .codec import (PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, StepReplyWriter, StepRequestTemplate, array_from_tensor,
-                    decode_request_and_actions, dtype_code, encode_step_reply, error_reply, tensor_from_array)
+                    decode_request_and_actions, dtype_code, error_reply, tensor_from_array)
 
 
 def _random_id():
@@ -275,10 +275,8 @@ class EnvironmentServer:
         if infos:
             infos.extend({} for _ in range(len(session.envs) - len(infos)))
         stacked = np.asarray(observations[0], dtype=observation_dtype)[np.newaxis] if len(observations) == 1 else np.stack(observations).astype(observation_dtype, copy=False)
-        if not failures and not finals and elapsed != 0.0:
-            return session.reply_writer.write(request_id, stacked, rewards, terminated, truncated, elapsed, infos)
-        if not failures and not infos:
-            return encode_step_reply(request_id, self.instance_id, stacked, rewards, terminated, truncated, finals, elapsed)
+        if not failures:
+            return session.reply_writer.write(request_id, stacked, rewards, terminated, truncated, elapsed, infos, finals)
         return pb.Reply(request_id=request_id, server_instance_id=self.instance_id, step=pb.StepReply(
             observations=tensor_from_array(stacked), rewards=rewards, terminated=terminated, truncated=truncated,
             final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(final)) for i, final in finals],

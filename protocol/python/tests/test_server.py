@@ -164,7 +164,7 @@ def test_a_bug_in_the_server_is_still_answered_as_internal(monkeypatch):
 
 
 def test_hand_written_step_replies_are_the_bytes_protobuf_writes():
-    from gym_bridge.codec import encode_step_reply
+    from gym_bridge.codec import StepReplyWriter
     rng = np.random.default_rng(5)
     for trial in range(300):
         n, width = int(rng.integers(0, 5)), int(rng.integers(1, 18))
@@ -183,7 +183,8 @@ def test_hand_written_step_replies_are_the_bytes_protobuf_writes():
             observations=tensor_from_array(observations), rewards=rewards, terminated=terminated, truncated=truncated,
             final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(o)) for i, o in finals],
             server_step_seconds=seconds)).SerializeToString()
-        assert encode_step_reply(request_id, instance, observations, rewards, terminated, truncated, finals, seconds) == expected, trial
+        writer = StepReplyWriter(instance, (n, width), dtype)
+        assert writer.write(request_id, observations, rewards, terminated, truncated, seconds, finals=finals) == expected, trial
 
 
 def test_replies_with_infos_or_failures_still_decode():
