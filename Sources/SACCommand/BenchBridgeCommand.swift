@@ -78,6 +78,17 @@ struct BenchBridgeCommand: ParsableCommand {
         return String(format: "per round %.2f (%.2f–%.2f over %d)", median(ratios), low, high, ratios.count)
     }
 
+    /// Orders of `count` targets in which every target takes every place equally often and follows every
+    /// other target equally often: the rows of a Williams design (`count` rows for an even count; for an
+    /// odd one, those rows and their reverses).
+    static func balancedOrders(_ count: Int) -> [[Int]] {
+        guard count > 1 else { return [Array(0..<count)] }
+        // 0, 1, n−1, 2, n−2, …: consecutive differences that are all distinct modulo n (for even n).
+        let first = (0..<count).map { j in j % 2 == 1 ? (j + 1) / 2 : (count - j / 2) % count }
+        let rows = (0..<count).map { shift in first.map { ($0 + shift) % count } }
+        return count % 2 == 0 ? rows : rows + rows.map { $0.reversed() }
+    }
+
     /// The median of `target ÷ reference` over the rounds.
     private static func medianRoundRatio(_ target: Target, _ reference: Target) -> Double {
         median(sortedRoundRatios(target, reference))
@@ -164,18 +175,21 @@ struct BenchBridgeCommand: ParsableCommand {
             }
         }
         // Rounds of a few hundred round trips each, target after target, so that the machine's changing
-        // load falls on every target alike and the ratios hold within one run. Each round starts one
-        // target later, so every target takes every place in the order equally often: with a fixed
-        // order, swapping the first and last in-process targets moved the in-process ratio from about
-        // 0.6 to about 1.0.
+        // load falls on every target alike and the ratios hold within one run. The rounds' orders are the
+        // rows of a Williams design: every target takes every place equally often and follows every other
+        // target equally often. A target runs faster or slower after some others (with a fixed order,
+        // swapping the first and last in-process targets moved the in-process ratio from about 0.6 to
+        // about 1.0; with each round only rotated, whichever target followed gym_bridge's spinning server
+        // ran two to three times faster over tcp: the raw echo in this process 16–22k round trips/s, the
+        // Swift server 6–8k, and swapped, 5–7k against 7–12k).
         for index in targets.indices { for _ in 0..<200 { try targets[index].roundTrip() } }
-        let rounds = targets.count * ((10 + targets.count - 1) / targets.count)
+        let orders = Self.balancedOrders(targets.count)
+        let rounds = orders.count * ((10 + orders.count - 1) / orders.count)
         let chunk = max(requests / (2 * rounds), 20)
         let clock = ContinuousClock()
         let serverSecondsBefore = client.serverStepSeconds
         for round in 0..<rounds {
-            for place in targets.indices {
-                let index = (round + place) % targets.count
+            for index in orders[round % orders.count] {
                 let begin = clock.now
                 for _ in 0..<chunk { try targets[index].roundTrip() }
                 let seconds = (clock.now - begin).seconds
@@ -193,7 +207,7 @@ struct BenchBridgeCommand: ParsableCommand {
         var rows: [(String, String)] = [
             ("transport, environments per request", "\(transport.rawValue), \(numEnvs)"),
             ("payload bytes (request / reply)", "\(requestBytes.count) / \(replyBytes.count)"),
-            ("round trips per target", "\(rounds * chunk), in \(rounds) interleaved rounds (order rotated)"),
+            ("round trips per target", "\(rounds * chunk), in \(rounds) interleaved rounds (orders balanced)"),
             ("server thread in this process:", ""),
             ("  raw libzmq round trips/s, blocking receive", String(format: "%.0f", raw) + (clientSpin > 0 ? "" : " (reference)")),
             ("  raw, checking \(spin) µs before blocking", String(format: "%.0f", rawSpin) + (clientSpin > 0 ? " (reference)" : "")),
