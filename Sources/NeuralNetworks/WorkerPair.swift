@@ -33,7 +33,7 @@ public final class WorkerPair: @unchecked Sendable {
     /// sleeps after a few dozen checks; negative counts as 0).
     public init(spinMicroseconds: Int = 500) {
         self.spinMicroseconds = max(0, spinMicroseconds)
-        let shared = Shared(spinMicroseconds: spinMicroseconds)
+        let shared = Shared(spinNanoseconds: self.spinMicroseconds * 1_000)
         self.shared = shared
         Thread { shared.serve() }.start()
     }
@@ -68,7 +68,7 @@ public final class WorkerPair: @unchecked Sendable {
         var work: (any PairedWork)?
         var task = 0
 
-        init(spinMicroseconds: Int) { spinNanoseconds = max(0, spinMicroseconds) * 1_000 }
+        init(spinNanoseconds: Int) { self.spinNanoseconds = spinNanoseconds }
 
         /// Hands the next job to the worker; returns its number.
         func post() -> Int {
