@@ -83,9 +83,7 @@ public final class WorkerPair: @unchecked Sendable {
         }
 
         func serve() {
-            // Set from the thread itself, the name reaches the kernel (top, perf and debuggers show it);
-            // set before the thread starts, Foundation keeps it to itself on Linux.
-            Thread.current.name = "WorkerPair"
+            Self.nameThisThreadInTheKernel("WorkerPair")
             var seen = 0
             while true {
                 Self.wait(until: { posted.load(ordering: .sequentiallyConsistent) > seen }, asleep: workerAsleep,
@@ -114,6 +112,19 @@ public final class WorkerPair: @unchecked Sendable {
                 if !condition() { semaphore.wait() }
                 asleep.store(false, ordering: .sequentiallyConsistent)
             }
+        }
+
+        /// Gives the calling thread its name in the kernel, where top, perf, debuggers and the allocation
+        /// tests read it. Foundation's `Thread.name` reaches the kernel only when its check of the thread's
+        /// handle, which `start()` stores while the new thread already runs, sees the handle settled: now
+        /// and then it did not, and the thread stayed unnamed. pthread_setname_np and prctl are not
+        /// importable here, so the name goes through the file proc(5) provides for it.
+        private static func nameThisThreadInTheKernel(_ name: String) {
+            let descriptor = open("/proc/thread-self/comm", O_WRONLY)
+            guard descriptor >= 0 else { return }
+            defer { close(descriptor) }
+            var bytes = Array(name.utf8.prefix(15))
+            _ = write(descriptor, &bytes, bytes.count)
         }
 
         private static func monotonicNanoseconds() -> Int {

@@ -41,4 +41,27 @@ private final class CountingWork: PairedWork, @unchecked Sendable {
         #expect(!work.workerThreadWasCaller)
         #expect(pair.spinMicroseconds == spinMicroseconds)
     }
+
+    /// The worker names itself in the kernel as soon as it starts, for top, perf and the allocation
+    /// tests (which count a thread's allocations by its name). Foundation's `Thread.name` lost that race
+    /// now and then: the test starts workers in quick succession and reads each one's name the kernel has.
+    @Test func everyWorkerThreadHasItsNameInTheKernel() {
+        final class NameReader: PairedWork, @unchecked Sendable {
+            var name = ""
+            func perform(_ task: Int, lane: Int) {
+                guard lane == 1 else { return }
+                // The kernel's copy, as top and perf read it.
+                name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unreadable"
+            }
+        }
+        var names: [String: Int] = [:]
+        for _ in 0..<200 {
+            let pair = WorkerPair(spinMicroseconds: 0)
+            let reader = NameReader()
+            pair.run(reader, task: 0)
+            names[reader.name, default: 0] += 1
+        }
+        #expect(names == ["WorkerPair": 200])
+    }
 }

@@ -13,4 +13,7 @@ void allocation_counter_start(void);
 /// worker threads'.
 long long allocation_counter_stop(void);
 
+/// The worker threads' part of the count the last `allocation_counter_stop` returned.
+long long allocation_counter_last_worker_count(void);
+
 #endif
