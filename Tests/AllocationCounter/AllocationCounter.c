@@ -18,7 +18,6 @@ static __thread long long allocations;
 // The worker threads' allocations, counted while a measurement runs.
 static atomic_int countingWorkers;
 static atomic_llong workerAllocations;
-static atomic_llong lastWorkerCount;
 
 // A thread's name is read with prctl (a system call, no allocation) on each allocation during a
 // measurement: it is set after the thread starts, so an early answer could not be cached.
@@ -61,9 +60,8 @@ void allocation_counter_start(void) {
 long long allocation_counter_stop(void) {
     counting = 0;
     atomic_store(&countingWorkers, 0);
-    long long workers = atomic_load(&workerAllocations);
-    atomic_store(&lastWorkerCount, workers);
-    return allocations + workers;
+    return allocations + atomic_load(&workerAllocations);
 }
 
-long long allocation_counter_last_worker_count(void) { return atomic_load(&lastWorkerCount); }
+// After a stop nothing adds to the workers' count (countingWorkers is 0) until the next start resets it.
+long long allocation_counter_last_worker_count(void) { return atomic_load(&workerAllocations); }
