@@ -1,4 +1,4 @@
-"""python3 -m gym_bridge serve --env Pendulum-v1 --bind tcp://127.0.0.1:5555 [--num-envs N] [--env-kwargs JSON]"""
+"""python3 -m gym_bridge serve --env Pendulum-v1 --bind tcp://127.0.0.1:5555 [--num-envs N [--workers K]] [--env-kwargs JSON]"""
 import argparse
 import json
 import signal
@@ -20,6 +20,11 @@ def main(argv=None):
     serve.add_argument("--spin-us", type=float, default=200.0,
                        help="microseconds to look for a quick client's next request before blocking, while that is measured "
                             "to answer it sooner than blocking (default 200; 0: always block)")
+    serve.add_argument("--workers", type=int, default=0,
+                       help="processes that step a session's copies beside the server's own (default 0): for many copies "
+                            "of a slow simulator on free cores; each session's copies are split into workers+1 ranges")
+    serve.add_argument("--worker-timeout", type=float, default=60.0,
+                       help="seconds a worker may take for one request before it counts as hung and is replaced (default 60)")
     serve.add_argument("--curve-secret-key", help="CURVE secret key file of this server (keygen): encrypts traffic")
     serve.add_argument("--allowed-clients", help="file of client public keys admitted with CURVE, one per line")
     keygen = commands.add_parser("keygen", help="write a CURVE key pair NAME.key (secret) and NAME.pub (public)")
@@ -47,7 +52,8 @@ def main(argv=None):
         parser.error(f"--env-kwargs must be a JSON object: {error}")
     try:
         server = EnvironmentServer(args.env, num_envs=args.num_envs, env_kwargs=kwargs, session_timeout=args.session_timeout,
-                                   max_message_bytes=args.max_message_bytes, spin_us=args.spin_us)
+                                   max_message_bytes=args.max_message_bytes, spin_us=args.spin_us,
+                                   workers=args.workers, worker_timeout=args.worker_timeout)
     except Exception as error:
         print(f"gym_bridge: cannot serve {args.env}: {error}", file=sys.stderr)
         return 2
@@ -56,7 +62,10 @@ def main(argv=None):
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.append(True))
-    server.serve(args.bind, stop=lambda: bool(stopping), curve_secret_key=curve_secret_key, allowed_clients=allowed_clients)
+    try:
+        server.serve(args.bind, stop=lambda: bool(stopping), curve_secret_key=curve_secret_key, allowed_clients=allowed_clients)
+    finally:
+        server.close()
     return 0
 
 

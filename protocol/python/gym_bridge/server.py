@@ -12,7 +12,9 @@ import gymnasium as gym
 import numpy as np
 
 from . import envbridge_pb2 as pb
+from .copies import Copies, Stepped
 from .spin import AdaptiveSpin
+from .workers import RemoteCopies, WorkerPool
 from .codec import (PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, StepReplyWriter, StepRequestTemplate, array_from_tensor,
                     decode_request_and_actions, dtype_code, error_reply, tensor_from_array)
 
@@ -28,26 +30,49 @@ def _box(space, dtype=None):
     return pb.Box(low=tensor_from_array(space.low, dtype), high=tensor_from_array(space.high, dtype))
 
 
-def _numeric_info(info):
-    values = {}
-    for key, value in info.items():
-        if isinstance(value, (bool, int, float, np.number, np.bool_)) or (isinstance(value, np.ndarray) and value.shape == ()):
-            number = float(value)
-            if math.isfinite(number):
-                values[str(key)] = number
-    return values
+def _split(count, parts):
+    """`count` copies in at most `parts` contiguous ranges of sizes that differ by at most one, (offset,
+    size) pairs. The first range, the server's own, is among the largest: a worker's range also costs a
+    pipe round trip to a process that may first have to be woken (measured, its answer came 80-220 us after
+    the server had stepped an equal range of 32 Pendulums)."""
+    base, extra = divmod(count, parts)
+    ranges, offset = [], 0
+    for part in range(parts):
+        size = base + (part < extra)
+        if size:
+            ranges.append((offset, size))
+        offset += size
+    return ranges
+
+
+def _joined(parts):
+    """One `Stepped` of consecutive ranges' `Stepped`s."""
+    rewards, terminated, truncated, finals, failures = [], [], [], [], []
+    for part in parts:
+        rewards += part.rewards
+        terminated += part.terminated
+        truncated += part.truncated
+        finals += part.finals
+        failures += part.failures
+    infos = []
+    if any(part.infos for part in parts):
+        for part in parts:
+            infos += part.infos or [{} for _ in part.rewards]
+    return Stepped(np.concatenate([part.observations for part in parts]), rewards, terminated, truncated, finals, failures, infos)
 
 
 class Session:
-    """The environments of one client, with what exactly-once retries need."""
+    """The environments of one client, with what exactly-once retries need: copies `0 ..< len(local.envs)`
+    in this process (`local`), the rest in worker processes (`remote`, one range per worker)."""
 
-    def __init__(self, session_id, envs, observation_dtype, action_shape, observation_shape, instance_id):
+    def __init__(self, session_id, local, remote, observation_dtype, action_shape, observation_shape, instance_id):
         self.id = session_id
-        self.envs = envs
+        self.local = local
+        self.remote = remote
+        self.num_envs = len(local.envs) + sum(r.count for r in remote)
         self.observation_dtype = observation_dtype
-        self.action_batch_shape = (len(envs),) + tuple(action_shape)
+        self.action_batch_shape = (self.num_envs,) + tuple(action_shape)
         self.observation_shape = tuple(observation_shape)
-        self.needs_reset = [True] * len(envs)
         self.reset_once = False
         self.last_request_id = None
         self.last_reply = None
@@ -55,24 +80,38 @@ class Session:
         # This session's step requests are matched against a template made from its first one that
         # stepped; its ordinary replies are written from pieces computed here (see codec).
         self.step_template = None
-        self.reply_writer = StepReplyWriter(instance_id, (len(envs),) + self.observation_shape, observation_dtype)
+        self.reply_writer = StepReplyWriter(instance_id, (self.num_envs,) + self.observation_shape, observation_dtype)
+
+    @property
+    def envs(self):
+        """The copies in this process (all of them without workers)."""
+        return self.local.envs
 
     def close(self):
-        for env in self.envs:
-            env.close()
+        self.local.close()
+        for copies in self.remote:
+            copies.close()
 
 
 class EnvironmentServer:
     """Serves `env_id` (any Gymnasium id) to any number of sessions, `num_envs` copies each."""
 
     def __init__(self, env_id, num_envs=1, env_kwargs=None, session_timeout=600.0, max_sessions=64,
-                 max_message_bytes=64 << 20, spin_us=200):
+                 max_message_bytes=64 << 20, spin_us=200, workers=0, worker_timeout=60.0):
         """`spin_us`: after a reply, how long `serve` looks for the next request before blocking, when the
-        client came back that quickly last time (see `serve`); 0 always blocks at once."""
+        client came back that quickly last time (see `serve`); 0 always blocks at once.
+
+        `workers`: processes that step a session's copies beside this one (see `gym_bridge.workers`): each
+        session's `num_envs` copies are split into `workers + 1` ranges, the first stepped here. Worth it
+        when a request steps many copies of a simulator that is slow next to the bridge (MuJoCo, or 64
+        Pendulums) and cores are free; 0 steps every copy here. `worker_timeout`: seconds a worker may take
+        to answer one request before it counts as hung and is replaced (its copies fail that step)."""
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         if spin_us < 0:
             raise ValueError(f"spin_us must be >= 0, got {spin_us}")
+        if workers < 0:
+            raise ValueError(f"workers must be >= 0, got {workers}")
         self.spin_seconds = spin_us * 1e-6
         self.env_id = env_id
         self.num_envs = num_envs
@@ -94,6 +133,19 @@ class EnvironmentServer:
         self.action_space = probe.action_space
         self.max_episode_steps = probe.spec.max_episode_steps if probe.spec and probe.spec.max_episode_steps else 0
         probe.close()
+        # Only as many workers as a session has copies beyond the server's own first range.
+        self.workers = min(workers, num_envs - 1)
+        self._pool = WorkerPool(env_id, self.env_kwargs, self.workers, worker_timeout) if self.workers else None
+
+    def close(self):
+        """Closes every session and stops the worker processes."""
+        for session in list(self.sessions.values()):
+            session.close()
+        self.sessions.clear()
+        self._recent = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def _make_env(self):
         return gym.make(self.env_id, **self.env_kwargs)
@@ -174,9 +226,20 @@ class EnvironmentServer:
         if len(self.sessions) >= self.max_sessions:
             raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"server already holds {self.max_sessions} sessions; close one or wait "
                                                         f"{self.session_timeout:.0f} s for idle ones to expire")
-        observation_dtype = {pb.FLOAT32: np.float32, pb.FLOAT64: np.float64}.get(hello.observation_dtype, self.observation_space.dtype)
-        session = Session(_random_id(), [self._make_env() for _ in range(self.num_envs)], np.dtype(observation_dtype),
-                          self.action_space.shape, self.observation_space.shape, self.instance_id)
+        observation_dtype = np.dtype({pb.FLOAT32: np.float32, pb.FLOAT64: np.float64}.get(hello.observation_dtype, self.observation_space.dtype))
+        session_id, shape = _random_id(), self.observation_space.shape
+        ranges = _split(self.num_envs, self.workers + 1)
+        local = Copies(self.env_id, [self._make_env() for _ in range(ranges[0][1])], 0, shape, observation_dtype)
+        remote = []
+        try:
+            for worker, (offset, count) in zip(self._pool.workers if self._pool else [], ranges[1:]):
+                remote.append(RemoteCopies(worker, session_id, count, offset, shape, observation_dtype))
+        except BaseException:
+            local.close()
+            for copies in remote:
+                copies.close()
+            raise
+        session = Session(session_id, local, remote, observation_dtype, self.action_space.shape, shape, self.instance_id)
         self.sessions[session.id] = session
         return pb.Reply(request_id=request.request_id, server_instance_id=self.instance_id, handshake=pb.HandshakeReply(
             protocol_major=PROTOCOL_MAJOR, protocol_minor=PROTOCOL_MINOR, environment_id=self.env_id,
@@ -185,43 +248,33 @@ class EnvironmentServer:
 
     def _reset(self, session, request):
         message = request.reset
-        n = len(session.envs)
+        n = session.num_envs
         for name, entries in (("seeds", message.seeds), ("states", message.states)):
             if len(entries) not in (0, n):
                 raise ProtocolError(pb.WRONG_SHAPE, f"reset has {len(entries)} {name} for {n} environments; give none or {n}")
         states = [array_from_tensor(t, "state") if len(t.shape) or len(t.data) else None for t in message.states] or [None] * n
-        observations, seeds_used = [], []
-        for i, env in enumerate(session.envs):
-            seed = message.seeds[i] if message.seeds else pb.Seed(present=False)
+        seeds_used = [pb.Seed(present=s.present, value=s.value) for s in message.seeds] or [pb.Seed(present=False)] * n
+        seeds = [int(s.value) if s.present else None for s in seeds_used]
+        for copies in session.remote:
+            end = copies.offset + copies.count
+            copies.send_reset(seeds[copies.offset:end], states[copies.offset:end])
+        parts, first_error = [], None
+        local = len(session.local.envs)
+        try:
+            parts.append(session.local.reset(seeds[:local], states[:local]))
+        except ProtocolError as error:
+            first_error = error
+        for copies in session.remote:           # every worker's answer is read, also after an error
             try:
-                observation, _ = env.reset(seed=int(seed.value) if seed.present else None)
-                if states[i] is not None:
-                    observation = self._set_state(env, states[i])
-                observation = self._checked(observation, session.observation_shape)
-            except ProtocolError:
-                raise
-            except Exception as error:
-                session.needs_reset[i] = True
-                raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"environment {i} failed to reset: {type(error).__name__}: {error}")
-            session.needs_reset[i] = False
-            observations.append(observation)
-            seeds_used.append(pb.Seed(present=seed.present, value=seed.value))
+                parts.append(copies.receive_reset())
+            except ProtocolError as error:
+                first_error = first_error or error
+        if first_error is not None:
+            raise first_error
         session.reset_once = True
-        return pb.Reply(reset=pb.ResetReply(observations=tensor_from_array(np.stack(observations), session.observation_dtype),
+        observations = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return pb.Reply(reset=pb.ResetReply(observations=tensor_from_array(observations, session.observation_dtype),
                                             seeds_used=seeds_used))
-
-    def _set_state(self, env, state):
-        """The state hook: classic-control environments keep their physical state in `unwrapped.state`."""
-        unwrapped = env.unwrapped
-        if not hasattr(unwrapped, "state"):
-            raise ProtocolError(pb.BAD_REQUEST, f"{self.env_id} has no 'state' attribute, so a reset cannot set its start state")
-        current = np.asarray(unwrapped.state)
-        if state.shape != current.shape:
-            raise ProtocolError(pb.WRONG_SHAPE, f"state of shape {list(state.shape)} for {self.env_id}, whose state has shape {list(current.shape)}")
-        unwrapped.state = np.array(state, dtype=current.dtype)
-        if hasattr(unwrapped, "_get_obs"):
-            return unwrapped._get_obs()
-        return np.array(unwrapped.state, dtype=self.observation_space.dtype)
 
     def _step(self, session, request_id, actions):
         """Steps every environment of `session` with `actions` (decoded and checked for shape and dtype
@@ -241,65 +294,28 @@ class EnvironmentServer:
             where = tuple(np.argwhere(~np.isfinite(actions))[0].tolist())
             value = f"{sent[where]}, beyond the {actions.dtype} range of the environment," if np.isfinite(sent[where]) else f"{sent[where]}"
             raise ProtocolError(pb.NON_FINITE_ACTION, f"action element {list(where)} is {value}; actions must be finite")
-        observation_dtype, observation_shape = session.observation_dtype, session.observation_shape
-        observations, rewards, terminated, truncated, finals, failures, infos = [], [], [], [], [], [], []
-        needs_reset = session.needs_reset
         started = time.perf_counter()
-        for i, env in enumerate(session.envs):
+        remote = session.remote
+        if not remote:
+            stepped = session.local.step(actions)
+        else:
+            for copies in remote:
+                copies.send_step(actions[copies.offset:copies.offset + copies.count])
             try:
-                if needs_reset[i]:
-                    raise RuntimeError("the environment needs a reset after an earlier failure")
-                observation, reward, term, trunc, info = env.step(actions[i])
-                if term or trunc:
-                    finals.append((i, self._checked(np.asarray(observation, dtype=observation_dtype), observation_shape)))
-                    observation, _ = env.reset()
-                # A copy whose observation does not fit the space fails alone; the others' steps still count.
-                observation = self._checked(observation, observation_shape)
-            except Exception as error:
-                if finals and finals[-1][0] == i:
-                    finals.pop()        # a copy that failed after its episode ended (its reset) has no transition
-                failures.append(pb.EnvironmentFailure(index=i, code=pb.ENVIRONMENT_FAILURE, message=f"{type(error).__name__}: {error}"))
-                observation, reward, term, trunc, info = self._recover(session, i)
-            observations.append(observation)
-            rewards.append(float(reward))
-            terminated.append(bool(term))
-            truncated.append(bool(trunc))
-            if info:
-                # Most environments report none (Pendulum) or the same keys every step (MuJoCo's); the
-                # list of one dict per environment is built from the first one that reports any.
-                values = _numeric_info(info)
-                if values:
-                    infos.extend({} for _ in range(i - len(infos)))
-                    infos.append(values)
+                parts = [session.local.step(actions[:len(session.local.envs)])]
+            finally:
+                # Every worker's answer is read, so the next request finds its pipe empty.
+                parts.extend(copies.receive_step() for copies in remote)
+            stepped = _joined(parts)
         elapsed = time.perf_counter() - started
-        if infos:
-            infos.extend({} for _ in range(len(session.envs) - len(infos)))
-        stacked = np.asarray(observations[0], dtype=observation_dtype)[np.newaxis] if len(observations) == 1 else np.stack(observations).astype(observation_dtype, copy=False)
+        observations, rewards, terminated, truncated, finals, failures, infos = stepped
         if not failures:
-            return session.reply_writer.write(request_id, stacked, rewards, terminated, truncated, elapsed, infos, finals)
+            return session.reply_writer.write(request_id, observations, rewards, terminated, truncated, elapsed, infos, finals)
         return pb.Reply(request_id=request_id, server_instance_id=self.instance_id, step=pb.StepReply(
-            observations=tensor_from_array(stacked), rewards=rewards, terminated=terminated, truncated=truncated,
+            observations=tensor_from_array(observations), rewards=rewards, terminated=terminated, truncated=truncated,
             final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(final)) for i, final in finals],
-            failures=failures, infos=[pb.Info(values=values) for values in infos], server_step_seconds=elapsed)).SerializeToString()
-
-    def _checked(self, observation, shape):
-        """`observation` as an array, or ValueError when its shape is not the observation space's."""
-        observation = np.asarray(observation)
-        if observation.shape != shape:
-            raise ValueError(f"{self.env_id} returned an observation of shape {list(observation.shape)}; "
-                             f"its observation space has shape {list(shape)}")
-        return observation
-
-    def _recover(self, session, i):
-        """After a failed step: start a new episode, or leave the environment marked for reset."""
-        try:
-            observation, _ = session.envs[i].reset()
-            observation = self._checked(observation, session.observation_shape)
-            session.needs_reset[i] = False
-            return observation, 0.0, False, False, {}
-        except Exception:
-            session.needs_reset[i] = True
-            return np.zeros(self.observation_space.shape, dtype=session.observation_dtype), 0.0, False, False, {}
+            failures=[pb.EnvironmentFailure(index=i, code=pb.ENVIRONMENT_FAILURE, message=message) for i, message in failures],
+            infos=[pb.Info(values=values) for values in infos], server_step_seconds=elapsed)).SerializeToString()
 
     # ------------------------------------------------------------------ transport
 
@@ -333,7 +349,8 @@ class EnvironmentServer:
             socket.curve_secretkey = curve_secret_key.encode()
         socket.bind(bind)
         endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
-        print(f"gym_bridge: serving {self.env_id} ({self.num_envs} per session) on {endpoint}, instance {self.instance_id}", file=log, flush=True)
+        workers = f", {self.workers} worker process{'es' if self.workers > 1 else ''}" if self.workers else ""
+        print(f"gym_bridge: serving {self.env_id} ({self.num_envs} per session{workers}) on {endpoint}, instance {self.instance_id}", file=log, flush=True)
         poller = zmq.Poller()
         poller.register(socket, zmq.POLLIN)
         if zap is not None:
