@@ -29,7 +29,12 @@ struct BenchBridgeCommand: ParsableCommand {
                                discussion: "The client stays unpinned. A process that the scheduler moves between cores between requests meets cold caches after every wake-up."))
     var serverCPU: Int?
 
+    @Option(help: ArgumentHelp("gym_bridge worker processes (its --workers) in the extra target with --num-envs above 1.",
+                               discussion: "Default: the cores beside one, at least one."))
+    var pythonWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+
     func validate() throws {
+        guard pythonWorkers >= 1 else { throw ValidationError("--python-workers must be >= 1") }
         guard numEnvs >= 1, requests >= 100 else { throw ValidationError("--num-envs must be >= 1 and --requests >= 100") }
     }
 
@@ -139,6 +144,8 @@ struct BenchBridgeCommand: ParsableCommand {
             Target(name: "raw-spin") { try socket.send(requestBytes); _ = try socket.receive(spinMicroseconds: spin) },
             Target(name: "swift", roundTrip: Stepper(client, actions: actions).step),
         ]
+        // The remote servers' clients by target name, for the time the servers report stepping.
+        var remoteClients: [String: RemoteEnvironmentClient] = [:]
         if transport != .inproc {
             // A simulator runs in a process of its own: there the reference is an echo in another process
             // too (as libzmq's own local_lat/remote_lat measure), with its own I/O thread and wake-ups.
@@ -154,13 +161,27 @@ struct BenchBridgeCommand: ParsableCommand {
                 try remoteSocket.connect(bind)
                 targets.append(Target(name: name) { try remoteSocket.send(requestBytes); _ = try remoteSocket.receive() })
             }
-            let servers = [("swift-remote", [executable, "serve", "--env", "pendulum", "--num-envs", "\(numEnvs)", "--bind"])]
-                // gym_bridge blocking, and as it runs by default: spinning while that measures quicker (its --spin-us).
-                + (noPython ? [] : [("python", 0), ("python-spin", Self.spinWindowMicroseconds)].map { name, spinUs in
-                    (name, ["/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)",
-                            "--spin-us", "\(spinUs)", "--bind"])
-                })
-            for (name, arguments) in servers {
+            func gymBridge(numEnvs: Int, spinUs: Int, workers: Int = 0) -> [String] {
+                ["/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)",
+                 "--spin-us", "\(spinUs)", "--workers", "\(workers)", "--bind"]
+            }
+            var servers = [("swift-remote", [executable, "serve", "--env", "pendulum", "--num-envs", "\(numEnvs)", "--bind"], actions)]
+            // gym_bridge blocking, and as it runs by default: spinning while that measures quicker (its --spin-us).
+            if !noPython {
+                servers += [("python", gymBridge(numEnvs: numEnvs, spinUs: 0), actions),
+                            ("python-spin", gymBridge(numEnvs: numEnvs, spinUs: Self.spinWindowMicroseconds), actions)]
+            }
+            if numEnvs > 1 {
+                // What batching buys, in this run: the same servers with one environment per request, and
+                // gym_bridge stepping its copies in worker processes beside its own.
+                let one = Tensor(float32: [0.1], shape: [1, 1])
+                servers.append(("swift-remote-one", [executable, "serve", "--env", "pendulum", "--num-envs", "1", "--bind"], one))
+                if !noPython {
+                    servers += [("python-spin-one", gymBridge(numEnvs: 1, spinUs: Self.spinWindowMicroseconds), one),
+                                ("python-workers", gymBridge(numEnvs: numEnvs, spinUs: Self.spinWindowMicroseconds, workers: pythonWorkers), actions)]
+                }
+            }
+            for (name, arguments, actions) in servers {
                 let bind = processEndpoint()
                 guard let process = try? start(arguments + [bind]) else { continue }
                 cleanups.append { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
@@ -172,6 +193,7 @@ struct BenchBridgeCommand: ParsableCommand {
                 cleanups.append { remote.close() }
                 _ = try remote.reset()
                 targets.append(Target(name: name, roundTrip: Stepper(remote, actions: actions).step))
+                remoteClients[name] = remote
             }
         }
         // Rounds of a few hundred round trips each, target after target, so that the machine's changing
@@ -188,6 +210,7 @@ struct BenchBridgeCommand: ParsableCommand {
         let chunk = max(requests / (2 * rounds), 20)
         let clock = ContinuousClock()
         let serverSecondsBefore = client.serverStepSeconds
+        let remoteSecondsBefore = remoteClients.mapValues(\.serverStepSeconds)
         for round in 0..<rounds {
             for index in orders[round % orders.count] {
                 let begin = clock.now
@@ -241,6 +264,33 @@ struct BenchBridgeCommand: ParsableCommand {
                 rows.append(("  Python server by default / raw (/ spinning raw)", String(format: "%.2f (%.2f); ", pythonSpin / rawRemote, pythonSpin / rawRemoteSpin)
                              + Self.roundRatios(measured["python-spin"]!, measured["raw-remote"]!)))
                 json += #", "python_spin_requests_per_second": \#(Int(pythonSpin)), "python_spin_ratio": \#(String(format: "%.3f", pythonSpin / rawRemote)), "python_spin_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["python-spin"]!, measured["raw-remote"]!))), "python_spin_to_spinning_raw_ratio": \#(String(format: "%.3f", pythonSpin / rawRemoteSpin))"#
+            }
+            if numEnvs > 1 {
+                // Environment steps per second with numEnvs per request over those with one.
+                func batching(_ name: String, _ batched: String, _ single: String, _ key: String) {
+                    guard let b = rate[batched], let o = rate[single] else { return }
+                    let gain = b * Double(numEnvs) / o
+                    let rounds = Self.sortedRoundRatios(measured[batched]!, measured[single]!).map { $0 * Double(numEnvs) }
+                    rows.append((name, String(format: "%.1f× (%.0f against %.0f environment steps/s); per round %.1f× (%.1f–%.1f over %d)",
+                                              gain, b * Double(numEnvs), o, median(rounds), rounds.first ?? .nan, rounds.last ?? .nan, rounds.count)))
+                    json += #", "\#(key)": \#(String(format: "%.2f", gain))"#
+                }
+                // Where a Python request's time goes: gym_bridge reports how long it stepped the copies.
+                for (name, label) in [("python-spin", "without workers"), ("python-workers", "--workers \(pythonWorkers)")] {
+                    guard let remote = remoteClients[name], let before = remoteSecondsBefore[name], let target = measured[name] else { continue }
+                    let stepping = (remote.serverStepSeconds - before) / Double(target.count)
+                    rows.append(("  Python server stepping its copies, \(label)", String(format: "%.0f of %.0f µs per request (%.1f µs per copy)",
+                                                                                       stepping * 1e6, target.seconds / Double(target.count) * 1e6, stepping * 1e6 / Double(numEnvs))))
+                    json += #", "\#(name.replacingOccurrences(of: "-", with: "_"))_stepping_us": \#(String(format: "%.1f", stepping * 1e6))"#
+                }
+                rows.append(("\(numEnvs) per request ÷ one per request, environment steps/s:", ""))
+                batching("  Swift server (sac serve)", "swift-remote", "swift-remote-one", "swift_batching_gain")
+                batching("  Python server by default", "python-spin", "python-spin-one", "python_batching_gain")
+                batching("  Python server, --workers \(pythonWorkers)", "python-workers", "python-spin-one", "python_workers_batching_gain")
+                if let workers = rate["python-workers"], let alone = rate["python-spin"] {
+                    rows.append(("  Python, --workers \(pythonWorkers) ÷ without", String(format: "%.2f", workers / alone)))
+                    json += #", "python_workers": \#(pythonWorkers), "python_workers_speedup": \#(String(format: "%.3f", workers / alone))"#
+                }
             }
         }
         let width = rows.map(\.0.count).max() ?? 0
