@@ -2,10 +2,10 @@
 
 A Python environment steps under the GIL, so a server that steps 64 copies one after another spends 64
 steps' time per request however many cores the machine has. With `workers=K` the server keeps a
-session's first copies itself and splits the rest over K persistent processes (fresh interpreters, so they
-inherit no sockets or threads, and a script that makes a server needs no `if __name__ == "__main__"`): the server sends each worker its actions, steps its own
-copies, then collects the workers' results. One command and one answer per worker and request travel
-through a pipe, pickled.
+session's first copies itself and splits the rest over K persistent processes: fresh interpreters, so
+they inherit no sockets or threads, and a script that makes a server needs no `if __name__ ==
+"__main__"` guard. The server sends each worker its actions, steps its own copies, then collects the
+workers' results: one command and one answer per worker and request, pickled, through a socket pair.
 
 A worker that dies (a simulator crashing the interpreter) or gives no answer within the timeout is
 killed and replaced; the copies it held are reported as failed steps and restart with new episodes, in
@@ -26,8 +26,10 @@ from .codec import ProtocolError
 from .copies import Copies, Stepped
 from .spin import AdaptiveSpin
 
-# How long the server looks for a worker's answer before blocking on it (seconds).
-SPIN_SECONDS = 0.005
+# How long the server looks for a worker's answer before blocking on it (seconds): about twice the lag
+# of a worker whose range is as large as the server's (measured 80-220 us), and short, as a trainer may
+# be computing on the other core while a slow simulator steps.
+SPIN_SECONDS = 0.0005
 # How long a worker looks for the next command of a client stepping in a loop before blocking (seconds):
 # longer than a request's round trip through the server and a client (see gym_bridge.spin).
 WORKER_SPIN_SECONDS = 0.001
@@ -138,7 +140,7 @@ class Worker:
 
     def _await_answer(self):
         # Looked for without blocking first: the request's client waits for this answer, and on a
-        # virtual machine waking a blocked process can take 100 µs or more, five Pendulum steps.
+        # virtual machine waking a blocked process can take 100 us or more, five Pendulum steps.
         clock = time.perf_counter
         deadline = clock() + SPIN_SECONDS
         while clock() < deadline:
@@ -256,7 +258,7 @@ class RemoteCopies:
         self._reset_arguments = (seeds, states)
         self._lost = None
         if self.generation != self.worker.generation:
-            self._lost = "replaced"
+            self._lost = "the worker was replaced"      # receive_reset makes the copies again
             return
         try:
             self.worker.send("reset", self.session_id, self._reset_arguments)
