@@ -23,6 +23,14 @@ def opened(server, reset=True, **handshake):
     return session, reply
 
 
+def remote_call(socket, **fields):
+    """One request over a ZeroMQ REQ socket, its reply parsed."""
+    socket.send(pb.Request(**fields).SerializeToString())
+    reply = pb.Reply()
+    reply.ParseFromString(socket.recv())
+    return reply
+
+
 def step(server, session, actions, request_id=3):
     return call(server, request_id=request_id, session_id=session, step=pb.StepRequest(actions=tensor_from_array(actions, np.float32)))
 
@@ -215,10 +223,7 @@ def test_spinning_server_answers_a_quick_client_and_a_slow_one():
         socket.connect(endpoint)
 
         def remote(**fields):
-            socket.send(pb.Request(**fields).SerializeToString())
-            reply = pb.Reply()
-            reply.ParseFromString(socket.recv())
-            return reply
+            return remote_call(socket, **fields)
 
         session = remote(request_id=1, handshake=pb.HandshakeRequest(protocol_major=1)).handshake.session_id
         remote(request_id=2, session_id=session, reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=3)]))

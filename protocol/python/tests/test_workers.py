@@ -12,7 +12,7 @@ from gym_bridge import EnvironmentServer, tensor_from_array, array_from_tensor
 from gym_bridge import envbridge_pb2 as pb
 from gym_bridge.server import _split
 
-from test_server import call, error_code, opened, step
+from test_server import call, error_code, opened, remote_call, step
 
 
 def run(server, session, steps, num_envs, first_id=10):
@@ -149,10 +149,7 @@ def test_the_command_line_server_with_workers_serves_and_stops_them_on_sigterm()
         socket.connect(endpoint)
 
         def remote(**fields):
-            socket.send(pb.Request(**fields).SerializeToString())
-            reply = pb.Reply()
-            reply.ParseFromString(socket.recv())
-            return reply
+            return remote_call(socket, **fields)
 
         session = remote(request_id=1, handshake=pb.HandshakeRequest(protocol_major=1)).handshake.session_id
         remote(request_id=2, session_id=session, reset=pb.ResetRequest())
