@@ -38,6 +38,10 @@ class Copies:
         self.offset = offset
         self.observation_shape = tuple(observation_shape)
         self.observation_dtype = np.dtype(observation_dtype)
+        # What a worker reads raw actions as (the server casts them to the action space's dtype).
+        space = envs[0].action_space if envs else None
+        self.action_dtype = np.dtype(space.dtype) if space is not None else np.dtype(np.float32)
+        self.action_shape = tuple(space.shape) if space is not None else ()
         # A copy whose step or reset failed and whose restart failed too: it fails every step until a
         # reset succeeds, and no step runs on it before its first reset.
         self.needs_reset = [True] * len(envs)
