@@ -54,6 +54,36 @@ def test_workers_step_exactly_what_one_process_steps_through_episode_ends():
     assert traces[1][199][3] == [True] * 5 and [i for i, _ in traces[1][199][4]] == [0, 1, 2, 3, 4]
 
 
+def test_raw_step_answers_carry_float64_observations_and_flags_exactly():
+    from gym_bridge.copies import Stepped
+    from gym_bridge.workers import RemoteCopies, _raw_stepped
+    observations = np.array([[0.1, -2.5, 3e-8], [1.0, 2.0, np.pi]], np.float64)
+    stepped = Stepped(observations, [-1.25, 7.0], [False, True], [True, False], [], [], [])
+    copies = RemoteCopies.__new__(RemoteCopies)
+    copies.count, copies.observation_shape, copies.observation_dtype = 2, (3,), np.dtype(np.float64)
+    decoded = copies._from_raw(_raw_stepped(stepped))
+    np.testing.assert_array_equal(decoded.observations, observations)
+    assert decoded.observations.dtype == np.float64 and decoded[1:] == stepped[1:]
+    # Anything beyond observations, rewards and flags travels pickled.
+    assert _raw_stepped(stepped._replace(finals=[(1, observations[1])])) is None
+    assert _raw_stepped(stepped._replace(infos=[{"x": 1.0}, {}])) is None
+
+
+def test_a_float64_session_steps_the_same_with_workers():
+    traces = []
+    for workers in (0, 1):
+        server = EnvironmentServer("Pendulum-v1", num_envs=3, workers=workers)
+        try:
+            session, reply = opened(server, observation_dtype=pb.FLOAT64)
+            traces.append(run(server, session, 20, 3))
+        finally:
+            server.close()
+    assert traces[0][-1][0].dtype == traces[1][-1][0].dtype == np.float64
+    for without, with_workers in zip(*traces):
+        np.testing.assert_array_equal(without[0], with_workers[0])
+        assert without[1:] == with_workers[1:]
+
+
 def test_a_reset_error_in_a_worker_is_an_error_reply_and_the_server_goes_on():
     server = EnvironmentServer("Pendulum-v1", num_envs=3, workers=2)
     try:
