@@ -79,16 +79,19 @@ def serve_copies(descriptor):
                 end = 2 + data[1]
                 session_id = data[2:end].decode()
                 copies = sessions.get(session_id)
-                if copies is not None:
+                try:
+                    if copies is None:
+                        raise LookupError(f"gym_bridge worker holds no copies of session '{session_id}'")
                     actions = np.frombuffer(data, copies.action_dtype, offset=end).reshape((len(copies.envs),) + copies.action_shape)
                     stepped = copies.step(actions)
+                except Exception as error:      # a bug between server and worker, not a simulator's failure
+                    connection.send(("error", pb.INTERNAL, f"{type(error).__name__}: {error}"))
+                else:
                     raw = _raw_stepped(stepped)
                     if raw is not None:
                         connection.send_bytes(raw)
                     else:
                         connection.send(("ok", stepped))
-                else:
-                    connection.send(("error", pb.INTERNAL, f"gym_bridge worker holds no copies of session '{session_id}'"))
                 spin.replied()
                 continue
             command, session_id, arguments = pickle.loads(data)
@@ -297,6 +300,7 @@ class RemoteCopies:
                        [(self.offset + i, failure) for i in range(self.count)], [])
 
     def _from_raw(self, data):
+        """The `Stepped` of a raw step answer (see `_raw_stepped`)."""
         count, shape, dtype = self.count, self.observation_shape, self.observation_dtype
         values = count * int(np.prod(shape, dtype=np.int64))
         observations = np.frombuffer(data, dtype, count=values, offset=1).reshape((count,) + shape)
