@@ -30,7 +30,7 @@ def numeric_info(info):
 
 
 class Copies:
-    """Copies `offset` ..< `offset + len(envs)` of a session, in this process."""
+    """Copies `offset` ..< `offset + len(envs)` of a session (at least one), in this process."""
 
     def __init__(self, env_id, envs, offset, observation_shape, observation_dtype):
         self.env_id = env_id
@@ -39,9 +39,8 @@ class Copies:
         self.observation_shape = tuple(observation_shape)
         self.observation_dtype = np.dtype(observation_dtype)
         # What a worker reads raw actions as (the server casts them to the action space's dtype).
-        space = envs[0].action_space if envs else None
-        self.action_dtype = np.dtype(space.dtype) if space is not None else np.dtype(np.float32)
-        self.action_shape = tuple(space.shape) if space is not None else ()
+        self.action_dtype = np.dtype(envs[0].action_space.dtype)
+        self.action_shape = tuple(envs[0].action_space.shape)
         # A copy whose step or reset failed and whose restart failed too: it fails every step until a
         # reset succeeds, and no step runs on it before its first reset.
         self.needs_reset = [True] * len(envs)
@@ -78,12 +77,12 @@ class Copies:
             except ProtocolError as error:
                 self.needs_reset[i] = True
                 first_error = first_error or error
-                observation = np.zeros(self.observation_shape)
+                continue
             except Exception as error:
                 self.needs_reset[i] = True
                 first_error = first_error or ProtocolError(
                     pb.ENVIRONMENT_FAILURE, f"environment {self.offset + i} failed to reset: {type(error).__name__}: {error}")
-                observation = np.zeros(self.observation_shape)
+                continue
             observations.append(observation)
         if first_error is not None:
             raise first_error

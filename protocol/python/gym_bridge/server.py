@@ -229,7 +229,7 @@ class EnvironmentServer:
         observation_dtype = np.dtype({pb.FLOAT32: np.float32, pb.FLOAT64: np.float64}.get(hello.observation_dtype, self.observation_space.dtype))
         session_id, shape = _random_id(), self.observation_space.shape
         ranges = _split(self.num_envs, self.workers + 1)
-        local = Copies(self.env_id, [self._make_env() for _ in range(ranges[0][1])], 0, shape, observation_dtype)
+        local = Copies.made(self.env_id, self.env_kwargs, ranges[0][1], 0, shape, observation_dtype)
         remote = []
         try:
             for worker, (offset, count) in zip(self._pool.workers if self._pool else [], ranges[1:]):
