@@ -240,6 +240,9 @@ public final class Trainer {
                     }
                     onWarning?("environment step \(state.step + 1)\(copies > 1 ? " (copy \(i))" : "") returned \(problem); the episode was abandoned and nothing stored for that step")
                     state.skippedEpisodes += 1
+                    // Skipped, so not also closed below as a finished episode with a partial return.
+                    state.episodeReturns[i] = 0
+                    state.episodeLengths[i] = 0
                     abandoned = true
                     continue
                 }
