@@ -225,9 +225,7 @@ public final class Trainer {
                 if let failure = result.failure {
                     // The simulator restarted this copy alone; the others' transitions are kept.
                     onWarning?("environment step \(state.step + 1)\(copies > 1 ? " (copy \(i))" : "") failed in the simulator (\(failure)); its episode was abandoned and nothing stored for that step")
-                    state.skippedEpisodes += 1
-                    state.episodeReturns[i] = 0
-                    state.episodeLengths[i] = 0
+                    abandonEpisode(copy: i)
                     state.observations[i] = result.nextObservation
                     if let problem = nonFiniteValue(result.nextObservation, reward: 0) {
                         throw SACError.nonFiniteTransition(step: state.step, detail: "restart of copy \(i) returned \(problem)")
@@ -239,10 +237,7 @@ public final class Trainer {
                         throw SACError.nonFiniteTransition(step: state.step + 1, detail: copies > 1 ? "copy \(i): \(problem)" : problem)
                     }
                     onWarning?("environment step \(state.step + 1)\(copies > 1 ? " (copy \(i))" : "") returned \(problem); the episode was abandoned and nothing stored for that step")
-                    state.skippedEpisodes += 1
-                    // Skipped, so not also closed below as a finished episode with a partial return.
-                    state.episodeReturns[i] = 0
-                    state.episodeLengths[i] = 0
+                    abandonEpisode(copy: i)
                     abandoned = true
                     continue
                 }
@@ -308,6 +303,14 @@ public final class Trainer {
             state.lastEpisodeReturn = state.episodeReturns[i]
             appendRow(kind: "episode", value: state.episodeReturns[i], length: Double(state.episodeLengths[i]), std: nil)
         }
+        state.episodeReturns[i] = 0
+        state.episodeLengths[i] = 0
+    }
+
+    /// Counts copy `i`'s episode as skipped and forgets it, so that it is not also closed later as a
+    /// finished episode with a partial return.
+    private func abandonEpisode(copy i: Int) {
+        state.skippedEpisodes += 1
         state.episodeReturns[i] = 0
         state.episodeLengths[i] = 0
     }
