@@ -1,25 +1,28 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers, bottom to top (an arrow never points up):
-//   COpenBLAS, CZeroMQ            C libraries, module maps only
-//   CVectorKernels                element-wise kernels in C for the CPU's widest vectors (AVX-512)
-//   Randomness                    seeded generators shared by everything above
-//   NeuralNetworks, Environments  the network core; the Environment protocol and its toy environments
-//   ZeroMQ                        Swift sockets over libzmq
-//   BridgeProtocol                the envbridge wire format: generated protobuf code and the codec
-//   EnvironmentBridge             RemoteEnvironment and the environment server (knows environments, not SAC)
+// Every module is named SAC… (C modules CSAC…), so none clashes in a dependent's graph; the agent's own
+// module is SoftActorCritic. Layers, bottom to top (an arrow never points up):
+//   CSACOpenBLAS, CSACZeroMQ      C libraries, module maps only
+//   CSACVectorKernels             element-wise kernels in C for the CPU's widest vectors (AVX-512)
+//   SACRandomness                 seeded generators shared by everything above
+//   SACNeuralNetworks             matrices, dense layers, MLPs, Adam, Polyak averaging, file format
+//   SACEnvironments               the Environment protocol, vector environments, built-in environments
+//   SACZeroMQ                     Swift sockets over libzmq
+//   SACBridgeProtocol             the envbridge wire format: generated protobuf code and the codec
+//   SACBridge                     RemoteEnvironment and the environment server (knows environments, not SAC)
 //   SoftActorCritic               the agent, replay buffer and trainer (knows environments, not sockets)
-//   LearningCurves                SVG learning curves from metrics.csv
+//   SACLearningCurves             SVG learning curves from metrics.csv
 //   SACCommand                    the `sac` command-line tool
 let package = Package(
     name: "SwiftSAC",
-    platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "sac", targets: ["SACCommand"]),
         .library(name: "SoftActorCritic", targets: ["SoftActorCritic"]),
-        .library(name: "Environments", targets: ["Environments"]),
-        .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
+        .library(name: "SACEnvironments", targets: ["SACEnvironments"]),
+        .library(name: "SACBridge", targets: ["SACBridge", "SACBridgeProtocol", "SACZeroMQ"]),
+        .library(name: "SACNeuralNetworks", targets: ["SACNeuralNetworks", "SACRandomness"]),
+        .library(name: "SACLearningCurves", targets: ["SACLearningCurves"]),
+        .executable(name: "sac", targets: ["SACCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,56 +33,60 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(
-            name: "COpenBLAS",
+            name: "CSACOpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
         .systemLibrary(
-            name: "CZeroMQ",
+            name: "CSACZeroMQ",
             providers: [.apt(["libzmq3-dev"])]
         ),
-        .target(name: "Randomness"),
+        .target(name: "SACRandomness"),
         // Element-wise kernels in the CPU's widest vectors (Swift compiles for baseline x86-64 only).
-        .target(name: "CVectorKernels"),
-        .target(name: "NeuralNetworks", dependencies: ["COpenBLAS", "CVectorKernels", "Randomness"]),
-        .target(name: "Environments", dependencies: ["Randomness"]),
-        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
-        .target(name: "LearningCurves"),
+        .target(name: "CSACVectorKernels"),
+        .target(name: "SACNeuralNetworks", dependencies: ["CSACOpenBLAS", "CSACVectorKernels", "SACRandomness"]),
+        .target(name: "SACEnvironments", dependencies: ["SACRandomness"]),
+        .target(name: "SACZeroMQ", dependencies: ["CSACZeroMQ"]),
+        .target(name: "SACLearningCurves"),
         .target(
-            name: "BridgeProtocol",
-            dependencies: ["Environments", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            name: "SACBridgeProtocol",
+            dependencies: ["SACEnvironments", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
-        .target(name: "EnvironmentBridge", dependencies: ["BridgeProtocol", "Environments", "ZeroMQ"]),
+        .target(name: "SACBridge", dependencies: ["SACBridgeProtocol", "SACEnvironments", "SACZeroMQ"]),
         .target(
             name: "SoftActorCritic",
             dependencies: [
-                "NeuralNetworks", "Environments", "Randomness",
+                "SACNeuralNetworks", "SACEnvironments", "SACRandomness",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "SACCommand",
             dependencies: [
-                "SoftActorCritic", "Environments", "NeuralNetworks", "EnvironmentBridge", "ZeroMQ", "LearningCurves",
+                "SoftActorCritic", "SACEnvironments", "SACNeuralNetworks", "SACBridge", "SACBridgeProtocol", "SACZeroMQ",
+                "SACLearningCurves", "SACRandomness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "TrainPendulumExample", dependencies: ["SoftActorCritic", "Environments"], path: "examples/TrainPendulum"),
-        .executableTarget(name: "LocalOrRemoteExample", dependencies: ["EnvironmentBridge", "Environments"], path: "examples/LocalOrRemote"),
-        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
-        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Randomness"]),
-        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], exclude: ["ReferenceData"]),
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .executableTarget(name: "TrainPendulumExample", dependencies: ["SoftActorCritic", "SACEnvironments"], path: "examples/TrainPendulum"),
+        .executableTarget(name: "LocalOrRemoteExample", dependencies: ["SACBridge", "SACEnvironments"], path: "examples/LocalOrRemote"),
+        .testTarget(name: "SACRandomnessTests", dependencies: ["SACRandomness"]),
+        .testTarget(name: "SACNeuralNetworksTests", dependencies: ["SACNeuralNetworks", "SACRandomness"]),
+        .testTarget(name: "SACEnvironmentsTests", dependencies: ["SACEnvironments"], exclude: ["ReferenceData"]),
+        .testTarget(name: "SACZeroMQTests", dependencies: ["SACZeroMQ"]),
         // Test support: counts heap allocations, to show that an update allocates nothing.
-        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
-        .testTarget(name: "SoftActorCriticTests", dependencies: ["SoftActorCritic", "NeuralNetworks", "Environments", "Randomness", "AllocationCounter"]),
-        .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic"]),
-        .testTarget(name: "BridgeProtocolTests", dependencies: ["BridgeProtocol", "Randomness"]),
-        .testTarget(name: "LearningCurvesTests", dependencies: ["LearningCurves"]),
+        .target(name: "SACAllocationCounter", path: "Tests/SACAllocationCounter"),
         .testTarget(
-            name: "EnvironmentBridgeTests",
-            dependencies: ["EnvironmentBridge", "BridgeProtocol", "Environments", "ZeroMQ", "SoftActorCritic"]
+            name: "SoftActorCriticTests",
+            dependencies: ["SoftActorCritic", "SACNeuralNetworks", "SACEnvironments", "SACRandomness", "SACAllocationCounter"]
+        ),
+        .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic"]),
+        .testTarget(name: "SACBridgeProtocolTests", dependencies: ["SACBridgeProtocol", "SACRandomness"]),
+        .testTarget(name: "SACLearningCurvesTests", dependencies: ["SACLearningCurves"]),
+        .testTarget(
+            name: "SACBridgeTests",
+            dependencies: ["SACBridge", "SACBridgeProtocol", "SACEnvironments", "SACZeroMQ", "SoftActorCritic"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,8 +1,8 @@
 import ArgumentParser
-import BridgeProtocol
-import EnvironmentBridge
+import SACBridgeProtocol
+import SACBridge
 import Foundation
-import ZeroMQ
+import SACZeroMQ
 
 /// `sac bench bridge`: remote steps per second through the protocol against raw libzmq round trips of
 /// the same payload sizes, on the same transport, in the same run.
@@ -107,7 +107,7 @@ struct BenchBridgeCommand: ParsableCommand {
         case .inproc: endpoint = "inproc://sac-bench"
         }
         var options = EnvironmentServer.Options()
-        options.environmentsPerSession = numEnvs
+        options.numEnvs = numEnvs
         let serverOptions = options
         let actions = Tensor(float32: [Float](repeating: 0.1, count: numEnvs), shape: [numEnvs, 1])
         let handleMicroseconds = try Self.serverHandleMicroseconds(options: serverOptions, actions: actions, requests: requests)

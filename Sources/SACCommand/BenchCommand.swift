@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NeuralNetworks
+import SACNeuralNetworks
 import SoftActorCritic
 
 /// `sac bench`: speed measurements, printed as a table and as JSON lines.
@@ -25,10 +25,10 @@ struct BenchUpdatesCommand: ParsableCommand {
     @Option(help: "Observation and action sizes: pendulum (3, 1) or halfcheetah-shapes (17, 6).")
     var env: Shapes = .pendulum
 
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's choice).")
-    var threads: Int?
+    @Option(help: "OpenBLAS threads of each matrix product (default: 1 with --threads 2, OpenBLAS's choice otherwise).")
+    var blasThreads: Int?
 
-    @Option(help: "Threads of each update: 2 runs the two critics (and the actor on s and s′) side by side, each product on one OpenBLAS thread (and sets OpenBLAS to 1 thread unless --threads says otherwise).")
+    @Option(name: .customLong("threads"), help: "Threads of each update, as in `sac train`: 2 runs the two critics (and the actor on s and s′) side by side, each product on one OpenBLAS thread unless --blas-threads says otherwise.")
     var updateThreads: Int = 1
 
     @Option(help: "Timed updates.")
@@ -46,16 +46,16 @@ struct BenchUpdatesCommand: ParsableCommand {
     func validate() throws {
         guard updates >= 10 else { throw ValidationError("--updates must be at least 10") }
         guard rounds >= 1, rounds <= updates else { throw ValidationError("--rounds must be between 1 and --updates") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        guard updateThreads == 1 || updateThreads == 2 else { throw ValidationError("--update-threads must be 1 or 2") }
+        if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
+        guard updateThreads == 1 || updateThreads == 2 else { throw ValidationError("--threads must be 1 or 2") }
     }
 
     func run() throws {
-        BLAS.setThreadCount(threads ?? (updateThreads == 2 ? 1 : BLAS.threadCount))
+        BLAS.setThreadCount(blasThreads ?? (updateThreads == 2 ? 1 : BLAS.threadCount))
         var configuration = SACConfiguration()
         configuration.variant = variant.variant
         let (o, a) = env.sizes
-        let agent = try SoftActorCritic(observationCount: o, actionCount: a, configuration: configuration)
+        let agent = try SACAgent(observationCount: o, actionCount: a, configuration: configuration)
         agent.updateThreads = updateThreads
         var replay = try RandomReplay(transitions: 10_000, observationCount: o, actionCount: a, batchSize: configuration.batchSize, seed: 1)
         replay.update(agent, times: 20)

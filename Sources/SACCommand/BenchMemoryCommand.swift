@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Randomness
+import SACRandomness
 import SoftActorCritic
 
 /// `sac bench memory`: resident memory of a full replay buffer against the raw bytes of its transitions.

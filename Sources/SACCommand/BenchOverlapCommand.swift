@@ -1,6 +1,6 @@
 import ArgumentParser
-import EnvironmentBridge
-import Environments
+import SACBridge
+import SACEnvironments
 import Foundation
 import SoftActorCritic
 
@@ -86,7 +86,7 @@ struct BenchOverlapCommand: ParsableCommand {
     /// Milliseconds of one update of the trainer's default agent on Pendulum's shapes (the mean of 100 after
     /// 20 warm-up updates, on a buffer of random transitions).
     static func millisecondsPerUpdate() throws -> Double {
-        let agent = try SoftActorCritic(observationCount: 3, actionCount: 1, configuration: SACConfiguration())
+        let agent = try SACAgent(observationCount: 3, actionCount: 1, configuration: SACConfiguration())
         var replay = try RandomReplay(transitions: 2_000, observationCount: 3, actionCount: 1, batchSize: agent.configuration.batchSize, seed: 3)
         replay.update(agent, times: 20)
         let clock = ContinuousClock(), start = clock.now

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import ZeroMQ
+import SACZeroMQ
 
 /// Reading and writing CURVE key files: text files whose first line that is not a `#` comment is a
 /// Z85 key (40 characters). `NAME.key` holds a secret key (mode 0600), `NAME.pub` its public key; an

@@ -1,6 +1,6 @@
 import ArgumentParser
-import EnvironmentBridge
-import Environments
+import SACBridge
+import SACEnvironments
 import Foundation
 import SoftActorCritic
 

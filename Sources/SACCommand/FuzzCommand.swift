@@ -1,5 +1,5 @@
 import ArgumentParser
-import EnvironmentBridge
+import SACBridge
 import Foundation
 
 /// `sac fuzz`: runs the seeded mutational fuzzer against the Swift server's request handling.

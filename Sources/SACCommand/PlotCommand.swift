@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LearningCurves
+import SACLearningCurves
 
 /// `sac plot`: overlays the learning curves of several runs.
 struct PlotCommand: ParsableCommand {

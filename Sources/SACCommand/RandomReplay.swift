@@ -1,4 +1,4 @@
-import Randomness
+import SACRandomness
 import SoftActorCritic
 
 /// A replay buffer of uniformly random transitions in [−1, 1] and a batch to sample into: what the update
@@ -26,7 +26,7 @@ struct RandomReplay {
     }
 
     /// `count` updates of `agent`, each on a freshly sampled batch.
-    mutating func update(_ agent: SoftActorCritic, times count: Int) {
+    mutating func update(_ agent: SACAgent, times count: Int) {
         for _ in 0..<count {
             sample()
             agent.update(batch: batch)

@@ -1,7 +1,7 @@
 import ArgumentParser
-import ZeroMQ
-import EnvironmentBridge
-import Environments
+import SACZeroMQ
+import SACBridge
+import SACEnvironments
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -54,7 +54,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         var options = EnvironmentServer.Options()
-        options.environmentsPerSession = numEnvs
+        options.numEnvs = numEnvs
         options.sessionTimeoutSeconds = sessionTimeout
         options.maximumMessageBytes = maxMessageBytes
         options.spinMicroseconds = spinUs

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
-import EnvironmentBridge
-import Environments
-import NeuralNetworks
+import SACBridge
+import SACEnvironments
+import SACNeuralNetworks
 import SoftActorCritic
-import ZeroMQ
+import SACZeroMQ
 
 /// Options every command that builds an environment shares.
 struct EnvironmentOptions: ParsableArguments {
@@ -40,7 +40,7 @@ struct EnvironmentOptions: ParsableArguments {
     /// The agent's update threads from `--threads` (see its help), with OpenBLAS set to one thread: two
     /// single-threaded products side by side beat OpenBLAS's threading of one at SAC's sizes (`sac bench
     /// updates`), and collapse far less when another process wants the cores.
-    func applyThreads(to agent: SoftActorCritic) {
+    func applyThreads(to agent: SACAgent) {
         BLAS.setThreadCount(1)
         agent.updateThreads = min(2, threads ?? ProcessInfo.processInfo.activeProcessorCount)
     }
@@ -52,7 +52,7 @@ struct EnvironmentOptions: ParsableArguments {
         guard isRemote else {
             return try EnvironmentVector((0..<(count ?? 1)).map { try EnvironmentRegistry.make(env, seed: seed &+ UInt64($0)) })
         }
-        return try RemoteVectorEnvironment(address: env, expectedCount: count, options: try remoteOptions())
+        return try RemoteVectorEnvironment(address: env, numEnvs: count, options: try remoteOptions())
     }
 
     private func remoteOptions() throws -> RemoteEnvironmentClient.Options {

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Environments
+import SACEnvironments
 import Foundation
-import LearningCurves
+import SACLearningCurves
 import Logging
-import NeuralNetworks
+import SACNeuralNetworks
 import SoftActorCritic
 
 extension TrainerConfiguration.NonFinitePolicy: ExpressibleByArgument {}
@@ -132,7 +132,7 @@ struct TrainCommand: ParsableCommand {
         } else {
             run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: env,
                               evaluationEnvironment: evaluationEnv, runDirectory: directory)
-            logger.info("training \(variant.rawValue) on \(env.id)\(env.count > 1 ? " ×\(env.count)" : "") for \(trainer.totalSteps) steps, seed \(environment.seed); run directory \(directory)")
+            logger.info("training \(variant.rawValue) on \(env.id)\(env.numEnvs > 1 ? " ×\(env.numEnvs)" : "") for \(trainer.totalSteps) steps, seed \(environment.seed); run directory \(directory)")
         }
         environment.applyThreads(to: run.agent)
         switch BLAS.kernel.choice {

@@ -1,4 +1,4 @@
-import Environments
+import SACEnvironments
 
 /// Maps the agent's normalised actions in [−1, 1]ᴬ to an environment's box and back:
 /// `env = low + (a + 1)·(high − low)/2`. Stable-Baselines3 does the same for squashed policies.

@@ -1,5 +1,5 @@
-import Environments
-import NeuralNetworks
+import SACEnvironments
+import SACNeuralNetworks
 
 /// Runs deterministic evaluation episodes: the action is `tanh(μ_φ(s))`, rescaled to the environment.
 public struct Evaluator {
@@ -52,7 +52,7 @@ public struct Evaluator {
             failures += 1
             if failures > Self.maximumFailures { throw SACError.evaluationFailed(failures: failures, lastFailure: failure) }
         }
-        let copies = environment.count
+        let copies = environment.numEnvs
         if copies == 1 {
             var episode = 0
             episodes: while episode < episodes {

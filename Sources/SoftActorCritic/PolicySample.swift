@@ -1,4 +1,4 @@
-import NeuralNetworks
+import SACNeuralNetworks
 
 /// Buffers for one reparameterised draw from the squashed-Gaussian policy on a batch, allocated once
 /// per batch size: the noise ε and every intermediate the backward pass needs.

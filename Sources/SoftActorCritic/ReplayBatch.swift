@@ -1,4 +1,4 @@
-import NeuralNetworks
+import SACNeuralNetworks
 
 /// A minibatch of transitions in preallocated, row-major buffers, refilled in place by
 /// `ReplayBuffer.sample(into:using:)` so that sampling allocates nothing.

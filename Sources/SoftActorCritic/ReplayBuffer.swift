@@ -1,4 +1,4 @@
-import Randomness
+import SACRandomness
 
 /// A fixed-capacity ring of transitions `(s, a, r, s′, terminated)` in preallocated contiguous storage.
 ///

@@ -1,4 +1,4 @@
-import Environments
+import SACEnvironments
 import Foundation
 
 /// Errors from the agent and the trainer, with messages a user can act on.

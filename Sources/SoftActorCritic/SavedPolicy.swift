@@ -1,5 +1,5 @@
 import Foundation
-import NeuralNetworks
+import SACNeuralNetworks
 
 /// A trained policy on disk: the actor network, the action bounds it was trained for, and what it was
 /// trained on. Written as `policy.sacp` into every run directory and read by `sac eval`.

@@ -3,8 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NeuralNetworks
-import Randomness
+import SACNeuralNetworks
+import SACRandomness
 
 /// The SAC policy π_φ(a|s): an MLP maps s to a mean μ and a log standard deviation log σ per action
 /// dimension; actions are `a = tanh(u)`, `u = μ + σ·ε`, ε ~ N(0, I) (the reparameterisation trick), in

@@ -1,9 +1,9 @@
-import Environments
+import SACEnvironments
 import Foundation
-import NeuralNetworks
-import Randomness
+import SACNeuralNetworks
+import SACRandomness
 
-/// Drives an `Environment` (or N copies of one, a `VectorEnvironment`) around a ``SoftActorCritic`` agent:
+/// Drives an `Environment` (or N copies of one, a `VectorEnvironment`) around a ``SACAgent`` agent:
 /// random warm-up, then at every step act, store and run the scheduled gradient updates; periodic
 /// deterministic evaluation on a second environment instance; metrics, a summary, the policy and
 /// checkpoints in a run directory.
@@ -21,7 +21,7 @@ import Randomness
 /// that cannot go on writes a checkpoint before it throws, so nothing collected is lost.
 public final class Trainer {
     /// The agent being trained.
-    public let agent: SoftActorCritic
+    public let agent: SACAgent
     /// The replay buffer.
     public let buffer: ReplayBuffer
     /// Trainer settings.
@@ -70,7 +70,7 @@ public final class Trainer {
         }
         scaling = try ActionScaling(environment.actionSpace)
         let o = environment.observationSpace.count, a = environment.actionSpace.count
-        agent = try SoftActorCritic(observationCount: o, actionCount: a, configuration: agentConfiguration)
+        agent = try SACAgent(observationCount: o, actionCount: a, configuration: agentConfiguration)
         buffer = try ReplayBuffer(capacity: configuration.replayCapacity, observationCount: o, actionCount: a)
         batch = ReplayBatch(size: agentConfiguration.batchSize, observationCount: o, actionCount: a)
         self.configuration = configuration
@@ -115,8 +115,8 @@ public final class Trainer {
             try trainer.agent.restore(from: &reader)
             try trainer.buffer.restore(from: &reader)
             try trainer.state.restore(from: &reader)
-            guard trainer.state.observations.count == environment.count else {
-                throw SACError.invalidCheckpoint(path: path, reason: "the run stepped \(trainer.state.observations.count) copies of the environment at once; \(environment.id) here has \(environment.count) (give the same --num-envs)")
+            guard trainer.state.observations.count == environment.numEnvs else {
+                throw SACError.invalidCheckpoint(path: path, reason: "the run stepped \(trainer.state.observations.count) copies of the environment at once; \(environment.id) here has \(environment.numEnvs) (give the same --num-envs)")
             }
             let hasSnapshot = try reader.read(UInt8.self) != 0
             let count = Int(try reader.read(UInt64.self))
@@ -187,7 +187,7 @@ public final class Trainer {
 
     /// Returns false when stopped by ``shouldStop``.
     private func train() throws -> Bool {
-        let copies = environment.count
+        let copies = environment.numEnvs
         while state.step < configuration.totalSteps {
             if shouldStop?() == true { return false }
             if state.needsReset { try startEpisodes() }
@@ -274,7 +274,7 @@ public final class Trainer {
     /// Resets every copy: with seeds `seed + i` at the start of a run (copy i, as Stable-Baselines3 seeds
     /// its vectorised environments), continuing their random streams after a recovery.
     private func startEpisodes() throws {
-        let copies = environment.count
+        let copies = environment.numEnvs
         let seeds: [UInt64?] = state.step == 0 && state.episodes == 0 ? (0..<copies).map { configuration.seed &+ UInt64($0) } : []
         var observations: [[Float]]
         while true {
@@ -416,7 +416,7 @@ public final class Trainer {
         let seconds = elapsedSeconds
         return TrainingSummary(
             env: environment.id, variant: agent.configuration.variant.rawValue, seed: configuration.seed,
-            envSteps: state.step, numEnvs: environment.count, gradientUpdates: agent.updateCount, wallSeconds: seconds,
+            envSteps: state.step, numEnvs: environment.numEnvs, gradientUpdates: agent.updateCount, wallSeconds: seconds,
             updatesPerSecond: seconds > 0 ? Double(agent.updateCount) / seconds : 0,
             evalReturnMean: state.finalEvaluation?.mean, evalReturnStd: state.finalEvaluation?.standardDeviation,
             transitionsStored: buffer.totalAdded, episodes: state.episodes, finalAlpha: Double(agent.alpha),

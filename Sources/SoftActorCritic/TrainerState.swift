@@ -1,5 +1,5 @@
-import NeuralNetworks
-import Randomness
+import SACNeuralNetworks
+import SACRandomness
 
 /// Everything about a run in progress that is not the agent or the replay buffer: counters, the episode
 /// in flight in each copy of the environment, and the warm-up generator. Saved in checkpoints.

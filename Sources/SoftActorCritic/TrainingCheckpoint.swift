@@ -1,6 +1,6 @@
-import Environments
+import SACEnvironments
 import Foundation
-import NeuralNetworks
+import SACNeuralNetworks
 
 /// The checkpoint of a run: configurations, agent, replay buffer, trainer state and (for environments
 /// that support it) the environment's own state, so a resumed run continues bit for bit.
@@ -16,7 +16,7 @@ enum TrainingCheckpoint {
     static let fileName = "checkpoint.sacc"
     static let previousFileName = "checkpoint.prev.sacc"
 
-    static func encode(agent: SoftActorCritic, trainer: TrainerConfiguration, buffer: ReplayBuffer, state: TrainerState,
+    static func encode(agent: SACAgent, trainer: TrainerConfiguration, buffer: ReplayBuffer, state: TrainerState,
                        elapsedSeconds: Double, environmentSnapshot: [UInt64]?) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -1,8 +1,8 @@
-import AllocationCounter
+import SACAllocationCounter
 import Testing
 @testable import SoftActorCritic
-import NeuralNetworks
-import Randomness
+import SACNeuralNetworks
+import SACRandomness
 
 #if DEBUG
 private let optimized = false
@@ -12,7 +12,7 @@ private let optimized = true
 
 /// Workspaces are allocated once: sampling a batch and a full gradient update allocate nothing on the heap,
 /// on one thread and on two. Counted by interposing malloc and its relatives for this test executable
-/// (the AllocationCounter target), on the measuring thread and the update's worker thread. Unoptimised code allocates where optimised
+/// (the SACAllocationCounter target), on the measuring thread and the update's worker thread. Unoptimised code allocates where optimised
 /// code does not, so the count is checked in release builds (`scripts/test` runs
 /// `swift test -c release -Xswiftc -enable-testing --filter AllocationTests`).
 @Suite(.serialized) struct AllocationTests {
@@ -53,7 +53,7 @@ private let optimized = true
         configuration.hiddenSizes = [64, 64]
         configuration.batchSize = 32
         // Pendulum's shapes and HalfCheetah's: narrow products take other OpenBLAS paths.
-        let agent = try SoftActorCritic(observationCount: o, actionCount: a, configuration: configuration)
+        let agent = try SACAgent(observationCount: o, actionCount: a, configuration: configuration)
         agent.updateThreads = threads
         let buffer = try ReplayBuffer(capacity: 500, observationCount: o, actionCount: a)
         var generator = Xoshiro256StarStar(seed: 3)

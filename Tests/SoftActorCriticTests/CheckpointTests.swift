@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 import SoftActorCritic
-import Environments
-import NeuralNetworks
+import SACEnvironments
+import SACNeuralNetworks
 
 @Suite(.serialized) struct CheckpointTests {
     private func configurations(steps: Int) -> (SACConfiguration, TrainerConfiguration) {

@@ -1,5 +1,5 @@
 import Testing
-import Environments
+import SACEnvironments
 @testable import SoftActorCritic
 
 /// Evaluation episodes in which the simulator fails are discarded and replaced, up to a limit.

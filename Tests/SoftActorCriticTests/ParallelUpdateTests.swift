@@ -1,6 +1,6 @@
 import Testing
 @testable import SoftActorCritic
-import NeuralNetworks
+import SACNeuralNetworks
 
 /// An update on two threads (the critics side by side) computes exactly what it computes on one.
 @Suite(.serialized) struct ParallelUpdateTests {

@@ -1,6 +1,6 @@
 import Testing
 import SoftActorCritic
-import Randomness
+import SACRandomness
 
 @Suite struct ReplayBufferTests {
     @Test func ringOverwritesOldestWhenFull() throws {

@@ -1,6 +1,6 @@
 import Testing
 @testable import SoftActorCritic
-import NeuralNetworks
+import SACNeuralNetworks
 
 /// Each SAC loss's analytic gradient against central finite differences (step 1e-3) of the same loss,
 /// with the update's noise ε held fixed, on a 3→8→8 network and a batch of 5. Bound: relative error of

@@ -1,7 +1,7 @@
 import Testing
 import SoftActorCritic
-import NeuralNetworks
-import Randomness
+import SACNeuralNetworks
+import SACRandomness
 
 @Suite struct SavedPolicyTests {
     private func policy() throws -> SavedPolicy {

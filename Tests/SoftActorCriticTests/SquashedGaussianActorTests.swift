@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import SoftActorCritic
-import NeuralNetworks
+import SACNeuralNetworks
 
 @Suite struct SquashedGaussianActorTests {
     /// An actor whose output ignores its input: zero weights and biases `[μ…, log σ…]`.

@@ -1,6 +1,6 @@
 @testable import SoftActorCritic
-import Environments
-import Randomness
+import SACEnvironments
+import SACRandomness
 
 /// Central finite differences of a scalar function of a float vector, accumulated in Double.
 func finiteDifferenceGradient(at point: [Float], step h: Float = 1e-3, _ f: ([Float]) -> Float) -> [Double] {
@@ -24,14 +24,14 @@ func relativeError(_ a: [Double], _ b: [Double]) -> Double {
 }
 
 /// A small agent and a random batch for gradient checks: 3 observation features, 2 actions, 8×8 hidden.
-func smallAgentAndBatch(variant: SACVariant, seed: UInt64 = 7) throws -> (SoftActorCritic, ReplayBatch) {
+func smallAgentAndBatch(variant: SACVariant, seed: UInt64 = 7) throws -> (SACAgent, ReplayBatch) {
     var configuration = SACConfiguration()
     configuration.variant = variant
     configuration.hiddenSizes = [8, 8]
     configuration.batchSize = 5
     configuration.seed = seed
     configuration.alpha = variant == .twinQ ? nil : 0.3
-    let agent = try SoftActorCritic(observationCount: 3, actionCount: 2, configuration: configuration)
+    let agent = try SACAgent(observationCount: 3, actionCount: 2, configuration: configuration)
     let batch = ReplayBatch(size: 5, observationCount: 3, actionCount: 2)
     var generator = Xoshiro256StarStar(seed: seed + 100)
     for i in 0..<batch.observations.count { batch.observations[i] = Float(generator.nextUniform(in: -1, 1)) }

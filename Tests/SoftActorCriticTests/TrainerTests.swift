@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 import SoftActorCritic
-import Environments
-import NeuralNetworks
+import SACEnvironments
+import SACNeuralNetworks
 
 @Suite(.serialized) struct TrainerTests {
     private func smallConfigurations(steps: Int, seed: UInt64 = 1) -> (SACConfiguration, TrainerConfiguration) {

@@ -4,8 +4,8 @@
 // used the same way.
 //
 //   swift run LocalOrRemoteExample
-import EnvironmentBridge
-import Environments
+import SACBridge
+import SACEnvironments
 import Foundation
 
 /// Rolls out a fixed open-loop torque sequence and returns the rewards. It sees only `any Environment`.

@@ -2,7 +2,7 @@
 //
 //   swift run TrainPendulumExample            # 20,000 steps
 //   swift run TrainPendulumExample 2000       # a quick look
-import Environments
+import SACEnvironments
 import SoftActorCritic
 
 let steps = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 20_000

@@ -1,4 +1,4 @@
-"""python3 -m gym_bridge serve --env Pendulum-v1 --bind tcp://127.0.0.1:5555 [--num-envs N [--workers K]] [--env-kwargs JSON]"""
+"""gym-bridge serve --env Pendulum-v1 --bind tcp://127.0.0.1:5555 [--num-envs N [--workers K]] [--env-kwargs JSON] (or python3 -m gym_bridge)"""
 import argparse
 import json
 import signal
@@ -8,7 +8,7 @@ from .server import EnvironmentServer
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python3 -m gym_bridge", description="Serve a Gymnasium environment over the envbridge protocol.")
+    parser = argparse.ArgumentParser(prog="gym-bridge", description="Serve a Gymnasium environment over the envbridge protocol.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve one Gymnasium environment id")
     serve.add_argument("--env", required=True, help="Gymnasium id, e.g. Pendulum-v1 or HalfCheetah-v5")

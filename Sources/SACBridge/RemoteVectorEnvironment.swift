@@ -1,0 +1,128 @@
+import SACBridgeProtocol
+import SACEnvironments
+import SACZeroMQ
+
+/// A batched envbridge session as a `VectorEnvironment`: the server steps its `num_envs` copies (its
+/// `--num-envs`) per request, so N environment steps cost one round trip. The server restarts ended
+/// episodes itself and sends their final observations, which this type hands on unchanged.
+///
+/// Observations are rounded to `Float` here unless the options ask the server for float32. When one
+/// copy's simulator fails in a batch, the server restarts that copy and steps the others; its result
+/// carries the failure (`VectorStepResult.failure`) and the new episode's first observation, and the
+/// other copies' transitions arrive as usual. A copy that fails again on the next step (its restart
+/// failed too) ends the step with ``RemoteEnvironmentError/environmentFailure(address:index:_:)``.
+public final class RemoteVectorEnvironment: VectorEnvironment {
+    public let observationSpace: Box
+    public let actionSpace: Box
+    public var id: String { client.session.environmentID }
+    public var numEnvs: Int { client.numEnvs }
+    /// The underlying session (server step time, instance id).
+    public private(set) var client: RemoteEnvironmentClient
+    private let context: ZeroMQContext
+    private var needsReset = true
+    /// Copies whose previous step failed.
+    private var failedLastStep: Set<Int> = []
+    /// The actions of every step, flattened into one reused buffer, and the reply every step is read into.
+    private var flatActions: [Float] = []
+    private var reply = BridgeReply.Step.empty
+
+    /// Connects to `address` and opens a session; `numEnvs`, when given, must equal the number of
+    /// copies the server steps per request.
+    public init(address: String, numEnvs: Int? = nil, options: RemoteEnvironmentClient.Options = .init(),
+                context: ZeroMQContext = .shared) throws {
+        (client, observationSpace, actionSpace) = try RemoteEnvironmentClient.openSession(
+            address: address, options: options, context: context, numEnvs: numEnvs,
+            hint: "start the server with --num-envs \(numEnvs ?? 1), or leave out --num-envs to take the server's number")
+        self.context = context
+    }
+
+    deinit { client.close() }
+
+    public func reset(seeds: [UInt64?]) throws -> [[Float]] {
+        guard seeds.isEmpty || seeds.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: seeds.count) }
+        needsReset = true
+        let reply = try client.reset(seeds: seeds)
+        needsReset = false
+        failedLastStep = []
+        return rows(reply.observations.floats())
+    }
+
+    public func beginStep(_ actions: [[Float]]) throws {
+        guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
+        for action in actions { try actionSpace.validate(action) }
+        guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
+        needsReset = true
+        flatActions.removeAll(keepingCapacity: true)
+        for action in actions { flatActions += action }
+        try flatActions.withUnsafeBufferPointer { flat throws(RemoteEnvironmentError) in try client.sendStep(float32: flat) }
+    }
+
+    public func finishStep() throws -> [VectorStepResult] {
+        try client.receiveStep(into: &reply)
+        var failures: [Int: BridgeError] = [:]
+        for failure in reply.failures {
+            guard (0..<numEnvs).contains(failure.index) else {
+                throw RemoteEnvironmentError.protocolViolation(address: client.address, "failure reported for environment \(failure.index) of \(numEnvs)")
+            }
+            // Failing again right after its restart, or unable to restart: the copy is out of service.
+            guard failure.error.code != .resetNeeded, !failedLastStep.contains(failure.index) else {
+                throw RemoteEnvironmentError.environmentFailure(address: client.address, index: failure.index, failure.error)
+            }
+            failures[failure.index] = failure.error
+        }
+        failedLastStep = Set(failures.keys)
+        let observations = rows(reply.observations.floats())
+        var results: [VectorStepResult] = []
+        results.reserveCapacity(numEnvs)
+        for i in 0..<numEnvs {
+            if let failure = failures[i] {
+                results.append(.failed(failure.message, restart: observations[i]))
+                continue
+            }
+            var transition = StepResult(observation: observations[i], reward: reply.rewards[i], terminated: reply.terminated[i],
+                                        truncated: reply.truncated[i], info: i < reply.infos.count ? reply.infos[i] : [:])
+            var start: [Float]?
+            if transition.isLast {
+                guard let final = reply.finalObservations[i] else {
+                    throw RemoteEnvironmentError.protocolViolation(address: client.address, "environment \(i)'s episode ended without a final observation")
+                }
+                let finalObservation = final.floats()
+                guard finalObservation.count == observationSpace.count else {
+                    throw RemoteEnvironmentError.protocolViolation(address: client.address, "environment \(i)'s final observation has \(finalObservation.count) elements, expected \(observationSpace.count)")
+                }
+                start = transition.observation
+                transition.observation = finalObservation
+            }
+            results.append(VectorStepResult(transition: transition, resetObservation: start))
+        }
+        needsReset = false
+        return results
+    }
+
+    public var stepsConcurrently: Bool { true }
+    public var address: String? { client.address }
+
+    public func isConnectionLoss(_ error: any Error) -> Bool {
+        (error as? RemoteEnvironmentError)?.isConnectionLoss ?? false
+    }
+
+    /// Opens a new session; the server must still serve the same spaces and number of copies.
+    public func reconnect() throws {
+        client.close()
+        let fresh = try RemoteEnvironmentClient(address: client.address, options: client.options, context: context)
+        guard fresh.numEnvs == numEnvs, try fresh.session.observationSpace.box() == observationSpace,
+              try fresh.session.actionSpace.box() == actionSpace else {
+            fresh.close()
+            throw RemoteEnvironmentError.unsupported(address: client.address, "after reconnecting, the server offers different spaces or a different number of environments")
+        }
+        client = fresh
+        needsReset = true
+    }
+
+    public func close() throws { client.close() }
+
+    private func rows(_ flat: [Float]) -> [[Float]] {
+        let width = observationSpace.count
+        return (0..<numEnvs).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) }
+    }
+}

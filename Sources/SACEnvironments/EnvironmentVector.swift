@@ -1,0 +1,130 @@
+/// Copies of an `Environment` presented as one ``VectorEnvironment``: stepped one after another in this
+/// process, each restarted by `reset(seed: nil)` as soon as its episode ends.
+///
+/// A single copy that is an ``AsynchronousEnvironment`` (a ``ReconnectableEnvironment`` too, in practice:
+/// a remote simulator) keeps its two-phase step and its reconnection, so a trainer written against
+/// ``VectorEnvironment`` treats `EnvironmentVector(remote)` as it treats a batched remote session.
+///
+/// A copy whose step throws (other than a lost connection) is restarted alone, as a batched server
+/// restarts a failed copy: its result carries the error in ``VectorStepResult/failure`` and the new
+/// episode's first observation, and the other copies' steps stand. A copy that fails again on its next
+/// step, or cannot be restarted, makes the step throw that error.
+public final class EnvironmentVector: VectorEnvironment {
+    /// The copies, in order.
+    public private(set) var copies: [any Environment]
+    private var pendingActions: [[Float]]?
+    /// Copies whose previous step failed.
+    private var failedLastStep: Set<Int> = []
+
+    /// Wraps `copies` (at least one; all with the same spaces).
+    public init(_ copies: [any Environment]) throws(EnvironmentError) {
+        guard let first = copies.first else { throw .invalidSpace("a vector environment needs at least one copy") }
+        for copy in copies.dropFirst() where copy.observationSpace != first.observationSpace || copy.actionSpace != first.actionSpace {
+            throw .invalidSpace("copies of \(first.id) disagree: \(copy.id) has observation space \(copy.observationSpace) and action space \(copy.actionSpace)")
+        }
+        self.copies = copies
+    }
+
+    /// A vector of one.
+    public init(_ environment: any Environment) {
+        copies = [environment]
+    }
+
+    public var numEnvs: Int { copies.count }
+    public var observationSpace: Box { copies[0].observationSpace }
+    public var actionSpace: Box { copies[0].actionSpace }
+    public var id: String { copies[0].id }
+
+    public func reset(seeds: [UInt64?]) throws -> [[Float]] {
+        guard seeds.isEmpty || seeds.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: seeds.count) }
+        pendingActions = nil
+        failedLastStep = []
+        return try copies.indices.map { i in try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[i]) }
+    }
+
+    public func beginStep(_ actions: [[Float]]) throws {
+        guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
+        for action in actions { try actionSpace.validate(action) }
+        if let asynchronous = singleAsynchronousCopy { try asynchronous.beginStep(actions[0]) }
+        pendingActions = actions
+    }
+
+    public func finishStep() throws -> [VectorStepResult] {
+        guard let actions = pendingActions else { throw EnvironmentError.resetNeeded(id: id) }
+        pendingActions = nil
+        var results: [VectorStepResult] = []
+        results.reserveCapacity(numEnvs)
+        var failed: Set<Int> = []
+        for i in copies.indices {
+            let transition: StepResult
+            do {
+                transition = try singleAsynchronousCopy?.finishStep() ?? copies[i].step(actions[i])
+            } catch {
+                guard !isConnectionLoss(error), !failedLastStep.contains(i) else { throw error }
+                let restart = try copies[i].reset(seed: nil)
+                failed.insert(i)
+                results.append(.failed("\(error)", restart: restart))
+                continue
+            }
+            let start = transition.isLast ? try copies[i].reset(seed: nil) : nil
+            results.append(VectorStepResult(transition: transition, resetObservation: start))
+        }
+        failedLastStep = failed
+        return results
+    }
+
+    public var stepsConcurrently: Bool { singleAsynchronousCopy != nil }
+
+    private var singleAsynchronousCopy: (any AsynchronousEnvironment)? {
+        numEnvs == 1 ? copies[0] as? any AsynchronousEnvironment : nil
+    }
+
+    public var address: String? { (copies[0] as? any ReconnectableEnvironment)?.address }
+
+    public func isConnectionLoss(_ error: any Error) -> Bool {
+        copies.contains { ($0 as? any ReconnectableEnvironment)?.isConnectionLoss(error) == true }
+    }
+
+    public func reconnect() throws {
+        pendingActions = nil
+        failedLastStep = []
+        for copy in copies { try (copy as? any ReconnectableEnvironment)?.reconnect() }
+    }
+
+    /// Layout: for each copy, its word count then its words.
+    public func snapshot() -> [UInt64]? {
+        var words: [UInt64] = []
+        for copy in copies {
+            guard let snapshottable = copy as? any SnapshottableEnvironment else { return nil }
+            let own = snapshottable.snapshot()
+            words.append(UInt64(own.count))
+            words += own
+        }
+        return words
+    }
+
+    public func restore(from snapshot: [UInt64]) throws {
+        var position = 0
+        var restored = copies
+        for i in restored.indices {
+            guard var snapshottable = restored[i] as? any SnapshottableEnvironment else {
+                throw EnvironmentError.invalidState("\(id) does not restore snapshots")
+            }
+            guard position < snapshot.count, snapshot[position] <= UInt64(snapshot.count - position - 1) else {
+                throw EnvironmentError.invalidState("a snapshot of \(numEnvs) copies of \(id) ends early at copy \(i)")
+            }
+            let length = Int(snapshot[position])
+            try snapshottable.restore(from: Array(snapshot[(position + 1)..<(position + 1 + length)]))
+            restored[i] = snapshottable
+            position += 1 + length
+        }
+        guard position == snapshot.count else {
+            throw EnvironmentError.invalidState("a snapshot of \(numEnvs) copies of \(id) has \(snapshot.count - position) words too many")
+        }
+        copies = restored
+    }
+
+    public func close() throws {
+        for i in copies.indices { try copies[i].close() }
+    }
+}

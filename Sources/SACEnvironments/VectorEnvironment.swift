@@ -1,0 +1,71 @@
+/// `numEnvs` copies of one environment stepped together, as Gymnasium's vector environments and a batched
+/// envbridge session are: one call carries an action for every copy and returns a result for every copy.
+///
+/// Episodes restart by themselves: when copy i's episode ends, its ``VectorStepResult/transition`` holds the
+/// true final observation and ``VectorStepResult/resetObservation`` the first observation of its next
+/// episode (Gymnasium's "same-step" autoreset), so the caller never resets a single copy.
+///
+/// Stepping is split in two (``beginStep(_:)`` then ``finishStep()``) so that a caller can compute while a
+/// remote simulator steps; ``stepsConcurrently`` says whether that overlap is real. A remote implementation
+/// also reports lost connections (``isConnectionLoss(_:)``) and re-opens them (``reconnect()``); the
+/// defaults describe an in-process environment that cannot lose its connection.
+public protocol VectorEnvironment: AnyObject {
+    /// Copies stepped per call, at least 1.
+    var numEnvs: Int { get }
+    /// Shape and bounds of one copy's observation.
+    var observationSpace: Box { get }
+    /// Shape and bounds of one copy's action.
+    var actionSpace: Box { get }
+    /// The environment's identifier, e.g. "Pendulum-v1".
+    var id: String { get }
+
+    /// Resets every copy and returns their first observations. `seeds` is empty (continue every copy's
+    /// random stream) or holds one entry per copy (`nil`: continue that copy's stream).
+    func reset(seeds: [UInt64?]) throws -> [[Float]]
+
+    /// Validates one action per copy and starts the step. Exactly one ``finishStep()`` must follow.
+    func beginStep(_ actions: [[Float]]) throws
+
+    /// Completes the step begun by ``beginStep(_:)``: one result per copy.
+    func finishStep() throws -> [VectorStepResult]
+
+    /// Whether the step runs elsewhere between ``beginStep(_:)`` and ``finishStep()`` (a remote simulator),
+    /// so that work done in between overlaps with it.
+    var stepsConcurrently: Bool { get }
+
+    /// Where the copies live, for messages (`tcp://…`); `nil` in process.
+    var address: String? { get }
+
+    /// Whether `error`, thrown by this environment, means its connection was lost, so that
+    /// ``reconnect()`` may help.
+    func isConnectionLoss(_ error: any Error) -> Bool
+
+    /// Re-opens a lost connection; every copy then needs a ``reset(seeds:)``.
+    func reconnect() throws
+
+    /// The complete state of every copy, if every copy supports snapshots (see ``SnapshottableEnvironment``).
+    func snapshot() -> [UInt64]?
+
+    /// Restores a ``snapshot()``; throws ``EnvironmentError/invalidState(_:)`` for one that does not fit.
+    func restore(from snapshot: [UInt64]) throws
+
+    /// Releases what the copies hold (sockets, processes).
+    func close() throws
+}
+
+extension VectorEnvironment {
+    /// Steps every copy: ``beginStep(_:)`` then ``finishStep()``.
+    public func step(_ actions: [[Float]]) throws -> [VectorStepResult] {
+        try beginStep(actions)
+        return try finishStep()
+    }
+
+    public var stepsConcurrently: Bool { false }
+    public var address: String? { nil }
+    public func isConnectionLoss(_ error: any Error) -> Bool { false }
+    public func reconnect() throws {}
+    public func snapshot() -> [UInt64]? { nil }
+    public func restore(from snapshot: [UInt64]) throws {
+        throw EnvironmentError.invalidState("\(id) does not restore snapshots")
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import SACBridge
+import SACEnvironments
+
+/// One suite, parameterised over where the environment lives: the same start state and the same actions
+/// must give the same observations, rewards and flags within 1e-5, whichever line made the environment.
+@Suite(.serialized) struct EnvironmentSwapTests {
+    enum Location: String, CaseIterable, CustomTestStringConvertible {
+        case local, swiftInproc, swiftIPC, swiftTCP, swiftTCPSpinning, pythonGymnasium
+        var testDescription: String { rawValue }
+    }
+
+    /// The environment at `location`, plus what keeps its server alive.
+    private func makePendulum(at location: Location) throws -> (environment: any StartStateResettable, keepAlive: AnyObject?) {
+        switch location {
+        case .local:
+            return (TimeLimit(Pendulum(), maxEpisodeSteps: 200), nil)
+        case .swiftInproc, .swiftIPC, .swiftTCP:
+            let endpoint = location == .swiftInproc ? Endpoints.inproc() : location == .swiftIPC ? Endpoints.ipc() : Endpoints.tcp
+            let server = try BackgroundSwiftServer(environment: "pendulum", endpoint: endpoint)
+            return (try RemoteEnvironment(address: server.endpoint), server)   // the one line that differs
+        case .swiftTCPSpinning:
+            // A server that looks for a quick client's next request before blocking (the loop below is quick).
+            var options = EnvironmentServer.Options()
+            options.spinMicroseconds = 200
+            let server = try BackgroundSwiftServer(environment: "pendulum", endpoint: Endpoints.tcp, options: options)
+            return (try RemoteEnvironment(address: server.endpoint), server)
+        case .pythonGymnasium:
+            let server = try PythonServerProcess(environment: "Pendulum-v1")
+            return (try RemoteEnvironment(address: server.endpoint), server)
+        }
+    }
+
+    /// Actions inside and outside Pendulum's ±2 N·m, so clipping is compared too.
+    static let actions: [Float] = (0..<205).map { i in Float(3 * sin(Double(i) * 0.37)) }
+
+    private func trajectory(at location: Location) throws -> [StepResult] {
+        var (environment, keepAlive) = try makePendulum(at: location)
+        defer { withExtendedLifetime(keepAlive) { try? environment.close() } }
+        #expect(environment.id == "Pendulum-v1")
+        #expect(environment.observationSpace.shape == [3] && environment.actionSpace.high == [2])
+        let first = try environment.reset(toState: [0.8, -0.4])
+        #expect(abs(first[0] - Float(cos(0.8))) < 1e-6 && abs(first[2] + 0.4) < 1e-6)
+        var results: [StepResult] = []
+        for action in Self.actions {
+            let result = try environment.step([action])
+            results.append(result)
+            if result.isLast { _ = try environment.reset(seed: nil) }
+        }
+        return results
+    }
+
+    @Test(arguments: Location.allCases)
+    func sameActionsGiveSameTrajectoryAsLocal(location: Location) throws {
+        let reference = try trajectory(at: .local)
+        let remote = try trajectory(at: location)
+        #expect(remote.count == reference.count)
+        for (t, (ours, theirs)) in zip(reference, remote).enumerated() where t < 200 {
+            for (a, b) in zip(ours.observation, theirs.observation) {
+                #expect(abs(a - b) <= 1e-5, "\(location) step \(t): \(theirs.observation) vs local \(ours.observation)")
+            }
+            #expect(abs(ours.reward - theirs.reward) <= 1e-5 * max(1, abs(ours.reward)), "\(location) step \(t) reward")
+            #expect(ours.terminated == theirs.terminated && ours.truncated == theirs.truncated, "\(location) step \(t) flags")
+        }
+        // The 200-step time limit holds everywhere, and the final observation is the real one.
+        #expect(remote[199].truncated && !remote[198].truncated)
+    }
+}
+
+/// What the swap test needs of every location: an environment that can start from a given state.
+protocol StartStateResettable: Environment {
+    mutating func reset(toState state: [Double]) throws -> [Float]
+}
+
+extension TimeLimit: StartStateResettable where Base == Pendulum {}
+extension RemoteEnvironment: StartStateResettable {}

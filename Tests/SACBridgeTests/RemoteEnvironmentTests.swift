@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+import SACBridgeProtocol
+import SACBridge
+import SACEnvironments
+import SACZeroMQ
+
+@Suite struct RemoteEnvironmentTests {
+    /// The client checks for a reply before blocking only for a server in its own process, unless told.
+    @Test func spinBeforeBlockingIsAutomaticForInprocOnly() {
+        var options = RemoteEnvironmentClient.Options()
+        #expect(options.spinMicroseconds(for: "inproc://sim") == RemoteEnvironmentClient.Options.automaticSpinMicroseconds)
+        #expect(options.spinMicroseconds(for: "tcp://127.0.0.1:5555") == 0 && options.spinMicroseconds(for: "ipc:///tmp/s") == 0)
+        options.spinMicroseconds = 20
+        #expect(options.spinMicroseconds(for: "tcp://127.0.0.1:5555") == 20)
+        options.spinMicroseconds = 0
+        #expect(options.spinMicroseconds(for: "inproc://sim") == 0)
+    }
+
+    @Test func timeoutFiresWithinItsBoundAndTheClientRecovers() throws {
+        // A REP socket that receives but never answers: the simulator is hung.
+        let hung = try ZeroMQSocket(.reply)
+        try hung.bind("tcp://127.0.0.1:*")
+        var options = RemoteEnvironmentClient.Options()
+        options.timeoutMilliseconds = 200
+        options.retries = 0
+        var start = Date()
+        #expect(throws: RemoteEnvironmentError.timedOut(address: hung.lastEndpoint!, milliseconds: 200)) {
+            try RemoteEnvironmentClient(address: hung.lastEndpoint!, options: options)
+        }
+        var elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed >= 0.19 && elapsed < 1.5, "timed out after \(elapsed) s")
+        // With two retries: 3 × 200 ms of waiting plus 100 + 200 ms of back-off, reported as the total.
+        options.retries = 2
+        start = Date()
+        #expect(throws: RemoteEnvironmentError.timedOut(address: hung.lastEndpoint!, milliseconds: 900)) {
+            try RemoteEnvironmentClient(address: hung.lastEndpoint!, options: options)
+        }
+        elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed >= 0.85 && elapsed < 3, "timed out after \(elapsed) s")
+    }
+
+    @Test func stuckRequestSocketIsReopenedSoTheNextCallWorks() throws {
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.tcp)
+        var options = RemoteEnvironmentClient.Options()
+        options.timeoutMilliseconds = 2000
+        let client = try RemoteEnvironmentClient(address: background.endpoint, options: options)
+        _ = try client.reset(seeds: [1])
+        // Make the server refuse (an error reply), then confirm the session continues normally.
+        #expect(throws: RemoteEnvironmentError.self) { try client.step(Tensor(float32: [.nan], shape: [1, 1])) }
+        let step = try client.step(Tensor(float32: [0.3], shape: [1, 1]))
+        #expect(step.rewards.count == 1)
+    }
+
+    @Test func serverErrorsSurfaceTyped() throws {
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.inproc())
+        let client = try RemoteEnvironmentClient(address: background.endpoint)
+        do {
+            _ = try client.step(Tensor(float32: [0], shape: [1, 1]))
+            Issue.record("step before reset accepted")
+        } catch let RemoteEnvironmentError.server(_, error) {
+            #expect(error.code == .resetNeeded)
+        }
+        do {
+            _ = try client.reset(states: [[1, 2, 3]])
+            Issue.record("a 3-value pendulum state was accepted")
+        } catch let RemoteEnvironmentError.server(_, error) {
+            #expect(error.code == .wrongShape)
+        }
+    }
+
+    @Test func stepIsTwoCallsSoWorkCanOverlapTheSimulator() throws {
+        var options = EnvironmentServer.Options()
+        options.numEnvs = 4
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.ipc(), options: options)
+        let client = try RemoteEnvironmentClient(address: background.endpoint)
+        #expect(client.numEnvs == 4)
+        let reset = try client.reset(seeds: [1, nil, 0, 1])
+        #expect(reset.seedsUsed == [1, nil, 0, 1])
+        let rows = (0..<4).map { reset.observations.row($0).floats() }
+        #expect(rows[0] == rows[3] && rows[0] != rows[2])   // same seed, same start; seed 0 differs from seed 1
+        try client.sendStep(Tensor(float32: [0, 0.5, 1, -1], shape: [4, 1]))
+        // … a trainer would run gradient updates here …
+        let step = try client.receiveStep()
+        #expect(step.observations.shape == [4, 3] && step.terminated == [false, false, false, false])
+        #expect(client.serverStepSeconds > 0)
+    }
+
+    /// Steps from float32 actions in place into one reused step equal the steps through tensors, and a
+    /// wrong number of actions is refused before anything is sent.
+    @Test func stepsInPlaceMatchStepsThroughTensors() throws {
+        var options = EnvironmentServer.Options()
+        options.numEnvs = 3
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.inproc(), options: options)
+        let viaTensors = try RemoteEnvironmentClient(address: background.endpoint), inPlace = try RemoteEnvironmentClient(address: background.endpoint)
+        _ = try viaTensors.reset(seeds: [1, 2, 3])
+        _ = try inPlace.reset(seeds: [1, 2, 3])
+        var reused = BridgeReply.Step.empty
+        for t in 0..<450 {   // past the 200-step time limit twice: replies with final observations too
+            let actions: [Float] = [Float(t % 5) * 0.4 - 0.8, 0.3, -1]
+            let expected = try viaTensors.step(Tensor(float32: actions, shape: [3, 1]))
+            try Self.send(actions, with: inPlace)
+            try inPlace.receiveStep(into: &reused)
+            #expect(reused.observations == expected.observations && reused.rewards == expected.rewards, "step \(t)")
+            #expect(reused.terminated == expected.terminated && reused.truncated == expected.truncated && reused.finalObservations == expected.finalObservations)
+        }
+        #expect(inPlace.serverStepSeconds > 0)
+        var refusal: RemoteEnvironmentError?
+        do { try Self.send([0, 0], with: inPlace) } catch { refusal = error }
+        guard case let .invalidActions(_, detail)? = refusal else { Issue.record("2 actions for 3 environments: \(String(describing: refusal))"); return }
+        #expect(detail.contains("3 environments"))
+        // Nothing was sent: the session still steps.
+        try Self.send([0, 0, 0], with: inPlace)
+        try inPlace.receiveStep(into: &reused)
+        #expect(reused.rewards.count == 3)
+    }
+
+    private static func send(_ actions: [Float], with client: RemoteEnvironmentClient) throws(RemoteEnvironmentError) {
+        try actions.withUnsafeBufferPointer { actions throws(RemoteEnvironmentError) in try client.sendStep(float32: actions) }
+    }
+
+    @Test func remoteEnvironmentNeedsOneEnvironmentPerSession() throws {
+        var options = EnvironmentServer.Options()
+        options.numEnvs = 2
+        let background = try BackgroundSwiftServer(endpoint: Endpoints.inproc(), options: options)
+        #expect(throws: RemoteEnvironmentError.self) { try RemoteEnvironment(address: background.endpoint) }
+    }
+
+    @Test func remoteEnvironmentValidatesActionsLocallyAndEndsEpisodesWithoutARoundTrip() throws {
+        let background = try BackgroundSwiftServer(environment: "reach1d", endpoint: Endpoints.inproc())
+        var environment: any Environment = try RemoteEnvironment(address: background.endpoint)
+        #expect(throws: EnvironmentError.resetNeeded(id: "Reach1D-v0")) { try environment.step([0]) }
+        _ = try environment.reset(seed: 4)
+        #expect(throws: EnvironmentError.actionShapeMismatch(expected: [1], count: 2)) { try environment.step([0, 0]) }
+        #expect(throws: EnvironmentError.self) { try environment.step([.nan]) }
+        var last = StepResult(observation: [], reward: 0, terminated: false, truncated: false)
+        for _ in 0..<25 { last = try environment.step([1]) }
+        #expect(last.truncated && last.observation.count == 1)
+        let next = try environment.reset(seed: nil)   // the server already started the next episode
+        #expect(next.count == 1 && next != last.observation)
+        try environment.close()
+    }
+}

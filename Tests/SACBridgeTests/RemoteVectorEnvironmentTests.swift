@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+import SACBridge
+import SACEnvironments
+import SoftActorCritic
+
+/// A batched session (the server's `--num-envs N`) against N local copies, and SAC trained through it.
+@Suite(.serialized) struct RemoteVectorEnvironmentTests {
+    private func server(copies: Int) throws -> BackgroundSwiftServer {
+        var options = EnvironmentServer.Options()
+        options.numEnvs = copies
+        return try BackgroundSwiftServer(endpoint: Endpoints.inproc(), options: options)
+    }
+
+    /// Same seeds, same actions: the remote copies (one round trip per step) and local copies agree on
+    /// every transition, across the automatic restart at Pendulum's 200-step limit.
+    @Test func remoteCopiesAgreeWithLocalCopiesStepForStep() throws {
+        let background = try server(copies: 3)
+        let remote = try RemoteVectorEnvironment(address: background.endpoint, numEnvs: 3)
+        let local = try EnvironmentVector((0..<3).map { _ in try EnvironmentRegistry.make("pendulum") })
+        #expect(remote.numEnvs == 3 && remote.observationSpace == local.observationSpace && remote.stepsConcurrently)
+        let seeds: [UInt64?] = [5, 6, 7]
+        #expect(try remote.reset(seeds: seeds) == (try local.reset(seeds: seeds)))
+        var restarts = 0
+        for t in 0..<210 {
+            let actions = (0..<3).map { i in [Float(((t * 5 + i) % 7) - 3) / 1.5] }
+            let mine = try local.step(actions)
+            let theirs = try remote.step(actions)
+            #expect(theirs.map(\.transition.observation) == mine.map(\.transition.observation))
+            #expect(theirs.map(\.transition.reward) == mine.map(\.transition.reward))
+            #expect(theirs.map(\.transition.truncated) == mine.map(\.transition.truncated))
+            #expect(theirs.map(\.resetObservation) == mine.map(\.resetObservation))
+            restarts += theirs.filter { $0.resetObservation != nil }.count
+        }
+        #expect(restarts == 3)
+        #expect(throws: EnvironmentError.copyCountMismatch(expected: 3, got: 2)) { try remote.beginStep([[0], [0]]) }
+    }
+
+    @Test func aServerWithAnotherNumberOfCopiesIsRefusedWithAHint() throws {
+        let background = try server(copies: 2)
+        do {
+            _ = try RemoteVectorEnvironment(address: background.endpoint, numEnvs: 4)
+            Issue.record("a 2-copy session was accepted as 4")
+        } catch let error as RemoteEnvironmentError {
+            #expect("\(error)".contains("--num-envs 4"))
+        }
+    }
+
+    /// SAC on four remote copies: steps count every copy's transitions, the update schedule follows them,
+    /// and the evaluation shares its episodes among the evaluation session's copies.
+    @Test func sacTrainsOnABatchedRemoteSession() throws {
+        let background = try server(copies: 4)
+        var agent = SACConfiguration()
+        agent.hiddenSizes = [16, 16]
+        agent.batchSize = 16
+        var trainer = TrainerConfiguration()
+        trainer.totalSteps = 1_000
+        trainer.learningStarts = 200
+        trainer.updatesPerStep = 0.5
+        trainer.evaluationInterval = 0
+        trainer.evaluationEpisodes = 3
+        let run = try Trainer(agentConfiguration: agent, configuration: trainer,
+                              environment: try RemoteVectorEnvironment(address: background.endpoint),
+                              evaluationEnvironment: try RemoteVectorEnvironment(address: background.endpoint), runDirectory: nil)
+        let summary = try run.run()
+        #expect(summary.numEnvs == 4 && summary.envSteps == 1_000 && summary.transitionsStored == 1_000)
+        #expect(summary.gradientUpdates == 400)   // (1000 − 200) × 0.5
+        #expect(summary.episodes == 4)            // 250 steps per copy: one 200-step episode each
+        #expect(summary.evalReturnMean != nil)
+        let evaluator = Evaluator(actor: run.agent.actor, scaling: try ActionScaling(Pendulum().actionSpace))
+        let evaluation = try evaluator.run(episodes: 5, in: try RemoteVectorEnvironment(address: background.endpoint))
+        #expect(evaluation.returns.count == 5 && evaluation.lengths == Array(repeating: 200, count: 5))
+    }
+
+    /// A server of `copies` copies whose copy `flaky` fails on every `failEvery`-th step.
+    private func flakyServer(copies: Int, flaky: Int, failEvery: Int, resetFailsAfterFailure: Bool = false) throws -> BackgroundSwiftServer {
+        var options = EnvironmentServer.Options()
+        options.numEnvs = copies
+        let serverOptions = options
+        return try BackgroundSwiftServer(endpoint: Endpoints.inproc()) {
+            var made = 0
+            return try EnvironmentServer(options: serverOptions) {
+                made += 1
+                // The server makes one probe environment, then each session's copies in order.
+                let copy = (made - 2) % copies
+                return FlakyEnvironment(failEvery: copy == flaky ? failEvery : 1_000_000, resetFailsAfterFailure: resetFailsAfterFailure)
+            }
+        }
+    }
+
+    /// One copy's simulator fails: that copy's result says so and restarts, the others step on.
+    @Test func aFailingCopyIsReportedAloneWhileTheOthersStep() throws {
+        let background = try flakyServer(copies: 3, flaky: 1, failEvery: 4)
+        let remote = try RemoteVectorEnvironment(address: background.endpoint, numEnvs: 3)
+        _ = try remote.reset(seeds: [1, 2, 3])
+        var failures = 0
+        for t in 1...12 {
+            let results = try remote.step([[0.5], [0.5], [0.5]])
+            #expect(results[0].failure == nil && results[2].failure == nil)
+            #expect(results[0].transition.reward != 0 && results[2].transition.reward != 0)
+            if let failure = results[1].failure {
+                #expect(t % 4 == 0 && failure.contains("blow-up"))
+                #expect(results[1].transition.reward == 0 && !results[1].transition.isLast)
+                #expect(results[1].resetObservation == results[1].transition.observation && results[1].nextObservation.count == 3)
+                failures += 1
+            }
+        }
+        #expect(failures == 3)
+    }
+
+    /// A copy that cannot be restarted fails again on the next step: then the step is an error.
+    @Test func aCopyThatCannotRestartEndsTheStepWithAnError() throws {
+        let background = try flakyServer(copies: 2, flaky: 0, failEvery: 2, resetFailsAfterFailure: true)
+        let remote = try RemoteVectorEnvironment(address: background.endpoint, numEnvs: 2)
+        _ = try remote.reset(seeds: [1, 2])
+        #expect(try remote.step([[0], [0]]).allSatisfy { $0.failure == nil })
+        #expect(try remote.step([[0], [0]])[0].failure != nil)
+        do {
+            _ = try remote.step([[0], [0]])
+            Issue.record("a copy that could not restart stepped on")
+        } catch let error as RemoteEnvironmentError {
+            guard case let .environmentFailure(_, index, _) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(index == 0)
+        }
+    }
+
+    /// One remote copy behind `EnvironmentVector` (how the trainer holds a single remote environment):
+    /// a failed step is restarted with a reset request and the episode goes on from there.
+    @Test func aSingleRemoteCopyIsRestartedAfterAFailure() throws {
+        let background = try flakyServer(copies: 1, flaky: 0, failEvery: 3)
+        let vector = EnvironmentVector(try RemoteEnvironment(address: background.endpoint))
+        _ = try vector.reset(seeds: [4])
+        var failed: [Int] = []
+        for t in 1...7 {
+            let result = try vector.step([[0.2]])[0]
+            if result.failure != nil { failed.append(t) } else { #expect(result.transition.reward != 0) }
+        }
+        #expect(failed == [3, 6])
+    }
+
+    /// Training on a batched session with a flaky copy: the run completes, every failed step abandons
+    /// that copy's episode, and every stored transition is a real step.
+    @Test func sacTrainsThroughACopysFailures() throws {
+        let background = try flakyServer(copies: 2, flaky: 1, failEvery: 50)
+        var agent = SACConfiguration()
+        agent.hiddenSizes = [16, 16]
+        agent.batchSize = 16
+        var trainer = TrainerConfiguration()
+        trainer.totalSteps = 600
+        trainer.learningStarts = 100
+        trainer.evaluationInterval = 0
+        trainer.evaluationEpisodes = 1
+        var warnings: [String] = []
+        let evaluationServer = try BackgroundSwiftServer(endpoint: Endpoints.inproc())
+        let run = try Trainer(agentConfiguration: agent, configuration: trainer,
+                              environment: try RemoteVectorEnvironment(address: background.endpoint),
+                              evaluationEnvironment: try RemoteVectorEnvironment(address: evaluationServer.endpoint),
+                              runDirectory: nil)
+        run.onWarning = { warnings.append($0) }
+        let summary = try run.run()
+        // Copy 1 fails on its 50th, 100th, … step; 600 stored transitions take about 306 requests.
+        #expect(summary.status == "completed" && summary.envSteps == 600 && summary.transitionsStored == 600)
+        #expect(summary.skippedEpisodes == 6 && warnings.filter { $0.contains("failed in the simulator") }.count == 6)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import SACBridge
+import SACEnvironments
+import SACZeroMQ
+
+/// A Swift environment server answering on its own thread until stopped (or deinitialised).
+final class BackgroundSwiftServer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopRequested = false
+    private var boundEndpoint: String?
+    private var finished = false
+    let thread: Thread
+
+    /// Starts serving `environment` on `endpoint`; returns once the socket is bound.
+    convenience init(environment: String = "pendulum", endpoint: String, options: EnvironmentServer.Options = .init()) throws {
+        try self.init(endpoint: endpoint) { try EnvironmentServer(environment: environment, options: options) }
+    }
+
+    /// Starts serving what `makeServer` makes on `endpoint`; returns once the socket is bound.
+    init(endpoint: String, makeServer: @escaping @Sendable () throws -> EnvironmentServer) throws {
+        let box = ResultBox()
+        thread = Thread { [box] in
+            do {
+                let server = try makeServer()
+                try server.serve(on: endpoint, onBound: { box.bound($0) }, until: { box.shouldStop })
+            } catch {
+                box.failed("\(error)")
+            }
+            box.finish()
+        }
+        self.box = box
+        thread.start()
+        let deadline = Date().addingTimeInterval(10)
+        while box.endpoint == nil && box.failure == nil && Date() < deadline { usleep(2_000) }
+        if let failure = box.failure { throw TestServerError.failedToStart(failure) }
+        guard box.endpoint != nil else { throw TestServerError.failedToStart("no bind within 10 s") }
+    }
+
+    private let box: ResultBox
+
+    /// The endpoint actually bound (ports resolved).
+    var endpoint: String { box.endpoint ?? "" }
+
+    func stop() {
+        box.stop()
+        let deadline = Date().addingTimeInterval(5)
+        while !box.isFinished && Date() < deadline { usleep(2_000) }
+    }
+
+    deinit { stop() }
+
+    final class ResultBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _endpoint: String?, _failure: String?, _stop = false, _finished = false
+        var endpoint: String? { lock.withLock { _endpoint } }
+        var failure: String? { lock.withLock { _failure } }
+        var shouldStop: Bool { lock.withLock { _stop } }
+        var isFinished: Bool { lock.withLock { _finished } }
+        func bound(_ endpoint: String) { lock.withLock { _endpoint = endpoint } }
+        func failed(_ message: String) { lock.withLock { _failure = message } }
+        func stop() { lock.withLock { _stop = true } }
+        func finish() { lock.withLock { _finished = true } }
+    }
+}
+
+enum TestServerError: Error { case failedToStart(String) }
+
+/// `python3 -m gym_bridge serve` in a child process, killed on deinit.
+final class PythonServerProcess {
+    let process = Process()
+    private(set) var endpoint = ""
+
+    init(environment: String = "Pendulum-v1", numEnvs: Int = 1, bind: String = "tcp://127.0.0.1:*", extraArguments: [String] = []) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-m", "gym_bridge", "serve", "--env", environment, "--bind", bind,
+                             "--num-envs", "\(numEnvs)"] + extraArguments
+        // Always this checkout's gym_bridge, whatever version pip installed.
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../protocol/python").standardized.path
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = checkout + (environment["PYTHONPATH"].map { ":" + $0 } ?? "")
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The server announces its resolved endpoint on its first line of standard error.
+        var line = Data()
+        let handle = errors.fileHandleForReading
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let byte = handle.readData(ofLength: 1)
+            if byte.isEmpty { break }
+            if byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "tcp://[0-9.]+:[0-9]+", options: .regularExpression) else {
+            process.terminate()
+            throw TestServerError.failedToStart("python3 -m gym_bridge said: \(text) (is the gym-bridge package installed? scripts/install-dependencies --python)")
+        }
+        endpoint = String(text[range])
+    }
+
+    /// SIGTERM, then SIGKILL after 5 s. Polls instead of `waitUntilExit()`, which needs a run loop that
+    /// test threads do not have.
+    func stop() {
+        let pid = process.processIdentifier
+        guard !stopped, pid > 0 else { return }
+        stopped = true
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid || result == -1 { return }   // reaped here, or already reaped by Foundation
+            usleep(10_000)
+        }
+        kill(pid, SIGKILL)
+    }
+
+    private var stopped = false
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    func crash() {
+        guard !stopped else { return }
+        stopped = true
+        kill(process.processIdentifier, SIGKILL)
+        var status: Int32 = 0
+        waitpid(process.processIdentifier, &status, 0)
+    }
+
+    deinit { stop() }
+}
+
+/// Unique endpoints per test, so parallel tests never collide.
+enum Endpoints {
+    /// A TCP endpoint on a port that was free a moment ago (for servers that must come back on the same address).
+    static func freeTCP() throws -> String {
+        let probe = try ZeroMQSocket(.reply)
+        try probe.bind("tcp://127.0.0.1:*")
+        defer { probe.close() }
+        return probe.lastEndpoint!
+    }
+    static func inproc() -> String { "inproc://test-\(UUID().uuidString)" }
+    static func ipc() -> String { "ipc:///tmp/sac-test-\(UUID().uuidString.prefix(8)).sock" }
+    static let tcp = "tcp://127.0.0.1:*"
+}

@@ -1,8 +1,0 @@
-import Testing
-import ZeroMQ
-
-@Suite struct ZeroMQLinkTests {
-    @Test func linksLibzmqVersion4() {
-        #expect(ZeroMQ.version.major == 4)
-    }
-}
