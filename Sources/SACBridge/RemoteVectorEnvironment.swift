@@ -76,7 +76,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         results.reserveCapacity(numEnvs)
         for i in 0..<numEnvs {
             if let failure = failures[i] {
-                results.append(.failed(failure.message, restart: observations[i]))
+                results.append(.failed(RemoteEnvironmentError.environmentFailure(address: client.address, index: i, failure), restart: observations[i]))
                 continue
             }
             var transition = StepResult(observation: observations[i], reward: reply.rewards[i], terminated: reply.terminated[i],

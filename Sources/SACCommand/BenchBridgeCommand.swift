@@ -115,7 +115,7 @@ struct BenchBridgeCommand: ParsableCommand {
         defer { cleanups.reversed().forEach { $0() } }
 
         // The protocol against the Swift server on a thread of this process.
-        let server = try BackgroundServer.start(endpoint: endpoint) { try EnvironmentServer(environment: "pendulum", options: serverOptions) }
+        let server = try BackgroundEnvironmentServer(endpoint: endpoint) { try EnvironmentServer(environment: "pendulum", options: serverOptions) }
         cleanups.append { server.stop() }
         let client = try RemoteEnvironmentClient(address: server.endpoint)
         cleanups.append { client.close() }
@@ -390,34 +390,6 @@ struct BenchEchoCommand: ParsableCommand {
             try socket.send(reply)
             spin.replied()
         }
-    }
-}
-
-/// A server on its own thread, for benchmarks.
-final class BackgroundServer: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopRequested = false, bound: String?, finished = false, failure: String?
-
-    static func start(endpoint: String, make: @escaping @Sendable () throws -> EnvironmentServer) throws -> BackgroundServer {
-        let box = BackgroundServer()
-        Thread {
-            do {
-                try make().serve(on: endpoint, onBound: { e in box.lock.withLock { box.bound = e } }, until: { box.lock.withLock { box.stopRequested } })
-            } catch {
-                box.lock.withLock { box.failure = "\(error)" }
-            }
-            box.lock.withLock { box.finished = true }
-        }.start()
-        while box.lock.withLock({ box.bound == nil && box.failure == nil }) { usleep(1_000) }
-        if let failure = box.lock.withLock({ box.failure }) { throw ValidationError("server failed: \(failure)") }
-        return box
-    }
-
-    var endpoint: String { lock.withLock { bound ?? "" } }
-
-    func stop() {
-        lock.withLock { stopRequested = true }
-        while !lock.withLock({ finished }) { usleep(1_000) }
     }
 }
 

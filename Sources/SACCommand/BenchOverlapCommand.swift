@@ -29,7 +29,7 @@ struct BenchOverlapCommand: ParsableCommand {
         let updateMs = try Self.millisecondsPerUpdate()
         let simMs = self.simMs ?? updateMs
         let delay = simMs / 1e3
-        let server = try BackgroundServer.start(endpoint: "tcp://127.0.0.1:*") {
+        let server = try BackgroundEnvironmentServer(endpoint: "tcp://127.0.0.1:*") {
             try EnvironmentServer { DelayedEnvironment(TimeLimit(Pendulum(), maxEpisodeSteps: 200), stepSeconds: delay) }
         }
         defer { server.stop() }

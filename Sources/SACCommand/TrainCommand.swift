@@ -158,7 +158,7 @@ struct TrainCommand: ParsableCommand {
         }
         display.finish()
         writeLearningCurve(directory: directory, title: "\(env.id) \(run.agent.configuration.variant.rawValue) seed \(run.configuration.seed)", logger: logger)
-        if summary.status == "interrupted" {
+        if summary.status == .interrupted {
             print("interrupted at step \(summary.envSteps); checkpoint written. Continue with: sac train --resume \(directory) --env \(environment.env)")
             return
         }

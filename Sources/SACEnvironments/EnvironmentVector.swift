@@ -63,7 +63,7 @@ public final class EnvironmentVector: VectorEnvironment {
                 guard !isConnectionLoss(error), !failedLastStep.contains(i) else { throw error }
                 let restart = try copies[i].reset(seed: nil)
                 failed.insert(i)
-                results.append(.failed("\(error)", restart: restart))
+                results.append(.failed(error, restart: restart))
                 continue
             }
             let start = transition.isLast ? try copies[i].reset(seed: nil) : nil

@@ -48,9 +48,9 @@ public struct Evaluator {
         }
         var result = EvaluationResult(returns: [], lengths: [])
         var failures = 0
-        func noteFailure(_ failure: String) throws {
+        func noteFailure(_ failure: any Error) throws {
             failures += 1
-            if failures > Self.maximumFailures { throw SACError.evaluationFailed(failures: failures, lastFailure: failure) }
+            if failures > Self.maximumFailures { throw SACError.evaluationFailed(failures: failures, lastFailure: "\(failure)") }
         }
         let copies = environment.numEnvs
         if copies == 1 {

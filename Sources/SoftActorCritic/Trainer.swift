@@ -44,6 +44,25 @@ public final class Trainer {
     private let clock = ContinuousClock()
     private var started: ContinuousClock.Instant
 
+    /// Prepares a run with the default configurations (``SACConfiguration`` and ``TrainerConfiguration``:
+    /// the twin-q variant with automatic temperature, SB3's and CleanRL's hyperparameters) on the
+    /// environment `makeEnvironment` returns; it is called twice, for the training and the evaluation
+    /// instance. `seed` seeds the agent and the environment, as `sac train --seed` does.
+    ///
+    /// ```swift
+    /// let summary = try Trainer(steps: 20_000) { try EnvironmentRegistry.make("Pendulum-v1") }.run()
+    /// ```
+    public convenience init(steps: Int = TrainerConfiguration().totalSteps, seed: UInt64 = 0, runDirectory: String? = nil,
+                            environment makeEnvironment: () throws -> any Environment) throws {
+        var agentConfiguration = SACConfiguration()
+        agentConfiguration.seed = seed
+        var configuration = TrainerConfiguration()
+        configuration.totalSteps = steps
+        configuration.seed = seed
+        try self.init(agentConfiguration: agentConfiguration, configuration: configuration, environment: try makeEnvironment(),
+                      evaluationEnvironment: try makeEnvironment(), runDirectory: runDirectory)
+    }
+
     /// Prepares a new run; `evaluationEnvironment` must be a separate instance of the same environment.
     public convenience init(agentConfiguration: SACConfiguration, configuration: TrainerConfiguration,
                             environment: any Environment, evaluationEnvironment: any Environment, runDirectory: String?) throws {
@@ -143,7 +162,7 @@ public final class Trainer {
     private var updateSeconds = 0.0
 
     /// Trains until `configuration.totalSteps` steps, then evaluates and writes summary, policy and a
-    /// checkpoint. Returns early, with status "interrupted" and a checkpoint, when ``shouldStop`` says so.
+    /// checkpoint. Returns early, with status ``TrainingStatus/interrupted`` and a checkpoint, when ``shouldStop`` says so.
     @discardableResult
     public func run() throws -> TrainingSummary {
         if let resumeWarning { onWarning?(resumeWarning) }
@@ -155,7 +174,7 @@ public final class Trainer {
             do { finished = try train() } catch is StopRequested { finished = false }
             if !finished {
                 try writeCheckpoint()
-                let summary = makeSummary(status: "interrupted")
+                let summary = makeSummary(status: .interrupted)
                 try write(summary)
                 report(isFinal: true)
                 return summary
@@ -163,11 +182,11 @@ public final class Trainer {
             state.finalEvaluation = try evaluate()
         } catch {
             if case SACError.diverged = error {} else { try? writeCheckpoint() }
-            try? write(makeSummary(status: "failed: \(error)"))
+            try? write(makeSummary(status: .failed(reason: "\(error)")))
             throw error
         }
         try writeCheckpoint()
-        let summary = makeSummary(status: "completed")
+        let summary = makeSummary(status: .completed)
         try write(summary)
         report(isFinal: true)
         return summary
@@ -412,7 +431,7 @@ public final class Trainer {
             secondsRemaining: rate > 0 ? Double(configuration.totalSteps - state.step) / rate : 0, isFinal: isFinal))
     }
 
-    private func makeSummary(status: String) -> TrainingSummary {
+    private func makeSummary(status: TrainingStatus) -> TrainingSummary {
         let seconds = elapsedSeconds
         return TrainingSummary(
             env: environment.id, variant: agent.configuration.variant.rawValue, seed: configuration.seed,

@@ -28,6 +28,6 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     /// Episodes abandoned: the environment returned non-finite values (`--on-nonfinite skip-episode`), or
     /// one copy of a batched remote session failed in its simulator while the others stepped.
     public var skippedEpisodes: Int
-    /// "completed", "interrupted" (a stop request; resume with `--resume`), or "failed: <reason>".
-    public var status: String
+    /// How the run ended.
+    public var status: TrainingStatus
 }

@@ -29,7 +29,7 @@ import SACZeroMQ
         var serverOptions = EnvironmentServer.Options()
         serverOptions.curveSecretKey = serverKeys.secretKey
         serverOptions.allowedClientKeys = [listed.publicKey]
-        let server = try BackgroundSwiftServer(endpoint: Endpoints.tcp, options: serverOptions)
+        let server = try BackgroundEnvironmentServer(endpoint: Endpoints.tcp, options: serverOptions)
         let environment = try RemoteEnvironment(address: server.endpoint, options: options(server: serverKeys, client: listed))
         _ = try environment.reset(seed: 1)
         #expect(try environment.step([1]).observation.count == 3)

@@ -176,7 +176,7 @@ import SACZeroMQ
     }
 
     @Test func silentConnectionsCostNoSessionAndDoNotBlockOthers() throws {
-        let background = try BackgroundSwiftServer(endpoint: Endpoints.tcp)
+        let background = try BackgroundEnvironmentServer(endpoint: Endpoints.tcp)
         let silent = try (0..<200).map { _ in
             let socket = try ZeroMQSocket(.request)
             try socket.connect(background.endpoint)
@@ -203,7 +203,7 @@ import SACZeroMQ
     @Test func overTheSocketMultipartAndOversizedFramesDoNotStopTheServer() throws {
         var options = EnvironmentServer.Options()
         options.maximumMessageBytes = 2048
-        let background = try BackgroundSwiftServer(endpoint: Endpoints.tcp, options: options)
+        let background = try BackgroundEnvironmentServer(endpoint: Endpoints.tcp, options: options)
         // A multipart request gets a BAD_REQUEST reply.
         let raw = try ZeroMQSocket(.request)
         try raw.setReceiveTimeout(milliseconds: 5000)

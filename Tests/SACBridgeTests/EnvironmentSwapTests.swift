@@ -18,13 +18,13 @@ import SACEnvironments
             return (TimeLimit(Pendulum(), maxEpisodeSteps: 200), nil)
         case .swiftInproc, .swiftIPC, .swiftTCP:
             let endpoint = location == .swiftInproc ? Endpoints.inproc() : location == .swiftIPC ? Endpoints.ipc() : Endpoints.tcp
-            let server = try BackgroundSwiftServer(environment: "pendulum", endpoint: endpoint)
+            let server = try BackgroundEnvironmentServer(environment: "pendulum", endpoint: endpoint)
             return (try RemoteEnvironment(address: server.endpoint), server)   // the one line that differs
         case .swiftTCPSpinning:
             // A server that looks for a quick client's next request before blocking (the loop below is quick).
             var options = EnvironmentServer.Options()
             options.spinMicroseconds = 200
-            let server = try BackgroundSwiftServer(environment: "pendulum", endpoint: Endpoints.tcp, options: options)
+            let server = try BackgroundEnvironmentServer(environment: "pendulum", endpoint: Endpoints.tcp, options: options)
             return (try RemoteEnvironment(address: server.endpoint), server)
         case .pythonGymnasium:
             let server = try PythonServerProcess(environment: "Pendulum-v1")

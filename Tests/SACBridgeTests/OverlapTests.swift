@@ -7,7 +7,7 @@ import SoftActorCritic
 /// With a slow simulator, the trainer runs each step's updates while the simulator steps: a step then
 /// costs about the larger of the two times, not their sum.
 @Suite(.serialized) struct OverlapTests {
-    private func secondsPerStep(overlap: Bool, server: BackgroundSwiftServer) throws -> Double {
+    private func secondsPerStep(overlap: Bool, server: BackgroundEnvironmentServer) throws -> Double {
         var agent = SACConfiguration()
         agent.batchSize = 128               // as in secondsPerUpdate()
         var trainer = TrainerConfiguration()
@@ -53,7 +53,7 @@ import SoftActorCritic
 
     @Test(.timeLimit(.minutes(2))) func updatesOverlapTheSimulatorsStep() throws {
         let delay = min(max(try secondsPerUpdate(), 0.005), 0.3)
-        let server = try BackgroundSwiftServer(endpoint: Endpoints.tcp) {
+        let server = try BackgroundEnvironmentServer(endpoint: Endpoints.tcp) {
             try EnvironmentServer { DelayedEnvironment(TimeLimit(Pendulum(), maxEpisodeSteps: 200), stepSeconds: delay) }
         }
         let sequential = try secondsPerStep(overlap: false, server: server)

@@ -41,7 +41,7 @@ import SACZeroMQ
     }
 
     @Test func stuckRequestSocketIsReopenedSoTheNextCallWorks() throws {
-        let background = try BackgroundSwiftServer(endpoint: Endpoints.tcp)
+        let background = try BackgroundEnvironmentServer(endpoint: Endpoints.tcp)
         var options = RemoteEnvironmentClient.Options()
         options.timeoutMilliseconds = 2000
         let client = try RemoteEnvironmentClient(address: background.endpoint, options: options)
@@ -53,7 +53,7 @@ import SACZeroMQ
     }
 
     @Test func serverErrorsSurfaceTyped() throws {
-        let background = try BackgroundSwiftServer(endpoint: Endpoints.inproc())
+        let background = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc())
         let client = try RemoteEnvironmentClient(address: background.endpoint)
         do {
             _ = try client.step(Tensor(float32: [0], shape: [1, 1]))
@@ -72,7 +72,7 @@ import SACZeroMQ
     @Test func stepIsTwoCallsSoWorkCanOverlapTheSimulator() throws {
         var options = EnvironmentServer.Options()
         options.numEnvs = 4
-        let background = try BackgroundSwiftServer(endpoint: Endpoints.ipc(), options: options)
+        let background = try BackgroundEnvironmentServer(endpoint: Endpoints.ipc(), options: options)
         let client = try RemoteEnvironmentClient(address: background.endpoint)
         #expect(client.numEnvs == 4)
         let reset = try client.reset(seeds: [1, nil, 0, 1])
@@ -91,7 +91,7 @@ import SACZeroMQ
     @Test func stepsInPlaceMatchStepsThroughTensors() throws {
         var options = EnvironmentServer.Options()
         options.numEnvs = 3
-        let background = try BackgroundSwiftServer(endpoint: Endpoints.inproc(), options: options)
+        let background = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc(), options: options)
         let viaTensors = try RemoteEnvironmentClient(address: background.endpoint), inPlace = try RemoteEnvironmentClient(address: background.endpoint)
         _ = try viaTensors.reset(seeds: [1, 2, 3])
         _ = try inPlace.reset(seeds: [1, 2, 3])
@@ -122,12 +122,12 @@ import SACZeroMQ
     @Test func remoteEnvironmentNeedsOneEnvironmentPerSession() throws {
         var options = EnvironmentServer.Options()
         options.numEnvs = 2
-        let background = try BackgroundSwiftServer(endpoint: Endpoints.inproc(), options: options)
+        let background = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc(), options: options)
         #expect(throws: RemoteEnvironmentError.self) { try RemoteEnvironment(address: background.endpoint) }
     }
 
     @Test func remoteEnvironmentValidatesActionsLocallyAndEndsEpisodesWithoutARoundTrip() throws {
-        let background = try BackgroundSwiftServer(environment: "reach1d", endpoint: Endpoints.inproc())
+        let background = try BackgroundEnvironmentServer(environment: "reach1d", endpoint: Endpoints.inproc())
         var environment: any Environment = try RemoteEnvironment(address: background.endpoint)
         #expect(throws: EnvironmentError.resetNeeded(id: "Reach1D-v0")) { try environment.step([0]) }
         _ = try environment.reset(seed: 4)
@@ -139,5 +139,18 @@ import SACZeroMQ
         let next = try environment.reset(seed: nil)   // the server already started the next episode
         #expect(next.count == 1 && next != last.observation)
         try environment.close()
+    }
+
+    @Test func backgroundServerThatCannotStartIsATypedErrorNamingTheEndpoint() throws {
+        let endpoint = Endpoints.inproc()
+        #expect(throws: EnvironmentServerError.self) { try BackgroundEnvironmentServer(environment: "no-such-env", endpoint: endpoint) }
+        let first = try BackgroundEnvironmentServer(endpoint: Endpoints.tcp)
+        do {
+            _ = try BackgroundEnvironmentServer(environment: "pendulum", endpoint: first.endpoint)
+            Issue.record("a second server bound \(first.endpoint)")
+        } catch {
+            #expect("\(error)".contains(first.endpoint))
+        }
+        first.stop()
     }
 }

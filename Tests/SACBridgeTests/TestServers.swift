@@ -3,63 +3,10 @@ import SACBridge
 import SACEnvironments
 import SACZeroMQ
 
-/// A Swift environment server answering on its own thread until stopped (or deinitialised).
-final class BackgroundSwiftServer: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopRequested = false
-    private var boundEndpoint: String?
-    private var finished = false
-    let thread: Thread
-
-    /// Starts serving `environment` on `endpoint`; returns once the socket is bound.
-    convenience init(environment: String = "pendulum", endpoint: String, options: EnvironmentServer.Options = .init()) throws {
-        try self.init(endpoint: endpoint) { try EnvironmentServer(environment: environment, options: options) }
-    }
-
-    /// Starts serving what `makeServer` makes on `endpoint`; returns once the socket is bound.
-    init(endpoint: String, makeServer: @escaping @Sendable () throws -> EnvironmentServer) throws {
-        let box = ResultBox()
-        thread = Thread { [box] in
-            do {
-                let server = try makeServer()
-                try server.serve(on: endpoint, onBound: { box.bound($0) }, until: { box.shouldStop })
-            } catch {
-                box.failed("\(error)")
-            }
-            box.finish()
-        }
-        self.box = box
-        thread.start()
-        let deadline = Date().addingTimeInterval(10)
-        while box.endpoint == nil && box.failure == nil && Date() < deadline { usleep(2_000) }
-        if let failure = box.failure { throw TestServerError.failedToStart(failure) }
-        guard box.endpoint != nil else { throw TestServerError.failedToStart("no bind within 10 s") }
-    }
-
-    private let box: ResultBox
-
-    /// The endpoint actually bound (ports resolved).
-    var endpoint: String { box.endpoint ?? "" }
-
-    func stop() {
-        box.stop()
-        let deadline = Date().addingTimeInterval(5)
-        while !box.isFinished && Date() < deadline { usleep(2_000) }
-    }
-
-    deinit { stop() }
-
-    final class ResultBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var _endpoint: String?, _failure: String?, _stop = false, _finished = false
-        var endpoint: String? { lock.withLock { _endpoint } }
-        var failure: String? { lock.withLock { _failure } }
-        var shouldStop: Bool { lock.withLock { _stop } }
-        var isFinished: Bool { lock.withLock { _finished } }
-        func bound(_ endpoint: String) { lock.withLock { _endpoint = endpoint } }
-        func failed(_ message: String) { lock.withLock { _failure = message } }
-        func stop() { lock.withLock { _stop = true } }
-        func finish() { lock.withLock { _finished = true } }
+/// The tests' Swift servers, with the built-in Pendulum by default.
+extension BackgroundEnvironmentServer {
+    convenience init(endpoint: String, options: EnvironmentServer.Options = .init()) throws {
+        try self.init(environment: "pendulum", endpoint: endpoint, options: options)
     }
 }
 

@@ -82,7 +82,7 @@ import SACEnvironments
             let results = try vector.step([[0.3], [0.3]])
             #expect(results[0].transition == (try single.step([0.3])) && results[0].failure == nil)
             if t == 3 {
-                #expect(results[1].failure?.contains("simulated failure at step 3") == true)
+                #expect(results[1].failure.map { "\($0)" }?.contains("simulated failure at step 3") == true)
                 #expect(results[1].transition.reward == 0 && results[1].resetObservation == [0, 0, 0])
             } else {
                 #expect(results[1].failure == nil && results[1].transition.reward == 1)

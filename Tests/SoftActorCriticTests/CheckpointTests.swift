@@ -94,10 +94,10 @@ import SACNeuralNetworks
         var polls = 0
         first.shouldStop = { polls += 1; return polls > 250 }
         let interrupted = try first.run()
-        #expect(interrupted.status == "interrupted" && interrupted.envSteps == 250)
+        #expect(interrupted.status == .interrupted && interrupted.envSteps == 250)
         let second = try resumed(path)
         let status = try second.run().status
-        #expect(status == "completed")
+        #expect(status == .completed)
         #expect(fingerprint(second) == fingerprint(straight))
     }
 

@@ -57,6 +57,7 @@ import SACNeuralNetworks
             #expect(json[key] != nil, "summary.json lacks \(key)")
         }
         #expect(json["env_steps"] as? Int == 300 && json["gradient_updates"] as? Int == 250 && json["transitions_stored"] as? Int == 300)
+        #expect(json["status"] as? String == "completed")
         let csv = try String(contentsOfFile: directory + "/metrics.csv", encoding: .utf8).split(separator: "\n")
         #expect(csv.first.map(String.init) == MetricsLog.header)
         #expect(csv.filter { $0.hasPrefix("episode,") }.count == 12)   // 300 steps / 25-step episodes
@@ -141,5 +142,27 @@ import SACNeuralNetworks
         var trainer = TrainerConfiguration()
         trainer.updatesPerStep = -1
         #expect(throws: SACError.self) { try trainer.validate() }
+    }
+
+    @Test func statusTravelsAsOneStringAndAnUnknownOneIsAnError() throws {
+        for status in [TrainingStatus.completed, .interrupted, .failed(reason: "the simulator at tcp://a:1 hung")] {
+            let data = try JSONEncoder().encode([status])
+            #expect(try JSONDecoder().decode([TrainingStatus].self, from: data) == [status])
+        }
+        #expect(String(decoding: try JSONEncoder().encode([TrainingStatus.failed(reason: "x")]), as: UTF8.self) == #"["failed: x"]"#)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([TrainingStatus].self, from: Data(#"["finished"]"#.utf8)) }
+    }
+
+    @Test func oneCallTrainerUsesTheDefaultsAndTheGivenSeedAndSteps() throws {
+        var made = 0
+        let trainer = try Trainer(steps: 300, seed: 3) {
+            made += 1
+            return try EnvironmentRegistry.make("reach1d")
+        }
+        #expect(made == 2)
+        #expect(trainer.configuration.totalSteps == 300 && trainer.configuration.seed == 3 && trainer.agent.configuration.seed == 3)
+        var defaults = SACConfiguration()
+        defaults.seed = 3
+        #expect(trainer.agent.configuration == defaults)
     }
 }

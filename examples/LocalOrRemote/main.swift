@@ -25,21 +25,9 @@ _ = try pendulum.reset(toState: [1.0, 0.0])
 var local: any Environment = pendulum
 let localRewards = try rollout(&local)
 
-// Remote: the same environment served over ZeroMQ by `EnvironmentServer` on its own thread.
-let endpoint = "inproc://pendulum-example"
-let ready = DispatchSemaphore(value: 0)
-let serverThread = Thread {
-    do {
-        let server = try EnvironmentServer(environment: "pendulum")
-        try server.serve(on: endpoint, onBound: { _ in ready.signal() }, until: { false })
-    } catch {
-        print("server failed: \(error)")
-        ready.signal()
-    }
-}
-serverThread.start()
-ready.wait()
-let remoteEnvironment = try RemoteEnvironment(address: endpoint)
+// Remote: the same environment served over ZeroMQ by an `EnvironmentServer` on its own thread.
+let server = try BackgroundEnvironmentServer(environment: "pendulum", endpoint: "inproc://pendulum-example")
+let remoteEnvironment = try RemoteEnvironment(address: server.endpoint)
 _ = try remoteEnvironment.reset(toState: [1.0, 0.0])
 var remote: any Environment = remoteEnvironment
 let remoteRewards = try rollout(&remote)
