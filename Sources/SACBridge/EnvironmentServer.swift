@@ -40,10 +40,9 @@ public final class EnvironmentServer {
         /// gradient updates) it blocks at once (`AdaptiveSpin` in the SACZeroMQ module).
         ///
         /// 0 by default: this server wakes quickly (its work per step is a few microseconds), and on two
-        /// cores a spinning server thread took a core from the client and libzmq's I/O thread (`sac bench
-        /// bridge`: 0.88–0.91 of raw libzmq blocking, 0.80–0.95 spinning 200 µs; a server thread in the
-        /// client's process fell from 0.85 to 0.55). Python's gym_bridge spins by default, where waking
-        /// the interpreter cost more than its whole reply.
+        /// cores a spinning server thread takes a core from the client and libzmq's I/O thread (measured by
+        /// `sac bench bridge`). Python's gym_bridge spins by default, where waking the interpreter costs
+        /// more than its whole reply.
         public var spinMicroseconds = 0
 
         public init() {}
@@ -442,7 +441,7 @@ public final class EnvironmentServer {
         onBound(socket.lastEndpoint ?? endpoint)
         let polled = [socket] + (authenticator.map { [$0.socket] } ?? [])
         // With one socket, a blocking receive that times out (to look at `shouldStop`) saves the poll
-        // system call and its wake-up on every request: 10–20 % of a round trip across processes.
+        // system call and its wake-up on every request (`sac bench bridge`).
         if authenticator == nil { try socket.setReceiveTimeout(milliseconds: 100) }
         var spin = AdaptiveSpin(windowMicroseconds: authenticator == nil ? options.spinMicroseconds : 0)
         // Every request is received into this one buffer (no allocation per request when sizes repeat).

@@ -23,8 +23,8 @@ public final class RemoteEnvironmentClient {
         /// Microseconds to check for a reply without blocking before sleeping until it comes, so that a
         /// quick server's reply costs no wake-up (see `ZeroMQSocket.receiveMultipart(spinMicroseconds:)`);
         /// 0 blocks at once. `nil`: ``automaticSpinMicroseconds`` for an `inproc://` address, 0 otherwise —
-        /// over tcp and ipc libzmq's I/O threads and the server's process need the cores (on two cores,
-        /// checking first made round trips to another process 8 % slower; in-process ones 2–3× faster).
+        /// over tcp and ipc libzmq's I/O threads and the server's process need the cores, while an
+        /// in-process server answers within the check (`sac bench bridge`).
         public var spinMicroseconds: Int? = nil
         /// The check before blocking for a server in this process (`inproc://`).
         public static let automaticSpinMicroseconds = 50

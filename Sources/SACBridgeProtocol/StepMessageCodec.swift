@@ -2,8 +2,7 @@
 /// carrying a `StepReply` — written and read by hand, byte for byte as swift-protobuf writes them.
 ///
 /// Why by hand: on a live connection, between two round trips, swift-protobuf's generic visitors run with
-/// cold caches and took several microseconds per message on each side (1.7 µs per client round trip even
-/// in a hot loop), a tenth of a round trip to a server in another process. This codec only writes flat
+/// cold caches and took several microseconds per message on each side. This codec only writes flat
 /// loops into one preallocated array and reads with bounds-checked indices.
 ///
 /// It is a fast path, never the authority: `MessageCodec` uses it first and falls back to swift-protobuf
@@ -64,7 +63,7 @@ enum StepMessageCodec {
     static func encodeStepReply(requestID: UInt64, serverInstanceID: String, step: BridgeReply.Step) -> [UInt8]? {
         guard step.failures.isEmpty, step.infos.isEmpty else { return nil }
         // Sorted only when there are any: building the sorted pairs looks up their generic type at run
-        // time, 5 % of a step request's handling in the server even for none.
+        // time, even for none.
         let finals = step.finalObservations.isEmpty ? [] : step.finalObservations.sorted { $0.key < $1.key }
         return withParts(step.observations) { observations in
             step.rewards.withUnsafeBufferPointer { rewards in

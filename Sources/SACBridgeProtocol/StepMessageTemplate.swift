@@ -6,8 +6,8 @@ import Glibc
 /// request id and the actions' data, its ordinary step replies only in the request id and the values. A
 /// template holds one such message encoded with request id 0 (so without field 1) and where its values lie;
 /// a frame is one of its messages when, after a request id field, it has the template's length and the
-/// template's bytes everywhere but in those places. Matching is a few `memcmp`s where reading the message
-/// field by field took 1,000–1,600 instructions; writing one is a copy of the template and of the values.
+/// template's bytes everywhere but in those places. Matching is a few `memcmp`s instead of reading the
+/// message field by field; writing one is a copy of the template and of the values (docs/performance.md).
 struct StepMessageTemplate: Sendable {
     /// The message after field 1, its values zeroed.
     let bytes: [UInt8]

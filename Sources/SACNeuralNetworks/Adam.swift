@@ -100,8 +100,8 @@ public struct Adam: Equatable, Sendable {
             applyPortably(coefficients, firstMoment: firstMoment, secondMoment: secondMoment, parameters: parameters, gradients: gradients, range: range)
             return
         }
-        // A square root and a division per parameter made Adam compute-bound: 5–6 % of an update in
-        // eight (two four-wide) lanes on an AVX-512 Xeon.
+        // A square root and a division per parameter make Adam compute-bound in Swift's baseline-x86-64
+        // lanes (profiled in docs/performance.md); the C kernel runs sixteen wide.
         sac_adam_apply_avx512(coefficients.stepSize, coefficients.inverseCorrection2, coefficients.oneMinusBeta1, coefficients.beta2,
                               coefficients.oneMinusBeta2, coefficients.epsilon, firstMoment, secondMoment, parameters, gradients,
                               range.lowerBound, range.upperBound)
@@ -150,7 +150,7 @@ public struct Adam: Equatable, Sendable {
     }
 
     /// √x lane by lane. `SIMD8.squareRoot()` compiles to eight calls of the C library's `sqrtf` (each with
-    /// its errno branch), which made Adam 8 % of an update; `sqrtps` gives the same correctly rounded
+    /// its errno branch); `sqrtps` gives the same correctly rounded
     /// results four lanes per instruction.
     @inline(__always)
     static func squareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {

@@ -19,11 +19,10 @@ public protocol PairedWork: AnyObject {
 ///
 /// Each side waits for the other by spinning for up to ``spinMicroseconds`` before it sleeps on a
 /// semaphore: an update hands work over several times within a few milliseconds, and waking a sleeping
-/// thread costs tens of microseconds (50–80 µs on a virtual machine), while a sleeping worker costs
-/// nothing between updates. The spin must outlast every gap inside an update: a side that sleeps once
-/// is woken late, so the other waits past its own spin and sleeps too, and from then on every hand-over
-/// pays a wake-up (on a two-core VM a 50 µs spin let about eleven hand-overs of every update sleep; 500 µs
-/// made updates on two threads about a quarter faster).
+/// thread costs tens of microseconds, while a sleeping worker costs nothing between updates. The spin
+/// must outlast every gap inside an update: a side that sleeps once is woken late, so the other waits past
+/// its own spin and sleeps too, and from then on every hand-over pays a wake-up (`sac bench updates
+/// --threads 2` with short and long spins; docs/performance.md).
 public final class WorkerPair: @unchecked Sendable {
     /// Microseconds a waiting thread checks the other side's progress before it goes to sleep.
     public let spinMicroseconds: Int

@@ -79,8 +79,8 @@ public final class ReplayBuffer {
     }
 
     /// `sample(into:using:)` with the library's own generator, compiled for it: called from another
-    /// module, the generic version draws each index through the generator's witness table (measured
-    /// 12× slower).
+    /// module, the generic version draws each index through the generator's witness table, several times
+    /// slower.
     public func sample(into batch: ReplayBatch, using generator: inout Xoshiro256StarStar) {
         fill(batch, using: &generator)
     }

@@ -7,7 +7,7 @@ import sys
 from .server import EnvironmentServer
 
 
-def main(argv=None):
+def main(argv: "list[str] | None" = None) -> int:
     parser = argparse.ArgumentParser(prog="gym-bridge", description="Serve a Gymnasium environment over the envbridge protocol.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve one Gymnasium environment id")

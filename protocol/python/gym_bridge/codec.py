@@ -2,7 +2,10 @@
 
 This module and the generated envbridge_pb2 are the only places that know the wire format.
 """
+from __future__ import annotations
+
 import struct
+from typing import Optional, Tuple
 
 import numpy as np
 from google.protobuf.message import DecodeError
@@ -18,13 +21,13 @@ _NUMPY_DTYPES = {pb.FLOAT32: np.dtype("<f4"), pb.FLOAT64: np.dtype("<f8")}
 class ProtocolError(Exception):
     """A request the server must refuse: carries the protocol error code and a message for humans."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
 
 
-def dtype_code(dtype):
+def dtype_code(dtype: "np.typing.DTypeLike") -> int:
     """The protocol dtype of a numpy dtype (float32 or float64 only)."""
     dtype = np.dtype(dtype)
     if dtype == np.float32:
@@ -34,7 +37,7 @@ def dtype_code(dtype):
     raise ProtocolError(pb.WRONG_DTYPE, f"dtype {dtype} cannot travel; the protocol carries float32 and float64")
 
 
-def tensor_from_array(array, dtype=None):
+def tensor_from_array(array: "np.typing.ArrayLike", dtype: "Optional[np.typing.DTypeLike]" = None) -> pb.Tensor:
     """A Tensor holding `array` (cast to `dtype` if given) as raw little-endian bytes."""
     array = np.asarray(array)
     if dtype is not None:
@@ -44,7 +47,7 @@ def tensor_from_array(array, dtype=None):
     return pb.Tensor(dtype=code, shape=list(array.shape), data=data)
 
 
-def array_from_tensor(tensor, name="tensor", max_elements=1 << 28):
+def array_from_tensor(tensor: pb.Tensor, name: str = "tensor", max_elements: int = 1 << 28) -> np.ndarray:
     """The numpy array of a Tensor; ProtocolError if its dtype, shape or byte length is wrong."""
     dtype = _NUMPY_DTYPES.get(tensor.dtype)
     if dtype is None:
@@ -63,12 +66,12 @@ def array_from_tensor(tensor, name="tensor", max_elements=1 << 28):
     return np.frombuffer(data, dtype=dtype).reshape(shape)
 
 
-def decode_request(frame):
+def decode_request(frame: bytes) -> pb.Request:
     """A Request from one frame; ProtocolError(BAD_REQUEST) if the bytes are not a Request with a kind."""
     return decode_request_and_actions(frame)[0]
 
 
-def decode_request_and_actions(frame):
+def decode_request_and_actions(frame: bytes) -> Tuple[pb.Request, Optional[np.ndarray]]:
     """`decode_request`, plus a step request's actions as a numpy array (None for other kinds), which
     the validation computes anyway."""
     request = pb.Request()
@@ -94,7 +97,7 @@ def decode_request_and_actions(frame):
     return request, None
 
 
-def decode_reply(frame):
+def decode_reply(frame: bytes) -> pb.Reply:
     """A Reply from one frame; ProtocolError(BAD_REQUEST) if undecodable or without a kind."""
     reply = pb.Reply()
     try:
@@ -106,7 +109,7 @@ def decode_reply(frame):
     return reply
 
 
-def error_reply(request_id, instance_id, code, message):
+def error_reply(request_id: int, instance_id: str, code: int, message: str) -> bytes:
     """An encoded Error reply."""
     return pb.Reply(request_id=request_id, server_instance_id=instance_id,
                     error=pb.Error(code=code, message=message)).SerializeToString()
@@ -114,15 +117,33 @@ def error_reply(request_id, instance_id, code, message):
 
 # ---------------------------------------------------------------------- the step reply, by hand
 #
-# Every step answers with a Reply carrying a StepReply. Building it as protobuf objects took 5 us per
-# request (a sixth of the server's own time beside Gymnasium's step); writing its bytes directly takes
-# under 1 us. The bytes are exactly what protobuf's serializer writes (fields in number order, proto3
+# Every step answers with a Reply carrying a StepReply. Building it as protobuf objects costs several times
+# more than writing its bytes directly (docs/performance.md). The bytes are exactly what protobuf's serializer writes (fields in number order, proto3
 # defaults left out, repeated scalars packed); tests compare the two on random replies. A session's
 # StepReplyWriter (below) writes every step reply but those with failures, which are rare and are built
 # as protobuf objects.
 
 
 _ONE_BYTE = [bytes((value,)) for value in range(0x80)]
+
+# Protobuf wire types, and the tags (field number << 3 | wire type, one byte for fields 1-15) of the fields
+# written by hand below, named as in protocol/envbridge.proto.
+_VARINT, _I64, _LEN = 0, 1, 2
+
+
+def _tag(field, wire_type):
+    return _ONE_BYTE[field << 3 | wire_type]
+
+
+_TENSOR_DTYPE, _TENSOR_SHAPE, _TENSOR_DATA = _tag(1, _VARINT), _tag(2, _LEN), _tag(3, _LEN)
+_REQUEST_ID = _tag(1, _VARINT)                     # Request.request_id and Reply.request_id
+_REPLY_SERVER_INSTANCE_ID, _REPLY_STEP = _tag(2, _LEN), _tag(12, _LEN)
+_STEP_OBSERVATIONS, _STEP_REWARDS = _tag(1, _LEN), _tag(2, _LEN)
+_STEP_TERMINATED, _STEP_TRUNCATED = _tag(3, _LEN), _tag(4, _LEN)
+_STEP_FINAL_OBSERVATIONS, _STEP_INFOS, _STEP_SERVER_STEP_SECONDS = _tag(5, _LEN), _tag(7, _LEN), _tag(8, _I64)
+_FINAL_INDEX, _FINAL_OBSERVATION = _tag(1, _VARINT), _tag(2, _LEN)
+_INFO_VALUES = _tag(1, _LEN)                       # one map entry of Info.values
+_ENTRY_KEY, _ENTRY_VALUE = _tag(1, _LEN), _tag(2, _I64)
 
 
 def _varint(value):
@@ -148,9 +169,9 @@ def _tensor_head(shape, dtype):
     data_bytes = wire.itemsize
     for dim in shape:
         data_bytes *= dim
-    head = (b"\x08\x01" if wire.itemsize == 4 else b"\x08\x02") + (_field(b"\x12", b"".join(map(_varint, shape))) if shape else b"")
+    head = _TENSOR_DTYPE + _varint(pb.FLOAT32 if wire.itemsize == 4 else pb.FLOAT64) + (_field(_TENSOR_SHAPE, b"".join(map(_varint, shape))) if shape else b"")
     if data_bytes:
-        head += b"\x1a" + _varint(data_bytes)
+        head += _TENSOR_DATA + _varint(data_bytes)
     return head, wire, data_bytes
 
 
@@ -168,8 +189,8 @@ _DOUBLE = struct.Struct("<d")
 # A session's step requests differ only in their request id and the actions' bytes, and its ordinary step
 # replies (no final observations or failures) only in the request id, the values and the infos. So both are
 # written and read against bytes computed once per session: reading a step request through protobuf and
-# checking its tensor took 6 us, matching it against the session's template 1.5 us; writing a reply 4 us,
-# joining it from the session's pieces 1.5 us. Anything that does not match (another session, shape, dtype
+# checking its tensor costs several times more than matching it against the session's template, and so does
+# building a reply against joining it from pieces (docs/performance.md). Anything that does not match (another session, shape, dtype
 # or layout) is decoded through protobuf as before; tests compare both ways on random messages.
 
 
@@ -220,7 +241,7 @@ class StepRequestTemplate:
         """(request id, actions array) of `frame` when it is a step request in this template, else None.
         The array is a read-only view of the frame's bytes."""
         position, request_id = 0, 0
-        if frame[:1] == b"\x08":
+        if frame[:1] == _REQUEST_ID:
             read = read_varint(frame, 1)
             if read is None:
                 return None
@@ -247,12 +268,12 @@ class StepReplyWriter:
         shape = tuple(shape)
         count = shape[0] if shape else 0
         tensor, self.dtype, data_bytes = _tensor_head(shape, dtype)
-        self.instance_field = _field(b"\x12", instance_id.encode()) if instance_id else b""
-        self.observations_head = b"\x0a" + _varint(len(tensor) + data_bytes) + tensor
-        self.rewards_head = (b"\x12" + _varint(8 * count)) if count else b""
+        self.instance_field = _field(_REPLY_SERVER_INSTANCE_ID, instance_id.encode()) if instance_id else b""
+        self.observations_head = _STEP_OBSERVATIONS + _varint(len(tensor) + data_bytes) + tensor
+        self.rewards_head = (_STEP_REWARDS + _varint(8 * count)) if count else b""
         self.pack_rewards = struct.Struct("<%dd" % count).pack
-        self.terminated_head = (b"\x1a" + _varint(count)) if count else b""
-        self.truncated_head = (b"\x22" + _varint(count)) if count else b""
+        self.terminated_head = (_STEP_TERMINATED + _varint(count)) if count else b""
+        self.truncated_head = (_STEP_TRUNCATED + _varint(count)) if count else b""
         # The step time's field (tag and fixed64) counted in: it is left out only when the time is 0.
         self.fixed_body = (len(self.observations_head) + data_bytes + len(self.rewards_head) + 8 * count
                            + len(self.terminated_head) + count + len(self.truncated_head) + count + 9)
@@ -267,11 +288,11 @@ class StepReplyWriter:
         extra = (b"".join([self._final(index, observation) for index, observation in finals] + [self._info(values) for values in infos])
                  if finals or infos else b"")
         if seconds != 0.0:
-            seconds_tag, seconds_value, body = b"\x41", _DOUBLE.pack(seconds), self.fixed_body + len(extra)
+            seconds_tag, seconds_value, body = _STEP_SERVER_STEP_SECONDS, _DOUBLE.pack(seconds), self.fixed_body + len(extra)
         else:
             seconds_tag, seconds_value, body = b"", b"", self.fixed_body + len(extra) - 9
-        return b"".join((b"\x08" + varint(request_id) if request_id else b"", self.instance_field,
-                         b"\x62", varint(body), self.observations_head,
+        return b"".join((_REQUEST_ID + varint(request_id) if request_id else b"", self.instance_field,
+                         _REPLY_STEP, varint(body), self.observations_head,
                          observations.astype(self.dtype, copy=False).tobytes(),
                          self.rewards_head, self.pack_rewards(*rewards),
                          self.terminated_head, bytes(terminated), self.truncated_head, bytes(truncated),
@@ -280,7 +301,7 @@ class StepReplyWriter:
     @staticmethod
     def _final(index, observation):
         """Field 5: `FinalObservation{index, observation}`."""
-        return _field(b"\x2a", (b"\x08" + _varint(index) if index else b"") + _field(b"\x12", _tensor(observation)))
+        return _field(_STEP_FINAL_OBSERVATIONS, (_FINAL_INDEX + _varint(index) if index else b"") + _field(_FINAL_OBSERVATION, _tensor(observation)))
 
     def _info(self, values):
         """Field 7: one `Info{map<string, double> values = 1}`, each entry `{1: key, 2: value}`."""
@@ -291,9 +312,9 @@ class StepReplyWriter:
                 if len(keys) >= 1024:   # an environment that makes up new keys must not grow the cache without bound
                     keys.clear()
                 encoded = key.encode()
-                entry = b"\x0a" + _varint(len(encoded)) + encoded + b"\x11"
-                head = keys[key] = b"\x0a" + _varint(len(entry) + 8) + entry
+                entry = _ENTRY_KEY + _varint(len(encoded)) + encoded + _ENTRY_VALUE
+                head = keys[key] = _INFO_VALUES + _varint(len(entry) + 8) + entry
             parts.append(head)
             parts.append(_DOUBLE.pack(value))
         info = b"".join(parts)
-        return b"\x3a" + varint(len(info)) + info
+        return _STEP_INFOS + varint(len(info)) + info

@@ -30,7 +30,7 @@ from .copies import Copies, Stepped
 from .spin import AdaptiveSpin
 
 # How long the server looks for a worker's answer before blocking on it (seconds): about twice the lag
-# of a worker whose range is as large as the server's (measured 80-220 us), and short, as a trainer may
+# of a worker whose range is as large as the server's (benchmarks/gym-bridge-workers), and short, as a trainer may
 # be computing on the other core while a slow simulator steps.
 SPIN_SECONDS = 0.0005
 # How long a worker looks for the next command of a client stepping in a loop before blocking (seconds):
@@ -183,7 +183,7 @@ class Worker:
 
     def _await_answer(self):
         # Looked for without blocking first: the request's client waits for this answer, and on a
-        # virtual machine waking a blocked process can take 100 us or more, five Pendulum steps.
+        # virtual machine waking a blocked process can take longer than several Pendulum steps.
         clock = time.perf_counter
         deadline = clock() + SPIN_SECONDS
         while clock() < deadline:

@@ -349,3 +349,18 @@ def test_step_reply_writer_writes_infos_protobuf_reads_back():
             observations=tensor_from_array(observations), rewards=rewards, terminated=terminated, truncated=truncated,
             infos=[pb.Info(values=values) for values in infos], server_step_seconds=2.5e-5))
         assert pb.Reply.FromString(written) == expected, trial
+
+
+def test_console_script_names_main_and_the_package_is_typed():
+    import importlib
+    import tomllib
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    module, _, function = project["project"]["scripts"]["gym-bridge"].partition(":")
+    main = getattr(importlib.import_module(module), function)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    assert (root / "gym_bridge" / "py.typed").exists()
+    assert "py.typed" in project["tool"]["setuptools"]["package-data"]["gym_bridge"]
