@@ -6,17 +6,17 @@ import SACEnvironments
 /// truncation, duplication, splicing and random garbage, feeds each to ``EnvironmentServer/handle(_:)``,
 /// and checks that every input is answered with a well-formed reply. A crash ends the process, so a
 /// report with `inputs` equal to what was asked means zero crashes.
-public struct ProtocolFuzzer {
+package struct ProtocolFuzzer {
     /// What a fuzzing run saw.
-    public struct Report: Sendable, CustomStringConvertible {
+    package struct Report: Sendable, CustomStringConvertible {
         /// Inputs fed to the server.
-        public var inputs = 0
+        package var inputs = 0
         /// Inputs answered with a decodable reply (must equal `inputs`).
-        public var answered = 0
+        package var answered = 0
         /// Replies by kind: "step", "reset", …, or the error code's name.
-        public var replies: [String: Int] = [:]
+        package var replies: [String: Int] = [:]
 
-        public var description: String {
+        package var description: String {
             let kinds = replies.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             return "\(inputs) inputs, \(answered) answered (\(kinds))"
         }
@@ -26,14 +26,14 @@ public struct ProtocolFuzzer {
     private let corpus: [[UInt8]]
 
     /// A fuzzer over `corpus` (at least one message), reproducible from `seed`.
-    public init(corpus: [[UInt8]], seed: UInt64) {
+    package init(corpus: [[UInt8]], seed: UInt64) {
         precondition(!corpus.isEmpty, "the fuzzer needs at least one seed message")
         self.corpus = corpus
         self.generator = SplitMix(state: seed)
     }
 
     /// One mutated input: a corpus message with one to four mutations.
-    public mutating func next() -> [UInt8] {
+    package mutating func next() -> [UInt8] {
         var bytes = corpus[generator.below(corpus.count)]
         // Half the inputs carry a single mutation, so many stay close enough to valid to reach the handlers.
         for _ in 0...(generator.below(2) == 0 ? 0 : generator.below(4)) { mutate(&bytes) }
@@ -74,7 +74,7 @@ public struct ProtocolFuzzer {
     /// Fuzzes a fresh server of `environment` with `inputs` inputs. Request vectors that name the
     /// placeholder session `SESSION` are given a live session's id first, so mutations reach the reset and
     /// step handlers, not only the session check.
-    public static func run(environment: String, vectors: [[UInt8]], inputs: Int, seed: UInt64) throws -> Report {
+    package static func run(environment: String, vectors: [[UInt8]], inputs: Int, seed: UInt64) throws -> Report {
         var options = EnvironmentServer.Options()
         options.sessionTimeoutSeconds = 2
         let server = try EnvironmentServer(environment: environment, options: options)

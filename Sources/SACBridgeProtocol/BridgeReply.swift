@@ -106,7 +106,7 @@ public struct BridgeReply: Equatable, Sendable {
         }
 
         /// A step of no environments: the value a client reads every reply into
-        /// (``StepReplyView/read(into:)``), whose arrays the first reply sizes.
+        /// (`StepReplyView/read(into:)`), whose arrays the first reply sizes.
         public static var empty: Step { Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: []) }
     }
 

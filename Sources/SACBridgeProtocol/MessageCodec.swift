@@ -24,7 +24,7 @@ public enum MessageCodec {
     /// shape `actionShape` (`[num_envs, *action_shape]`), written from the actions in place into `buffer`
     /// (replacing its contents; in its storage when the size is unchanged, as it is from one step of a
     /// session to the next). The same bytes as ``encode(_:)-(BridgeRequest)`` gives for that request.
-    public static func encodeStepRequest(requestID: UInt64, sessionID: String, actions: UnsafeBufferPointer<Float>, actionShape: [Int],
+    package static func encodeStepRequest(requestID: UInt64, sessionID: String, actions: UnsafeBufferPointer<Float>, actionShape: [Int],
                                          into buffer: inout [UInt8]) {
         precondition(Tensor.elementCount(actionShape) == actions.count, "shape \(actionShape) for \(actions.count) actions")
         #if _endian(little)
@@ -73,7 +73,7 @@ public enum MessageCodec {
     /// request — another kind, a layout other than swift-protobuf's and gym_bridge's, or malformed — which
     /// ``decodeRequest(_:)`` then reads (and reports any error of). For a server's step loop: the actions
     /// go from the frame into the environments' buffers without a ``Tensor`` between.
-    public static func viewStepRequest(_ frame: [UInt8]) -> StepRequestView? {
+    package static func viewStepRequest(_ frame: [UInt8]) -> StepRequestView? {
         StepMessageCodec.viewStepRequest(frame)
     }
 
@@ -131,7 +131,7 @@ public enum MessageCodec {
     /// from one step of a session to the next): `observations` (float32, `[num_envs, *observation_shape]`
     /// as `observationShape`), one reward and two flags per environment, and the seconds spent stepping.
     /// The same bytes as ``encode(_:)-(BridgeReply)`` gives for that reply.
-    public static func encodeStepReply(
+    package static func encodeStepReply(
         requestID: UInt64, serverInstanceID: String, observations: UnsafeBufferPointer<Float>, observationShape: [Int],
         rewards: UnsafeBufferPointer<Double>, terminated: UnsafeBufferPointer<Bool>, truncated: UnsafeBufferPointer<Bool>,
         serverStepSeconds: Double, into buffer: inout [UInt8]
@@ -216,8 +216,8 @@ public enum MessageCodec {
     /// A step reply read in place from `frame`, or nil when the frame is anything but a canonical step
     /// reply without failures — another kind (an error), a layout other than swift-protobuf's and
     /// gym_bridge's, or malformed — which ``decodeReply(_:)`` then reads (and reports any error of). For a
-    /// client's step loop: the step goes into the buffers the client reuses (``StepReplyView/read(into:)``).
-    public static func viewStepReply(_ frame: [UInt8]) -> StepReplyView? {
+    /// client's step loop: the step goes into the buffers the client reuses (`StepReplyView/read(into:)`).
+    package static func viewStepReply(_ frame: [UInt8]) -> StepReplyView? {
         StepMessageCodec.viewStepReply(frame)
     }
 

@@ -227,7 +227,7 @@ enum StepMessageCodec {
         frame.withUnsafeBufferPointer { viewStepReply(frame, $0) }
     }
 
-    /// ``viewStepReply(_:)`` reading `bytes`, the pinned storage of `frame`.
+    /// `viewStepReply(_:)` reading `bytes`, the pinned storage of `frame`.
     private static func viewStepReply(_ frame: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> StepReplyView? {
         var reader = ProtobufReader(bytes)
         guard let (id, instanceID, body) = readIDFieldsAndStep(&reader), reader.isAtEnd else { return nil }

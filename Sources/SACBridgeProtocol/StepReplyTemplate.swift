@@ -2,9 +2,9 @@
 /// step { observations, rewards, terminated, truncated, server_step_seconds } }` with observations of one
 /// dtype and shape, no final observations, failures or infos, and a nonzero step time — for a client that
 /// reads its replies by comparing them with it (``view(_:)``, a few `memcmp`s) instead of field by field
-/// (``MessageCodec/viewStepReply(_:)``). Any other reply (an episode's end, an error, another server
+/// (`MessageCodec/viewStepReply(_:)`). Any other reply (an episode's end, an error, another server
 /// instance) does not match, and is read the general way.
-public struct StepReplyTemplate: Sendable {
+package struct StepReplyTemplate: Sendable {
     private let template: StepMessageTemplate
     private let serverInstanceID: String
     /// Where the values lie in the template's bytes.
@@ -14,7 +14,7 @@ public struct StepReplyTemplate: Sendable {
     /// The template of server instance `serverInstanceID`'s step replies with observations of `dtype` and
     /// shape `observationShape` (`[num_envs, *observation_shape]`, at least one environment); nil for a
     /// shape no tensor can have.
-    public init?(serverInstanceID: String, observationShape: [Int], dtype: TensorDType) {
+    package init?(serverInstanceID: String, observationShape: [Int], dtype: TensorDType) {
         guard let environments = observationShape.first, environments >= 1, let count = Tensor.elementCount(observationShape),
               let observations = try? Tensor(dtype: dtype, shape: observationShape, bytes: [UInt8](repeating: 0, count: count * dtype.size)) else { return nil }
         let step = BridgeReply.Step(observations: observations, rewards: Array(repeating: 0, count: environments),
@@ -35,7 +35,7 @@ public struct StepReplyTemplate: Sendable {
     /// its storage when the size is unchanged): the bytes ``MessageCodec/encodeStepReply(requestID:serverInstanceID:observations:observationShape:rewards:terminated:truncated:serverStepSeconds:into:)``
     /// writes. False, and `buffer` untouched, when the reply is not one of the template's: a float64
     /// template, or a step time of zero (which the reply leaves out).
-    public func write(requestID: UInt64, observations: UnsafeBufferPointer<Float>, rewards: UnsafeBufferPointer<Double>,
+    package func write(requestID: UInt64, observations: UnsafeBufferPointer<Float>, rewards: UnsafeBufferPointer<Double>,
                       terminated: UnsafeBufferPointer<Bool>, truncated: UnsafeBufferPointer<Bool>, serverStepSeconds: Double,
                       into buffer: inout [UInt8]) -> Bool {
         guard self.observations.dtype == .float32, serverStepSeconds.bitPattern != 0 else { return false }
@@ -55,8 +55,8 @@ public struct StepReplyTemplate: Sendable {
     }
 
     /// The reply in `frame` read in place when it is one of this template's, else nil. The same view as
-    /// ``MessageCodec/viewStepReply(_:)`` gives for it.
-    public func view(_ frame: [UInt8]) -> StepReplyView? {
+    /// `MessageCodec/viewStepReply(_:)` gives for it.
+    package func view(_ frame: [UInt8]) -> StepReplyView? {
         guard let (id, offset) = template.match(frame) else { return nil }
         let bits = frame.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset + seconds.lowerBound, as: UInt64.self)) }
         return StepReplyView(requestID: id, serverInstanceID: serverInstanceID, serverStepSeconds: Double(bitPattern: bits), frame: frame,

@@ -1,16 +1,16 @@
 /// A step reply read in place from its frame: the ids, and where the observations, rewards, flags and final
 /// observations lie in the frame, for a client that copies them into the buffers it steps with instead of
-/// building a ``BridgeReply`` for every step. ``MessageCodec/viewStepReply(_:)`` makes one from a canonical
+/// building a ``BridgeReply`` for every step. `MessageCodec/viewStepReply(_:)` makes one from a canonical
 /// step reply without failures (the layout swift-protobuf and gym_bridge write), having checked everything
 /// ``MessageCodec/decodeReply(_:)`` would: tensors' bytes fit their shapes, flags are 0 or 1, strings are
 /// UTF-8.
-public struct StepReplyView: Sendable {
+package struct StepReplyView: Sendable {
     /// The id of the request this answers.
-    public let requestID: UInt64
+    package let requestID: UInt64
     /// The id of the server process that answered (changes when the server restarts).
-    public let serverInstanceID: String
+    package let serverInstanceID: String
     /// Seconds the server spent stepping the environments.
-    public let serverStepSeconds: Double
+    package let serverStepSeconds: Double
     private let frame: [UInt8]
     let observations: StepMessageCodec.TensorLayout
     let rewards: Range<Int>, terminated: Range<Int>, truncated: Range<Int>
@@ -35,7 +35,7 @@ public struct StepReplyView: Sendable {
     }
 
     /// The step as ``MessageCodec/decodeReply(_:)`` gives it.
-    public var step: BridgeReply.Step {
+    package var step: BridgeReply.Step {
         var step = BridgeReply.Step.empty
         read(into: &step)
         return step
@@ -44,7 +44,7 @@ public struct StepReplyView: Sendable {
     /// The step as ``MessageCodec/decodeReply(_:)`` would give it, written into `step`: arrays of the
     /// same length as before are overwritten in place, so a client that reads every step into one value
     /// allocates nothing for a step without final observations.
-    public func read(into step: inout BridgeReply.Step) {
+    package func read(into step: inout BridgeReply.Step) {
         step.observations.replace(with: observations, in: frame)
         frame.withUnsafeBytes { raw in
             let base = raw.baseAddress!

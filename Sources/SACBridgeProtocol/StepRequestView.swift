@@ -1,13 +1,13 @@
 /// A step request read in place from its frame: the ids, and the actions' dtype, shape and elements where
 /// they lie in the frame, for a server that converts the actions straight into its environments' buffers
-/// instead of through a ``Tensor`` and a ``BridgeRequest``. ``MessageCodec/viewStepRequest(_:)`` makes one
+/// instead of through a ``Tensor`` and a ``BridgeRequest``. `MessageCodec/viewStepRequest(_:)` makes one
 /// from a canonical step request (the layout swift-protobuf and gym_bridge write), having checked everything
 /// ``MessageCodec/decodeRequest(_:)`` would: the actions' bytes fit their shape.
-public struct StepRequestView: Sendable {
+package struct StepRequestView: Sendable {
     /// The request's id (a retry repeats it).
-    public let requestID: UInt64
+    package let requestID: UInt64
     /// The session the request belongs to.
-    public let sessionID: String
+    package let sessionID: String
     private let frame: [UInt8]
     let layout: StepMessageCodec.TensorLayout
 
@@ -19,23 +19,23 @@ public struct StepRequestView: Sendable {
     }
 
     /// The actions' element type.
-    public var dtype: TensorDType { layout.dtype }
+    package var dtype: TensorDType { layout.dtype }
 
     /// Number of action elements, over every environment.
-    public var elementCount: Int { layout.data.count / layout.dtype.size }
+    package var elementCount: Int { layout.data.count / layout.dtype.size }
 
     /// The actions' shape, `[num_envs, *action_shape]` in a well-formed request.
-    public var shape: [Int] { layout.dimensions(in: frame) }
+    package var shape: [Int] { layout.dimensions(in: frame) }
 
     /// Whether the actions' shape is `expected`, compared in place.
-    public func hasShape(_ expected: [Int]) -> Bool { layout.hasDimensions(expected, in: frame) }
+    package func hasShape(_ expected: [Int]) -> Bool { layout.hasDimensions(expected, in: frame) }
 
     /// The actions as a tensor of their own (a copy of their bytes).
-    public var actions: Tensor { layout.tensor(in: frame) }
+    package var actions: Tensor { layout.tensor(in: frame) }
 
     /// Replaces the contents of `buffer` with action elements `elements`, as `Float` (float64 elements
     /// rounded, so one beyond the float32 range becomes infinite), keeping the buffer's capacity.
-    public func copyFloats(_ elements: Range<Int>, into buffer: inout [Float]) {
+    package func copyFloats(_ elements: Range<Int>, into buffer: inout [Float]) {
         precondition(elements.lowerBound >= 0 && elements.upperBound <= elementCount, "elements \(elements) of \(elementCount)")
         buffer.removeAll(keepingCapacity: true)
         frame.withUnsafeBytes { raw in
@@ -45,7 +45,7 @@ public struct StepRequestView: Sendable {
     }
 
     /// Action element `index` as sent (exact for both dtypes), for an error message.
-    public func element(_ index: Int) -> Double {
+    package func element(_ index: Int) -> Double {
         precondition(index >= 0 && index < elementCount, "element \(index) of \(elementCount)")
         return frame.withUnsafeBytes { Tensor.element(index, in: $0.baseAddress! + layout.data.lowerBound, dtype: layout.dtype) }
     }

@@ -4,24 +4,24 @@ import Glibc
 
 /// Wraps an environment and makes every step take at least `stepSeconds` of wall time, as a slow
 /// simulator would: for benchmarks and tests of work overlapped with stepping.
-public struct DelayedEnvironment<Base: Environment>: Environment {
+package struct DelayedEnvironment<Base: Environment>: Environment {
     /// The wrapped environment.
-    public private(set) var base: Base
+    package private(set) var base: Base
     /// Minimum wall time of a step, seconds.
-    public let stepSeconds: Double
+    package let stepSeconds: Double
 
-    public init(_ base: Base, stepSeconds: Double) {
+    package init(_ base: Base, stepSeconds: Double) {
         self.base = base
         self.stepSeconds = stepSeconds
     }
 
-    public var id: String { base.id }
-    public var observationSpace: Box { base.observationSpace }
-    public var actionSpace: Box { base.actionSpace }
+    package var id: String { base.id }
+    package var observationSpace: Box { base.observationSpace }
+    package var actionSpace: Box { base.actionSpace }
 
-    public mutating func reset(seed: UInt64?) throws -> [Float] { try base.reset(seed: seed) }
+    package mutating func reset(seed: UInt64?) throws -> [Float] { try base.reset(seed: seed) }
 
-    public mutating func step(_ action: [Float]) throws -> StepResult {
+    package mutating func step(_ action: [Float]) throws -> StepResult {
         var start = timespec()
         clock_gettime(CLOCK_MONOTONIC, &start)
         let result = try base.step(action)
@@ -32,5 +32,5 @@ public struct DelayedEnvironment<Base: Environment>: Environment {
         return result
     }
 
-    public mutating func close() throws { try base.close() }
+    package mutating func close() throws { try base.close() }
 }

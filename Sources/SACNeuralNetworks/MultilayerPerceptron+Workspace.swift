@@ -11,13 +11,13 @@ extension MultilayerPerceptron {
         /// The network's layer sizes this workspace fits.
         public let layerSizes: [Int]
         /// The batch to feed forward: `batchSize × layerSizes[0]`, row-major. Write it before `forward`.
-        public let inputBuffer: UnsafeMutableBufferPointer<Float>
+        package let inputBuffer: UnsafeMutableBufferPointer<Float>
         /// Each layer's output after its activation (the last layer's is the network output).
-        public let activations: [UnsafeMutableBufferPointer<Float>]
+        package let activations: [UnsafeMutableBufferPointer<Float>]
         /// `∂L/∂` each layer's output; the last one is the output gradient the caller writes before `backward`.
-        public let gradients: [UnsafeMutableBufferPointer<Float>]
+        package let gradients: [UnsafeMutableBufferPointer<Float>]
         /// `∂L/∂input` after a backward pass with `inputGradient: true`.
-        public let inputGradientBuffer: UnsafeMutableBufferPointer<Float>
+        package let inputGradientBuffer: UnsafeMutableBufferPointer<Float>
         /// Room for `(∂L/∂x)ᵀ` of any layer with a narrow input x (see ``DenseLayer/backward(input:outputGradient:batch:parameters:gradients:inputGradient:inputColumns:transposeScratch:accumulate:)``).
         let transposeScratch: UnsafeMutableBufferPointer<Float>
         /// The hand-over of a backward pass split across a ``WorkerPair``, made once here so that splitting
@@ -81,9 +81,9 @@ extension MultilayerPerceptron {
         }
 
         /// The network output, `batchSize × outputSize`.
-        public var output: UnsafeMutableBufferPointer<Float> { activations[activations.count - 1] }
+        package var output: UnsafeMutableBufferPointer<Float> { activations[activations.count - 1] }
         /// Where the caller writes `∂L/∂output` before a backward pass.
-        public var outputGradient: UnsafeMutableBufferPointer<Float> { gradients[gradients.count - 1] }
+        package var outputGradient: UnsafeMutableBufferPointer<Float> { gradients[gradients.count - 1] }
 
         /// The output copied into a matrix (allocates; for tests and tools, not the hot path).
         public var outputMatrix: Matrix {

@@ -8,19 +8,19 @@ public final class PolicySample {
     /// Action dimensions.
     public let actionCount: Int
     /// `batch × A`: ε ~ N(0, 1), drawn before the forward pass.
-    public let noise: UnsafeMutableBufferPointer<Float>
+    package let noise: UnsafeMutableBufferPointer<Float>
     /// `batch × A`: σ = exp(clamp(log σ)).
-    public let standardDeviation: UnsafeMutableBufferPointer<Float>
+    package let standardDeviation: UnsafeMutableBufferPointer<Float>
     /// `batch × A`: 1 where the raw log σ lay inside the clamp range (the clamp's derivative), else 0.
-    public let clampMask: UnsafeMutableBufferPointer<Float>
+    package let clampMask: UnsafeMutableBufferPointer<Float>
     /// `batch × A`: the squashed action a = tanh(μ + σ·ε) ∈ (−1, 1).
-    public let actions: UnsafeMutableBufferPointer<Float>
+    package let actions: UnsafeMutableBufferPointer<Float>
     /// `batch`: log π(a|s) in nats.
-    public let logProbabilities: UnsafeMutableBufferPointer<Float>
+    package let logProbabilities: UnsafeMutableBufferPointer<Float>
     /// `batch × A`: ∂L/∂a, written by a loss before the actor's backward pass.
-    public let actionGradient: UnsafeMutableBufferPointer<Float>
+    package let actionGradient: UnsafeMutableBufferPointer<Float>
     /// `batch`: ∂L/∂log π, written by a loss before the actor's backward pass.
-    public let logProbabilityGradient: UnsafeMutableBufferPointer<Float>
+    package let logProbabilityGradient: UnsafeMutableBufferPointer<Float>
 
     /// Buffers for `batchSize` rows of `actionCount` actions.
     public init(batchSize: Int, actionCount: Int) {

@@ -10,15 +10,15 @@ public final class ReplayBatch {
     /// Action dimensions per transition.
     public let actionCount: Int
     /// `size × observationCount`: the states s.
-    public let observations: UnsafeMutableBufferPointer<Float>
+    package let observations: UnsafeMutableBufferPointer<Float>
     /// `size × actionCount`: the actions a, normalised to [−1, 1].
-    public let actions: UnsafeMutableBufferPointer<Float>
+    package let actions: UnsafeMutableBufferPointer<Float>
     /// `size`: the rewards r.
-    public let rewards: UnsafeMutableBufferPointer<Float>
+    package let rewards: UnsafeMutableBufferPointer<Float>
     /// `size × observationCount`: the next states s′ (the true final observation where an episode ended).
-    public let nextObservations: UnsafeMutableBufferPointer<Float>
+    package let nextObservations: UnsafeMutableBufferPointer<Float>
     /// `size`: 1 where s′ is terminal (no bootstrapping), else 0. Truncation stores 0.
-    public let terminated: UnsafeMutableBufferPointer<Float>
+    package let terminated: UnsafeMutableBufferPointer<Float>
     /// `size`: the replay slots of the last sample, drawn before any row is copied.
     let slots: UnsafeMutableBufferPointer<Int>
 

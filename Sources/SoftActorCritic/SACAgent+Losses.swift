@@ -11,7 +11,7 @@ extension SACAgent {
     /// ```
     /// with one reparameterised action per state and the minimum of the two Q networks (the paper's
     /// section 4.2). Gradient into ``value``; batch mean over rows.
-    public func valueLoss(batch: ReplayBatch) -> Float {
+    func valueLoss(batch: ReplayBatch) -> Float {
         guard let valueWorkspace else { return 0 }
         if !policyIsSampled { sampleCurrentPolicy(on: batch) }
         let n = batch.size
@@ -37,7 +37,7 @@ extension SACAgent {
     /// y = r + γ(1 − d)·(min_k Q_θ̄k(s′, a′) − α·log π_φ(a′|s′))   twin-q, a′ ~ π_φ(·|s′)
     /// ```
     /// d is `terminated` only: truncated transitions bootstrap. Gradients into ``critics``.
-    public func criticLoss(batch: ReplayBatch) -> Float {
+    func criticLoss(batch: ReplayBatch) -> Float {
         computeSoftTarget(batch: batch)
         runLanes(.criticLoss, batch: batch)
         return criticLossParts[0] + criticLossParts[1]
@@ -49,11 +49,11 @@ extension SACAgent {
     /// ```
     /// ∂Q/∂a comes from the Q networks' input gradients with their weight gradients skipped; only the
     /// minimising network of each row passes gradient, as in `torch.min`. Gradient into ``actor``.
-    public func actorLoss(batch: ReplayBatch) -> Float {
+    func actorLoss(batch: ReplayBatch) -> Float {
         actorLoss(batch: batch, evaluatingCritics: true)
     }
 
-    /// ``actorLoss(batch:)``; `evaluatingCritics: false` when the critics' workspaces already hold
+    /// `actorLoss(batch:)`; `evaluatingCritics: false` when the critics' workspaces already hold
     /// Q_θk(s, a_π) (``update(batch:)`` evaluates them in the critics' lanes).
     func actorLoss(batch: ReplayBatch, evaluatingCritics: Bool) -> Float {
         if !policyIsSampled { sampleCurrentPolicy(on: batch) }
@@ -81,9 +81,9 @@ extension SACAgent {
     /// ```
     /// J(α) = E_s[ −log α · (log π_φ(a|s) + H̄) ]      with a ~ π_φ(·|s) held fixed
     /// ```
-    /// using the log-probabilities of the policy sample of the last ``actorLoss(batch:)``. Its gradient
+    /// using the log-probabilities of the policy sample of the last `actorLoss(batch:)`. Its gradient
     /// `−E[log π + H̄]` goes into `temperatureGradient`: α grows while the entropy is below H̄.
-    public func temperatureLoss() -> Float {
+    func temperatureLoss() -> Float {
         let n = policySample.batchSize
         var mean: Float = 0
         for i in 0..<n { mean += policySample.logProbabilities[i] + targetEntropy }
@@ -116,7 +116,7 @@ extension SACAgent {
         actor.sampleActions(actorNextWorkspace, sample: nextPolicySample)
     }
 
-    /// y of ``criticLoss(batch:)`` into `softTarget`.
+    /// y of `criticLoss(batch:)` into `softTarget`.
     func computeSoftTarget(batch: ReplayBatch) {
         let n = batch.size
         let gamma = configuration.gamma

@@ -170,10 +170,10 @@ public final class SACAgent {
 
     /// One gradient update on `batch`, in the order of the paper's Algorithm 1:
     ///
-    /// 1. value-network variant: ψ ← ψ − λ∇J_V(ψ)              (``valueLoss(batch:)``, eq. 5)
-    /// 2. θᵢ ← θᵢ − λ∇J_Q(θᵢ) for both Q networks             (``criticLoss(batch:)``, eq. 7)
-    /// 3. φ ← φ − λ∇J_π(φ)                                    (``actorLoss(batch:)``, eq. 12)
-    /// 4. twin-q with automatic temperature: log α ← log α − λ∇J(α)  (``temperatureLoss()``, 2018b eq. 18)
+    /// 1. value-network variant: ψ ← ψ − λ∇J_V(ψ)              (`valueLoss(batch:)`, eq. 5)
+    /// 2. θᵢ ← θᵢ − λ∇J_Q(θᵢ) for both Q networks             (`criticLoss(batch:)`, eq. 7)
+    /// 3. φ ← φ − λ∇J_π(φ)                                    (`actorLoss(batch:)`, eq. 12)
+    /// 4. twin-q with automatic temperature: log α ← log α − λ∇J(α)  (`temperatureLoss()`, 2018b eq. 18)
     /// 5. targets: θ̄ ← τθ + (1 − τ)θ̄ (twin-q) or ψ̄ ← τψ + (1 − τ)ψ̄ (value network)
     ///
     /// Every loss uses the α from before this update, as Stable-Baselines3 does. Nothing reads θ̄ between
