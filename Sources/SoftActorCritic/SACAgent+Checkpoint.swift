@@ -12,7 +12,7 @@ extension SACAgent {
         writer.write(floats: value?.parameters ?? [])
         writer.write(floats: targetValue?.parameters ?? [])
         writer.write(floats: temperatureParameter)
-        for optimizer in [actorOptimizer] + criticOptimizers + [valueOptimizer ?? Adam(parameterCount: 0), temperatureOptimizer] {
+        for optimizer in [actorOptimizer] + criticOptimizers + [valueNetwork?.optimizer ?? Adam(parameterCount: 0), temperatureOptimizer] {
             optimizer.write(to: &writer)
         }
         for word in [generator.state.0, generator.state.1, generator.state.2, generator.state.3] { writer.write(word) }
@@ -32,18 +32,18 @@ extension SACAgent {
         let targets = Int(try reader.read(UInt32.self))
         guard targets == targetCritics.count else { throw .invalidField(name: "target critics", detail: "\(targets) stored, \(targetCritics.count) expected") }
         for k in targetCritics.indices { try read(into: &targetCritics[k].parameters, "target critic \(k + 1)") }
-        var valueParameters = value?.parameters ?? []
+        var valueParameters = valueNetwork?.network.parameters ?? []
         try read(into: &valueParameters, "value network")
-        value?.parameters = valueParameters
-        var targetValueParameters = targetValue?.parameters ?? []
+        valueNetwork?.network.parameters = valueParameters
+        var targetValueParameters = valueNetwork?.target.parameters ?? []
         try read(into: &targetValueParameters, "target value network")
-        targetValue?.parameters = targetValueParameters
+        valueNetwork?.target.parameters = targetValueParameters
         try read(into: &temperatureParameter, "log alpha")
         try actorOptimizer.restore(from: &reader)
         for k in criticOptimizers.indices { try criticOptimizers[k].restore(from: &reader) }
-        var valueAdam = valueOptimizer ?? Adam(parameterCount: 0)
+        var valueAdam = valueNetwork?.optimizer ?? Adam(parameterCount: 0)
         try valueAdam.restore(from: &reader)
-        if valueOptimizer != nil { valueOptimizer = valueAdam }
+        valueNetwork?.optimizer = valueAdam
         try temperatureOptimizer.restore(from: &reader)
         generator.state = (try reader.read(), try reader.read(), try reader.read(), try reader.read())
         updateCount = Int(try reader.read(UInt64.self))

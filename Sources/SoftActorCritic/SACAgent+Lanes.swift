@@ -106,7 +106,7 @@ extension SACAgent {
                 sampleCurrentPolicy(on: batch)
             } else {
                 if drawsNoise { nextNoiseGenerator.fillStandardNormal(nextPolicySample.noise) }
-                if value == nil { sampleNextPolicy(on: batch) }
+                if valueNetwork == nil { sampleNextPolicy(on: batch) }
             }
         case .targetCritics:
             load(targetWorkspaces[k], observations: batch.nextObservations, actions: nextPolicySample.actions)

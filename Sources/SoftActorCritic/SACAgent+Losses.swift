@@ -12,13 +12,13 @@ extension SACAgent {
     /// with one reparameterised action per state and the minimum of the two Q networks (the paper's
     /// section 4.2). Gradient into ``value``; batch mean over rows.
     func valueLoss(batch: ReplayBatch) -> Float {
-        guard let valueWorkspace else { return 0 }
+        guard let valueWorkspace = valueNetwork?.workspace else { return 0 }
         if !policyIsSampled { sampleCurrentPolicy(on: batch) }
         let n = batch.size
         let alpha = self.alpha
         runLanes(.evaluateCritics, batch: batch)
         load(valueWorkspace, observations: batch.observations)
-        value!.forward(valueWorkspace)
+        valueNetwork?.network.forward(valueWorkspace)
         var loss: Float = 0
         for i in 0..<n {
             let q = min(criticWorkspaces[0].output[i], criticWorkspaces[1].output[i])
@@ -26,7 +26,7 @@ extension SACAgent {
             loss += 0.5 * error * error
             valueWorkspace.outputGradient[i] = error / Float(n)
         }
-        value!.backward(valueWorkspace)
+        valueNetwork?.network.backward(valueWorkspace)
         return loss / Float(n)
     }
 
@@ -120,9 +120,9 @@ extension SACAgent {
     func computeSoftTarget(batch: ReplayBatch) {
         let n = batch.size
         let gamma = configuration.gamma
-        if let targetValueWorkspace {
+        if let targetValueWorkspace = valueNetwork?.targetWorkspace {
             load(targetValueWorkspace, observations: batch.nextObservations)
-            targetValue!.forward(targetValueWorkspace)
+            valueNetwork?.target.forward(targetValueWorkspace)
             for i in 0..<n {
                 softTarget[i] = batch.rewards[i] + gamma * (1 - batch.terminated[i]) * targetValueWorkspace.output[i]
             }

@@ -27,9 +27,18 @@ public final class SACAgent {
     public internal(set) var critics: [MultilayerPerceptron]
     /// Polyak-averaged targets Q_θ̄₁, Q_θ̄₂ (twin-q variant; empty otherwise).
     public internal(set) var targetCritics: [MultilayerPerceptron]
-    /// V_ψ and its target V_ψ̄ (value-network variant; `nil` otherwise).
-    public internal(set) var value: MultilayerPerceptron?
-    public internal(set) var targetValue: MultilayerPerceptron?
+    /// V_ψ (value-network variant; `nil` otherwise).
+    public internal(set) var value: MultilayerPerceptron? {
+        get { valueNetwork?.network }
+        set { if let newValue { valueNetwork?.network = newValue } }
+    }
+    /// V_ψ̄, the Polyak-averaged target of V_ψ (value-network variant; `nil` otherwise).
+    public internal(set) var targetValue: MultilayerPerceptron? {
+        get { valueNetwork?.target }
+        set { if let newValue { valueNetwork?.target = newValue } }
+    }
+    /// V_ψ, V_ψ̄, V_ψ's optimiser and workspaces: the value-network variant's parts, `nil` for twin-q.
+    var valueNetwork: SoftValueNetwork?
     /// log α, optimised when the temperature is automatic.
     public var logAlpha: Float { temperatureParameter[0] }
     /// Entropy target H̄ of the automatic temperature, nats.
@@ -46,7 +55,6 @@ public final class SACAgent {
 
     var actorOptimizer: Adam
     var criticOptimizers: [Adam]
-    var valueOptimizer: Adam?
     var temperatureOptimizer: Adam
     /// `[log α]` and `[∂J(α)/∂log α]`, as arrays so Adam updates them in place like any network.
     var temperatureParameter: [Float] = [0]
@@ -59,8 +67,6 @@ public final class SACAgent {
     let actingWorkspace: MultilayerPerceptron.Workspace         // actor on one observation
     let criticWorkspaces: [MultilayerPerceptron.Workspace]      // Q_k on (s, a) and (s, a_π)
     let targetWorkspaces: [MultilayerPerceptron.Workspace]      // Q̄_k on (s′, a′)
-    let valueWorkspace: MultilayerPerceptron.Workspace?
-    let targetValueWorkspace: MultilayerPerceptron.Workspace?
     let policySample: PolicySample                              // a_π ~ π(·|s)
     let nextPolicySample: PolicySample                          // a′ ~ π(·|s′)
     let actingSample: PolicySample
@@ -114,18 +120,12 @@ public final class SACAgent {
             case .twinQ:
                 targetCritics = critics
                 targetWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
-                value = nil
-                targetValue = nil
-                valueWorkspace = nil
-                targetValueWorkspace = nil
+                valueNetwork = nil
             case .valueNetwork:
-                let network = try MultilayerPerceptron(layerSizes: [observationCount] + hidden + [1], generator: &generator)
+                valueNetwork = try SoftValueNetwork(observationCount: observationCount, hiddenSizes: hidden, batchSize: batch,
+                                                    learningRate: configuration.learningRate, generator: &generator)
                 targetCritics = []
                 targetWorkspaces = []
-                value = network
-                targetValue = network
-                valueWorkspace = try network.makeWorkspace(batchSize: batch)
-                targetValueWorkspace = try network.makeWorkspace(batchSize: batch)
             }
         } catch {
             throw .invalidConfiguration("\(error)")
@@ -133,7 +133,6 @@ public final class SACAgent {
         let lr = configuration.learningRate
         actorOptimizer = Adam(parameterCount: actor.network.parameterCount, learningRate: lr)
         criticOptimizers = critics.map { Adam(parameterCount: $0.parameterCount, learningRate: lr) }
-        valueOptimizer = value.map { Adam(parameterCount: $0.parameterCount, learningRate: lr) }
         temperatureOptimizer = Adam(parameterCount: 1, learningRate: lr)
         tunesTemperature = configuration.variant == .twinQ && configuration.alpha == nil
         let fixedAlpha = configuration.alpha ?? (configuration.variant == .valueNetwork ? SACConfiguration.defaultFixedAlpha : 1)
@@ -185,7 +184,7 @@ public final class SACAgent {
         // thread, or half each on two (each lane drawing its own noise, from where one thread would).
         if laneRunner == nil {
             drawNoise()
-            if value == nil { sampleBothPolicies(on: batch) } else { runLanes(.samplePolicies, batch: batch) }
+            if valueNetwork == nil { sampleBothPolicies(on: batch) } else { runLanes(.samplePolicies, batch: batch) }
         } else {
             nextNoiseGenerator = generator
             nextNoiseGenerator.skipStandardNormals(policySample.noise.count)
@@ -196,9 +195,9 @@ public final class SACAgent {
         defer { policyIsSampled = false }
         var metrics = UpdateMetrics()
         metrics.alpha = alpha
-        if value != nil {
+        if valueNetwork != nil {
             metrics.valueLoss = valueLoss(batch: batch)
-            valueOptimizer!.step(parameters: &value!.parameters, gradients: value!.gradients)
+            valueNetwork?.step()
         }
         // Each lane takes its Q network through J_Q, its Adam step, its target's Polyak step and its
         // evaluation on (s, a_π) for J_π without waiting for the other.
@@ -213,7 +212,7 @@ public final class SACAgent {
             metrics.temperatureLoss = temperatureLoss()
             temperatureOptimizer.step(parameters: &temperatureParameter, gradients: temperatureGradient)
         }
-        if let value { PolyakAveraging.update(target: &targetValue!, toward: value, tau: configuration.tau) }
+        valueNetwork?.updateTarget(tau: configuration.tau)
         updateCount += 1
         return metrics
     }
