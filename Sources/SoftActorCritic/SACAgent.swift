@@ -179,9 +179,33 @@ public final class SACAgent {
     /// steps 2 and 5, so each Q network's lane moves its target right after its own step (same result).
     @discardableResult
     public func update(batch: ReplayBatch) -> UpdateMetrics {
-        // The actor is stepped last, so its samples on s (for J_V and J_π) and on s′ (for the critics'
-        // target) come from the same parameters and are drawn once: in one product per layer on one
-        // thread, or half each on two (each lane drawing its own noise, from where one thread would).
+        var metrics = UpdateMetrics()
+        metrics.alpha = alpha
+        samplePolicies(on: batch)                          // a_π ~ π_φ(·|s), a′ ~ π_φ(·|s′), reparameterised
+        defer { policyIsSampled = false }
+        if valueNetwork != nil {
+            metrics.valueLoss = valueLoss(batch: batch)    // J_V(ψ), eq. 5
+            valueNetwork?.step()                           // ψ ← ψ − λ∇J_V(ψ)
+        }
+        metrics.criticLoss = updateCritics(batch: batch)   // J_Q(θᵢ), eq. 7; θᵢ ← θᵢ − λ∇J_Q(θᵢ); θ̄ᵢ (twin-q)
+        metrics.meanQ = criticMeanQ[0]
+        metrics.actorLoss = actorLoss(batch: batch, evaluatingCritics: false)   // J_π(φ), eq. 12
+        stepActor()                                        // φ ← φ − λ∇J_π(φ)
+        metrics.entropy = -policySample.logProbabilities.reduce(0, +) / Float(batch.size)
+        if tunesTemperature {
+            metrics.temperatureLoss = temperatureLoss()    // J(α), 2018b eq. 18
+            temperatureOptimizer.step(parameters: &temperatureParameter, gradients: temperatureGradient)
+        }
+        valueNetwork?.updateTarget(tau: configuration.tau) // ψ̄ ← τψ + (1 − τ)ψ̄
+        updateCount += 1
+        return metrics
+    }
+
+    /// Draws this update's policy samples on s (for J_V and J_π) and on s′ (for the critics' target y).
+    /// The actor is stepped last, so both come from the same parameters and are drawn once: in one product
+    /// per layer on one thread, or half each on two, the lane on s′ drawing its noise from a copy of the
+    /// generator advanced past the other lane's draws (the stream one thread draws).
+    private func samplePolicies(on batch: ReplayBatch) {
         if laneRunner == nil {
             drawNoise()
             if valueNetwork == nil { sampleBothPolicies(on: batch) } else { runLanes(.samplePolicies, batch: batch) }
@@ -192,29 +216,14 @@ public final class SACAgent {
             generator = nextNoiseGenerator
         }
         policyIsSampled = true
-        defer { policyIsSampled = false }
-        var metrics = UpdateMetrics()
-        metrics.alpha = alpha
-        if valueNetwork != nil {
-            metrics.valueLoss = valueLoss(batch: batch)
-            valueNetwork?.step()
-        }
-        // Each lane takes its Q network through J_Q, its Adam step, its target's Polyak step and its
-        // evaluation on (s, a_π) for J_π without waiting for the other.
+    }
+
+    /// J_Q (eq. 7) for both Q networks, each followed by its Adam step, its target's Polyak step (twin-q)
+    /// and its evaluation on (s, a_π) for J_π, one lane per Q network. Returns the sum of both losses.
+    private func updateCritics(batch: ReplayBatch) -> Float {
         computeSoftTarget(batch: batch)
         runLanes(.criticUpdates, batch: batch)
-        metrics.criticLoss = criticLossParts[0] + criticLossParts[1]
-        metrics.meanQ = criticMeanQ[0]
-        metrics.actorLoss = actorLoss(batch: batch, evaluatingCritics: false)
-        stepActor()
-        metrics.entropy = -policySample.logProbabilities.reduce(0, +) / Float(batch.size)
-        if tunesTemperature {
-            metrics.temperatureLoss = temperatureLoss()
-            temperatureOptimizer.step(parameters: &temperatureParameter, gradients: temperatureGradient)
-        }
-        valueNetwork?.updateTarget(tau: configuration.tau)
-        updateCount += 1
-        return metrics
+        return criticLossParts[0] + criticLossParts[1]
     }
 
     /// The actor's Adam step: on two threads, half of the parameters each.
