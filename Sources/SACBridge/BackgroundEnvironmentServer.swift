@@ -15,7 +15,7 @@ public final class BackgroundEnvironmentServer: Sendable {
     public let endpoint: String
     private let state: State
 
-    /// Serves the built-in environment `environment` (an ``EnvironmentRegistry`` name) on `endpoint`.
+    /// Serves the built-in environment `environment` (an `EnvironmentRegistry` name) on `endpoint`.
     public convenience init(environment: String, endpoint: String, options: EnvironmentServer.Options = .init(),
                             context: ZeroMQContext = .shared) throws(EnvironmentServerError) {
         try self.init(endpoint: endpoint, context: context) { try EnvironmentServer(environment: environment, options: options) }

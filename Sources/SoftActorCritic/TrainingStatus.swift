@@ -4,7 +4,7 @@ public enum TrainingStatus: Equatable, Sendable, CustomStringConvertible {
     /// Every step was taken and the final evaluation ran.
     case completed
     /// A stop request (``Trainer/shouldStop``, SIGINT in `sac train`) ended the run with a checkpoint;
-    /// ``Trainer/resume(runDirectory:environment:evaluationEnvironment:totalSteps:)`` continues it.
+    /// `Trainer.resume(runDirectory:environment:evaluationEnvironment:totalSteps:)` continues it.
     case interrupted
     /// The run stopped on an error (written to the summary before ``Trainer/run()`` rethrows it).
     case failed(reason: String)
