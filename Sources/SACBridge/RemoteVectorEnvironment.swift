@@ -28,11 +28,16 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
 
     /// Connects to `address` and opens a session; `numEnvs`, when given, must equal the number of
     /// copies the server steps per request.
-    public init(address: String, numEnvs: Int? = nil, options: RemoteEnvironmentClient.Options = .init(),
-                context: ZeroMQContext = .shared) throws {
+    public convenience init(address: String, numEnvs: Int? = nil, options: RemoteEnvironmentClient.Options = .init(),
+                            context: ZeroMQContext = .shared) throws {
+        try self.init(address: address, numEnvs: numEnvs, options: options, context: context,
+                      hint: "start the server with --num-envs \(numEnvs ?? 1), or leave out --num-envs to take the server's number")
+    }
+
+    /// `hint`: what to do when the server steps another number of copies than `numEnvs`.
+    init(address: String, numEnvs: Int?, options: RemoteEnvironmentClient.Options, context: ZeroMQContext, hint: String) throws {
         (client, observationSpace, actionSpace) = try RemoteEnvironmentClient.openSession(
-            address: address, options: options, context: context, numEnvs: numEnvs,
-            hint: "start the server with --num-envs \(numEnvs ?? 1), or leave out --num-envs to take the server's number")
+            address: address, options: options, context: context, numEnvs: numEnvs, hint: hint)
         self.context = context
     }
 
@@ -40,8 +45,18 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
 
     public func reset(seeds: [UInt64?]) throws -> [[Float]] {
         guard seeds.isEmpty || seeds.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: seeds.count) }
+        return try reset(seeds: seeds, states: [])
+    }
+
+    /// Starts every copy's episode from a given physical state on the server (the protocol's state hook).
+    public func reset(toStates states: [[Double]]) throws -> [[Float]] {
+        guard states.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: states.count) }
+        return try reset(seeds: [], states: states)
+    }
+
+    private func reset(seeds: [UInt64?], states: [[Double]?]) throws -> [[Float]] {
         needsReset = true
-        let reply = try client.reset(seeds: seeds)
+        let reply = try client.reset(seeds: seeds, states: states)
         needsReset = false
         failedLastStep = []
         return rows(reply.observations.floats())
