@@ -22,57 +22,59 @@ extension Xoshiro256StarStar {
     }
 }
 
-/// Encodes an optional state vector: a presence word, then the values' bit patterns.
-func encodeState(_ values: [Double]?, count: Int) -> [UInt64] {
-    guard let values else { return [0] + Array(repeating: 0, count: count) }
-    return [1] + values.map(\.bitPattern)
+/// A built-in environment's state: its generator and an optional vector of `stateCount` doubles (`nil`
+/// before the first reset). Its snapshot is the generator's four words, a presence word, then the values'
+/// bit patterns (zeros when absent).
+protocol BuiltInEnvironmentState {
+    static var stateCount: Int { get }
+    var id: String { get }
+    var generator: Xoshiro256StarStar { get set }
+    var stateValues: [Double]? { get set }
 }
 
-func decodeState(_ words: ArraySlice<UInt64>, count: Int) -> [Double]? {
-    let w = Array(words)
-    return w[0] == 0 ? nil : (1...count).map { Double(bitPattern: w[$0]) }
-}
-
-func checkSnapshot(_ snapshot: [UInt64], count: Int, id: String) throws {
-    guard snapshot.count == count else {
-        throw EnvironmentError.invalidState("a \(id) snapshot has \(count) words, got \(snapshot.count)")
-    }
-}
-
-extension Pendulum: SnapshottableEnvironment {
-    public func snapshot() -> [UInt64] {
-        generator.words + encodeState(state.map { [$0.angle, $0.angularVelocity] }, count: 2)
+extension BuiltInEnvironmentState {
+    func builtInSnapshot() -> [UInt64] {
+        generator.words + (stateValues.map { [1] + $0.map(\.bitPattern) } ?? Array(repeating: 0, count: Self.stateCount + 1))
     }
 
-    public mutating func restore(from snapshot: [UInt64]) throws {
-        try checkSnapshot(snapshot, count: 7, id: id)
+    /// Throws ``EnvironmentError/invalidState(_:)`` for a snapshot of another length.
+    mutating func restoreBuiltIn(from snapshot: [UInt64]) throws {
+        guard snapshot.count == Self.stateCount + 5 else {
+            throw EnvironmentError.invalidState("a \(id) snapshot has \(Self.stateCount + 5) words, got \(snapshot.count)")
+        }
         generator = Xoshiro256StarStar(words: snapshot[0..<4])
-        state = decodeState(snapshot[4...], count: 2).map { ($0[0], $0[1]) }
+        stateValues = snapshot[4] == 0 ? nil : snapshot[5...].map { Double(bitPattern: $0) }
     }
 }
 
-extension MountainCarContinuous: SnapshottableEnvironment {
-    public func snapshot() -> [UInt64] {
-        generator.words + encodeState(state.map { [$0.position, $0.velocity] }, count: 2)
+extension Pendulum: SnapshottableEnvironment, BuiltInEnvironmentState {
+    static let stateCount = 2
+    var stateValues: [Double]? {
+        get { state.map { [$0.angle, $0.angularVelocity] } }
+        set { state = newValue.map { ($0[0], $0[1]) } }
     }
-
-    public mutating func restore(from snapshot: [UInt64]) throws {
-        try checkSnapshot(snapshot, count: 7, id: id)
-        generator = Xoshiro256StarStar(words: snapshot[0..<4])
-        state = decodeState(snapshot[4...], count: 2).map { ($0[0], $0[1]) }
-    }
+    public func snapshot() -> [UInt64] { builtInSnapshot() }
+    public mutating func restore(from snapshot: [UInt64]) throws { try restoreBuiltIn(from: snapshot) }
 }
 
-extension Reach1D: SnapshottableEnvironment {
-    public func snapshot() -> [UInt64] {
-        generator.words + encodeState(position.map { [$0] }, count: 1)
+extension MountainCarContinuous: SnapshottableEnvironment, BuiltInEnvironmentState {
+    static let stateCount = 2
+    var stateValues: [Double]? {
+        get { state.map { [$0.position, $0.velocity] } }
+        set { state = newValue.map { ($0[0], $0[1]) } }
     }
+    public func snapshot() -> [UInt64] { builtInSnapshot() }
+    public mutating func restore(from snapshot: [UInt64]) throws { try restoreBuiltIn(from: snapshot) }
+}
 
-    public mutating func restore(from snapshot: [UInt64]) throws {
-        try checkSnapshot(snapshot, count: 6, id: id)
-        generator = Xoshiro256StarStar(words: snapshot[0..<4])
-        position = decodeState(snapshot[4...], count: 1)?[0]
+extension Reach1D: SnapshottableEnvironment, BuiltInEnvironmentState {
+    static let stateCount = 1
+    var stateValues: [Double]? {
+        get { position.map { [$0] } }
+        set { position = newValue?[0] }
     }
+    public func snapshot() -> [UInt64] { builtInSnapshot() }
+    public mutating func restore(from snapshot: [UInt64]) throws { try restoreBuiltIn(from: snapshot) }
 }
 
 extension TimeLimit: SnapshottableEnvironment where Base: SnapshottableEnvironment {
