@@ -14,6 +14,7 @@ import PackageDescription
 //   SoftActorCritic               the agent, replay buffer and trainer (knows environments, not sockets)
 //   SACLearningCurves             SVG learning curves from metrics.csv
 //   SACCommand                    the `sac` command-line tool
+//   SACDevelopmentTools           `sac-dev`: the benchmarks and the protocol fuzzer
 let package = Package(
     name: "SwiftSAC",
     products: [
@@ -23,6 +24,7 @@ let package = Package(
         .library(name: "SACNeuralNetworks", targets: ["SACNeuralNetworks", "SACRandomness"]),
         .library(name: "SACLearningCurves", targets: ["SACLearningCurves"]),
         .executable(name: "sac", targets: ["SACCommand"]),
+        .executable(name: "sac-dev", targets: ["SACDevelopmentTools"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -69,6 +71,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "SACDevelopmentTools",
+            dependencies: [
+                "SoftActorCritic", "SACEnvironments", "SACNeuralNetworks", "SACBridge", "SACBridgeProtocol", "SACZeroMQ",
+                "SACRandomness",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(name: "TrainPendulumExample", dependencies: ["SoftActorCritic", "SACEnvironments"], path: "examples/TrainPendulum"),
         .executableTarget(name: "LocalOrRemoteExample", dependencies: ["SACBridge", "SACEnvironments"], path: "examples/LocalOrRemote"),
         .testTarget(name: "SACRandomnessTests", dependencies: ["SACRandomness"]),
@@ -82,6 +92,7 @@ let package = Package(
             dependencies: ["SoftActorCritic", "SACNeuralNetworks", "SACEnvironments", "SACRandomness", "SACAllocationCounter"]
         ),
         .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic"]),
+        .testTarget(name: "SACDevelopmentToolsTests", dependencies: ["SACDevelopmentTools"]),
         .testTarget(name: "SACBridgeProtocolTests", dependencies: ["SACBridgeProtocol", "SACRandomness"]),
         .testTarget(name: "SACLearningCurvesTests", dependencies: ["SACLearningCurves"]),
         .testTarget(

@@ -41,7 +41,7 @@ public final class EnvironmentServer {
         ///
         /// 0 by default: this server wakes quickly (its work per step is a few microseconds), and on two
         /// cores a spinning server thread takes a core from the client and libzmq's I/O thread (measured by
-        /// `sac bench bridge`). Python's gym_bridge spins by default, where waking the interpreter costs
+        /// `sac-dev bench bridge`). Python's gym_bridge spins by default, where waking the interpreter costs
         /// more than its whole reply.
         public var spinMicroseconds = 0
 
@@ -441,7 +441,7 @@ public final class EnvironmentServer {
         onBound(socket.lastEndpoint ?? endpoint)
         let polled = [socket] + (authenticator.map { [$0.socket] } ?? [])
         // With one socket, a blocking receive that times out (to look at `shouldStop`) saves the poll
-        // system call and its wake-up on every request (`sac bench bridge`).
+        // system call and its wake-up on every request (`sac-dev bench bridge`).
         if authenticator == nil { try socket.setReceiveTimeout(milliseconds: 100) }
         var spin = AdaptiveSpin(windowMicroseconds: authenticator == nil ? options.spinMicroseconds : 0)
         // Every request is received into this one buffer (no allocation per request when sizes repeat).

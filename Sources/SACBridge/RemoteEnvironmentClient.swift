@@ -24,7 +24,7 @@ public final class RemoteEnvironmentClient {
         /// quick server's reply costs no wake-up (see `ZeroMQSocket.receiveMultipart(spinMicroseconds:)`);
         /// 0 blocks at once. `nil`: ``automaticSpinMicroseconds`` for an `inproc://` address, 0 otherwise —
         /// over tcp and ipc libzmq's I/O threads and the server's process need the cores, while an
-        /// in-process server answers within the check (`sac bench bridge`).
+        /// in-process server answers within the check (`sac-dev bench bridge`).
         public var spinMicroseconds: Int? = nil
         /// The check before blocking for a server in this process (`inproc://`).
         public static let automaticSpinMicroseconds = 50

@@ -13,7 +13,7 @@ struct SACTool: ParsableCommand {
         Serve Pendulum to other processes: sac serve --env pendulum --bind tcp://127.0.0.1:5555
         Train against a remote simulator: sac train --env tcp://127.0.0.1:5555
         """,
-        subcommands: [TrainCommand.self, EvalCommand.self, PlotCommand.self, ServeCommand.self, KeygenCommand.self, BenchCommand.self, FuzzCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, PlotCommand.self, ServeCommand.self, KeygenCommand.self],
         defaultSubcommand: nil
     )
 }

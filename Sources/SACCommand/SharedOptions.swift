@@ -38,7 +38,7 @@ struct EnvironmentOptions: ParsableArguments {
     }
 
     /// The agent's update threads from `--threads` (see its help), with OpenBLAS set to one thread: two
-    /// single-threaded products side by side beat OpenBLAS's threading of one at SAC's sizes (`sac bench
+    /// single-threaded products side by side beat OpenBLAS's threading of one at SAC's sizes (`sac-dev bench
     /// updates`), and collapse far less when another process wants the cores.
     func applyThreads(to agent: SACAgent) {
         BLAS.setThreadCount(1)
@@ -64,4 +64,5 @@ struct EnvironmentOptions: ParsableArguments {
     }
 }
 
-extension SACVariantArgument: ExpressibleByArgument {}
+/// `--variant twin-q|value-network`, by the variant's raw value.
+extension SACVariant: ExpressibleByArgument {}

@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var environment: EnvironmentOptions
 
     @Option(help: "SAC variant: twin-q (twin Q + automatic temperature) or value-network (the 2018 paper's V_ψ).")
-    var variant: SACVariantArgument = .twinQ
+    var variant: SACVariant = .twinQ
 
     @Option(help: "Environment steps to train for (default 20000; with --resume, the new total, default the original one).")
     var steps: Int?
@@ -101,7 +101,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let logger = Logs.logger("sac.train", quiet: quiet)
         var agent = SACConfiguration()
-        agent.variant = variant.variant
+        agent.variant = variant
         agent.hiddenSizes = hiddenSizes ?? [256, 256]
         agent.batchSize = batchSize
         agent.learningRate = learningRate

@@ -7,7 +7,7 @@ import Glibc
 ///
 /// OpenBLAS picks a kernel for the CPU when it loads. A release older than the CPU does not know its model
 /// and falls back to its generic Prescott kernel (SSE3 only), several times slower than the kernel the CPU
-/// supports (`sac bench updates`; the figures are in docs/performance.md). So before the first product (``BLAS/kernel``), when OpenBLAS
+/// supports (`sac-dev bench updates`; the figures are in docs/performance.md). So before the first product (``BLAS/kernel``), when OpenBLAS
 /// fell back that way and `OPENBLAS_CORETYPE` is not set, the kernel family that the CPU's vector
 /// instructions support is chosen instead — as newer OpenBLAS releases do for models they do not know —
 /// and kept only if its products agree with a plain reference product. Setting `OPENBLAS_CORETYPE`

@@ -21,7 +21,7 @@ public protocol PairedWork: AnyObject {
 /// semaphore: an update hands work over several times within a few milliseconds, and waking a sleeping
 /// thread costs tens of microseconds, while a sleeping worker costs nothing between updates. The spin
 /// must outlast every gap inside an update: a side that sleeps once is woken late, so the other waits past
-/// its own spin and sleeps too, and from then on every hand-over pays a wake-up (`sac bench updates
+/// its own spin and sleeps too, and from then on every hand-over pays a wake-up (`sac-dev bench updates
 /// --threads 2` with short and long spins; docs/performance.md).
 public final class WorkerPair: @unchecked Sendable {
     /// Microseconds a waiting thread checks the other side's progress before it goes to sleep.

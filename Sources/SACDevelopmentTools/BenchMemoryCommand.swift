@@ -3,7 +3,7 @@ import Foundation
 import SACRandomness
 import SoftActorCritic
 
-/// `sac bench memory`: resident memory of a full replay buffer against the raw bytes of its transitions.
+/// `sac-dev bench memory`: resident memory of a full replay buffer against the raw bytes of its transitions.
 struct BenchMemoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memory",
@@ -28,7 +28,12 @@ struct BenchMemoryCommand: ParsableCommand {
         let raw = transitions * (2 * o + a + 2) * 4
         print(String(format: "%d HalfCheetah transitions: raw %.1f MB, resident growth %.1f MB, ratio %.3f", transitions,
                      Double(raw) / 1e6, Double(grown) / 1e6, Double(grown) / Double(raw)))
-        print(#"{"bench": "memory", "transitions": \#(transitions), "raw_bytes": \#(raw), "resident_growth_bytes": \#(grown), "ratio": \#(String(format: "%.4f", Double(grown) / Double(raw)))}"#)
+        var record = BenchmarkRecord("memory")
+        record.set("transitions", transitions)
+        record.set("raw_bytes", raw)
+        record.set("resident_growth_bytes", grown)
+        record.set("ratio", Double(grown) / Double(raw), digits: 4)
+        print(record.line)
         withExtendedLifetime(buffer) {}
     }
 

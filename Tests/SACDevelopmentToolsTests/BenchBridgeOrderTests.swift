@@ -1,8 +1,8 @@
 import Testing
-@testable import SACCommand
+@testable import SACDevelopmentTools
 
 @Suite struct BenchBridgeOrderTests {
-    /// `sac bench bridge` times its targets in these orders, round after round: every target must take
+    /// `sac-dev bench bridge` times its targets in these orders, round after round: every target must take
     /// every place, and follow every other target, equally often, or a target that runs faster after
     /// another would tilt the ratios.
     @Test(arguments: 1...9)

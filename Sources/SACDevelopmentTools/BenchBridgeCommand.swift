@@ -4,7 +4,7 @@ import SACBridge
 import Foundation
 import SACZeroMQ
 
-/// `sac bench bridge`: remote steps per second through the protocol against raw libzmq round trips of
+/// `sac-dev bench bridge`: remote steps per second through the protocol against raw libzmq round trips of
 /// the same payload sizes, on the same transport, in the same run.
 struct BenchBridgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -150,6 +150,11 @@ struct BenchBridgeCommand: ParsableCommand {
             // A simulator runs in a process of its own: there the reference is an echo in another process
             // too (as libzmq's own local_lat/remote_lat measure), with its own I/O thread and wake-ups.
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            // `sac serve` is the product users run; it is built beside this tool (`swift build --product sac`).
+            let sac = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("sac").path
+            guard FileManager.default.isExecutableFile(atPath: sac) else {
+                throw ValidationError("\(sac) is missing: build it first (swift build -c release --product sac)")
+            }
             // Two echoes: one blocking in every receive (the reference), one looking for a quick client's
             // next request first, as gym_bridge does (`--spin-us`; the Swift server blocks by default).
             for (name, spinUs) in [("raw-remote", 0), ("raw-remote-spin", Self.spinWindowMicroseconds)] {
@@ -165,7 +170,7 @@ struct BenchBridgeCommand: ParsableCommand {
                 ["/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)",
                  "--spin-us", "\(spinUs)", "--workers", "\(workers)", "--bind"]
             }
-            var servers = [("swift-remote", [executable, "serve", "--env", "pendulum", "--num-envs", "\(numEnvs)", "--bind"], actions)]
+            var servers = [("swift-remote", [sac, "serve", "--env", "pendulum", "--num-envs", "\(numEnvs)", "--bind"], actions)]
             // gym_bridge blocking, and as it runs by default: spinning while that measures quicker (its --spin-us).
             if !noPython {
                 servers += [("python", gymBridge(numEnvs: numEnvs, spinUs: 0), actions),
@@ -175,7 +180,7 @@ struct BenchBridgeCommand: ParsableCommand {
                 // What batching buys, in this run: the same servers with one environment per request, and
                 // gym_bridge stepping its copies in worker processes beside its own.
                 let one = Tensor(float32: [0.1], shape: [1, 1])
-                servers.append(("swift-remote-one", [executable, "serve", "--env", "pendulum", "--num-envs", "1", "--bind"], one))
+                servers.append(("swift-remote-one", [sac, "serve", "--env", "pendulum", "--num-envs", "1", "--bind"], one))
                 if !noPython {
                     servers += [("python-spin-one", gymBridge(numEnvs: 1, spinUs: Self.spinWindowMicroseconds), one),
                                 ("python-workers", gymBridge(numEnvs: numEnvs, spinUs: Self.spinWindowMicroseconds, workers: pythonWorkers), actions)]
@@ -240,30 +245,50 @@ struct BenchBridgeCommand: ParsableCommand {
             ("  Swift server's handle() per step request", String(format: "%.1f µs (decode, step, encode)", handleMicroseconds)),
             ("  Swift client's codec per step", String(format: "%.2f µs (encode request, decode reply)", codecMicroseconds)),
         ]
-        var json = #""bench": "bridge", "transport": "\#(transport.rawValue)", "num_envs": \#(numEnvs), "raw_round_trips_per_second": \#(Int(raw)), "raw_spin_round_trips_per_second": \#(Int(rawSpin)), "client_spin_us": \#(clientSpin), "swift_requests_per_second": \#(Int(swift)), "swift_ratio": \#(String(format: "%.3f", swift / reference)), "swift_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["swift"]!, referenceTarget))), "server_handle_us": \#(String(format: "%.2f", handleMicroseconds)), "client_codec_us": \#(String(format: "%.2f", codecMicroseconds))"#
+        var record = BenchmarkRecord("bridge")
+        record.set("transport", transport.rawValue)
+        record.set("num_envs", numEnvs)
+        record.set("raw_round_trips_per_second", Int(raw))
+        record.set("raw_spin_round_trips_per_second", Int(rawSpin))
+        record.set("client_spin_us", clientSpin)
+        record.set("swift_requests_per_second", Int(swift))
+        record.set("swift_ratio", swift / reference, digits: 3)
+        record.set("swift_round_median_ratio", Self.medianRoundRatio(measured["swift"]!, referenceTarget), digits: 3)
+        record.set("server_handle_us", handleMicroseconds, digits: 2)
+        record.set("client_codec_us", codecMicroseconds, digits: 2)
         if let rawRemote = rate["raw-remote"], let rawRemoteSpin = rate["raw-remote-spin"] {
             let serverSpin = Self.spinWindowMicroseconds
             rows.append(("server in another process:", ""))
             rows.append(("  raw libzmq round trips/s, blocking receive", String(format: "%.0f (reference)", rawRemote)))
             rows.append(("  raw, echo spinning as gym_bridge does", String(format: "%.0f (%d µs adaptive spin)", rawRemoteSpin, serverSpin)))
-            json += #", "raw_remote_round_trips_per_second": \#(Int(rawRemote)), "raw_remote_spin_round_trips_per_second": \#(Int(rawRemoteSpin)), "echo_spin_us": \#(serverSpin)"#
+            record.set("raw_remote_round_trips_per_second", Int(rawRemote))
+            record.set("raw_remote_spin_round_trips_per_second", Int(rawRemoteSpin))
+            record.set("echo_spin_us", serverSpin)
             if let swiftRemote = rate["swift-remote"] {
                 rows.append(("  Swift server (sac serve) requests/s", String(format: "%.0f", swiftRemote)))
                 rows.append(("  Swift server / raw (/ spinning raw)", String(format: "%.2f (%.2f); ", swiftRemote / rawRemote, swiftRemote / rawRemoteSpin)
                              + Self.roundRatios(measured["swift-remote"]!, measured["raw-remote"]!)))
-                json += #", "swift_remote_requests_per_second": \#(Int(swiftRemote)), "swift_remote_ratio": \#(String(format: "%.3f", swiftRemote / rawRemote)), "swift_remote_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["swift-remote"]!, measured["raw-remote"]!))), "swift_remote_spin_ratio": \#(String(format: "%.3f", swiftRemote / rawRemoteSpin))"#
+                record.set("swift_remote_requests_per_second", Int(swiftRemote))
+                record.set("swift_remote_ratio", swiftRemote / rawRemote, digits: 3)
+                record.set("swift_remote_round_median_ratio", Self.medianRoundRatio(measured["swift-remote"]!, measured["raw-remote"]!), digits: 3)
+                record.set("swift_remote_spin_ratio", swiftRemote / rawRemoteSpin, digits: 3)
             }
             let origin = Self.checkoutPython == nil ? "installed gym_bridge" : "gym_bridge of this checkout"
             if let python = rate["python"] {
                 rows.append(("  Python Gymnasium server, blocking, requests/s", String(format: "%.0f (%.0f environment steps/s), %@", python, python * Double(numEnvs), origin)))
                 rows.append(("  Python server blocking / raw", String(format: "%.2f; ", python / rawRemote) + Self.roundRatios(measured["python"]!, measured["raw-remote"]!)))
-                json += #", "python_requests_per_second": \#(Int(python)), "python_ratio": \#(String(format: "%.3f", python / rawRemote)), "python_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["python"]!, measured["raw-remote"]!)))"#
+                record.set("python_requests_per_second", Int(python))
+                record.set("python_ratio", python / rawRemote, digits: 3)
+                record.set("python_round_median_ratio", Self.medianRoundRatio(measured["python"]!, measured["raw-remote"]!), digits: 3)
             }
             if let pythonSpin = rate["python-spin"] {
                 rows.append(("  Python server by default (--spin-us \(serverSpin)), requests/s", String(format: "%.0f (%.0f environment steps/s)", pythonSpin, pythonSpin * Double(numEnvs))))
                 rows.append(("  Python server by default / raw (/ spinning raw)", String(format: "%.2f (%.2f); ", pythonSpin / rawRemote, pythonSpin / rawRemoteSpin)
                              + Self.roundRatios(measured["python-spin"]!, measured["raw-remote"]!)))
-                json += #", "python_spin_requests_per_second": \#(Int(pythonSpin)), "python_spin_ratio": \#(String(format: "%.3f", pythonSpin / rawRemote)), "python_spin_round_median_ratio": \#(String(format: "%.3f", Self.medianRoundRatio(measured["python-spin"]!, measured["raw-remote"]!))), "python_spin_to_spinning_raw_ratio": \#(String(format: "%.3f", pythonSpin / rawRemoteSpin))"#
+                record.set("python_spin_requests_per_second", Int(pythonSpin))
+                record.set("python_spin_ratio", pythonSpin / rawRemote, digits: 3)
+                record.set("python_spin_round_median_ratio", Self.medianRoundRatio(measured["python-spin"]!, measured["raw-remote"]!), digits: 3)
+                record.set("python_spin_to_spinning_raw_ratio", pythonSpin / rawRemoteSpin, digits: 3)
             }
             if numEnvs > 1 {
                 // Environment steps per second with numEnvs per request over those with one.
@@ -273,7 +298,7 @@ struct BenchBridgeCommand: ParsableCommand {
                     let rounds = Self.sortedRoundRatios(measured[batched]!, measured[single]!).map { $0 * Double(numEnvs) }
                     rows.append((name, String(format: "%.1f× (%.0f against %.0f environment steps/s); per round %.1f× (%.1f–%.1f over %d)",
                                               gain, b * Double(numEnvs), o, median(rounds), rounds.first ?? .nan, rounds.last ?? .nan, rounds.count)))
-                    json += #", "\#(key)": \#(String(format: "%.2f", gain))"#
+                    record.set(key, gain, digits: 2)
                 }
                 // Where a Python request's time goes: gym_bridge reports how long it stepped the copies.
                 for (name, label) in [("python-spin", "without workers"), ("python-workers", "--workers \(pythonWorkers)")] {
@@ -281,7 +306,7 @@ struct BenchBridgeCommand: ParsableCommand {
                     let stepping = (remote.serverStepSeconds - before) / Double(target.count)
                     rows.append(("  Python server stepping its copies, \(label)", String(format: "%.0f of %.0f µs per request (%.1f µs per copy)",
                                                                                        stepping * 1e6, target.seconds / Double(target.count) * 1e6, stepping * 1e6 / Double(numEnvs))))
-                    json += #", "\#(name.replacingOccurrences(of: "-", with: "_"))_stepping_us": \#(String(format: "%.1f", stepping * 1e6))"#
+                    record.set(name.replacingOccurrences(of: "-", with: "_") + "_stepping_us", stepping * 1e6, digits: 1)
                 }
                 rows.append(("\(numEnvs) per request ÷ one per request, environment steps/s:", ""))
                 batching("  Swift server (sac serve)", "swift-remote", "swift-remote-one", "swift_batching_gain")
@@ -289,13 +314,14 @@ struct BenchBridgeCommand: ParsableCommand {
                 batching("  Python server, --workers \(pythonWorkers)", "python-workers", "python-spin-one", "python_workers_batching_gain")
                 if let workers = rate["python-workers"], let alone = rate["python-spin"] {
                     rows.append(("  Python, --workers \(pythonWorkers) ÷ without", String(format: "%.2f", workers / alone)))
-                    json += #", "python_workers": \#(pythonWorkers), "python_workers_speedup": \#(String(format: "%.3f", workers / alone))"#
+                    record.set("python_workers", pythonWorkers)
+                    record.set("python_workers_speedup", workers / alone, digits: 3)
                 }
             }
         }
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
-        print("{" + json + "}")
+        print(record.line)
     }
 
     /// Microseconds the Swift server takes to answer one step request, without any transport.
@@ -364,11 +390,11 @@ struct BenchBridgeCommand: ParsableCommand {
     }
 }
 
-/// `sac bench echo`: a raw libzmq REP socket answering every request with the same bytes, in a process of
-/// its own, for `sac bench bridge` (not listed in the help).
+/// `sac-dev bench echo`: a raw libzmq REP socket answering every request with the same bytes, in a process of
+/// its own, for `sac-dev bench bridge` (not listed in the help).
 struct BenchEchoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "echo", abstract: "Raw libzmq REP echo for sac bench bridge.", shouldDisplay: false)
+        commandName: "echo", abstract: "Raw libzmq REP echo for sac-dev bench bridge.", shouldDisplay: false)
 
     @Option(help: "ZeroMQ endpoint to bind.")
     var bind: String

@@ -2,7 +2,7 @@ import ArgumentParser
 import SACBridge
 import Foundation
 
-/// `sac fuzz`: runs the seeded mutational fuzzer against the Swift server's request handling.
+/// `sac-dev fuzz`: runs the seeded mutational fuzzer against the Swift server's request handling.
 struct FuzzCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fuzz",

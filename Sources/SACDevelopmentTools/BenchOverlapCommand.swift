@@ -4,7 +4,7 @@ import SACEnvironments
 import Foundation
 import SoftActorCritic
 
-/// `sac bench overlap`: the cost of a step when a slow simulator and the updates overlap.
+/// `sac-dev bench overlap`: the cost of a step when a slow simulator and the updates overlap.
 struct BenchOverlapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "overlap",
@@ -80,7 +80,15 @@ struct BenchOverlapCommand: ParsableCommand {
         ]
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
-        print(#"{"bench": "overlap", "sim_ms": \#(String(format: "%.3f", simMs)), "update_ms": \#(String(format: "%.3f", updateMs)), "rounds": \#(rounds), "sequential_ms_per_step": \#(String(format: "%.3f", medianSequential)), "overlapped_ms_per_step": \#(String(format: "%.3f", medianOverlapped)), "ratio_to_sim": \#(String(format: "%.3f", medianOverlapped / simMs)), "ratio_to_longer_round_median": \#(String(format: "%.3f", median(toLonger)))}"#)
+        var record = BenchmarkRecord("overlap")
+        record.set("sim_ms", simMs, digits: 3)
+        record.set("update_ms", updateMs, digits: 3)
+        record.set("rounds", rounds)
+        record.set("sequential_ms_per_step", medianSequential, digits: 3)
+        record.set("overlapped_ms_per_step", medianOverlapped, digits: 3)
+        record.set("ratio_to_sim", medianOverlapped / simMs, digits: 3)
+        record.set("ratio_to_longer_round_median", median(toLonger), digits: 3)
+        print(record.line)
     }
 
     /// Milliseconds of one update of the trainer's default agent on Pendulum's shapes (the mean of 100 after

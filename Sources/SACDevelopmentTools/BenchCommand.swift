@@ -3,7 +3,7 @@ import Foundation
 import SACNeuralNetworks
 import SoftActorCritic
 
-/// `sac bench`: speed measurements, printed as a table and as JSON lines.
+/// `sac-dev bench`: speed measurements, printed as a table and as JSON lines.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
         subcommands: [BenchUpdatesCommand.self, BenchBridgeCommand.self, BenchOverlapCommand.self, BenchMemoryCommand.self, BenchEchoCommand.self])
 }
 
-/// `sac bench updates`: gradient updates per second of the agent alone, against the sgemm roofline.
+/// `sac-dev bench updates`: gradient updates per second of the agent alone, against the sgemm roofline.
 struct BenchUpdatesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "updates",
@@ -35,7 +35,7 @@ struct BenchUpdatesCommand: ParsableCommand {
     var updates: Int = 1_000
 
     @Option(help: "SAC variant.")
-    var variant: SACVariantArgument = .twinQ
+    var variant: SACVariant = .twinQ
 
     @Option(help: "Rounds the timed updates are split into, each followed by a short sgemm peak measurement.")
     var rounds: Int = 5
@@ -53,7 +53,7 @@ struct BenchUpdatesCommand: ParsableCommand {
     func run() throws {
         BLAS.setThreadCount(blasThreads ?? (updateThreads == 2 ? 1 : BLAS.threadCount))
         var configuration = SACConfiguration()
-        configuration.variant = variant.variant
+        configuration.variant = variant
         let (o, a) = env.sizes
         let agent = try SACAgent(observationCount: o, actionCount: a, configuration: configuration)
         agent.updateThreads = updateThreads
@@ -104,8 +104,20 @@ struct BenchUpdatesCommand: ParsableCommand {
         ]
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
-        func json(_ value: Double, _ format: String) -> String { value.isNaN ? "null" : String(format: format, value) }
-        print(#"{"bench": "updates", "env": "\#(env.rawValue)", "variant": "\#(variant.rawValue)", "threads": \#(BLAS.threadCount), "update_threads": \#(updateThreads), "updates_per_second": \#(String(format: "%.1f", rate)), "gflop_per_update": \#(String(format: "%.4f", flops / 1e9)), "gflops": \#(String(format: "%.1f", achieved)), "sgemm_peak_gflops": \#(json(peak, "%.1f")), "rounds": \#(rounds), "peak_fraction_round_median": \#(json(fraction, "%.3f")), "peak_fraction_round_low": \#(json(roundFractions.min() ?? .nan, "%.3f")), "peak_fraction_round_high": \#(json(roundFractions.max() ?? .nan, "%.3f"))}"#)
+        var record = BenchmarkRecord("updates")
+        record.set("env", env.rawValue)
+        record.set("variant", variant.rawValue)
+        record.set("threads", BLAS.threadCount)
+        record.set("update_threads", updateThreads)
+        record.set("updates_per_second", rate, digits: 1)
+        record.set("gflop_per_update", flops / 1e9, digits: 4)
+        record.set("gflops", achieved, digits: 1)
+        record.set("sgemm_peak_gflops", peak, digits: 1)
+        record.set("rounds", rounds)
+        record.set("peak_fraction_round_median", fraction, digits: 3)
+        record.set("peak_fraction_round_low", roundFractions.min() ?? .nan, digits: 3)
+        record.set("peak_fraction_round_high", roundFractions.max() ?? .nan, digits: 3)
+        print(record.line)
     }
 
     /// GFLOP/s of a 256×256×256 sgemm (the size of the hidden layers at batch 256) at the current thread
