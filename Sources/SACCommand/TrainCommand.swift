@@ -76,20 +76,19 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print only warnings and the final result.")
     var quiet = false
 
+    /// Checks what only the command line can get wrong here; everything else is checked once, by the
+    /// configurations' own `validate()`.
     func validate() throws {
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
-        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be >= 0, got \(checkpointEvery)") }
-        guard reconnectAttempts >= 0 else { throw ValidationError("--reconnect-attempts must be >= 0, got \(reconnectAttempts)") }
         if resume != nil, runDir != nil { throw ValidationError("--resume continues in its own run directory; do not also give --run-dir") }
-        guard updatesPerStep >= 0, updatesPerStep.isFinite else { throw ValidationError("--updates-per-step must be a finite number >= 0, got \(updatesPerStep)") }
-        guard evalEpisodes >= 1 else { throw ValidationError("--eval-episodes must be at least 1, got \(evalEpisodes)") }
-        guard evalEvery >= 0 else { throw ValidationError("--eval-every must be >= 0, got \(evalEvery)") }
-        guard learningStarts >= 0 else { throw ValidationError("--learning-starts must be >= 0, got \(learningStarts)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        guard bufferSize >= 1 else { throw ValidationError("--buffer-size must be at least 1, got \(bufferSize)") }
         guard hiddenSizes != nil else { throw ValidationError("--hidden must be comma-separated positive integers such as 256,256, got '\(hidden)'") }
         if let numEnvs, numEnvs < 1 { throw ValidationError("--num-envs must be at least 1, got \(numEnvs)") }
-        if let alpha, !(alpha >= 0 && alpha.isFinite) { throw ValidationError("--alpha must be a finite number >= 0, got \(alpha)") }
+        let (agent, trainer) = configurations
+        do {
+            try agent.validate()
+            try trainer.validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     private var hiddenSizes: [Int]? {
@@ -98,11 +97,11 @@ struct TrainCommand: ParsableCommand {
         return sizes.compactMap { $0 }
     }
 
-    func run() throws {
-        let logger = Logs.logger("sac.train", quiet: quiet)
+    /// The agent's and the trainer's configurations as the options give them.
+    private var configurations: (agent: SACConfiguration, trainer: TrainerConfiguration) {
         var agent = SACConfiguration()
         agent.variant = variant
-        agent.hiddenSizes = hiddenSizes ?? [256, 256]
+        agent.hiddenSizes = hiddenSizes ?? agent.hiddenSizes
         agent.batchSize = batchSize
         agent.learningRate = learningRate
         agent.gamma = gamma
@@ -110,7 +109,7 @@ struct TrainCommand: ParsableCommand {
         agent.alpha = alpha
         agent.seed = environment.seed
         var trainer = TrainerConfiguration()
-        trainer.totalSteps = steps ?? 20_000
+        trainer.totalSteps = steps ?? trainer.totalSteps
         trainer.learningStarts = learningStarts
         trainer.updatesPerStep = updatesPerStep
         trainer.replayCapacity = bufferSize
@@ -120,6 +119,12 @@ struct TrainCommand: ParsableCommand {
         trainer.checkpointInterval = checkpointEvery
         trainer.onNonFinite = onNonfinite
         trainer.reconnectAttempts = reconnectAttempts
+        return (agent, trainer)
+    }
+
+    func run() throws {
+        let logger = Logs.logger("sac.train", quiet: quiet)
+        let (agent, trainer) = configurations
 
         let env = try environment.makeVectorEnvironment(seed: environment.seed, count: numEnvs)
         // Evaluation episodes are seeded one by one (Evaluator.seedBase + i); remotely, a session of its own.
