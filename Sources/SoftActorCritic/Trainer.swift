@@ -204,85 +204,105 @@ public final class Trainer {
 
     // MARK: The loop
 
-    /// Returns false when stopped by ``shouldStop``.
+    /// Returns false when stopped by ``shouldStop``. One pass per vector step: act, step, store, update,
+    /// then evaluate, checkpoint and report when their intervals come round.
     private func train() throws -> Bool {
-        let copies = environment.numEnvs
         while state.step < configuration.totalSteps {
             if shouldStop?() == true { return false }
             if state.needsReset { try startEpisodes() }
-            var actions: [[Float]] = []
-            actions.reserveCapacity(copies)
-            for i in 0..<copies {
-                let action = state.step < configuration.learningStarts
-                    ? (0..<agent.actionCount).map { _ in Float(state.warmupGenerator.nextUniform(in: -1, 1)) }
-                    : agent.act(state.observations[i], deterministic: false)
-                guard action.allSatisfy(\.isFinite) else { throw SACError.diverged("the policy produced action \(action) at step \(state.step)") }
-                actions.append(action)
-            }
+            let actions = try chooseActions()
             let stepBefore = state.step
-            let results: [VectorStepResult]
-            var updatesDone = false
-            do {
-                let environmentActions = actions.map(scaling.toEnvironment)
-                if configuration.overlapUpdatesWithSteps, environment.stepsConcurrently {
-                    // The simulator computes the step while this process runs the step's updates.
-                    try environment.beginStep(environmentActions)
-                    try runScheduledUpdates(forSteps: stepBefore + 1, count: copies)
-                    updatesDone = true
-                    results = try environment.finishStep()
-                } else {
-                    results = try environment.step(environmentActions)
-                }
-            } catch {
-                try recover(from: error, environment: environment)
-                endAllEpisodes()
-                continue
-            }
-            var abandoned = false
-            for (i, result) in results.enumerated() {
-                let transition = result.transition
-                if let failure = result.failure {
-                    // The simulator restarted this copy alone; the others' transitions are kept.
-                    onWarning?("environment step \(state.step + 1)\(copies > 1 ? " (copy \(i))" : "") failed in the simulator (\(failure)); its episode was abandoned and nothing stored for that step")
-                    abandonEpisode(copy: i)
-                    state.observations[i] = result.nextObservation
-                    if let problem = nonFiniteValue(result.nextObservation, reward: 0) {
-                        throw SACError.nonFiniteTransition(step: state.step, detail: "restart of copy \(i) returned \(problem)")
-                    }
-                    continue
-                }
-                if let problem = nonFiniteValue(transition.observation, reward: transition.reward) {
-                    guard configuration.onNonFinite == .skipEpisode else {
-                        throw SACError.nonFiniteTransition(step: state.step + 1, detail: copies > 1 ? "copy \(i): \(problem)" : problem)
-                    }
-                    onWarning?("environment step \(state.step + 1)\(copies > 1 ? " (copy \(i))" : "") returned \(problem); the episode was abandoned and nothing stored for that step")
-                    abandonEpisode(copy: i)
-                    abandoned = true
-                    continue
-                }
-                state.step += 1
-                buffer.add(observation: state.observations[i], action: actions[i], reward: Float(transition.reward),
-                           nextObservation: transition.observation, terminated: transition.terminated)
-                state.episodeReturns[i] += transition.reward
-                state.episodeLengths[i] += 1
-                state.observations[i] = result.nextObservation
-                if transition.isLast { endEpisode(copy: i) }
-                if let start = result.resetObservation, let problem = nonFiniteValue(start, reward: 0) {
-                    throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
-                }
-            }
-            // A copy's bad step leaves it mid-episode in a state nobody trusts; every copy restarts.
-            if abandoned { endAllEpisodes() }
+            guard let (results, updatesDone) = try step(actions) else { continue }
+            try store(results, actions: actions)
             if !updatesDone { try runScheduledUpdates(forSteps: stepBefore + 1, count: state.step - stepBefore) }
-            if crossed(configuration.evaluationInterval, from: stepBefore), state.step < configuration.totalSteps {
-                _ = try evaluate()
-            }
-            if crossed(configuration.checkpointInterval, from: stepBefore) { try writeCheckpoint() }
+            try evaluateAndCheckpoint(after: stepBefore)
             if let last = state.lastReport, (clock.now - last) < .milliseconds(250) { continue }
             state.lastReport = clock.now
             report(isFinal: false)
         }
         return true
+    }
+
+    /// One action per copy in (−1, 1)ᴬ: uniformly random during warm-up, then sampled from the policy.
+    private func chooseActions() throws -> [[Float]] {
+        var actions: [[Float]] = []
+        actions.reserveCapacity(environment.numEnvs)
+        for i in 0..<environment.numEnvs {
+            let action = state.step < configuration.learningStarts
+                ? (0..<agent.actionCount).map { _ in Float(state.warmupGenerator.nextUniform(in: -1, 1)) }
+                : agent.act(state.observations[i], deterministic: false)
+            guard action.allSatisfy(\.isFinite) else { throw SACError.diverged("the policy produced action \(action) at step \(state.step)") }
+            actions.append(action)
+        }
+        return actions
+    }
+
+    /// Steps every copy; with a simulator that steps concurrently, this step's scheduled updates run while it
+    /// computes (`updatesDone`). `nil` after a lost connection was recovered: every episode has ended.
+    private func step(_ actions: [[Float]]) throws -> (results: [VectorStepResult], updatesDone: Bool)? {
+        let environmentActions = actions.map(scaling.toEnvironment)
+        do {
+            guard configuration.overlapUpdatesWithSteps, environment.stepsConcurrently else {
+                return (try environment.step(environmentActions), false)
+            }
+            try environment.beginStep(environmentActions)
+            try runScheduledUpdates(forSteps: state.step + 1, count: environment.numEnvs)
+            return (try environment.finishStep(), true)
+        } catch {
+            try recover(from: error, environment: environment)
+            endAllEpisodes()
+            return nil
+        }
+    }
+
+    /// Stores each copy's transition, or abandons its episode when its simulator failed or returned
+    /// non-finite values (then every copy restarts); closes ended episodes.
+    private func store(_ results: [VectorStepResult], actions: [[Float]]) throws {
+        let copies = results.count
+        var abandoned = false
+        for (i, result) in results.enumerated() {
+            let transition = result.transition
+            let which = "environment step \(state.step + 1)\(copies > 1 ? " (copy \(i))" : "")"
+            if let failure = result.failure {
+                // The simulator restarted this copy alone; the others' transitions are kept.
+                onWarning?("\(which) failed in the simulator (\(failure)); its episode was abandoned and nothing stored for that step")
+                abandonEpisode(copy: i)
+                state.observations[i] = result.nextObservation
+                if let problem = nonFiniteValue(result.nextObservation, reward: 0) {
+                    throw SACError.nonFiniteTransition(step: state.step, detail: "restart of copy \(i) returned \(problem)")
+                }
+                continue
+            }
+            if let problem = nonFiniteValue(transition.observation, reward: transition.reward) {
+                guard configuration.onNonFinite == .skipEpisode else {
+                    throw SACError.nonFiniteTransition(step: state.step + 1, detail: copies > 1 ? "copy \(i): \(problem)" : problem)
+                }
+                onWarning?("\(which) returned \(problem); the episode was abandoned and nothing stored for that step")
+                abandonEpisode(copy: i)
+                abandoned = true
+                continue
+            }
+            state.step += 1
+            buffer.add(observation: state.observations[i], action: actions[i], reward: Float(transition.reward),
+                       nextObservation: transition.observation, terminated: transition.terminated)
+            state.episodeReturns[i] += transition.reward
+            state.episodeLengths[i] += 1
+            state.observations[i] = result.nextObservation
+            if transition.isLast { endEpisode(copy: i) }
+            if let start = result.resetObservation, let problem = nonFiniteValue(start, reward: 0) {
+                throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
+            }
+        }
+        // A copy's bad step leaves it mid-episode in a state nobody trusts; every copy restarts.
+        if abandoned { endAllEpisodes() }
+    }
+
+    /// Evaluates and checkpoints when the steps since `stepBefore` crossed their intervals.
+    private func evaluateAndCheckpoint(after stepBefore: Int) throws {
+        if crossed(configuration.evaluationInterval, from: stepBefore), state.step < configuration.totalSteps {
+            _ = try evaluate()
+        }
+        if crossed(configuration.checkpointInterval, from: stepBefore) { try writeCheckpoint() }
     }
 
     /// Whether the steps since `stepBefore` reached a multiple of `interval` (0: never).
