@@ -129,26 +129,14 @@ public final class Trainer {
         if let totalSteps { configuration.totalSteps = totalSteps }
         let trainer = try Trainer(agentConfiguration: contents.agentConfiguration, configuration: configuration, environment: environment,
                                   evaluationEnvironment: evaluationEnvironment, runDirectory: runDirectory, appendMetrics: true)
-        var reader = contents.reader
         do {
-            try trainer.agent.restore(from: &reader)
-            try trainer.buffer.restore(from: &reader)
-            try trainer.state.restore(from: &reader)
-            guard trainer.state.observations.count == environment.numEnvs else {
-                throw SACError.invalidCheckpoint(path: path, reason: "the run stepped \(trainer.state.observations.count) copies of the environment at once; \(environment.id) here has \(environment.numEnvs) (give the same --num-envs)")
-            }
-            let hasSnapshot = try reader.read(UInt8.self) != 0
-            let count = Int(try reader.read(UInt64.self))
-            guard count <= reader.remaining / 8 else { throw BinaryFormatError.truncated(needed: count * 8, available: reader.remaining, at: reader.position) }
-            var words: [UInt64] = []
-            for _ in 0..<count { words.append(try reader.read(UInt64.self)) }
-            if hasSnapshot, environment.snapshot() != nil {
-                try environment.restore(from: words)
-            } else {
-                trainer.state.needsReset = true
-            }
+            let hasSnapshot = try TrainingCheckpoint.restore(contents, agent: trainer.agent, buffer: trainer.buffer, state: &trainer.state,
+                                                             environment: environment)
+            if !hasSnapshot { trainer.state.needsReset = true }
         } catch let error as BinaryFormatError {
             throw SACError.invalidCheckpoint(path: path, reason: error.description)
+        } catch TrainingCheckpoint.Mismatch.copies(let stored) {
+            throw SACError.invalidCheckpoint(path: path, reason: "the run stepped \(stored) copies of the environment at once; \(environment.id) here has \(environment.numEnvs) (give the same --num-envs)")
         }
         trainer.resumeWarning = warning
         return trainer

@@ -30,45 +30,4 @@ struct TrainerState {
     init(seed: UInt64) {
         warmupGenerator = Xoshiro256StarStar(seed: seed &+ 0x5AC)
     }
-
-    func write(to writer: inout BinaryWriter, elapsedSeconds: Double) {
-        for value in [step, episodes, reconnects, skippedEpisodes] { writer.write(UInt64(value)) }
-        writer.write(updateCredit)
-        writer.write(elapsedSeconds)
-        writer.write(UInt8(needsReset ? 1 : 0))
-        writer.write(UInt64(observations.count))
-        for i in observations.indices {
-            writer.write(floats: observations[i])
-            writer.write(episodeReturns[i])
-            writer.write(UInt64(episodeLengths[i]))
-        }
-        writer.write(floats: [lastEpisodeReturn, lastEvaluationReturn].map { Float($0 ?? .nan) })
-        for word in [warmupGenerator.state.0, warmupGenerator.state.1, warmupGenerator.state.2, warmupGenerator.state.3] { writer.write(word) }
-    }
-
-    mutating func restore(from reader: inout BinaryReader) throws(BinaryFormatError) {
-        step = Int(try reader.read(UInt64.self))
-        episodes = Int(try reader.read(UInt64.self))
-        reconnects = Int(try reader.read(UInt64.self))
-        skippedEpisodes = Int(try reader.read(UInt64.self))
-        updateCredit = try reader.readDouble()
-        elapsedSecondsBefore = try reader.readDouble()
-        needsReset = try reader.read(UInt8.self) != 0
-        let copies = Int(try reader.read(UInt64.self))
-        // Each copy takes at least 24 bytes; a larger count is corruption, not a reason to allocate.
-        guard copies <= reader.remaining / 24 else { throw .invalidField(name: "copies", detail: "\(copies) copies in \(reader.remaining) bytes") }
-        observations = []
-        episodeReturns = []
-        episodeLengths = []
-        for _ in 0..<copies {
-            observations.append(try reader.readFloats())
-            episodeReturns.append(try reader.readDouble())
-            episodeLengths.append(Int(try reader.read(UInt64.self)))
-        }
-        let last = try reader.readFloats()
-        guard last.count == 2 else { throw .invalidField(name: "returns", detail: "\(last.count) values") }
-        lastEpisodeReturn = last[0].isNaN ? nil : Double(last[0])
-        lastEvaluationReturn = last[1].isNaN ? nil : Double(last[1])
-        warmupGenerator.state = (try reader.read(), try reader.read(), try reader.read(), try reader.read())
-    }
 }

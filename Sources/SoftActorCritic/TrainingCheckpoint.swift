@@ -1,6 +1,7 @@
 import SACEnvironments
 import Foundation
 import SACNeuralNetworks
+import SACRandomness
 
 /// The checkpoint of a run: configurations, agent, replay buffer, trainer state and (for environments
 /// that support it) the environment's own state, so a resumed run continues bit for bit.
@@ -77,5 +78,179 @@ enum TrainingCheckpoint {
             }
         }
         throw .invalidCheckpoint(path: latest, reason: problems.joined(separator: "; "))
+    }
+
+    /// A checkpoint that decodes but does not fit the run resuming it.
+    enum Mismatch: Error {
+        /// The checkpointed run stepped `stored` copies at once.
+        case copies(stored: Int)
+    }
+
+    /// Applies `contents` to a new agent, buffer and trainer state made from its configurations, and
+    /// restores `environment` from the checkpoint's snapshot when both have one. Returns whether it did; if
+    /// not, the run starts new episodes.
+    static func restore(_ contents: Contents, agent: SACAgent, buffer: ReplayBuffer, state: inout TrainerState,
+                        environment: any VectorEnvironment) throws -> Bool {
+        var reader = contents.reader
+        try agent.restore(from: &reader)
+        try buffer.restore(from: &reader)
+        try state.restore(from: &reader)
+        guard state.observations.count == environment.numEnvs else { throw Mismatch.copies(stored: state.observations.count) }
+        let hasSnapshot = try reader.read(UInt8.self) != 0
+        let count = Int(try reader.read(UInt64.self))
+        guard count <= reader.remaining / 8 else { throw BinaryFormatError.truncated(needed: count * 8, available: reader.remaining, at: reader.position) }
+        var words: [UInt64] = []
+        for _ in 0..<count { words.append(try reader.read(UInt64.self)) }
+        guard hasSnapshot, environment.snapshot() != nil else { return false }
+        try environment.restore(from: words)
+        return true
+    }
+}
+
+// MARK: The sections of a checkpoint, in the order they are written
+
+/// Saving and restoring everything an agent's future depends on: parameters of every network, optimiser
+/// moments and step counts, the temperature, the generator and the update count.
+extension SACAgent {
+    func write(to writer: inout BinaryWriter) {
+        writer.write(floats: actor.network.parameters)
+        for network in critics { writer.write(floats: network.parameters) }
+        writer.write(UInt32(targetCritics.count))
+        for network in targetCritics { writer.write(floats: network.parameters) }
+        writer.write(floats: value?.parameters ?? [])
+        writer.write(floats: targetValue?.parameters ?? [])
+        writer.write(floats: temperatureParameter)
+        for optimizer in [actorOptimizer] + criticOptimizers + [valueNetwork?.optimizer ?? Adam(parameterCount: 0), temperatureOptimizer] {
+            optimizer.write(to: &writer)
+        }
+        for word in [generator.state.0, generator.state.1, generator.state.2, generator.state.3] { writer.write(word) }
+        writer.write(UInt64(updateCount))
+    }
+
+    func restore(from reader: inout BinaryReader) throws(BinaryFormatError) {
+        func read(into parameters: inout [Float], _ name: String) throws(BinaryFormatError) {
+            let values = try reader.readFloats()
+            guard values.count == parameters.count else {
+                throw .invalidField(name: name, detail: "\(values.count) parameters, this agent has \(parameters.count)")
+            }
+            parameters = values
+        }
+        try read(into: &actor.network.parameters, "actor")
+        for k in critics.indices { try read(into: &critics[k].parameters, "critic \(k + 1)") }
+        let targets = Int(try reader.read(UInt32.self))
+        guard targets == targetCritics.count else { throw .invalidField(name: "target critics", detail: "\(targets) stored, \(targetCritics.count) expected") }
+        for k in targetCritics.indices { try read(into: &targetCritics[k].parameters, "target critic \(k + 1)") }
+        var valueParameters = valueNetwork?.network.parameters ?? []
+        try read(into: &valueParameters, "value network")
+        valueNetwork?.network.parameters = valueParameters
+        var targetValueParameters = valueNetwork?.target.parameters ?? []
+        try read(into: &targetValueParameters, "target value network")
+        valueNetwork?.target.parameters = targetValueParameters
+        try read(into: &temperatureParameter, "log alpha")
+        try actorOptimizer.restore(from: &reader)
+        for k in criticOptimizers.indices { try criticOptimizers[k].restore(from: &reader) }
+        var valueAdam = valueNetwork?.optimizer ?? Adam(parameterCount: 0)
+        try valueAdam.restore(from: &reader)
+        valueNetwork?.optimizer = valueAdam
+        try temperatureOptimizer.restore(from: &reader)
+        generator.state = (try reader.read(), try reader.read(), try reader.read(), try reader.read())
+        updateCount = Int(try reader.read(UInt64.self))
+    }
+}
+
+extension Adam {
+    func write(to writer: inout BinaryWriter) {
+        writer.write(UInt64(stepCount))
+        writer.write(floats: firstMoment)
+        writer.write(floats: secondMoment)
+    }
+
+    mutating func restore(from reader: inout BinaryReader) throws(BinaryFormatError) {
+        let steps = try reader.read(UInt64.self)
+        let m = try reader.readFloats(), v = try reader.readFloats()
+        guard m.count == firstMoment.count, v.count == secondMoment.count else {
+            throw .invalidField(name: "optimizer", detail: "moments for \(m.count) parameters, \(firstMoment.count) expected")
+        }
+        stepCount = Int(steps)
+        firstMoment = m
+        secondMoment = v
+    }
+}
+
+extension ReplayBuffer {
+    func write(to writer: inout BinaryWriter) {
+        writer.write(UInt64(capacity))
+        writer.write(UInt64(count))
+        writer.write(UInt64(totalAdded))
+        let o = observationCount, a = actionCount
+        writer.write(floats: Array(UnsafeBufferPointer(start: observationStorage, count: count * o)))
+        writer.write(floats: Array(UnsafeBufferPointer(start: actionStorage, count: count * a)))
+        writer.write(floats: Array(UnsafeBufferPointer(start: rewardStorage, count: count)))
+        writer.write(floats: Array(UnsafeBufferPointer(start: nextObservationStorage, count: count * o)))
+        writer.write(floats: Array(UnsafeBufferPointer(start: terminatedStorage, count: count)))
+    }
+
+    func restore(from reader: inout BinaryReader) throws(BinaryFormatError) {
+        let storedCapacity = Int(try reader.read(UInt64.self)), stored = Int(try reader.read(UInt64.self))
+        let added = Int(try reader.read(UInt64.self))
+        guard storedCapacity == capacity, stored <= capacity, added >= stored else {
+            throw .invalidField(name: "replay buffer", detail: "capacity \(storedCapacity) with \(stored) stored; this buffer has capacity \(capacity)")
+        }
+        let o = observationCount, a = actionCount
+        let fields: [(UnsafeMutablePointer<Float>, Int, String)] = [
+            (observationStorage, stored * o, "observations"), (actionStorage, stored * a, "actions"), (rewardStorage, stored, "rewards"),
+            (nextObservationStorage, stored * o, "next observations"), (terminatedStorage, stored, "terminated flags"),
+        ]
+        for (pointer, expected, name) in fields {
+            let values = try reader.readFloats()
+            guard values.count == expected else { throw .invalidField(name: name, detail: "\(values.count) values, \(expected) expected") }
+            values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: expected) }
+        }
+        count = stored
+        totalAdded = added
+    }
+}
+
+/// The trainer's counters, episodes in flight and warm-up generator.
+extension TrainerState {
+    func write(to writer: inout BinaryWriter, elapsedSeconds: Double) {
+        for value in [step, episodes, reconnects, skippedEpisodes] { writer.write(UInt64(value)) }
+        writer.write(updateCredit)
+        writer.write(elapsedSeconds)
+        writer.write(UInt8(needsReset ? 1 : 0))
+        writer.write(UInt64(observations.count))
+        for i in observations.indices {
+            writer.write(floats: observations[i])
+            writer.write(episodeReturns[i])
+            writer.write(UInt64(episodeLengths[i]))
+        }
+        writer.write(floats: [lastEpisodeReturn, lastEvaluationReturn].map { Float($0 ?? .nan) })
+        for word in [warmupGenerator.state.0, warmupGenerator.state.1, warmupGenerator.state.2, warmupGenerator.state.3] { writer.write(word) }
+    }
+
+    mutating func restore(from reader: inout BinaryReader) throws(BinaryFormatError) {
+        step = Int(try reader.read(UInt64.self))
+        episodes = Int(try reader.read(UInt64.self))
+        reconnects = Int(try reader.read(UInt64.self))
+        skippedEpisodes = Int(try reader.read(UInt64.self))
+        updateCredit = try reader.readDouble()
+        elapsedSecondsBefore = try reader.readDouble()
+        needsReset = try reader.read(UInt8.self) != 0
+        let copies = Int(try reader.read(UInt64.self))
+        // Each copy takes at least 24 bytes; a larger count is corruption, not a reason to allocate.
+        guard copies <= reader.remaining / 24 else { throw .invalidField(name: "copies", detail: "\(copies) copies in \(reader.remaining) bytes") }
+        observations = []
+        episodeReturns = []
+        episodeLengths = []
+        for _ in 0..<copies {
+            observations.append(try reader.readFloats())
+            episodeReturns.append(try reader.readDouble())
+            episodeLengths.append(Int(try reader.read(UInt64.self)))
+        }
+        let last = try reader.readFloats()
+        guard last.count == 2 else { throw .invalidField(name: "returns", detail: "\(last.count) values") }
+        lastEpisodeReturn = last[0].isNaN ? nil : Double(last[0])
+        lastEvaluationReturn = last[1].isNaN ? nil : Double(last[1])
+        warmupGenerator.state = (try reader.read(), try reader.read(), try reader.read(), try reader.read())
     }
 }
