@@ -44,6 +44,10 @@ public final class EnvironmentServer {
         /// `sac-dev bench bridge`). Python's gym_bridge spins by default, where waking the interpreter costs
         /// more than its whole reply.
         public var spinMicroseconds = 0
+        /// Whether sessions read and write step messages by template (`StepRequestTemplate`,
+        /// `StepReplyTemplate`) before the field-by-field codec; off only to measure what they save
+        /// (`sac-dev bench bridge`).
+        package var usesStepTemplates = true
 
         public init() {}
     }
@@ -107,14 +111,15 @@ public final class EnvironmentServer {
             }
         }
 
-        init(id: String, environments: [any Environment], actionShape: [Int], observationShape: [Int], instanceID: String, now: Double) {
+        init(id: String, environments: [any Environment], actionShape: [Int], observationShape: [Int], instanceID: String, now: Double,
+             usesTemplates: Bool) {
             self.id = id
             self.lastUsed = now
-            stepRequests = StepRequestTemplate(sessionID: id, actionShape: [environments.count] + actionShape)
+            stepRequests = usesTemplates ? StepRequestTemplate(sessionID: id, actionShape: [environments.count] + actionShape) : nil
             let n = environments.count, actionCount = actionShape.reduce(1, *), observationCount = observationShape.reduce(1, *)
             state = State(environments: environments, needsReset: Array(repeating: true, count: n),
                           actionBatchShape: [n] + actionShape, observationBatchShape: [n] + observationShape,
-                          stepReplies: StepReplyTemplate(serverInstanceID: instanceID, observationShape: [n] + observationShape, dtype: .float32),
+                          stepReplies: usesTemplates ? StepReplyTemplate(serverInstanceID: instanceID, observationShape: [n] + observationShape, dtype: .float32) : nil,
                           observationCount: observationCount,
                           actionRows: (0..<n).map { _ in [Float](repeating: 0, count: actionCount) },
                           observations: [Float](repeating: 0, count: n * observationCount), rewards: [Double](repeating: 0, count: n),
@@ -214,7 +219,8 @@ public final class EnvironmentServer {
         }
         let environments = try (0..<options.numEnvs).map { _ in try makeEnvironment() }
         let session = Session(id: Self.randomID(using: &generator), environments: environments,
-                              actionShape: actionSpace.shape, observationShape: observationSpace.shape, instanceID: instanceID, now: Self.now())
+                              actionShape: actionSpace.shape, observationShape: observationSpace.shape, instanceID: instanceID, now: Self.now(),
+                              usesTemplates: options.usesStepTemplates)
         sessions[session.id] = session
         // Swift environments produce float32 observations, so a float32 request needs no cast.
         let space = { (box: Box) in BridgeReply.Space(low: Tensor(float32: box.low, shape: box.shape), high: Tensor(float32: box.high, shape: box.shape)) }

@@ -39,6 +39,9 @@ public final class RemoteEnvironmentClient {
         /// This client's CURVE key pair (its public key must be on the server's allow-list, if it has
         /// one); `nil` with a server key generates a throwaway pair.
         public var curveKeyPair: CurveKeyPair?
+        /// Whether step messages are written and read by the session's template before the
+        /// field-by-field codec; off only to measure what the templates save (`sac-dev bench bridge`).
+        package var usesStepTemplates = true
 
         public init() {}
 
@@ -95,8 +98,10 @@ public final class RemoteEnvironmentClient {
         observationRowsShape = [opened.numEnvs] + opened.observationSpace.low.shape
         actionRowsShape = [opened.numEnvs] + opened.actionSpace.low.shape
         serverInstanceID = reply.serverInstanceID
-        stepRequests = StepRequestTemplate(sessionID: opened.sessionID, actionShape: actionRowsShape)
-        stepReplies = StepReplyTemplate(serverInstanceID: serverInstanceID, observationShape: observationRowsShape, dtype: opened.observationSpace.low.dtype)
+        if options.usesStepTemplates {
+            stepRequests = StepRequestTemplate(sessionID: opened.sessionID, actionShape: actionRowsShape)
+            stepReplies = StepReplyTemplate(serverInstanceID: serverInstanceID, observationShape: observationRowsShape, dtype: opened.observationSpace.low.dtype)
+        }
     }
 
     deinit { socket.close() }

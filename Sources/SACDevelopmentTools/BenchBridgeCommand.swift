@@ -139,10 +139,26 @@ struct BenchBridgeCommand: ParsableCommand {
         // receives the same way, and in this process also the other way, for comparison.
         let spin = RemoteEnvironmentClient.Options.automaticSpinMicroseconds
         let clientSpin = RemoteEnvironmentClient.Options().spinMicroseconds(for: server.endpoint)
+        // The same server and client without the step-message templates (the field-by-field codec
+        // instead), to show what the templates save end to end.
+        var plainOptions = serverOptions
+        plainOptions.usesStepTemplates = false
+        let plainServerOptions = plainOptions
+        let plainServer = try BackgroundEnvironmentServer(endpoint: endpoint.replacingOccurrences(of: ".sock", with: "-plain.sock")
+            .replacingOccurrences(of: "inproc://sac-bench", with: "inproc://sac-bench-plain")) {
+            try EnvironmentServer(environment: "pendulum", options: plainServerOptions)
+        }
+        cleanups.append { plainServer.stop() }
+        var plainClientOptions = RemoteEnvironmentClient.Options()
+        plainClientOptions.usesStepTemplates = false
+        let plainClient = try RemoteEnvironmentClient(address: plainServer.endpoint, options: plainClientOptions)
+        cleanups.append { plainClient.close() }
+        _ = try plainClient.reset()
         var targets = [
             Target(name: "raw") { try socket.send(requestBytes); _ = try socket.receive() },
             Target(name: "raw-spin") { try socket.send(requestBytes); _ = try socket.receive(spinMicroseconds: spin) },
             Target(name: "swift", roundTrip: Stepper(client, actions: actions).step),
+            Target(name: "swift-untemplated", roundTrip: Stepper(plainClient, actions: actions).step),
         ]
         // The remote servers' clients by target name, for the time the servers report stepping.
         var remoteClients: [String: RemoteEnvironmentClient] = [:]
@@ -241,6 +257,9 @@ struct BenchBridgeCommand: ParsableCommand {
             ("  raw, checking \(spin) µs before blocking", String(format: "%.0f", rawSpin) + (clientSpin > 0 ? " (reference)" : "")),
             ("  Swift server requests/s", String(format: "%.0f (%.0f environment steps/s)", swift, swift * Double(numEnvs))),
             ("  Swift server / reference", String(format: "%.2f; ", swift / reference) + Self.roundRatios(measured["swift"]!, referenceTarget)),
+            ("  Swift, step templates / field by field", String(format: "%.3f (%.0f against %.0f requests/s); ", swift / rate["swift-untemplated"]!,
+                                                              swift, rate["swift-untemplated"]!)
+                + Self.roundRatios(measured["swift"]!, measured["swift-untemplated"]!)),
             ("  share of time the server spent stepping", String(format: "%.0f%%", 100 * serverShare)),
             ("  Swift server's handle() per step request", String(format: "%.1f µs (decode, step, encode)", handleMicroseconds)),
             ("  Swift client's codec per step", String(format: "%.2f µs (encode request, decode reply)", codecMicroseconds)),
@@ -254,6 +273,9 @@ struct BenchBridgeCommand: ParsableCommand {
         record.set("swift_requests_per_second", Int(swift))
         record.set("swift_ratio", swift / reference, digits: 3)
         record.set("swift_round_median_ratio", Self.medianRoundRatio(measured["swift"]!, referenceTarget), digits: 3)
+        record.set("swift_untemplated_requests_per_second", Int(rate["swift-untemplated"]!))
+        record.set("template_gain", swift / rate["swift-untemplated"]!, digits: 3)
+        record.set("template_gain_round_median", Self.medianRoundRatio(measured["swift"]!, measured["swift-untemplated"]!), digits: 3)
         record.set("server_handle_us", handleMicroseconds, digits: 2)
         record.set("client_codec_us", codecMicroseconds, digits: 2)
         if let rawRemote = rate["raw-remote"], let rawRemoteSpin = rate["raw-remote-spin"] {
