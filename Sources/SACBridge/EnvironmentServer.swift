@@ -44,10 +44,6 @@ public final class EnvironmentServer {
         /// `sac-dev bench bridge`). Python's gym_bridge spins by default, where waking the interpreter costs
         /// more than its whole reply.
         public var spinMicroseconds = 0
-        /// Whether sessions read and write step messages by template (`StepRequestTemplate`,
-        /// `StepReplyTemplate`) before the field-by-field codec; off only to measure what they save
-        /// (`sac-dev bench bridge`).
-        package var usesStepTemplates = true
 
         public init() {}
     }
@@ -75,8 +71,6 @@ public final class EnvironmentServer {
 
     private final class Session {
         let id: String
-        /// What this session's step requests look like (float32 actions), to read them by comparison.
-        let stepRequests: StepRequestTemplate?
         var lastUsed: Double
         /// The id of the last request answered, whose reply `state.lastReply` holds (for a retry).
         var lastRequestID: UInt64?
@@ -92,8 +86,6 @@ public final class EnvironmentServer {
             var lastReply: [UInt8] = []
             /// `[num_envs, *action_shape]` and `[num_envs, *observation_shape]`, checked and sent every step.
             let actionBatchShape: [Int], observationBatchShape: [Int]
-            /// What this session's ordinary step replies look like, to write them from.
-            let stepReplies: StepReplyTemplate?
             let observationCount: Int
             /// What every step overwrites instead of allocating: each environment's action, and the reply's
             /// observation rows, rewards and flags (one per environment).
@@ -111,15 +103,12 @@ public final class EnvironmentServer {
             }
         }
 
-        init(id: String, environments: [any Environment], actionShape: [Int], observationShape: [Int], instanceID: String, now: Double,
-             usesTemplates: Bool) {
+        init(id: String, environments: [any Environment], actionShape: [Int], observationShape: [Int], instanceID: String, now: Double) {
             self.id = id
             self.lastUsed = now
-            stepRequests = usesTemplates ? StepRequestTemplate(sessionID: id, actionShape: [environments.count] + actionShape) : nil
             let n = environments.count, actionCount = actionShape.reduce(1, *), observationCount = observationShape.reduce(1, *)
             state = State(environments: environments, needsReset: Array(repeating: true, count: n),
                           actionBatchShape: [n] + actionShape, observationBatchShape: [n] + observationShape,
-                          stepReplies: usesTemplates ? StepReplyTemplate(serverInstanceID: instanceID, observationShape: [n] + observationShape, dtype: .float32) : nil,
                           observationCount: observationCount,
                           actionRows: (0..<n).map { _ in [Float](repeating: 0, count: actionCount) },
                           observations: [Float](repeating: 0, count: n * observationCount), rewards: [Double](repeating: 0, count: n),
@@ -168,8 +157,7 @@ public final class EnvironmentServer {
             // A step request is read in place, its actions going from the frame into the environments'
             // buffers; any other request, or a step request in another layout, is decoded whole.
             let sessionID: String, request: BridgeRequest.Kind?, stepView: StepRequestView?
-            // The previous request's session's step requests are compared with its template first.
-            if let view = recentSession?.stepRequests?.view(frame) ?? MessageCodec.viewStepRequest(frame) {
+            if let view = MessageCodec.viewStepRequest(frame) {
                 (requestID, sessionID, request, stepView) = (view.requestID, view.sessionID, nil, view)
             } else {
                 let decoded = try MessageCodec.decodeRequest(frame)
@@ -219,8 +207,7 @@ public final class EnvironmentServer {
         }
         let environments = try (0..<options.numEnvs).map { _ in try makeEnvironment() }
         let session = Session(id: Self.randomID(using: &generator), environments: environments,
-                              actionShape: actionSpace.shape, observationShape: observationSpace.shape, instanceID: instanceID, now: Self.now(),
-                              usesTemplates: options.usesStepTemplates)
+                              actionShape: actionSpace.shape, observationShape: observationSpace.shape, instanceID: instanceID, now: Self.now())
         sessions[session.id] = session
         // Swift environments produce float32 observations, so a float32 request needs no cast.
         let space = { (box: Box) in BridgeReply.Space(low: Tensor(float32: box.low, shape: box.shape), high: Tensor(float32: box.high, shape: box.shape)) }
@@ -371,13 +358,9 @@ public final class EnvironmentServer {
             session.rewards.withUnsafeBufferPointer { rewards in
                 session.terminated.withUnsafeBufferPointer { terminated in
                     session.truncated.withUnsafeBufferPointer { truncated in
-                        let written = session.stepReplies?.write(requestID: requestID, observations: observations, rewards: rewards, terminated: terminated,
-                                                                 truncated: truncated, serverStepSeconds: seconds, into: &session.lastReply) ?? false
-                        if !written {
-                            MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, observations: observations,
-                                                         observationShape: shape, rewards: rewards, terminated: terminated, truncated: truncated,
-                                                         serverStepSeconds: seconds, into: &session.lastReply)
-                        }
+                        MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, observations: observations,
+                                                     observationShape: shape, rewards: rewards, terminated: terminated, truncated: truncated,
+                                                     serverStepSeconds: seconds, into: &session.lastReply)
                     }
                 }
             }

@@ -39,9 +39,6 @@ public final class RemoteEnvironmentClient {
         /// This client's CURVE key pair (its public key must be on the server's allow-list, if it has
         /// one); `nil` with a server key generates a throwaway pair.
         public var curveKeyPair: CurveKeyPair?
-        /// Whether step messages are written and read by the session's template before the
-        /// field-by-field codec; off only to measure what the templates save (`sac-dev bench bridge`).
-        package var usesStepTemplates = true
 
         public init() {}
 
@@ -64,9 +61,6 @@ public final class RemoteEnvironmentClient {
     private var observationRowsShape: [Int] = [], actionRowsShape: [Int] = []
     /// The server's instance id at the handshake.
     public private(set) var serverInstanceID: String
-    /// What this session's step requests and ordinary step replies look like: requests are written
-    /// from it, replies read by comparison with it.
-    private var stepRequests: StepRequestTemplate?, stepReplies: StepReplyTemplate?
     /// Seconds the server reported spending in environment steps, summed.
     public private(set) var serverStepSeconds = 0.0
 
@@ -98,10 +92,6 @@ public final class RemoteEnvironmentClient {
         observationRowsShape = [opened.numEnvs] + opened.observationSpace.low.shape
         actionRowsShape = [opened.numEnvs] + opened.actionSpace.low.shape
         serverInstanceID = reply.serverInstanceID
-        if options.usesStepTemplates {
-            stepRequests = StepRequestTemplate(sessionID: opened.sessionID, actionShape: actionRowsShape)
-            stepReplies = StepReplyTemplate(serverInstanceID: serverInstanceID, observationShape: observationRowsShape, dtype: opened.observationSpace.low.dtype)
-        }
     }
 
     deinit { socket.close() }
@@ -133,11 +123,7 @@ public final class RemoteEnvironmentClient {
         guard actions.count == actionRowsShape.reduce(1, *) else {
             throw .invalidActions(address: address, "\(actions.count) action elements; this session steps \(numEnvs) environments of shape \(Array(actionRowsShape.dropFirst())) (\(actionRowsShape.reduce(1, *)) elements)")
         }
-        if let stepRequests {
-            stepRequests.write(requestID: nextRequestID, actions: actions, into: &requestBytes)
-        } else {
-            MessageCodec.encodeStepRequest(requestID: nextRequestID, sessionID: session.sessionID, actions: actions, actionShape: actionRowsShape, into: &requestBytes)
-        }
+        MessageCodec.encodeStepRequest(requestID: nextRequestID, sessionID: session.sessionID, actions: actions, actionShape: actionRowsShape, into: &requestBytes)
         try sendPendingStep()
     }
 
@@ -162,9 +148,9 @@ public final class RemoteEnvironmentClient {
         guard let id = pendingStepID else { throw violation("receiveStep called without a pending step") }
         pendingStepID = nil
         try receiveRetrying()
-        // An ordinary step reply is read in place (compared with the session's template first); anything
+        // An ordinary step reply is read in place; anything
         // else (an error, failures, infos) is decoded whole.
-        if let view = stepReplies?.view(replyBytes) ?? MessageCodec.viewStepReply(replyBytes) {
+        if let view = MessageCodec.viewStepReply(replyBytes) {
             try checkSameServer(view.serverInstanceID)
             try checkAnswer(view.requestID, to: id)
             view.read(into: &step)

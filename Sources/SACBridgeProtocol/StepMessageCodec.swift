@@ -346,11 +346,6 @@ enum StepMessageCodec {
             }
         }
 
-        /// The same layout in a frame where everything lies `offset` bytes further on.
-        func shifted(by offset: Int) -> TensorLayout {
-            TensorLayout(dtype: dtype, shape: shape.shifted(by: offset), data: data.shifted(by: offset))
-        }
-
         /// Whether the dimensions are `expected`, compared in place.
         func hasDimensions(_ expected: [Int], in bytes: [UInt8]) -> Bool {
             bytes.withUnsafeBufferPointer { bytes in

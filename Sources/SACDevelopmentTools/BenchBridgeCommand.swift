@@ -126,8 +126,7 @@ struct BenchBridgeCommand: ParsableCommand {
         let (sessionID, instanceID) = (client.session.sessionID, client.serverInstanceID)
         let requestBytes = MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: sessionID, kind: .step(actions: actions)))
         let replyBytes = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: instanceID, kind: .step(lastReply)))
-        let replyTemplate = StepReplyTemplate(serverInstanceID: instanceID, observationShape: lastReply.observations.shape, dtype: lastReply.observations.dtype)
-        let codecMicroseconds = Self.clientCodecMicroseconds(actions: actions, sessionID: sessionID, replyBytes: replyBytes, replyTemplate: replyTemplate,
+        let codecMicroseconds = Self.clientCodecMicroseconds(actions: actions, sessionID: sessionID, replyBytes: replyBytes,
                                                              requests: requests)
         let rawEndpoint = transport == .inproc ? "inproc://sac-bench-raw" : endpoint.replacingOccurrences(of: ".sock", with: "-raw.sock")
         let echo = try RawEcho.start(endpoint: rawEndpoint, reply: replyBytes)
@@ -139,26 +138,10 @@ struct BenchBridgeCommand: ParsableCommand {
         // receives the same way, and in this process also the other way, for comparison.
         let spin = RemoteEnvironmentClient.Options.automaticSpinMicroseconds
         let clientSpin = RemoteEnvironmentClient.Options().spinMicroseconds(for: server.endpoint)
-        // The same server and client without the step-message templates (the field-by-field codec
-        // instead), to show what the templates save end to end.
-        var plainOptions = serverOptions
-        plainOptions.usesStepTemplates = false
-        let plainServerOptions = plainOptions
-        let plainServer = try BackgroundEnvironmentServer(endpoint: endpoint.replacingOccurrences(of: ".sock", with: "-plain.sock")
-            .replacingOccurrences(of: "inproc://sac-bench", with: "inproc://sac-bench-plain")) {
-            try EnvironmentServer(environment: "pendulum", options: plainServerOptions)
-        }
-        cleanups.append { plainServer.stop() }
-        var plainClientOptions = RemoteEnvironmentClient.Options()
-        plainClientOptions.usesStepTemplates = false
-        let plainClient = try RemoteEnvironmentClient(address: plainServer.endpoint, options: plainClientOptions)
-        cleanups.append { plainClient.close() }
-        _ = try plainClient.reset()
         var targets = [
             Target(name: "raw") { try socket.send(requestBytes); _ = try socket.receive() },
             Target(name: "raw-spin") { try socket.send(requestBytes); _ = try socket.receive(spinMicroseconds: spin) },
             Target(name: "swift", roundTrip: Stepper(client, actions: actions).step),
-            Target(name: "swift-untemplated", roundTrip: Stepper(plainClient, actions: actions).step),
         ]
         // The remote servers' clients by target name, for the time the servers report stepping.
         var remoteClients: [String: RemoteEnvironmentClient] = [:]
@@ -220,11 +203,7 @@ struct BenchBridgeCommand: ParsableCommand {
         // Rounds of a few hundred round trips each, target after target, so that the machine's changing
         // load falls on every target alike and the ratios hold within one run. The rounds' orders are the
         // rows of a Williams design: every target takes every place equally often and follows every other
-        // target equally often. A target runs faster or slower after some others (with a fixed order,
-        // swapping the first and last in-process targets moved the in-process ratio from about 0.6 to
-        // about 1.0; with each round only rotated, whichever target followed gym_bridge's spinning server
-        // ran two to three times faster over tcp: the raw echo in this process 16–22k round trips/s, the
-        // Swift server 6–8k, and swapped, 5–7k against 7–12k).
+        // target equally often: a target runs faster or slower after some others (docs/performance.md).
         for index in targets.indices { for _ in 0..<200 { try targets[index].roundTrip() } }
         let orders = Self.balancedOrders(targets.count)
         let rounds = orders.count * ((10 + orders.count - 1) / orders.count)
@@ -257,9 +236,6 @@ struct BenchBridgeCommand: ParsableCommand {
             ("  raw, checking \(spin) µs before blocking", String(format: "%.0f", rawSpin) + (clientSpin > 0 ? " (reference)" : "")),
             ("  Swift server requests/s", String(format: "%.0f (%.0f environment steps/s)", swift, swift * Double(numEnvs))),
             ("  Swift server / reference", String(format: "%.2f; ", swift / reference) + Self.roundRatios(measured["swift"]!, referenceTarget)),
-            ("  Swift, step templates / field by field", String(format: "%.3f (%.0f against %.0f requests/s); ", swift / rate["swift-untemplated"]!,
-                                                              swift, rate["swift-untemplated"]!)
-                + Self.roundRatios(measured["swift"]!, measured["swift-untemplated"]!)),
             ("  share of time the server spent stepping", String(format: "%.0f%%", 100 * serverShare)),
             ("  Swift server's handle() per step request", String(format: "%.1f µs (decode, step, encode)", handleMicroseconds)),
             ("  Swift client's codec per step", String(format: "%.2f µs (encode request, decode reply)", codecMicroseconds)),
@@ -273,9 +249,6 @@ struct BenchBridgeCommand: ParsableCommand {
         record.set("swift_requests_per_second", Int(swift))
         record.set("swift_ratio", swift / reference, digits: 3)
         record.set("swift_round_median_ratio", Self.medianRoundRatio(measured["swift"]!, referenceTarget), digits: 3)
-        record.set("swift_untemplated_requests_per_second", Int(rate["swift-untemplated"]!))
-        record.set("template_gain", swift / rate["swift-untemplated"]!, digits: 3)
-        record.set("template_gain_round_median", Self.medianRoundRatio(measured["swift"]!, measured["swift-untemplated"]!), digits: 3)
         record.set("server_handle_us", handleMicroseconds, digits: 2)
         record.set("client_codec_us", codecMicroseconds, digits: 2)
         if let rawRemote = rate["raw-remote"], let rawRemoteSpin = rate["raw-remote-spin"] {
@@ -362,9 +335,8 @@ struct BenchBridgeCommand: ParsableCommand {
     }
 
     /// Microseconds the client spends encoding a step request and reading its reply, without any transport,
-    /// as ``Stepper`` does: into a reused request buffer, and compared with the session's reply template into
-    /// a reused step.
-    private static func clientCodecMicroseconds(actions: Tensor, sessionID: String, replyBytes: [UInt8], replyTemplate: StepReplyTemplate?,
+    /// as ``Stepper`` does: into a reused request buffer, and read in place into a reused step.
+    private static func clientCodecMicroseconds(actions: Tensor, sessionID: String, replyBytes: [UInt8],
                                                 requests: Int) -> Double {
         let floats = actions.floats()
         var requestBytes: [UInt8] = []
@@ -376,7 +348,7 @@ struct BenchBridgeCommand: ParsableCommand {
                 MessageCodec.encodeStepRequest(requestID: UInt64(id), sessionID: sessionID, actions: $0, actionShape: actions.shape, into: &requestBytes)
             }
             bytes &+= requestBytes.count
-            (replyTemplate?.view(replyBytes) ?? MessageCodec.viewStepReply(replyBytes))?.read(into: &step)
+            MessageCodec.viewStepReply(replyBytes)?.read(into: &step)
             bytes &+= step.rewards.count
         }
         let seconds = (clock.now - begin).seconds

@@ -153,29 +153,4 @@ import SACZeroMQ
         }
         first.stop()
     }
-
-    /// The step-message templates are a fast path: without them (the field-by-field codec on both ends) a
-    /// session steps the same, through episode ends.
-    @Test func stepsAreTheSameWithAndWithoutStepTemplates() throws {
-        var plain = EnvironmentServer.Options()
-        plain.numEnvs = 3
-        plain.usesStepTemplates = false
-        var templated = plain
-        templated.usesStepTemplates = true
-        let withTemplates = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc(), options: templated)
-        let withoutTemplates = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc(), options: plain)
-        var plainClient = RemoteEnvironmentClient.Options()
-        plainClient.usesStepTemplates = false
-        let a = try RemoteVectorEnvironment(address: withTemplates.endpoint)
-        let b = try RemoteVectorEnvironment(address: withoutTemplates.endpoint, options: plainClient)
-        #expect(try a.reset(seeds: [1, 2, 3]) == b.reset(seeds: [1, 2, 3]))
-        var ended = 0
-        for t in 0..<450 {
-            let actions = (0..<3).map { [Float(sin(Double(t + $0)))] }
-            let (x, y) = (try a.step(actions), try b.step(actions))
-            #expect(x == y)
-            ended += x.filter(\.transition.isLast).count
-        }
-        #expect(ended == 6)
-    }
 }
