@@ -1,20 +1,20 @@
 extension RandomNumberGenerator {
     /// A uniform sample in [0, 1) with the full 53-bit resolution of a `Double`.
     @inlinable
-    public mutating func nextUnitDouble() -> Double {
+    package mutating func nextUnitDouble() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// A uniform sample in [low, high).
     @inlinable
-    public mutating func nextUniform(in low: Double, _ high: Double) -> Double {
+    package mutating func nextUniform(in low: Double, _ high: Double) -> Double {
         low + (high - low) * nextUnitDouble()
     }
 
     /// A standard normal sample N(0, 1) by the Box–Muller transform, computed in `Double` and rounded
     /// once; the second variate of each pair is discarded so the stream position is easy to reason about.
     @inlinable
-    public mutating func nextStandardNormal() -> Float {
+    package mutating func nextStandardNormal() -> Float {
         // 1 - u lies in (0, 1], so the logarithm is finite.
         let u1 = 1.0 - nextUnitDouble()
         let u2 = nextUnitDouble()
@@ -24,7 +24,7 @@ extension RandomNumberGenerator {
     /// Fills `buffer` with independent N(0, 1) samples, two per Box–Muller pair. Draws exactly
     /// 2 × ⌈count / 2⌉ values of `next()`, so ``skipStandardNormals(_:)`` can stand in for it.
     @inlinable
-    public mutating func fillStandardNormal(_ buffer: UnsafeMutableBufferPointer<Float>) {
+    package mutating func fillStandardNormal(_ buffer: UnsafeMutableBufferPointer<Float>) {
         var index = 0
         while index < buffer.count {
             let u1 = 1.0 - nextUnitDouble()
@@ -41,13 +41,13 @@ extension RandomNumberGenerator {
     /// computing them: a copy advanced this way draws the samples that follow, so two threads can fill
     /// consecutive buffers and get the values one thread would.
     @inlinable
-    public mutating func skipStandardNormals(_ count: Int) {
+    package mutating func skipStandardNormals(_ count: Int) {
         for _ in 0..<(2 * ((count + 1) / 2)) { _ = next() }
     }
 
     /// A uniform integer in 0..<upperBound without modulo bias (Lemire's method, via the standard library).
     @inlinable
-    public mutating func nextIndex(below upperBound: Int) -> Int {
+    package mutating func nextIndex(below upperBound: Int) -> Int {
         Int.random(in: 0..<upperBound, using: &self)
     }
 }
