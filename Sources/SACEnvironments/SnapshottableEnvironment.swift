@@ -25,7 +25,7 @@ extension Xoshiro256StarStar {
 /// A built-in environment's state: its generator and an optional vector of `stateCount` doubles (`nil`
 /// before the first reset). Its snapshot is the generator's four words, a presence word, then the values'
 /// bit patterns (zeros when absent).
-protocol BuiltInEnvironmentState {
+protocol BuiltInEnvironmentState: SnapshottableEnvironment {
     static var stateCount: Int { get }
     var id: String { get }
     var generator: Xoshiro256StarStar { get set }
@@ -33,12 +33,12 @@ protocol BuiltInEnvironmentState {
 }
 
 extension BuiltInEnvironmentState {
-    func builtInSnapshot() -> [UInt64] {
+    public func snapshot() -> [UInt64] {
         generator.words + (stateValues.map { [1] + $0.map(\.bitPattern) } ?? Array(repeating: 0, count: Self.stateCount + 1))
     }
 
     /// Throws ``EnvironmentError/invalidState(_:)`` for a snapshot of another length.
-    mutating func restoreBuiltIn(from snapshot: [UInt64]) throws {
+    public mutating func restore(from snapshot: [UInt64]) throws {
         guard snapshot.count == Self.stateCount + 5 else {
             throw EnvironmentError.invalidState("a \(id) snapshot has \(Self.stateCount + 5) words, got \(snapshot.count)")
         }
@@ -53,8 +53,6 @@ extension Pendulum: SnapshottableEnvironment, BuiltInEnvironmentState {
         get { state.map { [$0.angle, $0.angularVelocity] } }
         set { state = newValue.map { ($0[0], $0[1]) } }
     }
-    public func snapshot() -> [UInt64] { builtInSnapshot() }
-    public mutating func restore(from snapshot: [UInt64]) throws { try restoreBuiltIn(from: snapshot) }
 }
 
 extension MountainCarContinuous: SnapshottableEnvironment, BuiltInEnvironmentState {
@@ -63,8 +61,6 @@ extension MountainCarContinuous: SnapshottableEnvironment, BuiltInEnvironmentSta
         get { state.map { [$0.position, $0.velocity] } }
         set { state = newValue.map { ($0[0], $0[1]) } }
     }
-    public func snapshot() -> [UInt64] { builtInSnapshot() }
-    public mutating func restore(from snapshot: [UInt64]) throws { try restoreBuiltIn(from: snapshot) }
 }
 
 extension Reach1D: SnapshottableEnvironment, BuiltInEnvironmentState {
@@ -73,8 +69,6 @@ extension Reach1D: SnapshottableEnvironment, BuiltInEnvironmentState {
         get { position.map { [$0] } }
         set { position = newValue?[0] }
     }
-    public func snapshot() -> [UInt64] { builtInSnapshot() }
-    public mutating func restore(from snapshot: [UInt64]) throws { try restoreBuiltIn(from: snapshot) }
 }
 
 extension TimeLimit: SnapshottableEnvironment where Base: SnapshottableEnvironment {
