@@ -28,14 +28,8 @@ import SoftActorCritic
                 var options = RemoteEnvironmentClient.Options()
                 options.timeoutMilliseconds = 300
                 options.retries = 1
-                var agent = SACConfiguration()
-                agent.hiddenSizes = [16, 16]
-                agent.batchSize = 16
-                var trainer = TrainerConfiguration()
-                trainer.totalSteps = 4_000
-                trainer.learningStarts = 100
-                trainer.evaluationInterval = 0
-                trainer.evaluationEpisodes = 1
+                let agent = SACConfiguration.small(width: 16)
+                var trainer = TrainerConfiguration.short(steps: 4_000, learningStarts: 100, evaluationEpisodes: 1)
                 trainer.reconnectAttempts = 8
                 let run = try Trainer(agentConfiguration: agent, configuration: trainer,
                                       environment: try RemoteEnvironment(address: endpoint, options: options),

@@ -9,14 +9,8 @@ import SoftActorCritic
 @Suite(.serialized) struct RemoteTrainingTests {
     @Test func sacTrainsAgainstThePythonGymnasiumServer() throws {
         let server = try PythonServerProcess(environment: "Pendulum-v1")
-        var agent = SACConfiguration()
-        agent.hiddenSizes = [32, 32]
-        agent.batchSize = 32
-        var trainer = TrainerConfiguration()
-        trainer.totalSteps = 600
-        trainer.learningStarts = 200
-        trainer.evaluationInterval = 0
-        trainer.evaluationEpisodes = 2
+        let agent = SACConfiguration.small(width: 32)
+        let trainer = TrainerConfiguration.short(steps: 600, learningStarts: 200, evaluationEpisodes: 2)
         let run = try Trainer(agentConfiguration: agent, configuration: trainer,
                               environment: try RemoteEnvironment(address: server.endpoint),
                               evaluationEnvironment: try RemoteEnvironment(address: server.endpoint), runDirectory: nil)
@@ -29,14 +23,8 @@ import SoftActorCritic
     /// The same against four Gymnasium copies per request (`serve --num-envs 4`).
     @Test func sacTrainsOnFourGymnasiumCopiesPerRequest() throws {
         let server = try PythonServerProcess(environment: "Pendulum-v1", numEnvs: 4)
-        var agent = SACConfiguration()
-        agent.hiddenSizes = [32, 32]
-        agent.batchSize = 32
-        var trainer = TrainerConfiguration()
-        trainer.totalSteps = 800
-        trainer.learningStarts = 200
-        trainer.evaluationInterval = 0
-        trainer.evaluationEpisodes = 4
+        let agent = SACConfiguration.small(width: 32)
+        let trainer = TrainerConfiguration.short(steps: 800, learningStarts: 200, evaluationEpisodes: 4)
         let run = try Trainer(agentConfiguration: agent, configuration: trainer,
                               environment: try RemoteVectorEnvironment(address: server.endpoint, numEnvs: 4),
                               evaluationEnvironment: try RemoteVectorEnvironment(address: server.endpoint), runDirectory: nil)

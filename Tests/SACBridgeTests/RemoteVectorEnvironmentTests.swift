@@ -50,15 +50,9 @@ import SoftActorCritic
     /// and the evaluation shares its episodes among the evaluation session's copies.
     @Test func sacTrainsOnABatchedRemoteSession() throws {
         let background = try server(copies: 4)
-        var agent = SACConfiguration()
-        agent.hiddenSizes = [16, 16]
-        agent.batchSize = 16
-        var trainer = TrainerConfiguration()
-        trainer.totalSteps = 1_000
-        trainer.learningStarts = 200
+        let agent = SACConfiguration.small(width: 16)
+        var trainer = TrainerConfiguration.short(steps: 1_000, learningStarts: 200, evaluationEpisodes: 3)
         trainer.updatesPerStep = 0.5
-        trainer.evaluationInterval = 0
-        trainer.evaluationEpisodes = 3
         let run = try Trainer(agentConfiguration: agent, configuration: trainer,
                               environment: try RemoteVectorEnvironment(address: background.endpoint),
                               evaluationEnvironment: try RemoteVectorEnvironment(address: background.endpoint), runDirectory: nil)
@@ -146,14 +140,8 @@ import SoftActorCritic
     /// that copy's episode, and every stored transition is a real step.
     @Test func sacTrainsThroughACopysFailures() throws {
         let background = try flakyServer(copies: 2, flaky: 1, failEvery: 50)
-        var agent = SACConfiguration()
-        agent.hiddenSizes = [16, 16]
-        agent.batchSize = 16
-        var trainer = TrainerConfiguration()
-        trainer.totalSteps = 600
-        trainer.learningStarts = 100
-        trainer.evaluationInterval = 0
-        trainer.evaluationEpisodes = 1
+        let agent = SACConfiguration.small(width: 16)
+        let trainer = TrainerConfiguration.short(steps: 600, learningStarts: 100, evaluationEpisodes: 1)
         var warnings: [String] = []
         let evaluationServer = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc())
         let run = try Trainer(agentConfiguration: agent, configuration: trainer,

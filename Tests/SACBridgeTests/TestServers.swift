@@ -2,6 +2,7 @@ import Foundation
 import SACBridge
 import SACEnvironments
 import SACZeroMQ
+import SoftActorCritic
 
 /// The tests' Swift servers, with the built-in Pendulum by default.
 extension BackgroundEnvironmentServer {
@@ -91,4 +92,26 @@ enum Endpoints {
     static func inproc() -> String { "inproc://test-\(UUID().uuidString)" }
     static func ipc() -> String { "ipc:///tmp/sac-test-\(UUID().uuidString.prefix(8)).sock" }
     static let tcp = "tcp://127.0.0.1:*"
+}
+
+extension SACConfiguration {
+    /// A small agent for training tests: `width`×`width` networks, batch `width`.
+    static func small(width: Int) -> SACConfiguration {
+        var agent = SACConfiguration()
+        agent.hiddenSizes = [width, width]
+        agent.batchSize = width
+        return agent
+    }
+}
+
+extension TrainerConfiguration {
+    /// A short run that evaluates `evaluationEpisodes` episodes at the end only.
+    static func short(steps: Int, learningStarts: Int, evaluationEpisodes: Int) -> TrainerConfiguration {
+        var trainer = TrainerConfiguration()
+        trainer.totalSteps = steps
+        trainer.learningStarts = learningStarts
+        trainer.evaluationInterval = 0
+        trainer.evaluationEpisodes = evaluationEpisodes
+        return trainer
+    }
 }
