@@ -14,6 +14,9 @@ public enum EnvironmentError: Error, Equatable, Sendable, CustomStringConvertibl
     case invalidState(String)
     /// A vector environment got a number of actions (or seeds) other than its number of copies.
     case copyCountMismatch(expected: Int, got: Int)
+    /// The members of a ``VectorEnvironmentGroup`` do not fit together: different spaces or environment
+    /// ids (`detail` names both members), the same address twice, or no member at all.
+    case incompatibleMembers(String)
 
     public var description: String {
         switch self {
@@ -31,6 +34,8 @@ public enum EnvironmentError: Error, Equatable, Sendable, CustomStringConvertibl
             return "invalid state: \(detail)"
         case let .copyCountMismatch(expected, got):
             return "got \(got) entries for a vector environment of \(expected) copies (one action or seed per copy)"
+        case let .incompatibleMembers(detail):
+            return "these environments cannot be stepped as one: \(detail)"
         }
     }
 }
