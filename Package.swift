@@ -91,7 +91,7 @@ let package = Package(
             name: "SoftActorCriticTests",
             dependencies: ["SoftActorCritic", "SACNeuralNetworks", "SACEnvironments", "SACRandomness", "SACAllocationCounter"]
         ),
-        .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic"]),
+        .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic", "SACBridge"]),
         .testTarget(name: "SACDevelopmentToolsTests", dependencies: ["SACDevelopmentTools"]),
         .testTarget(name: "SACBridgeProtocolTests", dependencies: ["SACBridgeProtocol", "SACRandomness"]),
         .testTarget(name: "SACLearningCurvesTests", dependencies: ["SACLearningCurves"]),

@@ -8,8 +8,11 @@ import SACZeroMQ
 
 /// Options every command that builds an environment shares.
 struct EnvironmentOptions: ParsableArguments {
-    @Option(name: .long, help: "Environment: \(EnvironmentRegistry.entries.map { "\($0.id) (\($0.aliases.joined(separator: ", ")))" }.joined(separator: ", ")), or the ZeroMQ address of an envbridge server (tcp://127.0.0.1:5555, ipc:///tmp/sim.sock).")
-    var env: String = "pendulum"
+    @Option(name: .customLong("env"), parsing: .singleValue, help: ArgumentHelp("Environment: \(EnvironmentRegistry.entries.map { "\($0.id) (\($0.aliases.joined(separator: ", ")))" }.joined(separator: ", ")), or the ZeroMQ address of an envbridge server (tcp://127.0.0.1:5555, ipc:///tmp/sim.sock). Repeat it with addresses to train on several servers at once, each with its own --num-envs; every step collects every server's copies (default: pendulum).", valueName: "env"))
+    var envs: [String] = []
+
+    @Option(help: "A file of envbridge server addresses, one per line (# comments), each optionally followed by the path of that server's CURVE public key; added to --env.")
+    var envFile: String?
 
     @Option(name: .long, help: "Milliseconds to wait for a remote environment's reply.")
     var timeout: Int = 10_000
@@ -26,11 +29,55 @@ struct EnvironmentOptions: ParsableArguments {
     @Option(name: .long, help: "Threads for gradient updates: 1, or 2 to run the two critics side by side (default: 2 on a machine with 2 or more cores). Every product runs on one OpenBLAS thread either way, so a run is the same bit for bit whatever this is.")
     var threads: Int?
 
-    /// Whether `--env` names a remote server rather than a built-in environment.
+    /// One environment the run steps: a built-in name, or a server's address with its own CURVE key.
+    struct Source {
+        var env: String
+        var curveServerKeyFile: String?
+    }
+
+    /// The environments of `--env` and `--env-file`, in that order; `pendulum` when neither is given.
+    func sources() throws -> [Source] {
+        var sources = envs.map { Source(env: $0) }
+        if let envFile {
+            guard let text = try? String(contentsOfFile: envFile, encoding: .utf8) else {
+                throw ValidationError("cannot read the env file \(envFile)")
+            }
+            let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            guard !lines.isEmpty else { throw ValidationError("the env file \(envFile) names no server (one address per line)") }
+            for line in lines {
+                let fields = line.split(whereSeparator: \.isWhitespace).map(String.init)
+                guard fields.count <= 2, fields[0].contains("://") else {
+                    throw ValidationError("\(envFile): '\(line)' is not an address optionally followed by a CURVE key file")
+                }
+                sources.append(Source(env: fields[0], curveServerKeyFile: fields.count == 2 ? fields[1] : nil))
+            }
+        }
+        return sources.isEmpty ? [Source(env: "pendulum")] : sources
+    }
+
+    /// The first environment (the only one unless several servers are given).
+    var env: String { (try? sources().first?.env) ?? "pendulum" }
+
+    /// Whether the run steps remote servers rather than a built-in environment.
     var isRemote: Bool { env.contains("://") }
 
+    /// `--env` as a user would repeat it to continue the run.
+    var commandLineEnvironments: String {
+        ((try? sources()) ?? []).map { "--env \($0.env)" }.joined(separator: " ")
+    }
+
     func validate() throws {
-        guard isRemote || EnvironmentRegistry.entry(named: env) != nil else {
+        let sources = try sources()
+        if sources.count > 1 {
+            for source in sources where !source.env.contains("://") {
+                throw ValidationError("'\(source.env)' is not a server address; several environments must all be envbridge servers (tcp://…, ipc://…)")
+            }
+            var seen: Set<String> = []
+            for source in sources where !seen.insert(source.env).inserted {
+                throw ValidationError("\(source.env) is given twice; give each server once")
+            }
+        } else if !isRemote, EnvironmentRegistry.entry(named: env) == nil {
             throw ValidationError("unknown environment '\(env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", ")), or a ZeroMQ address such as tcp://127.0.0.1:5555")
         }
         guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 ms, got \(timeout)") }
@@ -47,18 +94,24 @@ struct EnvironmentOptions: ParsableArguments {
 
     /// Returns `count` copies stepped together: built-in environments
     /// seeded `seed`, `seed + 1`, …, or a new batched session with the remote server at `--env`, which must
-    /// step `count` environments per request (`nil`: as many as the server offers).
-    func makeVectorEnvironment(seed: UInt64, count: Int?) throws -> any VectorEnvironment {
+    /// step `count` environments per request (`nil`: as many as the server offers). With several servers,
+    /// one session with each, grouped (each server steps its own number of copies), or with `firstOnly`
+    /// a session with the first server alone (for evaluation).
+    func makeVectorEnvironment(seed: UInt64, count: Int?, firstOnly: Bool = false) throws -> any VectorEnvironment {
         guard isRemote else {
             return try EnvironmentVector((0..<(count ?? 1)).map { try EnvironmentRegistry.make(env, seed: seed &+ UInt64($0)) })
         }
-        return try RemoteVectorEnvironment(address: env, numEnvs: count, options: try remoteOptions())
+        let sources = try sources()
+        guard sources.count > 1, !firstOnly else {
+            return try RemoteVectorEnvironment(address: env, numEnvs: count, options: try remoteOptions(sources[0]))
+        }
+        return try VectorEnvironmentGroup(try sources.map { try RemoteVectorEnvironment(address: $0.env, options: try remoteOptions($0)) })
     }
 
-    private func remoteOptions() throws -> RemoteEnvironmentClient.Options {
+    private func remoteOptions(_ source: Source) throws -> RemoteEnvironmentClient.Options {
         var options = RemoteEnvironmentClient.Options()
         options.timeoutMilliseconds = timeout
-        if let curveServerKey { options.curveServerKey = try CurveKeyFiles.key(curveServerKey) }
+        if let key = source.curveServerKeyFile ?? curveServerKey { options.curveServerKey = try CurveKeyFiles.key(key) }
         if let curveSecretKey { options.curveKeyPair = try CurveKeyPair(secretKey: try CurveKeyFiles.key(curveSecretKey)) }
         return options
     }

@@ -82,6 +82,9 @@ struct TrainCommand: ParsableCommand {
         if resume != nil, runDir != nil { throw ValidationError("--resume continues in its own run directory; do not also give --run-dir") }
         guard hiddenSizes != nil else { throw ValidationError("--hidden must be comma-separated positive integers such as 256,256, got '\(hidden)'") }
         if let numEnvs, numEnvs < 1 { throw ValidationError("--num-envs must be at least 1, got \(numEnvs)") }
+        if numEnvs != nil, try environment.sources().count > 1 {
+            throw ValidationError("with several servers each steps its own number of copies (their --num-envs); leave out --num-envs")
+        }
         let (agent, trainer) = configurations
         do {
             try agent.validate()
@@ -128,7 +131,7 @@ struct TrainCommand: ParsableCommand {
 
         let env = try environment.makeVectorEnvironment(seed: environment.seed, count: numEnvs)
         // Evaluation episodes are seeded one by one (Evaluator.seedBase + i); remotely, a session of its own.
-        let evaluationEnv = try environment.makeVectorEnvironment(seed: environment.seed &+ 1, count: environment.isRemote ? nil : 1)
+        let evaluationEnv = try environment.makeVectorEnvironment(seed: environment.seed &+ 1, count: environment.isRemote ? nil : 1, firstOnly: true)
         let directory = resume ?? runDir ?? "runs/\(env.id)-\(variant.rawValue)-seed\(environment.seed)"
         let run: Trainer
         if let resume {
@@ -164,7 +167,7 @@ struct TrainCommand: ParsableCommand {
         display.finish()
         writeLearningCurve(directory: directory, title: "\(env.id) \(run.agent.configuration.variant.rawValue) seed \(run.configuration.seed)", logger: logger)
         if summary.status == .interrupted {
-            print("interrupted at step \(summary.envSteps); checkpoint written. Continue with: sac train --resume \(directory) --env \(environment.env)")
+            print("interrupted at step \(summary.envSteps); checkpoint written. Continue with: sac train --resume \(directory) \(environment.commandLineEnvironments)")
             return
         }
         let mean = summary.evalReturnMean.map { String(format: "%.1f", $0) } ?? "n/a"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 @testable import SACCommand
+import SACBridge
 import SoftActorCritic
 
 @Suite(.serialized) struct CommandLineTests {
@@ -25,6 +26,10 @@ import SoftActorCritic
         ["train", "--num-envs", "0"],
         ["eval"],
         ["eval", "--run-dir", "a", "--policy", "b"],
+        ["train", "--env", "tcp://127.0.0.1:5555", "--env", "tcp://127.0.0.1:5555"],
+        ["train", "--env", "tcp://127.0.0.1:5555", "--env", "pendulum"],
+        ["train", "--env", "tcp://127.0.0.1:5555", "--env", "tcp://127.0.0.1:5556", "--num-envs", "2"],
+        ["train", "--env-file", "/nonexistent/servers.txt"],
     ])
     func badFlagsFailWithNonZeroExitCode(arguments: [String]) {
         let code = parseFailureCode(arguments)
@@ -74,5 +79,28 @@ import SoftActorCritic
         let table = EvaluationTable(EvaluationResult(returns: [-1, -3], lengths: [10, 20])).text
         for column in ["episodes", "mean", "std", "min", "max", "mean length"] { #expect(table.contains(column)) }
         #expect(table.contains("-2.0") && table.contains("1.0") && table.contains("15.0"))
+    }
+
+    /// `--env` repeated and `--env-file`: one run over several servers, each stepping its own number of
+    /// copies; the summary counts all of them.
+    @Test func severalServersFromTheCommandLineAndAnEnvFile() throws {
+        var two = EnvironmentServer.Options()
+        two.numEnvs = 2
+        let (a, b, c) = (try BackgroundEnvironmentServer(environment: "reach1d", endpoint: "tcp://127.0.0.1:*", options: two),
+                         try BackgroundEnvironmentServer(environment: "reach1d", endpoint: "tcp://127.0.0.1:*"),
+                         try BackgroundEnvironmentServer(environment: "reach1d", endpoint: "tcp://127.0.0.1:*"))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let envFile = directory + "/servers.txt"
+        try "# the third server\n\n\(c.endpoint)\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+        var train = try SACTool.parseAsRoot(["train", "--env", a.endpoint, "--env", b.endpoint, "--env-file", envFile, "--steps", "400",
+                                             "--learning-starts", "100", "--hidden", "16,16", "--batch-size", "16", "--eval-episodes", "2",
+                                             "--run-dir", directory + "/run", "--quiet"])
+        try train.run()
+        let summary = try JSONDecoder().decode(SummaryCounts.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/run/summary.json")))
+        #expect(summary.num_envs == 4 && summary.env_steps == 400 && summary.transitions_stored == 400)
+        try "# nothing here\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+        #expect(parseFailureCode(["train", "--env-file", envFile]) != nil)
     }
 }
