@@ -44,6 +44,9 @@ public final class EnvironmentServer {
         /// `sac-dev bench bridge`). Python's gym_bridge spins by default, where waking the interpreter costs
         /// more than its whole reply.
         public var spinMicroseconds = 0
+        /// Milliseconds every step request sleeps before its environments step: a model of a slow simulator,
+        /// for tests and benchmarks (`sac serve --step-delay-ms`). 0 by default.
+        public var stepDelayMilliseconds = 0.0
 
         public init() {}
     }
@@ -316,6 +319,7 @@ public final class EnvironmentServer {
         // Seconds from clock_gettime: ContinuousClock's instant and Duration's 128-bit arithmetic had been a
         // seventh of a step.
         let started = Self.now()
+        if options.stepDelayMilliseconds > 0 { usleep(useconds_t(options.stepDelayMilliseconds * 1_000)) }
         for i in 0..<n {
             do {
                 guard !session.needsReset[i] else { throw BridgeError(.resetNeeded, "environment \(i) needs a reset after an earlier failure") }

@@ -31,6 +31,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Microseconds to look for a quick client's next request before blocking (0: always block).")
     var spinUs = EnvironmentServer.Options().spinMicroseconds
 
+    @Option(help: "Milliseconds every step request sleeps before stepping: a model of a slow simulator, for tests and benchmarks.")
+    var stepDelayMs: Double = 0
+
     @Option(help: "CURVE secret key file of this server (sac keygen): encrypt traffic; clients need its .pub.")
     var curveSecretKey: String?
 
@@ -41,6 +44,7 @@ struct ServeCommand: ParsableCommand {
         guard EnvironmentRegistry.entry(named: env) != nil else {
             throw ValidationError("unknown environment '\(env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", "))")
         }
+        guard stepDelayMs >= 0, stepDelayMs.isFinite else { throw ValidationError("--step-delay-ms must be a finite number >= 0, got \(stepDelayMs)") }
         guard spinUs >= 0 else { throw ValidationError("--spin-us must be >= 0, got \(spinUs)") }
         guard numEnvs >= 1 else { throw ValidationError("--num-envs must be at least 1, got \(numEnvs)") }
         guard sessionTimeout > 0 else { throw ValidationError("--session-timeout must be > 0, got \(sessionTimeout)") }
@@ -58,6 +62,7 @@ struct ServeCommand: ParsableCommand {
         options.sessionTimeoutSeconds = sessionTimeout
         options.maximumMessageBytes = maxMessageBytes
         options.spinMicroseconds = spinUs
+        options.stepDelayMilliseconds = stepDelayMs
         if let curveSecretKey { options.curveSecretKey = try CurveKeyFiles.key(curveSecretKey) }
         if let allowedClients { options.allowedClientKeys = Set(try CurveKeyFiles.keys(in: allowedClients)) }
         let server = try EnvironmentServer(environment: env, options: options)

@@ -153,4 +153,19 @@ import SACZeroMQ
         }
         first.stop()
     }
+
+    /// `stepDelayMilliseconds` (`sac serve --step-delay-ms`) models a slow simulator: one sleep per request,
+    /// reported as the server's stepping time.
+    @Test func stepDelayModelsASlowSimulator() throws {
+        var options = EnvironmentServer.Options()
+        options.numEnvs = 2
+        options.stepDelayMilliseconds = 30
+        let server = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc(), options: options)
+        let client = try RemoteEnvironmentClient(address: server.endpoint)
+        _ = try client.reset()
+        let clock = ContinuousClock(), began = clock.now
+        let reply = try client.step(Tensor(float32: [0, 0], shape: [2, 1]))
+        #expect(clock.now - began >= .milliseconds(30))
+        #expect(reply.serverStepSeconds >= 0.030 && reply.serverStepSeconds < 1)
+    }
 }

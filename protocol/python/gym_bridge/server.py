@@ -101,7 +101,7 @@ class EnvironmentServer:
 
     def __init__(self, env_id: str, num_envs: int = 1, env_kwargs: Optional[Mapping[str, Any]] = None,
                  session_timeout: float = 600.0, max_sessions: int = 64, max_message_bytes: int = 64 << 20,
-                 spin_us: float = 200, workers: int = 0, worker_timeout: float = 60.0) -> None:
+                 spin_us: float = 200, workers: int = 0, worker_timeout: float = 60.0, step_delay_ms: float = 0.0) -> None:
         """`spin_us`: after a reply, how long `serve` looks for the next request before blocking, when the
         client came back that quickly last time (see `serve`); 0 always blocks at once.
 
@@ -109,13 +109,19 @@ class EnvironmentServer:
         session's `num_envs` copies are split into `workers + 1` ranges, the first stepped here. Worth it
         when a request steps many copies of a simulator that is slow next to the bridge (MuJoCo, or 64
         Pendulums) and cores are free; 0 steps every copy here. `worker_timeout`: seconds a worker may take
-        to answer one request before it counts as hung and is replaced (its copies fail that step)."""
+        to answer one request before it counts as hung and is replaced (its copies fail that step).
+
+        `step_delay_ms`: milliseconds every step request sleeps before its environments step, a model of a
+        slow simulator for tests and benchmarks; 0 by default."""
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         if spin_us < 0:
             raise ValueError(f"spin_us must be >= 0, got {spin_us}")
         if workers < 0:
             raise ValueError(f"workers must be >= 0, got {workers}")
+        if not (step_delay_ms >= 0 and math.isfinite(step_delay_ms)):
+            raise ValueError(f"step_delay_ms must be a finite number >= 0, got {step_delay_ms}")
+        self.step_delay_seconds = step_delay_ms * 1e-3
         self.spin_seconds = spin_us * 1e-6
         self.env_id = env_id
         self.num_envs = num_envs
@@ -299,6 +305,8 @@ class EnvironmentServer:
             value = f"{sent[where]}, beyond the {actions.dtype} range of the environment," if np.isfinite(sent[where]) else f"{sent[where]}"
             raise ProtocolError(pb.NON_FINITE_ACTION, f"action element {list(where)} is {value}; actions must be finite")
         started = time.perf_counter()
+        if self.step_delay_seconds:
+            time.sleep(self.step_delay_seconds)
         remote = session.remote
         if not remote:
             stepped = session.local.step(actions)

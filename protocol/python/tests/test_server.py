@@ -1,4 +1,6 @@
 """The Gymnasium server: sessions, batching, auto-reset, the state hook, exactly-once retries and every error code."""
+import time
+
 import numpy as np
 import pytest
 import gymnasium as gym
@@ -364,3 +366,17 @@ def test_console_script_names_main_and_the_package_is_typed():
     assert exit_info.value.code == 0
     assert (root / "gym_bridge" / "py.typed").exists()
     assert "py.typed" in project["tool"]["setuptools"]["package-data"]["gym_bridge"]
+
+
+def test_step_delay_models_a_slow_simulator():
+    server = EnvironmentServer("Pendulum-v1", num_envs=2, step_delay_ms=30)
+    session, _ = opened(server)
+    began = time.perf_counter()
+    reply = step(server, session, np.zeros((2, 1), np.float32))
+    assert reply.WhichOneof("kind") == "step"
+    assert time.perf_counter() - began >= 0.030
+    assert reply.step.server_step_seconds >= 0.030   # one sleep per request, counted as stepping time
+    server.close()
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ValueError):
+            EnvironmentServer("Pendulum-v1", step_delay_ms=bad)
