@@ -93,33 +93,23 @@ public final class EnvironmentVector: VectorEnvironment {
 
     /// Layout: for each copy, its word count then its words.
     public func snapshot() -> [UInt64]? {
-        var words: [UInt64] = []
+        var parts: [[UInt64]] = []
         for copy in copies {
             guard let snapshottable = copy as? any SnapshottableEnvironment else { return nil }
-            let own = snapshottable.snapshot()
-            words.append(UInt64(own.count))
-            words += own
+            parts.append(snapshottable.snapshot())
         }
-        return words
+        return joinedSnapshot(parts)
     }
 
     public func restore(from snapshot: [UInt64]) throws {
-        var position = 0
+        let parts = try splitSnapshot(snapshot, parts: numEnvs, of: "\(numEnvs) copies of \(id)")
         var restored = copies
         for i in restored.indices {
             guard var snapshottable = restored[i] as? any SnapshottableEnvironment else {
                 throw EnvironmentError.invalidState("\(id) does not restore snapshots")
             }
-            guard position < snapshot.count, snapshot[position] <= UInt64(snapshot.count - position - 1) else {
-                throw EnvironmentError.invalidState("a snapshot of \(numEnvs) copies of \(id) ends early at copy \(i)")
-            }
-            let length = Int(snapshot[position])
-            try snapshottable.restore(from: Array(snapshot[(position + 1)..<(position + 1 + length)]))
+            try snapshottable.restore(from: parts[i])
             restored[i] = snapshottable
-            position += 1 + length
-        }
-        guard position == snapshot.count else {
-            throw EnvironmentError.invalidState("a snapshot of \(numEnvs) copies of \(id) has \(snapshot.count - position) words too many")
         }
         copies = restored
     }

@@ -22,6 +22,30 @@ extension Xoshiro256StarStar {
     }
 }
 
+/// The snapshots of several parts (the copies of a vector, the members of a group) as one: each part's
+/// word count, then its words.
+func joinedSnapshot(_ parts: [[UInt64]]) -> [UInt64] {
+    parts.flatMap { [UInt64($0.count)] + $0 }
+}
+
+/// The `count` parts of a ``joinedSnapshot(_:)``; throws ``EnvironmentError/invalidState(_:)`` naming
+/// `what` for a snapshot cut short or with words left over.
+func splitSnapshot(_ snapshot: [UInt64], parts count: Int, of what: String) throws -> [[UInt64]] {
+    var parts: [[UInt64]] = [], position = 0
+    for part in 0..<count {
+        guard position < snapshot.count, snapshot[position] <= UInt64(snapshot.count - position - 1) else {
+            throw EnvironmentError.invalidState("a snapshot of \(what) ends early at part \(part)")
+        }
+        let length = Int(snapshot[position])
+        parts.append(Array(snapshot[(position + 1)..<(position + 1 + length)]))
+        position += 1 + length
+    }
+    guard position == snapshot.count else {
+        throw EnvironmentError.invalidState("a snapshot of \(what) has \(snapshot.count - position) words too many")
+    }
+    return parts
+}
+
 /// A built-in environment's state: its generator and an optional vector of `stateCount` doubles (`nil`
 /// before the first reset). Its snapshot is the generator's four words, a presence word, then the values'
 /// bit patterns (zeros when absent).

@@ -124,28 +124,17 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
 
     /// Every member's snapshot, each after its length, if every member has one.
     public func snapshot() -> [UInt64]? {
-        var words: [UInt64] = []
+        var parts: [[UInt64]] = []
         for member in members {
             guard let own = member.snapshot() else { return nil }
-            words.append(UInt64(own.count))
-            words += own
+            parts.append(own)
         }
-        return words
+        return joinedSnapshot(parts)
     }
 
     public func restore(from snapshot: [UInt64]) throws {
-        var position = 0
-        for member in members {
-            guard position < snapshot.count, snapshot[position] <= UInt64(snapshot.count - position - 1) else {
-                throw EnvironmentError.invalidState("a snapshot of a group of \(members.count) members of \(id) is cut short")
-            }
-            let count = Int(snapshot[position])
-            try member.restore(from: Array(snapshot[(position + 1)..<(position + 1 + count)]))
-            position += 1 + count
-        }
-        guard position == snapshot.count else {
-            throw EnvironmentError.invalidState("a snapshot of a group of \(members.count) members of \(id) has \(snapshot.count - position) words too many")
-        }
+        let parts = try splitSnapshot(snapshot, parts: members.count, of: "a group of \(members.count) members of \(id)")
+        for (member, part) in zip(members, parts) { try member.restore(from: part) }
     }
 
     public func close() throws {
