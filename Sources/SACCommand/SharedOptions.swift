@@ -33,6 +33,8 @@ struct EnvironmentOptions: ParsableArguments {
     struct Source {
         var env: String
         var curveServerKeyFile: String?
+        /// Whether this is a server's address rather than a built-in environment.
+        var isRemote: Bool { env.contains("://") }
     }
 
     /// The environments of `--env` and `--env-file`, in that order; `pendulum` when neither is given.
@@ -56,29 +58,23 @@ struct EnvironmentOptions: ParsableArguments {
         return sources.isEmpty ? [Source(env: "pendulum")] : sources
     }
 
-    /// The first environment (the only one unless several servers are given).
-    var env: String { (try? sources().first?.env) ?? "pendulum" }
-
-    /// Whether the run steps remote servers rather than a built-in environment.
-    var isRemote: Bool { env.contains("://") }
-
-    /// `--env` as a user would repeat it to continue the run.
-    var commandLineEnvironments: String {
-        ((try? sources()) ?? []).map { "--env \($0.env)" }.joined(separator: " ")
+    /// `--env` as a user would repeat it to continue a run on `sources`.
+    static func commandLine(_ sources: [Source]) -> String {
+        sources.map { "--env \($0.env)" }.joined(separator: " ")
     }
 
     func validate() throws {
         let sources = try sources()
         if sources.count > 1 {
-            for source in sources where !source.env.contains("://") {
+            for source in sources where !source.isRemote {
                 throw ValidationError("'\(source.env)' is not a server address; several environments must all be envbridge servers (tcp://…, ipc://…)")
             }
             var seen: Set<String> = []
             for source in sources where !seen.insert(source.env).inserted {
                 throw ValidationError("\(source.env) is given twice; give each server once")
             }
-        } else if !isRemote, EnvironmentRegistry.entry(named: env) == nil {
-            throw ValidationError("unknown environment '\(env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", ")), or a ZeroMQ address such as tcp://127.0.0.1:5555")
+        } else if !sources[0].isRemote, EnvironmentRegistry.entry(named: sources[0].env) == nil {
+            throw ValidationError("unknown environment '\(sources[0].env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", ")), or a ZeroMQ address such as tcp://127.0.0.1:5555")
         }
         guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 ms, got \(timeout)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -92,18 +88,18 @@ struct EnvironmentOptions: ParsableArguments {
         agent.updateThreads = min(2, threads ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// Returns `count` copies stepped together: built-in environments
-    /// seeded `seed`, `seed + 1`, …, or a new batched session with the remote server at `--env`, which must
-    /// step `count` environments per request (`nil`: as many as the server offers). With several servers,
-    /// one session with each, grouped (each server steps its own number of copies), or with `firstOnly`
-    /// a session with the first server alone (for evaluation).
-    func makeVectorEnvironment(seed: UInt64, count: Int?, firstOnly: Bool = false) throws -> any VectorEnvironment {
-        guard isRemote else {
-            return try EnvironmentVector((0..<(count ?? 1)).map { try EnvironmentRegistry.make(env, seed: seed &+ UInt64($0)) })
+    /// Returns `count` copies of `sources` (from ``sources()``) stepped together: built-in environments
+    /// seeded `seed`, `seed + 1`, …, or a new batched session with the remote server, which must step
+    /// `count` environments per request (`nil`: as many as the server offers). With several servers, one
+    /// session with each, grouped (each server steps its own number of copies), or with `firstOnly` a
+    /// session with the first server alone (for evaluation).
+    func makeVectorEnvironment(_ sources: [Source], seed: UInt64, count: Int?, firstOnly: Bool = false) throws -> any VectorEnvironment {
+        let first = sources[0]
+        guard first.isRemote else {
+            return try EnvironmentVector((0..<(count ?? 1)).map { try EnvironmentRegistry.make(first.env, seed: seed &+ UInt64($0)) })
         }
-        let sources = try sources()
         guard sources.count > 1, !firstOnly else {
-            return try RemoteVectorEnvironment(address: env, numEnvs: count, options: try remoteOptions(sources[0]))
+            return try RemoteVectorEnvironment(address: first.env, numEnvs: count, options: try remoteOptions(first))
         }
         return try VectorEnvironmentGroup(try sources.map { try RemoteVectorEnvironment(address: $0.env, options: try remoteOptions($0)) })
     }

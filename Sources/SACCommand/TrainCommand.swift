@@ -129,9 +129,11 @@ struct TrainCommand: ParsableCommand {
         let logger = Logs.logger("sac.train", quiet: quiet)
         let (agent, trainer) = configurations
 
-        let env = try environment.makeVectorEnvironment(seed: environment.seed, count: numEnvs)
+        let sources = try environment.sources()
+        let env = try environment.makeVectorEnvironment(sources, seed: environment.seed, count: numEnvs)
         // Evaluation episodes are seeded one by one (Evaluator.seedBase + i); remotely, a session of its own.
-        let evaluationEnv = try environment.makeVectorEnvironment(seed: environment.seed &+ 1, count: environment.isRemote ? nil : 1, firstOnly: true)
+        let evaluationEnv = try environment.makeVectorEnvironment(sources, seed: environment.seed &+ 1, count: sources[0].isRemote ? nil : 1,
+                                                                  firstOnly: true)
         let directory = resume ?? runDir ?? "runs/\(env.id)-\(variant.rawValue)-seed\(environment.seed)"
         let run: Trainer
         if let resume {
@@ -167,7 +169,7 @@ struct TrainCommand: ParsableCommand {
         display.finish()
         writeLearningCurve(directory: directory, title: "\(env.id) \(run.agent.configuration.variant.rawValue) seed \(run.configuration.seed)", logger: logger)
         if summary.status == .interrupted {
-            print("interrupted at step \(summary.envSteps); checkpoint written. Continue with: sac train --resume \(directory) \(environment.commandLineEnvironments)")
+            print("interrupted at step \(summary.envSteps); checkpoint written. Continue with: sac train --resume \(directory) \(EnvironmentOptions.commandLine(sources))")
             return
         }
         let mean = summary.evalReturnMean.map { String(format: "%.1f", $0) } ?? "n/a"
