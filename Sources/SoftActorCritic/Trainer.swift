@@ -3,7 +3,7 @@ import Foundation
 import SACNeuralNetworks
 import SACRandomness
 
-/// Drives an `Environment` (or N copies of one, a `VectorEnvironment`) around a ``SACAgent`` agent:
+/// Drives an `Environment` (or N copies of one, a `VectorEnvironment`) around a ``SACAgent``:
 /// random warm-up, then at every step act, store and run the scheduled gradient updates; periodic
 /// deterministic evaluation on a second environment instance; metrics, a summary, the policy and
 /// checkpoints in a run directory.
