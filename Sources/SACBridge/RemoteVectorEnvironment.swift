@@ -20,6 +20,8 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     public private(set) var client: RemoteEnvironmentClient
     private let context: ZeroMQContext
     private var needsReset = true
+    /// Server stepping time reported in sessions before the last reconnect.
+    private var stepSecondsOfClosedSessions = 0.0
     /// Copies whose previous step failed.
     private var failedLastStep: Set<Int> = []
     /// The actions of every step, flattened into one reused buffer, and the reply every step is read into.
@@ -115,6 +117,8 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     }
 
     public var stepsConcurrently: Bool { true }
+    /// The server's reported stepping time over every session this environment opened.
+    public var reportedStepSeconds: Double? { stepSecondsOfClosedSessions + client.serverStepSeconds }
     public var address: String? { client.address }
 
     public func isConnectionLoss(_ error: any Error) -> Bool {
@@ -130,6 +134,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
             fresh.close()
             throw RemoteEnvironmentError.unsupported(address: client.address, "after reconnecting, the server offers different spaces or a different number of environments")
         }
+        stepSecondsOfClosedSessions += client.serverStepSeconds
         client = fresh
         needsReset = true
     }

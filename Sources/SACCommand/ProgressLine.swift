@@ -47,6 +47,7 @@ final class ProgressLine {
         if let last = p.lastEpisodeReturn { parts.append(String(format: "return %.1f", last)) }
         if let eval = p.lastEvaluationReturn { parts.append(String(format: "eval %.1f", eval)) }
         parts.append(String(format: "α %.3f", p.alpha))
+        if p.servers > 1 || p.serversUp < p.servers { parts.append("servers \(p.serversUp)/\(p.servers) up") }
         parts.append("ETA " + Self.duration(p.secondsRemaining))
         return parts.joined(separator: " | ")
     }

@@ -49,6 +49,10 @@ public protocol VectorEnvironment: AnyObject {
     /// Restores a ``snapshot()``; throws ``EnvironmentError/invalidState(_:)`` for one that does not fit.
     func restore(from snapshot: [UInt64]) throws
 
+    /// Seconds the environment reported spending in its steps so far, summed (a server's own stepping time,
+    /// without the network); `nil` when it does not report them.
+    var reportedStepSeconds: Double? { get }
+
     /// Releases what the copies hold (sockets, processes).
     func close() throws
 }
@@ -62,6 +66,7 @@ extension VectorEnvironment {
 
     public var stepsConcurrently: Bool { false }
     public var address: String? { nil }
+    public var reportedStepSeconds: Double? { nil }
     public func isConnectionLoss(_ error: any Error) -> Bool { false }
     public func reconnect() throws {}
     public func snapshot() -> [UInt64]? { nil }

@@ -1,13 +1,21 @@
+import Foundation
+
 /// Several vector environments stepped as one: any mix of remote sessions (one per simulator server) and
 /// local ``EnvironmentVector``s, whose copies become one run's copies in a stable order, member by member.
 ///
-/// ``beginStep(_:)`` starts every member's step before ``finishStep()`` collects any, so M servers step at
-/// the same time, and the caller's work between the two (a trainer's updates) overlaps with all of them.
-/// Every step takes every member's results (synchronous collection): with deterministic members the group
-/// steps exactly as its copies would in one process.
+/// Every member that steps elsewhere (``VectorEnvironment/stepsConcurrently``) gets a thread of its own
+/// that sends its requests and waits for its replies, so M servers step at the same time and the caller's
+/// work meanwhile (a trainer's updates) overlaps with all of them; in-process members step on the caller's
+/// thread.
 ///
-/// Losing a member's connection is reported as a connection loss of the group; ``reconnect()`` re-opens the
-/// members whose connection is lost, and every copy then needs a reset.
+/// Two ways to drive a group:
+/// - As a ``VectorEnvironment`` (``reset(seeds:)``, ``beginStep(_:)``, ``finishStep()``): every call takes
+///   every member's result. With deterministic members the group steps exactly as its copies would in one
+///   process. A lost connection is thrown; ``reconnect()`` re-opens the lost members.
+/// - Member by member (``beginStep(member:actions:)``, ``beginReset(member:seeds:)``, ``collect(timeout:)``),
+///   as the trainer does: ``collect(timeout:)`` waits for every member in flight (``Collection/sync``) or
+///   for the first to answer (``Collection/firstReady``), and a lost member is reconnected with back-off
+///   on its own thread while the others go on stepping (``Event``).
 public final class VectorEnvironmentGroup: VectorEnvironment {
     /// The members, in the order their copies appear.
     public let members: [any VectorEnvironment]
@@ -17,11 +25,18 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     public var id: String { members[0].id }
     /// Copy indices of each member: member k owns `ranges[k]`.
     public let ranges: [Range<Int>]
-    /// Members whose last call lost their connection, to be re-opened by ``reconnect()``.
+    /// How the group collects and recovers.
+    public let options: Options
+
+    private let parts: [GroupMember]
+    private let mailbox = GroupMailbox()
+    /// Where each member stands; changed only by the caller's thread.
+    private var states: [MemberState]
+    /// Members whose connection was lost in a ``VectorEnvironment`` call, for ``reconnect()``.
     private var lost: Set<Int> = []
 
     /// Groups `members`, which must serve the same environment id and spaces, at distinct addresses.
-    public init(_ members: [any VectorEnvironment]) throws(EnvironmentError) {
+    public init(_ members: [any VectorEnvironment], options: Options = Options()) throws(EnvironmentError) {
         guard let first = members.first else { throw .incompatibleMembers("a group needs at least one member") }
         var addresses: [String: Int] = [:]
         for (k, member) in members.enumerated() {
@@ -36,7 +51,9 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
                     """)
             }
         }
+        guard options.reconnectAttempts >= 0 else { throw .incompatibleMembers("reconnect attempts \(options.reconnectAttempts) must be >= 0") }
         self.members = members
+        self.options = options
         var start = 0
         ranges = members.map { member in
             defer { start += member.numEnvs }
@@ -45,61 +62,153 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         numEnvs = start
         observationSpace = first.observationSpace
         actionSpace = first.actionSpace
+        parts = members.enumerated().map { [mailbox] k, member in
+            GroupMember(index: k, environment: member, mailbox: mailbox, reconnectAttempts: options.reconnectAttempts,
+                        threaded: member.stepsConcurrently)
+        }
+        states = Array(repeating: .ready, count: members.count)
     }
+
+    deinit { mailbox.close() }
 
     private static func name(_ member: any VectorEnvironment, _ k: Int) -> String {
         member.address ?? "member \(k) (in process)"
     }
 
+    /// Member k's address, or its place in the group for an in-process member.
+    public func name(ofMember k: Int) -> String { Self.name(members[k], k) }
+
+    // MARK: Member by member
+
+    /// Where member `k` stands.
+    public func state(ofMember k: Int) -> MemberState { states[k] }
+
+    /// Members not dropped.
+    public var activeMembers: Int { states.count { $0 != .dropped } }
+
+    /// Starts a step of member `k`, which must be ``MemberState/ready``, with one action per copy of its
+    /// own; its result arrives as ``Event/stepped(member:results:)`` from ``collect(timeout:)``.
+    public func beginStep(member k: Int, actions: [[Float]]) throws {
+        guard states[k] == .ready else { throw EnvironmentError.memberUnavailable(name(ofMember: k), state: "\(states[k])") }
+        guard actions.count == ranges[k].count else { throw EnvironmentError.copyCountMismatch(expected: ranges[k].count, got: actions.count) }
+        for action in actions { try actionSpace.validate(action) }
+        states[k] = .busy
+        parts[k].submit(.step(actions, recover: true))
+    }
+
+    /// Starts a reset of every copy of member `k` (`seeds`: empty, or one per copy of its own); the first
+    /// observations arrive as ``Event/reset(member:observations:)``.
+    public func beginReset(member k: Int, seeds: [UInt64?]) throws {
+        guard states[k] == .ready else { throw EnvironmentError.memberUnavailable(name(ofMember: k), state: "\(states[k])") }
+        guard seeds.isEmpty || seeds.count == ranges[k].count else { throw EnvironmentError.copyCountMismatch(expected: ranges[k].count, got: seeds.count) }
+        states[k] = .busy
+        parts[k].submit(.reset(seeds, recover: true))
+    }
+
+    /// What happened since the last call: with ``Collection/sync`` once every busy member has answered,
+    /// with ``Collection/firstReady`` as soon as any has (both: or a recovering member rejoined or was
+    /// dropped). Returns nothing when `timeout` passes first (the answers stay for the next call), so a
+    /// caller can check for a stop request. Events come in member order. Throws the first error of a
+    /// member that is not a connection loss.
+    public func collect(timeout: Duration) throws -> [Event] {
+        try events(from: wait(timeout: timeout, forAll: options.collection == .sync))
+    }
+
+    /// The postings once the busy members have answered (`forAll`) or anything arrived; none after `timeout`.
+    private func wait(timeout: Duration, forAll: Bool) -> [GroupMailbox.Posting] {
+        let busy = Set(states.indices.filter { states[$0] == .busy })
+        let deadline = Date(timeIntervalSinceNow: timeout.groupSeconds)
+        let postings = mailbox.take(until: deadline) { postings in
+            guard forAll, !busy.isEmpty else { return !postings.isEmpty }
+            return busy.isSubset(of: postings.lazy.filter(\.outcome.answersRequest).map(\.member))
+        }
+        // Stable: a member's own outcomes keep their order.
+        return postings.enumerated().sorted { ($0.element.member, $0.offset) < ($1.element.member, $1.offset) }.map(\.element)
+    }
+
+    private func events(from postings: [GroupMailbox.Posting]) throws -> [Event] {
+        var events: [Event] = []
+        var firstFailure: (any Error)?
+        for posting in postings {
+            let k = posting.member
+            switch posting.outcome {
+            case let .stepped(results):
+                states[k] = .ready
+                events.append(.stepped(member: k, results: results))
+            case let .reset(observations):
+                states[k] = .ready
+                events.append(.reset(member: k, observations: observations))
+            case .reconnected:
+                states[k] = .ready
+            case let .failed(error):
+                states[k] = .ready
+                if members[k].isConnectionLoss(error) { lost.insert(k) }
+                if firstFailure == nil { firstFailure = error }
+            case let .lost(error):
+                states[k] = .recovering
+                events.append(.lost(member: k, error: error))
+            case let .rejoined(observations, attempts, seconds):
+                states[k] = .ready
+                events.append(.rejoined(member: k, observations: observations, attempts: attempts, seconds: seconds))
+            case let .dropped(lastError, attempts, seconds):
+                states[k] = .dropped
+                events.append(.dropped(member: k, lastError: lastError, attempts: attempts, seconds: seconds))
+            }
+        }
+        if let firstFailure { throw firstFailure }
+        return events
+    }
+
+    /// What the group has counted of each member so far.
+    public var statistics: [MemberStatistics] {
+        mailbox.condition.withLock {
+            parts.enumerated().map { k, part in
+                MemberStatistics(address: members[k].address, copies: ranges[k].count, replies: part.replies, reconnects: part.reconnects,
+                                 roundTripSeconds: part.roundTripSeconds, reportedStepSeconds: part.reportedStepSeconds,
+                                 isDropped: states[k] == .dropped)
+            }
+        }
+    }
+
+    // MARK: VectorEnvironment
+
+    /// Resets every copy of every member (the members at the same time).
     public func reset(seeds: [UInt64?]) throws -> [[Float]] {
         guard seeds.isEmpty || seeds.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: seeds.count) }
-        var observations: [[Float]] = []
-        observations.reserveCapacity(numEnvs)
-        for (k, member) in members.enumerated() {
-            observations += try calling(k) { try member.reset(seeds: seeds.isEmpty ? [] : Array(seeds[ranges[k]])) }
+        try requireAllReady()
+        for k in members.indices {
+            states[k] = .busy
+            parts[k].submit(.reset(seeds.isEmpty ? [] : Array(seeds[ranges[k]]), recover: false))
+        }
+        var observations = Array(repeating: [Float](), count: numEnvs)
+        for event in try events(from: wait(timeout: .seconds(1 << 30), forAll: true)) {
+            if case let .reset(k, rows) = event { observations.replaceSubrange(ranges[k], with: rows) }
         }
         return observations
     }
 
     public func beginStep(_ actions: [[Float]]) throws {
         guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
-        for (k, member) in members.enumerated() {
-            do {
-                try calling(k) { try member.beginStep(Array(actions[ranges[k]])) }
-            } catch {
-                // The members already stepping must be answered before they can be reset.
-                finishQuietly(0..<k)
-                throw error
-            }
+        try requireAllReady()
+        for action in actions { try actionSpace.validate(action) }
+        for k in members.indices {
+            states[k] = .busy
+            parts[k].submit(.step(Array(actions[ranges[k]]), recover: false))
         }
     }
 
     public func finishStep() throws -> [VectorStepResult] {
         var results: [VectorStepResult] = []
         results.reserveCapacity(numEnvs)
-        for (k, member) in members.enumerated() {
-            do {
-                results += try calling(k) { try member.finishStep() }
-            } catch {
-                finishQuietly((k + 1)..<members.count)
-                throw error
-            }
+        for event in try events(from: wait(timeout: .seconds(1 << 30), forAll: true)) {
+            if case let .stepped(_, memberResults) = event { results += memberResults }
         }
         return results
     }
 
-    /// Collects (and drops) the steps of members whose step began, after another member failed.
-    private func finishQuietly(_ indices: Range<Int>) {
-        for k in indices { _ = try? calling(k) { try members[k].finishStep() } }
-    }
-
-    /// Runs member k's call, remembering a lost connection for ``reconnect()``.
-    private func calling<T>(_ k: Int, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            if members[k].isConnectionLoss(error) { lost.insert(k) }
-            throw error
+    private func requireAllReady() throws {
+        if let k = states.firstIndex(where: { $0 != .ready }) {
+            throw EnvironmentError.memberUnavailable(name(ofMember: k), state: "\(states[k])")
         }
     }
 
@@ -118,12 +227,23 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     /// Re-opens every member whose connection was lost (all remote members if none is known to be).
     public func reconnect() throws {
         let targets = lost.isEmpty ? Set(members.indices.filter { members[$0].address != nil }) : lost
-        for k in targets.sorted() { try members[k].reconnect() }
+        for k in targets where states[k] == .ready {
+            states[k] = .busy
+            parts[k].submit(.reconnect)
+        }
         lost = []
+        _ = try events(from: wait(timeout: .seconds(1 << 30), forAll: true))
     }
 
-    /// Every member's snapshot, each after its length, if every member has one.
+    /// Seconds the members reported spending in their steps, summed, if any reported.
+    public var reportedStepSeconds: Double? {
+        let reported = statistics.compactMap(\.reportedStepSeconds)
+        return reported.isEmpty ? nil : reported.reduce(0, +)
+    }
+
+    /// Every member's snapshot, each after its length, if every member has one and none is in flight.
     public func snapshot() -> [UInt64]? {
+        guard states.allSatisfy({ $0 == .ready }) else { return nil }
         var parts: [[UInt64]] = []
         for member in members {
             guard let own = member.snapshot() else { return nil }
@@ -133,11 +253,15 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     }
 
     public func restore(from snapshot: [UInt64]) throws {
+        try requireAllReady()
         let parts = try splitSnapshot(snapshot, parts: members.count, of: "a group of \(members.count) members of \(id)")
         for (member, part) in zip(members, parts) { try member.restore(from: part) }
     }
 
+    /// Ends the members' threads and closes every member that is not in flight; one still waiting for a
+    /// reply (or reconnecting) is closed when it is released.
     public func close() throws {
-        for member in members { try member.close() }
+        mailbox.close()
+        for k in members.indices where states[k] == .ready || states[k] == .dropped { try members[k].close() }
     }
 }

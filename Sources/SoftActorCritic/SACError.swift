@@ -21,6 +21,8 @@ public enum SACError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidCheckpoint(path: String, reason: String)
     /// A remote environment stayed unreachable through every reconnection attempt.
     case environmentUnreachable(address: String, attempts: Int, waitedSeconds: Double, lastError: String)
+    /// Servers were dropped after their reconnection attempts until fewer than `minimum` remained.
+    case serversLost(remaining: Int, minimum: Int, lost: [LostServer])
     /// Evaluation episodes kept failing in the simulator (each failed one is discarded and replayed).
     case evaluationFailed(failures: Int, lastFailure: String)
 
@@ -44,6 +46,9 @@ public enum SACError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot resume from \(path): \(reason)"
         case let .environmentUnreachable(address, attempts, waited, lastError):
             return "the environment at \(address) stayed unreachable through \(attempts) reconnection attempts over \(String(format: "%.1f", waited)) s (last error: \(lastError)); a checkpoint was written, resume with --resume once it is back"
+        case let .serversLost(remaining, minimum, lost):
+            let each = lost.map { "\($0.address) (\($0.attempts) attempts over \(String(format: "%.1f", $0.waitedSeconds)) s; last error: \($0.lastError))" }
+            return "only \(remaining) server\(remaining == 1 ? "" : "s") left, fewer than the \(minimum) required (--min-servers); lost: \(each.joined(separator: ", ")); a checkpoint was written, resume with --resume once they are back"
         case let .evaluationFailed(failures, lastFailure):
             return "the simulator failed in \(failures) evaluation episodes (last: \(lastFailure)); each was discarded, and this many means the simulator cannot finish one"
         }

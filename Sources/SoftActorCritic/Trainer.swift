@@ -16,9 +16,16 @@ import SACRandomness
 /// `truncated` one as non-terminal with its true final observation. The same seeds and BLAS thread count
 /// give the same run bit for bit, also across a checkpoint and a `resume`.
 ///
-/// A remote environment that is lost (a crash, a hang, a restart) is reconnected with back-off; the
-/// episode in flight ends as truncated at its last stored transition and nothing is fabricated. A run
-/// that cannot go on writes a checkpoint before it throws, so nothing collected is lost.
+/// The environment is driven as a ``VectorEnvironmentGroup`` (one is made around any other environment):
+/// each step sends every ready member its actions, runs the updates owed while remote members step, and
+/// takes the results the group's ``VectorEnvironmentGroup/Collection`` says (every member's, or the
+/// first to answer). The update schedule counts stored transitions.
+///
+/// A remote member that is lost (a crash, a hang, a restart) is reconnected with back-off on its own
+/// thread while the others go on stepping; its copies' episodes end as truncated at their last stored
+/// transition and nothing is fabricated. A member that stays lost is dropped; below the group's
+/// ``VectorEnvironmentGroup/Options/minimumMembers`` the run stops. A run that cannot go on writes a
+/// checkpoint before it throws, so nothing collected is lost.
 public final class Trainer {
     /// The agent being trained.
     public let agent: SACAgent
@@ -35,7 +42,8 @@ public final class Trainer {
     /// Polled before every step; returning true stops the run with a checkpoint (e.g. on SIGINT).
     public var shouldStop: (() -> Bool)?
 
-    private let environment: any VectorEnvironment
+    /// The training environment, as a group of one or more members.
+    private let group: VectorEnvironmentGroup
     private let evaluationEnvironment: any VectorEnvironment
     private let scaling: ActionScaling
     private let batch: ReplayBatch
@@ -93,7 +101,16 @@ public final class Trainer {
         buffer = try ReplayBuffer(capacity: configuration.replayCapacity, observationCount: o, actionCount: a)
         batch = ReplayBatch(size: agentConfiguration.batchSize, observationCount: o, actionCount: a)
         self.configuration = configuration
-        self.environment = environment
+        if let given = environment as? VectorEnvironmentGroup {
+            group = given
+        } else {
+            var options = VectorEnvironmentGroup.Options()
+            options.reconnectAttempts = configuration.reconnectAttempts
+            group = try VectorEnvironmentGroup([environment], options: options)
+        }
+        memberNeedsReset = Array(repeating: false, count: group.members.count)
+        memberActions = Array(repeating: [], count: group.members.count)
+        storedPerMember = Array(repeating: 0, count: group.members.count)
         self.evaluationEnvironment = evaluationEnvironment
         self.runDirectory = runDirectory
         state = TrainerState(seed: configuration.seed)
@@ -131,7 +148,7 @@ public final class Trainer {
                                   evaluationEnvironment: evaluationEnvironment, runDirectory: runDirectory, appendMetrics: true)
         do {
             let hasSnapshot = try TrainingCheckpoint.restore(contents, agent: trainer.agent, buffer: trainer.buffer, state: &trainer.state,
-                                                             environment: environment)
+                                                             environment: trainer.group)
             if !hasSnapshot { trainer.state.needsReset = true }
         } catch let error as BinaryFormatError {
             throw SACError.invalidCheckpoint(path: path, reason: error.description)
@@ -148,6 +165,11 @@ public final class Trainer {
     private var stepsAtStart = 0
     /// Seconds this process has spent in gradient updates (``TrainingProgress/updateSeconds``).
     private var updateSeconds = 0.0
+    /// Per member of the group: its copies need a reset before their next step; the actions of its step
+    /// in flight; transitions stored from it by this process.
+    private var memberNeedsReset: [Bool], memberActions: [[[Float]]], storedPerMember: [Int]
+    /// Members dropped after their reconnection attempts ran out.
+    private var droppedServers: [SACError.LostServer] = []
 
     /// Trains until `configuration.totalSteps` steps, then evaluates and writes summary, policy and a
     /// checkpoint. Returns early, with status ``TrainingStatus/interrupted`` and a checkpoint, when ``shouldStop`` says so.
@@ -183,8 +205,10 @@ public final class Trainer {
     /// Writes `checkpoint.sacc` (keeping the previous one as `checkpoint.prev.sacc`). No-op without a run directory.
     public func writeCheckpoint() throws {
         guard let runDirectory else { return }
-        let snapshot = state.needsReset ? nil : environment.snapshot()
-        let bytes = TrainingCheckpoint.encode(agent: agent, trainer: configuration, buffer: buffer, state: state,
+        let snapshot = state.needsReset || memberNeedsReset.contains(true) ? nil : group.snapshot()
+        var saved = state
+        saved.needsReset = snapshot == nil
+        let bytes = TrainingCheckpoint.encode(agent: agent, trainer: configuration, buffer: buffer, state: saved,
                                               elapsedSeconds: elapsedSeconds, environmentSnapshot: snapshot)
         try AtomicFile.write(bytes, to: runDirectory + "/" + TrainingCheckpoint.fileName,
                              keepPrevious: runDirectory + "/" + TrainingCheckpoint.previousFileName)
@@ -192,30 +216,94 @@ public final class Trainer {
 
     // MARK: The loop
 
-    /// Returns false when stopped by ``shouldStop``. One pass per vector step: act, step, store, update,
-    /// then evaluate, checkpoint and report when their intervals come round.
+    /// Returns false when stopped by ``shouldStop``. One pass per collection: send every ready member its
+    /// actions (or its reset), run the updates owed (while remote members step), collect, store; then
+    /// evaluate, checkpoint and report when their intervals come round.
     private func train() throws -> Bool {
+        if state.needsReset {
+            memberNeedsReset = Array(repeating: true, count: group.members.count)
+            state.observations = Array(repeating: [], count: group.numEnvs)
+            state.episodeReturns = Array(repeating: 0, count: group.numEnvs)
+            state.episodeLengths = Array(repeating: 0, count: group.numEnvs)
+            state.needsReset = false
+            // Synchronous collection starts every copy's episode before the first step, as one environment would.
+            if group.options.collection == .sync {
+                try beginRequests()
+                while memberNeedsReset.indices.contains(where: { memberNeedsReset[$0] && group.state(ofMember: $0) != .dropped }) {
+                    let events = try group.collect(timeout: .milliseconds(250))
+                    if events.isEmpty, shouldStop?() == true { return false }
+                    for event in events { try handle(event) }
+                }
+            }
+        }
+        let overlap = configuration.overlapUpdatesWithSteps && group.stepsConcurrently
         while state.step < configuration.totalSteps {
             if shouldStop?() == true { return false }
-            if state.needsReset { try startEpisodes() }
-            let actions = try chooseActions()
+            try beginRequests()
+            if overlap { try runOwedUpdates() }
             let stepBefore = state.step
-            guard let (results, updatesDone) = try step(actions) else { continue }
-            try store(results, actions: actions)
-            if !updatesDone { try runScheduledUpdates(forSteps: stepBefore + 1, count: state.step - stepBefore) }
+            for event in try group.collect(timeout: .milliseconds(250)) { try handle(event) }
+            if !overlap { try runOwedUpdates() }
             try evaluateAndCheckpoint(after: stepBefore)
             if let last = state.lastReport, (clock.now - last) < .milliseconds(250) { continue }
             state.lastReport = clock.now
             report(isFinal: false)
         }
+        try runOwedUpdates()
         return true
     }
 
-    /// One action per copy in (−1, 1)ᴬ: uniformly random during warm-up, then sampled from the policy.
-    private func chooseActions() throws -> [[Float]] {
+    /// Sends every ready member its next request: a reset when its copies need one (seeded `seed + i` for
+    /// copy i at the start of a run, as Stable-Baselines3 seeds its vectorised environments; continuing
+    /// their random streams later), otherwise one action per copy.
+    private func beginRequests() throws {
+        for k in group.members.indices where group.state(ofMember: k) == .ready {
+            let copies = group.ranges[k]
+            if memberNeedsReset[k] {
+                let isFirst = state.step == 0 && state.episodes == 0
+                try group.beginReset(member: k, seeds: isFirst ? copies.map { configuration.seed &+ UInt64($0) } : [])
+            } else {
+                memberActions[k] = try chooseActions(for: copies)
+                try group.beginStep(member: k, actions: memberActions[k].map(scaling.toEnvironment))
+            }
+        }
+    }
+
+    /// Applies what the group reports of one member.
+    private func handle(_ event: VectorEnvironmentGroup.Event) throws {
+        switch event {
+        case let .stepped(k, results):
+            try store(results, member: k)
+        case let .reset(k, observations):
+            try startEpisodes(member: k, observations: observations)
+        case let .lost(k, error):
+            endEpisodes(member: k)
+            onWarning?("lost \(group.name(ofMember: k)) (\(error)); its episodes in flight end as truncated\(group.members.count > 1 ? " and the other servers go on stepping" : "") while it is reconnected")
+        case let .rejoined(k, observations, attempts, seconds):
+            state.reconnects += 1
+            onWarning?("reconnected \(group.name(ofMember: k)) after \(String(format: "%.1f", seconds)) s (attempt \(attempts)); its copies start new episodes")
+            try startEpisodes(member: k, observations: observations)
+        case let .dropped(k, lastError, attempts, seconds):
+            let address = group.name(ofMember: k)
+            droppedServers.append(SACError.LostServer(address: address, attempts: attempts, waitedSeconds: seconds, lastError: lastError))
+            guard group.members.count > 1 else {
+                try? writeCheckpoint()
+                throw SACError.environmentUnreachable(address: address, attempts: attempts, waitedSeconds: seconds, lastError: lastError)
+            }
+            let remaining = group.activeMembers, minimum = group.options.minimumMembers
+            guard remaining >= minimum else {
+                try? writeCheckpoint()
+                throw SACError.serversLost(remaining: remaining, minimum: minimum, lost: droppedServers)
+            }
+            onWarning?("dropped \(address) after \(attempts) reconnection attempts over \(String(format: "%.1f", seconds)) s (last error: \(lastError)); \(remaining) of \(group.members.count) servers go on")
+        }
+    }
+
+    /// One action per copy in `copies`, in (−1, 1)ᴬ: uniformly random during warm-up, then sampled from the policy.
+    private func chooseActions(for copies: Range<Int>) throws -> [[Float]] {
         var actions: [[Float]] = []
-        actions.reserveCapacity(environment.numEnvs)
-        for i in 0..<environment.numEnvs {
+        actions.reserveCapacity(copies.count)
+        for i in copies {
             let action = state.step < configuration.learningStarts
                 ? (0..<agent.actionCount).map { _ in Float(state.warmupGenerator.nextUniform(in: -1, 1)) }
                 : agent.act(state.observations[i], deterministic: false)
@@ -225,32 +313,17 @@ public final class Trainer {
         return actions
     }
 
-    /// Steps every copy; with a simulator that steps concurrently, this step's scheduled updates run while it
-    /// computes (`updatesDone`). `nil` after a lost connection was recovered: every episode has ended.
-    private func step(_ actions: [[Float]]) throws -> (results: [VectorStepResult], updatesDone: Bool)? {
-        let environmentActions = actions.map(scaling.toEnvironment)
-        do {
-            guard configuration.overlapUpdatesWithSteps, environment.stepsConcurrently else {
-                return (try environment.step(environmentActions), false)
-            }
-            try environment.beginStep(environmentActions)
-            try runScheduledUpdates(forSteps: state.step + 1, count: environment.numEnvs)
-            return (try environment.finishStep(), true)
-        } catch {
-            try recover(from: error, environment: environment)
-            endAllEpisodes()
-            return nil
-        }
-    }
-
-    /// Stores each copy's transition, or abandons its episode when its simulator failed or returned
-    /// non-finite values (then every copy restarts); closes ended episodes.
-    private func store(_ results: [VectorStepResult], actions: [[Float]]) throws {
-        let copies = results.count
+    /// Stores each of member k's copies' transitions, or abandons a copy's episode when its simulator
+    /// failed (the server restarted that copy) or returned non-finite values (then the member's copies
+    /// restart); closes ended episodes and credits the updates owed.
+    private func store(_ results: [VectorStepResult], member k: Int) throws {
+        let copies = group.ranges[k], actions = memberActions[k]
+        let stepBefore = state.step
         var abandoned = false
-        for (i, result) in results.enumerated() {
+        for (j, result) in results.enumerated() {
+            let i = copies.lowerBound + j
             let transition = result.transition
-            let which = "environment step \(state.step + 1)\(copies > 1 ? " (copy \(i))" : "")"
+            let which = "environment step \(state.step + 1)\(group.numEnvs > 1 ? " (copy \(i))" : "")"
             if let failure = result.failure {
                 // The simulator restarted this copy alone; the others' transitions are kept.
                 onWarning?("\(which) failed in the simulator (\(failure)); its episode was abandoned and nothing stored for that step")
@@ -263,7 +336,7 @@ public final class Trainer {
             }
             if let problem = nonFiniteValue(transition.observation, reward: transition.reward) {
                 guard configuration.onNonFinite == .skipEpisode else {
-                    throw SACError.nonFiniteTransition(step: state.step + 1, detail: copies > 1 ? "copy \(i): \(problem)" : problem)
+                    throw SACError.nonFiniteTransition(step: state.step + 1, detail: group.numEnvs > 1 ? "copy \(i): \(problem)" : problem)
                 }
                 onWarning?("\(which) returned \(problem); the episode was abandoned and nothing stored for that step")
                 abandonEpisode(copy: i)
@@ -271,7 +344,8 @@ public final class Trainer {
                 continue
             }
             state.step += 1
-            buffer.add(observation: state.observations[i], action: actions[i], reward: Float(transition.reward),
+            storedPerMember[k] += 1
+            buffer.add(observation: state.observations[i], action: actions[j], reward: Float(transition.reward),
                        nextObservation: transition.observation, terminated: transition.terminated)
             state.episodeReturns[i] += transition.reward
             state.episodeLengths[i] += 1
@@ -281,8 +355,12 @@ public final class Trainer {
                 throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
             }
         }
-        // A copy's bad step leaves it mid-episode in a state nobody trusts; every copy restarts.
-        if abandoned { endAllEpisodes() }
+        creditUpdates(forSteps: stepBefore + 1, count: state.step - stepBefore)
+        // A copy's bad step leaves it mid-episode in a state nobody trusts; the member's copies restart.
+        if abandoned {
+            endEpisodes(member: k)
+            memberNeedsReset[k] = true
+        }
     }
 
     /// Evaluates and checkpoints when the steps since `stepBefore` crossed their intervals.
@@ -298,29 +376,19 @@ public final class Trainer {
         interval > 0 && state.step / interval > stepBefore / interval
     }
 
-    /// Resets every copy: with seeds `seed + i` at the start of a run (copy i, as Stable-Baselines3 seeds
-    /// its vectorised environments), continuing their random streams after a recovery.
-    private func startEpisodes() throws {
-        let copies = environment.numEnvs
-        let seeds: [UInt64?] = state.step == 0 && state.episodes == 0 ? (0..<copies).map { configuration.seed &+ UInt64($0) } : []
-        var observations: [[Float]]
-        while true {
-            do {
-                observations = try environment.reset(seeds: seeds)
-                break
-            } catch {
-                try recover(from: error, environment: environment)
-            }
-        }
+    /// Starts new episodes in member k's copies from their first observations.
+    private func startEpisodes(member k: Int, observations: [[Float]]) throws {
         for observation in observations {
             if let problem = nonFiniteValue(observation, reward: 0) {
                 throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
             }
         }
-        state.observations = observations
-        state.needsReset = false
-        state.episodeReturns = Array(repeating: 0, count: copies)
-        state.episodeLengths = Array(repeating: 0, count: copies)
+        for (i, observation) in zip(group.ranges[k], observations) {
+            state.observations[i] = observation
+            state.episodeReturns[i] = 0
+            state.episodeLengths[i] = 0
+        }
+        memberNeedsReset[k] = false
     }
 
     /// Closes copy `i`'s finished episode; the copy has already started its next one.
@@ -342,17 +410,20 @@ public final class Trainer {
         state.episodeLengths[i] = 0
     }
 
-    /// Closes every episode in flight (truncated by a lost connection, or abandoned); all copies restart.
-    private func endAllEpisodes() {
-        for i in state.episodeLengths.indices { endEpisode(copy: i) }
-        state.needsReset = true
+    /// Closes the episodes in flight in member k's copies (truncated by a lost connection, or abandoned).
+    private func endEpisodes(member k: Int) {
+        for i in group.ranges[k] { endEpisode(copy: i) }
     }
 
-    /// The gradient updates owed for `count` environment steps numbered from `first` (1-based).
-    private func runScheduledUpdates(forSteps first: Int, count: Int) throws {
+    /// Credits the gradient updates owed for `count` stored transitions numbered from `first` (1-based).
+    private func creditUpdates(forSteps first: Int, count: Int) {
         for step in first..<(first + count) where step > configuration.learningStarts {
             state.updateCredit += configuration.updatesPerStep
         }
+    }
+
+    /// Runs the gradient updates credited so far.
+    private func runOwedUpdates() throws {
         guard state.updateCredit >= 1 else { return }
         let began = clock.now
         defer { updateSeconds += (clock.now - began).seconds }
@@ -367,7 +438,7 @@ public final class Trainer {
         }
     }
 
-    /// Reconnects a lost remote environment with exponential back-off, or rethrows errors that are not
+    /// Reconnects the lost evaluation environment with exponential back-off, or rethrows errors that are not
     /// connection losses. Past the attempt budget: checkpoint, then ``SACError/environmentUnreachable(address:attempts:waitedSeconds:lastError:)``.
     private func recover(from error: any Error, environment: any VectorEnvironment) throws {
         guard environment.isConnectionLoss(error) else { throw error }
@@ -436,23 +507,37 @@ public final class Trainer {
         onProgress(TrainingProgress(
             step: state.step, totalSteps: configuration.totalSteps, stepsPerSecond: rate, gradientUpdates: agent.updateCount,
             updateSeconds: updateSeconds, lastEpisodeReturn: state.lastEpisodeReturn, lastEvaluationReturn: state.lastEvaluationReturn, alpha: Double(agent.alpha),
-            secondsRemaining: rate > 0 ? Double(configuration.totalSteps - state.step) / rate : 0, isFinal: isFinal))
+            secondsRemaining: rate > 0 ? Double(configuration.totalSteps - state.step) / rate : 0, isFinal: isFinal,
+            servers: group.members.count { $0.address != nil },
+            serversUp: group.members.indices.count { group.members[$0].address != nil && [.ready, .busy].contains(group.state(ofMember: $0)) }))
+    }
+
+    /// Each remote member's counts for the summary; `nil` when every member is in process.
+    private var servers: [ServerSummary]? {
+        let remote = zip(group.statistics, storedPerMember).filter { $0.0.address != nil }
+        guard !remote.isEmpty else { return nil }
+        return remote.map { statistics, stored in
+            ServerSummary(address: statistics.address ?? "", copies: statistics.copies, envSteps: stored, reconnects: statistics.reconnects,
+                          roundTripMs: statistics.replies > 0 ? 1e3 * statistics.roundTripSeconds / Double(statistics.replies) : nil,
+                          serverStepMs: statistics.reportedStepSeconds.flatMap { statistics.replies > 0 ? 1e3 * $0 / Double(statistics.replies) : nil },
+                          state: statistics.isDropped ? .dropped : .ok)
+        }
     }
 
     private func makeSummary(status: TrainingStatus) -> TrainingSummary {
         let seconds = elapsedSeconds
         return TrainingSummary(
-            env: environment.id, variant: agent.configuration.variant.rawValue, seed: configuration.seed,
-            envSteps: state.step, numEnvs: environment.numEnvs, gradientUpdates: agent.updateCount, wallSeconds: seconds,
+            env: group.id, variant: agent.configuration.variant.rawValue, seed: configuration.seed,
+            envSteps: state.step, numEnvs: group.numEnvs, gradientUpdates: agent.updateCount, wallSeconds: seconds,
             updatesPerSecond: seconds > 0 ? Double(agent.updateCount) / seconds : 0,
             evalReturnMean: state.finalEvaluation?.mean, evalReturnStd: state.finalEvaluation?.standardDeviation,
             transitionsStored: buffer.totalAdded, episodes: state.episodes, finalAlpha: Double(agent.alpha),
-            reconnects: state.reconnects, skippedEpisodes: state.skippedEpisodes, status: status)
+            reconnects: state.reconnects, skippedEpisodes: state.skippedEpisodes, status: status, servers: servers)
     }
 
     /// The trained policy, with the action bounds of the environment.
     public var policy: SavedPolicy {
-        SavedPolicy(environmentID: environment.id, variant: agent.configuration.variant.rawValue, actor: agent.actor, scaling: scaling)
+        SavedPolicy(environmentID: group.id, variant: agent.configuration.variant.rawValue, actor: agent.actor, scaling: scaling)
     }
 
     private func write(_ summary: TrainingSummary) throws {

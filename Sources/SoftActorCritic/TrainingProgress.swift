@@ -22,4 +22,8 @@ public struct TrainingProgress: Sendable {
     public var secondsRemaining: Double
     /// Whether this is the final report of the run.
     public var isFinal: Bool
+    /// Remote servers the run steps (0 in process).
+    public var servers: Int
+    /// Of those, the ones up now (not reconnecting, not dropped).
+    public var serversUp: Int
 }

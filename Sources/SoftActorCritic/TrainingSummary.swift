@@ -30,4 +30,6 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var skippedEpisodes: Int
     /// How the run ended.
     public var status: TrainingStatus
+    /// One entry per remote server, in the order of their copies; absent when every copy ran in process.
+    public var servers: [ServerSummary]?
 }

@@ -1,0 +1,153 @@
+import Foundation
+
+/// One member of a ``VectorEnvironmentGroup``: its environment, the thread that runs its requests when it
+/// steps elsewhere (a remote simulator), its reconnection with back-off, and what the group counts of it.
+///
+/// The environment is used by one thread at a time: the member's thread while a request runs, the group's
+/// caller otherwise (a member without a thread runs its requests on the caller's thread). The mailbox's
+/// lock hands it over, so a request sees everything the previous one did.
+final class GroupMember: @unchecked Sendable {
+    enum Request {
+        /// `recover`: after a connection loss, post ``Outcome/lost(_:)``, then reconnect with back-off and
+        /// post ``Outcome/rejoined(_:attempts:seconds:)`` or ``Outcome/dropped(lastError:attempts:seconds:)``;
+        /// otherwise post ``Outcome/failed(_:)``.
+        case step([[Float]], recover: Bool)
+        case reset([UInt64?], recover: Bool)
+        case reconnect
+    }
+
+    enum Outcome {
+        case stepped([VectorStepResult])
+        case reset([[Float]])
+        case reconnected
+        case failed(any Error)
+        case lost(any Error)
+        case rejoined([[Float]], attempts: Int, seconds: Double)
+        case dropped(lastError: String, attempts: Int, seconds: Double)
+
+        /// Whether this answers the request in flight (later outcomes of a recovery do not).
+        var answersRequest: Bool {
+            switch self {
+            case .stepped, .reset, .reconnected, .failed, .lost: true
+            case .rejoined, .dropped: false
+            }
+        }
+    }
+
+    let index: Int
+    let environment: any VectorEnvironment
+    private let mailbox: GroupMailbox
+    private let reconnectAttempts: Int
+    private let clock = ContinuousClock()
+    /// Guarded by the mailbox's lock.
+    private var pending: Request?
+    /// Guarded by the mailbox's lock: what the group reports of this member.
+    private(set) var replies = 0, reconnects = 0, roundTripSeconds = 0.0, reportedStepSeconds: Double?
+
+    /// `threaded`: run requests on a thread of the member's own (for an environment that steps elsewhere).
+    init(index: Int, environment: any VectorEnvironment, mailbox: GroupMailbox, reconnectAttempts: Int, threaded: Bool) {
+        self.index = index
+        self.environment = environment
+        self.mailbox = mailbox
+        self.reconnectAttempts = reconnectAttempts
+        if threaded {
+            let thread = Thread { [self] in serve() }
+            thread.name = "sac-group-member-\(index)"
+            thread.start()
+            self.thread = thread
+        }
+    }
+
+    private var thread: Thread?
+
+    /// Hands `request` to the member's thread, or runs it here when the member has none.
+    func submit(_ request: Request) {
+        guard thread != nil else { return perform(request) }
+        mailbox.condition.withLock {
+            pending = request
+            mailbox.condition.broadcast()
+        }
+    }
+
+    /// The member's thread: one request at a time until the group closes.
+    private func serve() {
+        while true {
+            let request: Request? = mailbox.condition.withLock {
+                while pending == nil, !mailbox.isClosing { mailbox.condition.wait() }
+                defer { pending = nil }
+                return mailbox.isClosing ? nil : pending
+            }
+            guard let request else { return }
+            perform(request)
+        }
+    }
+
+    private func perform(_ request: Request) {
+        switch request {
+        case let .step(actions, recover):
+            let began = clock.now
+            do {
+                let results = try environment.step(actions)
+                let seconds = (clock.now - began).groupSeconds, reported = environment.reportedStepSeconds
+                mailbox.condition.withLock {
+                    replies += 1
+                    roundTripSeconds += seconds
+                    reportedStepSeconds = reported
+                }
+                mailbox.post(.stepped(results), from: index)
+            } catch {
+                fail(error, recover: recover)
+            }
+        case let .reset(seeds, recover):
+            do {
+                mailbox.post(.reset(try environment.reset(seeds: seeds)), from: index)
+            } catch {
+                fail(error, recover: recover)
+            }
+        case .reconnect:
+            do {
+                try environment.reconnect()
+                mailbox.condition.withLock { reconnects += 1 }
+                mailbox.post(.reconnected, from: index)
+            } catch {
+                mailbox.post(.failed(error), from: index)
+            }
+        }
+    }
+
+    private func fail(_ error: any Error, recover: Bool) {
+        guard recover, environment.isConnectionLoss(error) else { return mailbox.post(.failed(error), from: index) }
+        mailbox.post(.lost(error), from: index)
+        rejoin(after: error)
+    }
+
+    /// Reconnects with exponential back-off (0.25 s doubling up to 8 s) and resets every copy, up to
+    /// `reconnectAttempts` times.
+    private func rejoin(after error: any Error) {
+        let lostAt = clock.now
+        var delay = 0.25
+        var lastError = "\(error)"
+        for attempt in 1...max(1, reconnectAttempts) where reconnectAttempts > 0 {
+            guard mailbox.sleep(seconds: delay) else { return }
+            do {
+                try environment.reconnect()
+                let observations = try environment.reset(seeds: [])
+                mailbox.condition.withLock { reconnects += 1 }
+                mailbox.post(.rejoined(observations, attempts: attempt, seconds: (clock.now - lostAt).groupSeconds), from: index)
+                return
+            } catch {
+                lastError = "\(error)"
+                delay = min(delay * 2, 8)
+            }
+        }
+        mailbox.post(.dropped(lastError: lastError, attempts: reconnectAttempts, seconds: (clock.now - lostAt).groupSeconds), from: index)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var groupSeconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}
