@@ -8,7 +8,7 @@ import SACZeroMQ
 
 /// Options every command that builds an environment shares.
 struct EnvironmentOptions: ParsableArguments {
-    @Option(name: .customLong("env"), parsing: .singleValue, help: ArgumentHelp("Environment: \(EnvironmentRegistry.entries.map { "\($0.id) (\($0.aliases.joined(separator: ", ")))" }.joined(separator: ", ")), or the ZeroMQ address of an envbridge server (tcp://127.0.0.1:5555, ipc:///tmp/sim.sock). Repeat it with addresses to train on several servers at once, each with its own --num-envs; every step collects every server's copies (default: pendulum).", valueName: "env"))
+    @Option(name: .customLong("env"), parsing: .singleValue, help: ArgumentHelp("Environment: \(EnvironmentRegistry.entries.map { "\($0.id) (\($0.aliases.joined(separator: ", ")))" }.joined(separator: ", ")), or the ZeroMQ address of an envbridge server (tcp://127.0.0.1:5555, ipc:///tmp/sim.sock). Repeat it with addresses to train on several servers at once, each with its own --num-envs (see --collect; default: pendulum).", valueName: "env"))
     var envs: [String] = []
 
     @Option(help: "A file of envbridge server addresses, one per line (# comments), each optionally followed by the path of that server's CURVE public key; added to --env.")
@@ -91,17 +91,43 @@ struct EnvironmentOptions: ParsableArguments {
     /// Returns `count` copies of `sources` (from ``sources()``) stepped together: built-in environments
     /// seeded `seed`, `seed + 1`, …, or a new batched session with the remote server, which must step
     /// `count` environments per request (`nil`: as many as the server offers). With several servers, one
-    /// session with each, grouped (each server steps its own number of copies), or with `firstOnly` a
-    /// session with the first server alone (for evaluation).
-    func makeVectorEnvironment(_ sources: [Source], seed: UInt64, count: Int?, firstOnly: Bool = false) throws -> any VectorEnvironment {
+    /// session with each, grouped with `groupOptions` (each server steps its own number of copies); a
+    /// server that cannot be reached is left out with `warn` while at least
+    /// ``VectorEnvironmentGroup/Options/minimumMembers`` are reached, and is an error naming it otherwise.
+    func makeVectorEnvironment(_ sources: [Source], seed: UInt64, count: Int?, groupOptions: VectorEnvironmentGroup.Options = .init(),
+                               warn: (String) -> Void = { _ in }) throws -> any VectorEnvironment {
         let first = sources[0]
         guard first.isRemote else {
             return try EnvironmentVector((0..<(count ?? 1)).map { try EnvironmentRegistry.make(first.env, seed: seed &+ UInt64($0)) })
         }
-        guard sources.count > 1, !firstOnly else {
+        guard sources.count > 1 else {
             return try RemoteVectorEnvironment(address: first.env, numEnvs: count, options: try remoteOptions(first))
         }
-        return try VectorEnvironmentGroup(try sources.map { try RemoteVectorEnvironment(address: $0.env, options: try remoteOptions($0)) })
+        var members: [RemoteVectorEnvironment] = [], unreachable: [String] = []
+        for source in sources {
+            do {
+                members.append(try RemoteVectorEnvironment(address: source.env, options: try remoteOptions(source)))
+            } catch let error as RemoteEnvironmentError where error.isConnectionLoss {
+                unreachable.append("\(error)")
+            }
+        }
+        guard members.count >= groupOptions.minimumMembers, !members.isEmpty else {
+            throw ValidationError("""
+                \(unreachable.count) of \(sources.count) servers cannot be reached, leaving \(members.count), fewer than --min-servers \(groupOptions.minimumMembers):
+                \(unreachable.joined(separator: "\n"))
+                """)
+        }
+        for message in unreachable { warn("left out \(message); the run goes on with \(members.count) of \(sources.count) servers") }
+        return try VectorEnvironmentGroup(members, options: groupOptions)
+    }
+
+    /// A session of its own with the first server `environment` steps (or one built-in environment), for
+    /// evaluation episodes.
+    func makeEvaluationEnvironment(_ sources: [Source], seed: UInt64, besides environment: any VectorEnvironment) throws -> any VectorEnvironment {
+        guard sources[0].isRemote else { return try makeVectorEnvironment(sources, seed: seed, count: 1) }
+        let address = (environment as? VectorEnvironmentGroup)?.members[0].address ?? sources[0].env
+        let source = sources.first { $0.env == address } ?? sources[0]
+        return try RemoteVectorEnvironment(address: source.env, options: try remoteOptions(source))
     }
 
     private func remoteOptions(_ source: Source) throws -> RemoteEnvironmentClient.Options {

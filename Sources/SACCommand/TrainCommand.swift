@@ -7,6 +7,7 @@ import SACNeuralNetworks
 import SoftActorCritic
 
 extension TrainerConfiguration.NonFinitePolicy: ExpressibleByArgument {}
+extension VectorEnvironmentGroup.Collection: ExpressibleByArgument {}
 
 /// `sac train`: trains an agent and writes a run directory.
 struct TrainCommand: ParsableCommand {
@@ -70,8 +71,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "On a NaN or infinite observation or reward: fail (stop with a checkpoint) or skip-episode.")
     var onNonfinite: TrainerConfiguration.NonFinitePolicy = .fail
 
-    @Option(help: "Reconnection attempts, with back-off, after a remote environment is lost.")
+    @Option(help: "Reconnection attempts, with back-off (0.25 s doubling up to 8 s), after a remote environment is lost; past them a server is dropped (see --min-servers).")
     var reconnectAttempts: Int = 5
+
+    @Option(help: ArgumentHelp("With several servers: sync takes every server's results at every step (reproducible bit for bit from the seeds with deterministic simulators; a step waits for the slowest server); first-ready takes whichever servers have answered as soon as one has, and sends those their next actions at once (a slow or hung server never stalls the others; not reproducible bit for bit).", valueName: "sync|first-ready"))
+    var collect: VectorEnvironmentGroup.Collection = .sync
+
+    @Option(help: "With several servers: how many must remain. A server unreachable at the start is left out, and one lost for good during the run dropped, while at least this many remain; below that the run stops (with a checkpoint).")
+    var minServers: Int = 1
 
     @Flag(help: "Print only warnings and the final result.")
     var quiet = false
@@ -82,8 +89,12 @@ struct TrainCommand: ParsableCommand {
         if resume != nil, runDir != nil { throw ValidationError("--resume continues in its own run directory; do not also give --run-dir") }
         guard hiddenSizes != nil else { throw ValidationError("--hidden must be comma-separated positive integers such as 256,256, got '\(hidden)'") }
         if let numEnvs, numEnvs < 1 { throw ValidationError("--num-envs must be at least 1, got \(numEnvs)") }
-        if numEnvs != nil, try environment.sources().count > 1 {
+        let servers = try environment.sources().count
+        if numEnvs != nil, servers > 1 {
             throw ValidationError("with several servers each steps its own number of copies (their --num-envs); leave out --num-envs")
+        }
+        guard (1...servers).contains(minServers) else {
+            throw ValidationError("--min-servers must be between 1 and the number of servers (\(servers)), got \(minServers)")
         }
         let (agent, trainer) = configurations
         do {
@@ -130,10 +141,15 @@ struct TrainCommand: ParsableCommand {
         let (agent, trainer) = configurations
 
         let sources = try environment.sources()
-        let env = try environment.makeVectorEnvironment(sources, seed: environment.seed, count: numEnvs)
+        var groupOptions = VectorEnvironmentGroup.Options()
+        groupOptions.collection = collect
+        groupOptions.minimumMembers = minServers
+        groupOptions.reconnectAttempts = reconnectAttempts
+        let env = try environment.makeVectorEnvironment(sources, seed: environment.seed, count: numEnvs, groupOptions: groupOptions) {
+            logger.warning("\($0)")
+        }
         // Evaluation episodes are seeded one by one (Evaluator.seedBase + i); remotely, a session of its own.
-        let evaluationEnv = try environment.makeVectorEnvironment(sources, seed: environment.seed &+ 1, count: sources[0].isRemote ? nil : 1,
-                                                                  firstOnly: true)
+        let evaluationEnv = try environment.makeEvaluationEnvironment(sources, seed: environment.seed &+ 1, besides: env)
         let directory = resume ?? runDir ?? "runs/\(env.id)-\(variant.rawValue)-seed\(environment.seed)"
         let run: Trainer
         if let resume {

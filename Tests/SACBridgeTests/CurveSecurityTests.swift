@@ -44,7 +44,7 @@ import SACZeroMQ
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try "# server secret\n\(serverKeys.secretKey)\n".write(toFile: folder + "/server.key", atomically: true, encoding: .utf8)
         try "# allowed\n\(listed.publicKey)\n".write(toFile: folder + "/allowed", atomically: true, encoding: .utf8)
-        let server = try PythonServerProcess(environment: "Pendulum-v1", extraArguments: [
+        let server = try ServerProcess(environment: "Pendulum-v1", extraArguments: [
             "--curve-secret-key", folder + "/server.key", "--allowed-clients", folder + "/allowed"])
         let environment = try RemoteEnvironment(address: server.endpoint, options: options(server: serverKeys, client: listed))
         _ = try environment.reset(seed: 1)

@@ -27,7 +27,7 @@ import SACEnvironments
             let server = try BackgroundEnvironmentServer(environment: "pendulum", endpoint: Endpoints.tcp, options: options)
             return (try RemoteEnvironment(address: server.endpoint), server)
         case .pythonGymnasium:
-            let server = try PythonServerProcess(environment: "Pendulum-v1")
+            let server = try ServerProcess(environment: "Pendulum-v1")
             return (try RemoteEnvironment(address: server.endpoint), server)
         }
     }

@@ -21,7 +21,7 @@ import SoftActorCritic
     /// finishes, `reconnects` counts the kills, and every environment step taken is stored.
     @Test(.timeLimit(.minutes(3))) func trainingSurvivesSimulatorKills() throws {
         let endpoint = try Endpoints.freeTCP()
-        var server = try PythonServerProcess(environment: "Pendulum-v1", bind: endpoint)
+        var server = try ServerProcess(environment: "Pendulum-v1", bind: endpoint)
         let shared = Shared()
         let thread = Thread {
             do {
@@ -47,7 +47,7 @@ import SoftActorCritic
             guard !shared.done else { break }
             server.crash()
             kills += 1
-            server = try PythonServerProcess(environment: "Pendulum-v1", bind: endpoint)
+            server = try ServerProcess(environment: "Pendulum-v1", bind: endpoint)
         }
         while !shared.done { usleep(20_000) }
         withExtendedLifetime(server) {}
@@ -60,7 +60,7 @@ import SoftActorCritic
 
     /// SIGSTOP the server: the client's timeout fires within its bound instead of hanging.
     @Test func hungSimulatorTimesOutWithinTheBound() throws {
-        let server = try PythonServerProcess(environment: "Pendulum-v1")
+        let server = try ServerProcess(environment: "Pendulum-v1")
         var options = RemoteEnvironmentClient.Options()
         options.timeoutMilliseconds = 300
         options.retries = 0
@@ -82,7 +82,7 @@ import SoftActorCritic
     /// A lost server with no restart: the trainer gives up after its attempts, naming the address and
     /// the time it waited, and keeps a checkpoint.
     @Test(.timeLimit(.minutes(1))) func unreachableSimulatorEndsTheRunWithACheckpoint() throws {
-        let server = try PythonServerProcess(environment: "Pendulum-v1")
+        let server = try ServerProcess(environment: "Pendulum-v1")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-fault-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var options = RemoteEnvironmentClient.Options()

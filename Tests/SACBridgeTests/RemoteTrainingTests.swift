@@ -8,7 +8,7 @@ import SoftActorCritic
 /// and stores every transition.
 @Suite(.serialized) struct RemoteTrainingTests {
     @Test func sacTrainsAgainstThePythonGymnasiumServer() throws {
-        let server = try PythonServerProcess(environment: "Pendulum-v1")
+        let server = try ServerProcess(environment: "Pendulum-v1")
         let agent = SACConfiguration.small(width: 32)
         let trainer = TrainerConfiguration.short(steps: 600, learningStarts: 200, evaluationEpisodes: 2)
         let run = try Trainer(agentConfiguration: agent, configuration: trainer,
@@ -22,7 +22,7 @@ import SoftActorCritic
 
     /// The same against four Gymnasium copies per request (`serve --num-envs 4`).
     @Test func sacTrainsOnFourGymnasiumCopiesPerRequest() throws {
-        let server = try PythonServerProcess(environment: "Pendulum-v1", numEnvs: 4)
+        let server = try ServerProcess(environment: "Pendulum-v1", numEnvs: 4)
         let agent = SACConfiguration.small(width: 32)
         let trainer = TrainerConfiguration.short(steps: 800, learningStarts: 200, evaluationEpisodes: 4)
         let run = try Trainer(agentConfiguration: agent, configuration: trainer,

@@ -13,20 +13,32 @@ extension BackgroundEnvironmentServer {
 
 enum TestServerError: Error { case failedToStart(String) }
 
-/// `python3 -m gym_bridge serve` in a child process, killed on deinit.
-final class PythonServerProcess {
+/// An envbridge server in a child process, killed on deinit: `python3 -m gym_bridge serve` (Gymnasium's
+/// environments) or this build's `sac serve` (the built-in ones).
+final class ServerProcess {
+    enum Program { case gymBridge, sac }
+
     let process = Process()
     private(set) var endpoint = ""
 
-    init(environment: String = "Pendulum-v1", numEnvs: Int = 1, bind: String = "tcp://127.0.0.1:*", extraArguments: [String] = []) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "gym_bridge", "serve", "--env", environment, "--bind", bind,
-                             "--num-envs", "\(numEnvs)"] + extraArguments
-        // Always this checkout's gym_bridge, whatever version pip installed.
-        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../protocol/python").standardized.path
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONPATH"] = checkout + (environment["PYTHONPATH"].map { ":" + $0 } ?? "")
-        process.environment = environment
+    init(environment: String = "Pendulum-v1", numEnvs: Int = 1, bind: String = "tcp://127.0.0.1:*", extraArguments: [String] = [],
+         program: Program = .gymBridge) throws {
+        let arguments = ["serve", "--env", environment, "--bind", bind, "--num-envs", "\(numEnvs)"] + extraArguments
+        switch program {
+        case .gymBridge:
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-m", "gym_bridge"] + arguments
+            // Always this checkout's gym_bridge, whatever version pip installed.
+            let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../protocol/python").standardized.path
+            var environment = ProcessInfo.processInfo.environment
+            environment["PYTHONPATH"] = checkout + (environment["PYTHONPATH"].map { ":" + $0 } ?? "")
+            process.environment = environment
+        case .sac:
+            let sac = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sac").path
+            guard FileManager.default.isExecutableFile(atPath: sac) else { throw TestServerError.failedToStart("build the sac tool first (swift build)") }
+            process.executableURL = URL(fileURLWithPath: sac)
+            process.arguments = arguments
+        }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -44,7 +56,7 @@ final class PythonServerProcess {
         let text = String(decoding: line, as: UTF8.self)
         guard let range = text.range(of: "tcp://[0-9.]+:[0-9]+", options: .regularExpression) else {
             process.terminate()
-            throw TestServerError.failedToStart("python3 -m gym_bridge said: \(text) (is the gym-bridge package installed? scripts/install-dependencies --python)")
+            throw TestServerError.failedToStart("\(process.arguments ?? []) said: \(text) (is the gym-bridge package installed? scripts/install-dependencies --python)")
         }
         endpoint = String(text[range])
     }

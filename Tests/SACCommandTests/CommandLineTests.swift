@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import SACCommand
 import SACBridge
+import SACZeroMQ
 import SoftActorCritic
 
 @Suite(.serialized) struct CommandLineTests {
@@ -30,6 +31,9 @@ import SoftActorCritic
         ["train", "--env", "tcp://127.0.0.1:5555", "--env", "pendulum"],
         ["train", "--env", "tcp://127.0.0.1:5555", "--env", "tcp://127.0.0.1:5556", "--num-envs", "2"],
         ["train", "--env-file", "/nonexistent/servers.txt"],
+        ["train", "--env", "tcp://127.0.0.1:5555", "--env", "tcp://127.0.0.1:5556", "--min-servers", "3"],
+        ["train", "--min-servers", "0"],
+        ["train", "--env", "tcp://127.0.0.1:5555", "--env", "tcp://127.0.0.1:5556", "--collect", "fastest"],
     ])
     func badFlagsFailWithNonZeroExitCode(arguments: [String]) {
         let code = parseFailureCode(arguments)
@@ -68,6 +72,11 @@ import SoftActorCritic
 
     private struct SummaryCounts: Decodable {
         var num_envs: Int, env_steps: Int, transitions_stored: Int, gradient_updates: Int
+        var servers: [ServerCounts]?
+    }
+
+    private struct ServerCounts: Decodable {
+        var address: String, copies: Int, env_steps: Int, reconnects: Int, round_trip_ms: Double?, server_step_ms: Double?, state: String
     }
 
     @Test func unwritableRunDirectoryIsAnError() throws {
@@ -100,7 +109,43 @@ import SoftActorCritic
         try train.run()
         let summary = try JSONDecoder().decode(SummaryCounts.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/run/summary.json")))
         #expect(summary.num_envs == 4 && summary.env_steps == 400 && summary.transitions_stored == 400)
+        let servers = try #require(summary.servers)
+        #expect(servers.map(\.address) == [a.endpoint, b.endpoint, c.endpoint] && servers.map(\.copies) == [2, 1, 1])
+        #expect(servers.map(\.env_steps).reduce(0, +) == 400 && servers.allSatisfy { $0.state == "ok" && $0.reconnects == 0 })
+        #expect(servers.allSatisfy { ($0.round_trip_ms ?? 0) > 0 && ($0.server_step_ms ?? -1) >= 0 })
         try "# nothing here\n".write(toFile: envFile, atomically: true, encoding: .utf8)
         #expect(parseFailureCode(["train", "--env-file", envFile]) != nil)
+    }
+
+    /// A server that cannot be reached at the start is left out with a warning while --min-servers remain,
+    /// and is an error naming it, before any training, otherwise.
+    @Test func anUnreachableServerAtTheStartIsLeftOutOrAnError() throws {
+        let server = try BackgroundEnvironmentServer(environment: "reach1d", endpoint: "tcp://127.0.0.1:*")
+        let dead = try deadAddress()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let common = ["train", "--env", server.endpoint, "--env", dead, "--timeout", "200", "--steps", "200", "--learning-starts", "100",
+                      "--hidden", "16,16", "--batch-size", "16", "--eval-episodes", "1", "--quiet"]
+        var strict = try SACTool.parseAsRoot(common + ["--min-servers", "2", "--run-dir", directory + "/strict"])
+        do {
+            try strict.run()
+            Issue.record("trained without \(dead)")
+        } catch {
+            #expect("\(error)".contains(dead) && "\(error)".contains("--min-servers 2"), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory + "/strict/metrics.csv"))
+        var lenient = try SACTool.parseAsRoot(common + ["--run-dir", directory + "/lenient"])
+        try lenient.run()
+        let summary = try JSONDecoder().decode(SummaryCounts.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/lenient/summary.json")))
+        #expect(summary.servers?.map(\.address) == [server.endpoint] && summary.env_steps == 200)
+    }
+
+    /// A loopback TCP address nothing listens on.
+    private func deadAddress() throws -> String {
+        let probe = try ZeroMQSocket(.reply)
+        try probe.bind("tcp://127.0.0.1:*")
+        let address = probe.lastEndpoint!
+        probe.close()
+        return address
     }
 }
