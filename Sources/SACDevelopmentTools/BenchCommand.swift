@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure gradient-update and bridge throughput (build with -c release).",
-        subcommands: [BenchUpdatesCommand.self, BenchBridgeCommand.self, BenchOverlapCommand.self, BenchMemoryCommand.self, BenchEchoCommand.self])
+        subcommands: [BenchUpdatesCommand.self, BenchBridgeCommand.self, BenchOverlapCommand.self, BenchScaleCommand.self, BenchMemoryCommand.self, BenchEchoCommand.self])
 }
 
 /// `sac-dev bench updates`: gradient updates per second of the agent alone, against the sgemm roofline.

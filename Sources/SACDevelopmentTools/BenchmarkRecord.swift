@@ -7,6 +7,7 @@ struct BenchmarkRecord: Encodable {
         case integer(Int)
         case number(Double)
         case text(String)
+        case boolean(Bool)
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
@@ -15,6 +16,7 @@ struct BenchmarkRecord: Encodable {
             case .number(let value) where value.isFinite: try container.encode(value)
             case .number: try container.encodeNil()
             case .text(let value): try container.encode(value)
+            case .boolean(let value): try container.encode(value)
             }
         }
     }
@@ -26,6 +28,7 @@ struct BenchmarkRecord: Encodable {
 
     mutating func set(_ key: String, _ value: Int) { fields[key] = .integer(value) }
     mutating func set(_ key: String, _ value: String) { fields[key] = .text(value) }
+    mutating func set(_ key: String, _ value: Bool) { fields[key] = .boolean(value) }
     /// `value` rounded to `digits` decimals, as the tables show it.
     mutating func set(_ key: String, _ value: Double, digits: Int) {
         let scale = pow(10, Double(digits))
