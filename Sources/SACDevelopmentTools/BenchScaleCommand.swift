@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SACBridge
 import SACEnvironments
+import SACNeuralNetworks
 import SoftActorCritic
 
 /// `sac-dev bench scale`: one learner's environment steps per second over 1, 2, 4, 8 `sac serve` processes,
@@ -48,8 +49,10 @@ struct BenchScaleCommand: ParsableCommand {
     }
 
     func run() throws {
+        // As sac train runs: one OpenBLAS thread per product, the critics side by side on two update threads.
+        BLAS.setThreadCount(1)
         let updateMs = try BenchOverlapCommand.millisecondsPerUpdate()
-        let peakStepsPerSecond = Double((counts.max() ?? 1) * numEnvs) * 1e3 / stepDelayMs
+        let peakStepsPerSecond = Double(max(counts.max() ?? 1, 4) * numEnvs) * 1e3 / stepDelayMs
         let updatesPerStep = self.updatesPerStep ?? min(1, 0.5 / (peakStepsPerSecond * updateMs / 1e3))
         let fast = try (0..<max(counts.max() ?? 1, 4)).map { _ in
             try ServerProcess.sac(["--env", "pendulum", "--num-envs", "\(numEnvs)", "--step-delay-ms", "\(stepDelayMs)", "--spin-us", "0"])
@@ -58,11 +61,12 @@ struct BenchScaleCommand: ParsableCommand {
         if !json {
             print(String(format: "one update %.2f ms; %.4f updates per step; servers step %d copies in %.1f ms (straggler %.1f ms); %.0f s per row",
                          updateMs, updatesPerStep, numEnvs, stepDelayMs, 10 * stepDelayMs, seconds))
-            print("servers  collect      straggler  env steps/s  updates/s  ratio")
+            print("servers  collect      straggler  env steps/s  updates/s  cpu µs/reply  ratio")
         }
         var oneServer = Double.nan
         func row(_ addresses: [String], _ collection: VectorEnvironmentGroup.Collection, straggler: Bool, ratio: (Double) -> (Double, String)) throws -> Double {
-            let (steps, updates) = try measure(addresses, collection, updatesPerStep: updatesPerStep)
+            let measured = try measure(addresses, collection, updatesPerStep: updatesPerStep)
+            let (steps, updates) = (measured.stepsPerSecond, measured.updatesPerSecond)
             let (value, meaning) = ratio(steps)
             if json {
                 var record = BenchmarkRecord("scale")
@@ -71,12 +75,14 @@ struct BenchScaleCommand: ParsableCommand {
                 record.set("straggler", straggler)
                 record.set("env_steps_per_second", steps, digits: 1)
                 record.set("updates_per_second", updates, digits: 1)
+                record.set("learner_cpu_us_per_reply", measured.cpuMicrosecondsPerReply, digits: 1)
                 record.set("ratio", value, digits: 3)
                 record.set("ratio_of", meaning)
                 print(record.line)
             } else {
-                print(String(format: "%7d  %-11@  %-9@  %11.0f  %9.1f  %5.2f %@", addresses.count, collection.rawValue, straggler ? "yes" : "no",
-                             steps, updates, value, meaning))
+                print(String(format: "%7d  ", addresses.count) + collection.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
+                      + "  " + (straggler ? "yes" : "no").padding(toLength: 9, withPad: " ", startingAt: 0)
+                      + String(format: "  %11.0f  %9.1f  %12.0f  %5.2f ", steps, updates, measured.cpuMicrosecondsPerReply, value) + meaning)
             }
             return steps
         }
@@ -91,12 +97,21 @@ struct BenchScaleCommand: ParsableCommand {
         for collection in [VectorEnvironmentGroup.Collection.sync, .firstReady] {
             _ = try row(withStraggler, collection, straggler: true) { steps in (steps / three, "of the 3 fast servers alone") }
         }
+        // The servers live until every row has run (a local's lifetime may otherwise end at its last use).
+        withExtendedLifetime((fast, straggler)) {}
         if realSteps > 0 { try realRows() }
+    }
+
+    /// What one configuration measured.
+    private struct Measurement {
+        var stepsPerSecond = Double.nan, updatesPerSecond = Double.nan
+        /// The learner process's CPU time (every thread: acting, collecting, updates) per server reply.
+        var cpuMicrosecondsPerReply = Double.nan
     }
 
     /// Environment steps and gradient updates per second of the default agent trained against `addresses`
     /// for ``seconds`` after one second of warm-up.
-    private func measure(_ addresses: [String], _ collection: VectorEnvironmentGroup.Collection, updatesPerStep: Double) throws -> (Double, Double) {
+    private func measure(_ addresses: [String], _ collection: VectorEnvironmentGroup.Collection, updatesPerStep: Double) throws -> Measurement {
         var options = VectorEnvironmentGroup.Options()
         options.collection = collection
         let group = try VectorEnvironmentGroup(try addresses.map { try RemoteVectorEnvironment(address: $0) }, options: options)
@@ -111,18 +126,27 @@ struct BenchScaleCommand: ParsableCommand {
                               evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), runDirectory: nil)
         run.agent.updateThreads = 2
         let clock = ContinuousClock(), began = clock.now
-        var first: (ContinuousClock.Instant, Int, Int)?, last: (ContinuousClock.Instant, Int, Int)?
+        var first: (ContinuousClock.Instant, Int, Int, Double)?, last: (ContinuousClock.Instant, Int, Int, Double)?
         run.onProgress = { progress in
             let now = clock.now
-            if first == nil, now - began > .seconds(1) { first = (now, progress.step, progress.gradientUpdates) }
-            if first != nil, !progress.isFinal { last = (now, progress.step, progress.gradientUpdates) }
+            if first == nil, now - began > .seconds(1) { first = (now, progress.step, progress.gradientUpdates, Self.cpuSeconds()) }
+            if first != nil, !progress.isFinal { last = (now, progress.step, progress.gradientUpdates, Self.cpuSeconds()) }
         }
         let end = began + .milliseconds(Int((1 + seconds) * 1e3))
         run.shouldStop = { clock.now > end }
         try run.run()
-        guard let first, let last, last.0 > first.0 else { return (.nan, .nan) }
+        guard let first, let last, last.0 > first.0 else { return Measurement() }
         let elapsed = (last.0 - first.0).seconds
-        return (Double(last.1 - first.1) / elapsed, Double(last.2 - first.2) / elapsed)
+        let replies = Double(last.1 - first.1) / Double(numEnvs)
+        return Measurement(stepsPerSecond: Double(last.1 - first.1) / elapsed, updatesPerSecond: Double(last.2 - first.2) / elapsed,
+                           cpuMicrosecondsPerReply: (last.3 - first.3) / replies * 1e6)
+    }
+
+    /// CPU seconds this process has used, user and system, every thread.
+    private static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
     }
 
     /// Pendulum-v1 trained for ``realSteps`` against 2 gym_bridge servers of `numEnvs` copies each, and against
@@ -139,7 +163,7 @@ struct BenchScaleCommand: ParsableCommand {
             let run = try Trainer(agentConfiguration: SACConfiguration(), configuration: trainer, environment: environment,
                                   evaluationEnvironment: try RemoteVectorEnvironment(address: servers[0].endpoint), runDirectory: nil)
             run.agent.updateThreads = 2
-            let summary = try run.run()
+            let summary = try withExtendedLifetime(servers) { try run.run() }
             if json {
                 var record = BenchmarkRecord("scale-real")
                 record.set("servers", count)

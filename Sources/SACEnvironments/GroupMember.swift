@@ -4,8 +4,10 @@ import Foundation
 /// steps elsewhere (a remote simulator), its reconnection with back-off, and what the group counts of it.
 ///
 /// The environment is used by one thread at a time: the member's thread while a request runs, the group's
-/// caller otherwise (a member without a thread runs its requests on the caller's thread). The mailbox's
-/// lock hands it over, so a request sees everything the previous one did.
+/// caller otherwise (a member without a thread runs its requests on the caller's thread). The member's
+/// own lock hands a request over and the mailbox's hands the outcome back, so a request sees everything
+/// the previous one did. Each member sleeps on a condition of its own: a posting wakes the caller, not
+/// every member.
 final class GroupMember: @unchecked Sendable {
     enum Request {
         /// `recover`: after a connection loss, post ``Outcome/lost(_:)``, then reconnect with back-off and
@@ -39,8 +41,10 @@ final class GroupMember: @unchecked Sendable {
     private let mailbox: GroupMailbox
     private let reconnectAttempts: Int
     private let clock = ContinuousClock()
-    /// Guarded by the mailbox's lock.
+    /// Guards `pending` and `isClosed`; the member's thread sleeps on it between requests.
+    private let requests = NSCondition()
     private var pending: Request?
+    private var isClosed = false
     /// Guarded by the mailbox's lock: what the group reports of this member.
     private(set) var replies = 0, reconnects = 0, roundTripSeconds = 0.0, reportedStepSeconds: Double?
 
@@ -63,19 +67,27 @@ final class GroupMember: @unchecked Sendable {
     /// Hands `request` to the member's thread, or runs it here when the member has none.
     func submit(_ request: Request) {
         guard thread != nil else { return perform(request) }
-        mailbox.condition.withLock {
+        requests.withLock {
             pending = request
-            mailbox.condition.broadcast()
+            requests.signal()
+        }
+    }
+
+    /// Ends the member's thread once its request in flight, if any, is done.
+    func close() {
+        requests.withLock {
+            isClosed = true
+            requests.signal()
         }
     }
 
     /// The member's thread: one request at a time until the group closes.
     private func serve() {
         while true {
-            let request: Request? = mailbox.condition.withLock {
-                while pending == nil, !mailbox.isClosing { mailbox.condition.wait() }
+            let request: Request? = requests.withLock {
+                while pending == nil, !isClosed { requests.wait() }
                 defer { pending = nil }
-                return mailbox.isClosing ? nil : pending
+                return isClosed ? nil : pending
             }
             guard let request else { return }
             perform(request)

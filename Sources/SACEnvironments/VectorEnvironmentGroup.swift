@@ -69,7 +69,10 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         states = Array(repeating: .ready, count: members.count)
     }
 
-    deinit { mailbox.close() }
+    deinit {
+        mailbox.close()
+        for part in parts { part.close() }
+    }
 
     private static func name(_ member: any VectorEnvironment, _ k: Int) -> String {
         member.address ?? "member \(k) (in process)"
@@ -262,6 +265,7 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     /// reply (or reconnecting) is closed when it is released.
     public func close() throws {
         mailbox.close()
+        for part in parts { part.close() }
         for k in members.indices where states[k] == .ready || states[k] == .dropped { try members[k].close() }
     }
 }
