@@ -73,17 +73,25 @@ public final class RemoteEnvironmentClient {
     /// written into it in place and replies received into `replyBytes`, so a step allocates no message.
     private var requestBytes: [UInt8] = [], replyBytes: [UInt8] = []
 
-    /// Connects to `address` and opens a session (handshake).
+    /// Milliseconds of refused connection attempts (a closed TCP port, a missing ipc socket file) after
+    /// which opening a session gives up with ``RemoteEnvironmentError/refused(address:milliseconds:)``
+    /// instead of waiting for the handshake's timeout and retries.
+    public static let refusedAfterMilliseconds = 1_000
+
+    /// Connects to `address` and opens a session (handshake). A tcp or ipc address that refuses every
+    /// connection attempt for ``refusedAfterMilliseconds`` (at most the timeout) is reported then.
     public init(address: String, options: Options = Options(), context: ZeroMQContext = .shared) throws(RemoteEnvironmentError) {
         self.address = address
         self.options = options
         self.context = context
         spinMicroseconds = options.spinMicroseconds(for: address)
-        socket = try Self.makeSocket(address: address, options: options, context: context)
+        let monitor: ZeroMQConnectionMonitor?
+        (socket, monitor) = try Self.makeSocket(address: address, options: options, context: context, monitored: !address.hasPrefix("inproc://"))
         session = BridgeReply.Handshake(environmentID: "", observationSpace: .init(low: .init(float32: []), high: .init(float32: [])),
                                         actionSpace: .init(low: .init(float32: []), high: .init(float32: [])), numEnvs: 0,
                                         sessionID: "", maxEpisodeSteps: 0)
         serverInstanceID = ""
+        if let monitor { try waitUntilReachable(monitor) }
         let hello = BridgeRequest.Handshake(clientName: options.clientName, observationDType: options.observationDType)
         let reply = try roundTrip(.handshake(hello), sessionID: "")
         guard case let .handshake(opened) = reply.kind else { throw violation("expected a handshake reply, got \(reply.kind)") }
@@ -184,7 +192,30 @@ public final class RemoteEnvironmentClient {
 
     // MARK: Transport
 
+    /// Returns once `monitor` saw the connection made, or after ``refusedAfterMilliseconds`` without a
+    /// verdict (the handshake's timeout then decides); throws if every attempt until then was refused.
+    private func waitUntilReachable(_ monitor: ZeroMQConnectionMonitor) throws(RemoteEnvironmentError) {
+        let limit = min(Self.refusedAfterMilliseconds, options.timeoutMilliseconds)
+        let clock = ContinuousClock(), start = clock.now
+        var state = ZeroMQConnectionMonitor.State.connecting
+        do {
+            while clock.now - start < .milliseconds(limit) {
+                state = try monitor.update(waitingMilliseconds: 20)
+                if state == .connected { return }
+            }
+        } catch {
+            throw .transport(address: address, error)
+        }
+        if state == .refused { throw .refused(address: address, milliseconds: limit) }
+    }
+
     private static func makeSocket(address: String, options: Options, context: ZeroMQContext) throws(RemoteEnvironmentError) -> ZeroMQSocket {
+        try makeSocket(address: address, options: options, context: context, monitored: false).socket
+    }
+
+    /// A connected REQ socket, with a monitor of its connection attempts when `monitored`.
+    private static func makeSocket(address: String, options: Options, context: ZeroMQContext,
+                                   monitored: Bool) throws(RemoteEnvironmentError) -> (socket: ZeroMQSocket, monitor: ZeroMQConnectionMonitor?) {
         do {
             let socket = try ZeroMQSocket(.request, context: context)
             try socket.setReceiveTimeout(milliseconds: options.timeoutMilliseconds)
@@ -195,8 +226,9 @@ public final class RemoteEnvironmentClient {
                 if let given = options.curveKeyPair { keyPair = given } else { keyPair = try CurveKeyPair.generate() }
                 try socket.makeCurveClient(serverPublicKey: serverKey, keyPair: keyPair)
             }
+            let monitor = monitored ? try ZeroMQConnectionMonitor(watching: socket) : nil
             try socket.connect(address)
-            return socket
+            return (socket, monitor)
         } catch {
             throw .transport(address: address, error)
         }

@@ -12,6 +12,8 @@ public enum RemoteEnvironmentError: Error, Equatable, Sendable, CustomStringConv
     case server(address: String, BridgeError)
     /// One environment of the batch failed; the server started a new episode in it.
     case environmentFailure(address: String, index: Int, BridgeError)
+    /// Every connection attempt for `milliseconds` was refused: nothing listens at the address.
+    case refused(address: String, milliseconds: Int)
     /// The reply did not fit the request (wrong id, wrong kind, wrong shape).
     case protocolViolation(address: String, String)
     /// The server's instance id changed: it restarted and the session is gone.
@@ -25,6 +27,7 @@ public enum RemoteEnvironmentError: Error, Equatable, Sendable, CustomStringConv
         switch self {
         case let .transport(address, error): return "\(address): \(error)"
         case let .timedOut(address, milliseconds): return "\(address): no reply after waiting \(milliseconds) ms in all (timeout and retries); is the simulator running and not hung (with CURVE: is the server key right and this client's key allowed)?"
+        case let .refused(address, milliseconds): return "\(address) refused every connection for \(milliseconds) ms: no server listens there (is it started, and is the address right?)"
         case let .server(address, error): return "\(address) refused the request: \(error)"
         case let .environmentFailure(address, index, error): return "\(address): environment \(index) failed: \(error.message)"
         case let .protocolViolation(address, detail): return "\(address) broke the protocol: \(detail)"
@@ -40,7 +43,7 @@ extension RemoteEnvironmentError {
     /// server was lost, so reconnecting may help (bad input or a failing environment it would not).
     public var isConnectionLoss: Bool {
         switch self {
-        case .timedOut, .transport, .serverRestarted: return true
+        case .timedOut, .transport, .serverRestarted, .refused: return true
         case let .server(_, bridgeError): return bridgeError.code == .unknownSession
         case .environmentFailure, .protocolViolation, .invalidActions, .unsupported: return false
         }

@@ -14,6 +14,7 @@ public final class ZeroMQSocket {
         case reply = 4      // ZMQ_REP
         case dealer = 5     // ZMQ_DEALER
         case router = 6     // ZMQ_ROUTER
+        case pair = 0       // ZMQ_PAIR
     }
 
     private var handle: UnsafeMutableRawPointer?
@@ -114,6 +115,18 @@ public final class ZeroMQSocket {
         let handle = try open()
         if zmq_connect(handle, endpoint) != 0 { throw .last("zmq_connect(\(endpoint))") }
         self.endpoint = endpoint
+    }
+
+    /// Publishes the socket's `events` (`ZMQ_EVENT_*` flags) on a PAIR socket at `endpoint` (inproc), as
+    /// libzmq's socket monitor does; see ``ZeroMQConnectionMonitor``.
+    public func monitor(events: Int32, on endpoint: String) throws(ZeroMQError) {
+        let handle = try open()
+        if zmq_socket_monitor(handle, endpoint, events) != 0 { throw .last("zmq_socket_monitor(\(endpoint))") }
+    }
+
+    /// Stops a ``monitor(events:on:)``.
+    public func stopMonitoring() {
+        if let handle { zmq_socket_monitor(handle, nil, 0) }
     }
 
     /// The endpoint actually bound (resolves `tcp://127.0.0.1:*` to its port).

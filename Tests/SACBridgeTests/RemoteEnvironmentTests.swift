@@ -17,6 +17,47 @@ import SACZeroMQ
         #expect(options.spinMicroseconds(for: "inproc://sim") == 0)
     }
 
+    /// Nothing listens at the address: the refused connection is reported within about a second (libzmq's
+    /// socket monitor), not after the 10 s timeout and its retries; a server that comes up within that
+    /// second is still reached.
+    @Test(arguments: ["tcp", "ipc"]) func aDeadAddressIsReportedWithinASecond(transport: String) throws {
+        let dead = transport == "tcp" ? try Self.unusedPort() : Endpoints.ipc()
+        let start = Date()
+        do {
+            _ = try RemoteEnvironment(address: dead)
+            Issue.record("a session opened at \(dead)")
+        } catch let RemoteEnvironmentError.refused(address, milliseconds) {
+            #expect(address == dead && milliseconds == RemoteEnvironmentClient.refusedAfterMilliseconds)
+            #expect(RemoteEnvironmentError.refused(address: address, milliseconds: milliseconds).isConnectionLoss)
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed >= 0.9 && elapsed < 3, "reported after \(elapsed) s")
+
+        // A server that starts while the client is already connecting.
+        let late = transport == "tcp" ? try Self.unusedPort() : Endpoints.ipc()
+        let starter = Thread {
+            usleep(300_000)
+            let server = try? BackgroundEnvironmentServer(endpoint: late)
+            usleep(3_000_000)
+            withExtendedLifetime(server) {}
+        }
+        starter.start()
+        let environment = try RemoteEnvironment(address: late)
+        #expect(try environment.reset(seed: 1).count == 3)
+    }
+
+    /// A loopback address below the ports the kernel hands to `bind(…:*)`, so that no other test's server
+    /// or probe takes it while this one relies on nothing listening there.
+    private static func unusedPort() throws -> String {
+        for _ in 0..<100 {
+            let address = "tcp://127.0.0.1:\(Int.random(in: 12_000..<20_000))"
+            let probe = try ZeroMQSocket(.reply)
+            defer { probe.close() }
+            if (try? probe.bind(address)) != nil { return address }
+        }
+        throw TestServerError.failedToStart("no unused port in 12000..<20000")
+    }
+
     @Test func timeoutFiresWithinItsBoundAndTheClientRecovers() throws {
         // A REP socket that receives but never answers: the simulator is hung.
         let hung = try ZeroMQSocket(.reply)
