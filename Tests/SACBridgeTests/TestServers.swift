@@ -22,7 +22,7 @@ final class ServerProcess {
     private(set) var endpoint = ""
 
     init(environment: String = "Pendulum-v1", numEnvs: Int = 1, bind: String = "tcp://127.0.0.1:*", extraArguments: [String] = [],
-         program: Program = .gymBridge) throws {
+         program: Program = .gymBridge, prefix: [String] = []) throws {
         let arguments = ["serve", "--env", environment, "--bind", bind, "--num-envs", "\(numEnvs)"] + extraArguments
         switch program {
         case .gymBridge:
@@ -38,6 +38,11 @@ final class ServerProcess {
             guard FileManager.default.isExecutableFile(atPath: sac) else { throw TestServerError.failedToStart("build the sac tool first (swift build)") }
             process.executableURL = URL(fileURLWithPath: sac)
             process.arguments = arguments
+        }
+        // A command that runs the server elsewhere, e.g. `ip netns exec NAME`.
+        if let first = prefix.first, let executable = process.executableURL?.path {
+            process.arguments = Array(prefix.dropFirst()) + [executable] + (process.arguments ?? [])
+            process.executableURL = URL(fileURLWithPath: first)
         }
         let errors = Pipe()
         process.standardError = errors
