@@ -47,6 +47,8 @@ public final class EnvironmentServer {
         /// Milliseconds every step request sleeps before its environments step: a model of a slow simulator,
         /// for tests and benchmarks (`sac serve --step-delay-ms`). 0 by default.
         public var stepDelayMilliseconds = 0.0
+        /// The protocol minor version announced in handshakes: tests set 0 to stand for an envbridge 1.0 server.
+        package var protocolMinor = ProtocolVersion.minor
 
         public init() {}
     }
@@ -215,20 +217,35 @@ public final class EnvironmentServer {
         // Swift environments produce float32 observations, so a float32 request needs no cast.
         let space = { (box: Box) in BridgeReply.Space(low: Tensor(float32: box.low, shape: box.shape), high: Tensor(float32: box.high, shape: box.shape)) }
         return BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .handshake(.init(
-            environmentID: environmentID, observationSpace: space(observationSpace), actionSpace: space(actionSpace),
+            protocolMinor: options.protocolMinor, environmentID: environmentID, observationSpace: space(observationSpace), actionSpace: space(actionSpace),
             numEnvs: environments.count, sessionID: session.id, maxEpisodeSteps: maxEpisodeSteps)))
     }
 
+    /// Resets every environment of the session, or (protocol 1.1) those `reset.environmentIndices` names,
+    /// leaving the others' episodes as they are.
     private func reset(_ session: inout Session.State, _ reset: BridgeRequest.Reset) throws -> BridgeReply.Kind {
         let n = session.environments.count
-        for (name, count) in [("seeds", reset.seeds.count), ("states", reset.states.count)] where count != 0 && count != n {
-            throw BridgeError(.wrongShape, "reset has \(count) \(name) for \(n) environments; give none or \(n)")
+        let indices = reset.environmentIndices.isEmpty ? Array(0..<n) : reset.environmentIndices
+        if !reset.environmentIndices.isEmpty {
+            for (k, index) in indices.enumerated() {
+                guard (0..<n).contains(index) else { throw BridgeError(.badRequest, "env_indices names environment \(index); this session steps 0..<\(n)") }
+                guard k == 0 || index > indices[k - 1] else {
+                    throw BridgeError(.badRequest, "env_indices must be strictly increasing, got \(reset.environmentIndices)")
+                }
+            }
+            guard session.resetOnce else {
+                throw BridgeError(.resetNeeded, "reset every environment once (no env_indices) before resetting some of them")
+            }
         }
-        for i in 0..<n {
-            let seed = reset.seeds.isEmpty ? nil : reset.seeds[i]
+        let m = indices.count
+        for (name, count) in [("seeds", reset.seeds.count), ("states", reset.states.count)] where count != 0 && count != m {
+            throw BridgeError(.wrongShape, "reset has \(count) \(name) for \(m) environments reset; give none or \(m)")
+        }
+        for (k, i) in indices.enumerated() {
+            let seed = reset.seeds.isEmpty ? nil : reset.seeds[k]
             session.needsReset[i] = true
             var observation = try session.environments[i].reset(seed: seed)
-            if !reset.states.isEmpty, let state = reset.states[i] {
+            if !reset.states.isEmpty, let state = reset.states[k] {
                 guard var settable = session.environments[i] as? any StateSettable else {
                     throw BridgeError(.badRequest, "\(environmentID) has no state hook, so a reset cannot set its start state")
                 }
@@ -242,8 +259,13 @@ public final class EnvironmentServer {
             session.needsReset[i] = false
         }
         session.resetOnce = true
-        return .reset(.init(observations: Tensor(float32: session.observations, shape: session.observationBatchShape),
-                            seedsUsed: reset.seeds.isEmpty ? Array(repeating: nil, count: n) : reset.seeds))
+        let seedsUsed = reset.seeds.isEmpty ? Array(repeating: nil, count: m) : reset.seeds
+        guard m < n else {
+            return .reset(.init(observations: Tensor(float32: session.observations, shape: session.observationBatchShape), seedsUsed: seedsUsed))
+        }
+        let width = session.observations.count / n
+        let rows = indices.flatMap { session.observations[($0 * width)..<(($0 + 1) * width)] }
+        return .reset(.init(observations: Tensor(float32: rows, shape: [m] + session.observationBatchShape.dropFirst()), seedsUsed: seedsUsed))
     }
 
     /// A step request's actions: read in place from its frame, or decoded into a tensor (and converted to

@@ -107,12 +107,22 @@ public final class RemoteEnvironmentClient {
     /// Environments stepped per request.
     public var numEnvs: Int { session.numEnvs }
 
-    /// Resets every environment; `seeds` and `states` are empty or one per environment.
-    public func reset(seeds: [UInt64?] = [], states: [[Double]?] = []) throws(RemoteEnvironmentError) -> BridgeReply.Reset {
+    /// Whether the server resets some environments alone (protocol 1.1, ``reset(seeds:states:environments:)``).
+    public var resetsEnvironmentsAlone: Bool { session.protocolMinor >= 1 }
+
+    /// Resets every environment, or those `environments` names (strictly increasing; only where
+    /// ``resetsEnvironmentsAlone``); `seeds` and `states` are empty or one per environment reset.
+    public func reset(seeds: [UInt64?] = [], states: [[Double]?] = [], environments: [Int] = []) throws(RemoteEnvironmentError) -> BridgeReply.Reset {
+        guard environments.isEmpty || resetsEnvironmentsAlone else {
+            throw .unsupported(address: address, "the server speaks protocol \(session.protocolMajor).\(session.protocolMinor), which resets only every environment at once (1.1 resets some alone)")
+        }
         let tensors = states.map { $0.map { Tensor(float64: $0) } }
-        let reply = try roundTrip(.reset(.init(seeds: seeds, states: tensors)), sessionID: session.sessionID)
+        let reply = try roundTrip(.reset(.init(seeds: seeds, states: tensors, environmentIndices: environments)), sessionID: session.sessionID)
         guard case let .reset(reset) = reply.kind else { throw violation("expected a reset reply, got \(reply.kind)") }
-        try checkRows(reset.observations, what: "reset observations")
+        let rows = environments.isEmpty ? numEnvs : environments.count
+        guard reset.observations.shape == [rows] + observationRowsShape.dropFirst() else {
+            throw violation("reset observations have shape \(reset.observations.shape), expected \([rows] + observationRowsShape.dropFirst())")
+        }
         return reset
     }
 

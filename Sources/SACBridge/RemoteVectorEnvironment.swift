@@ -64,6 +64,21 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         return rows(reply.observations.floats())
     }
 
+    /// Whether the server restarts copies alone (it speaks envbridge 1.1); with a 1.0 server only every
+    /// copy at once is reset.
+    public var resetsCopiesAlone: Bool { client.resetsEnvironmentsAlone }
+
+    public func reset(copies: [Int], seeds: [UInt64?]) throws -> [[Float]] {
+        try checkCopies(copies, of: numEnvs)
+        guard seeds.isEmpty || seeds.count == copies.count else { throw EnvironmentError.copyCountMismatch(expected: copies.count, got: seeds.count) }
+        guard resetsCopiesAlone else { throw EnvironmentError.cannotResetCopiesAlone("\(client.address) speaks envbridge \(client.session.protocolMajor).\(client.session.protocolMinor), which resets only every copy at once") }
+        guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
+        let reply = try client.reset(seeds: seeds, environments: copies)
+        for copy in copies { failedLastStep.remove(copy) }
+        let flat = reply.observations.floats(), width = observationSpace.count
+        return (0..<copies.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) }
+    }
+
     public func beginStep(_ actions: [[Float]]) throws {
         guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
         for action in actions { try actionSpace.validate(action) }

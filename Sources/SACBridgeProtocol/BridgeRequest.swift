@@ -39,16 +39,20 @@ public struct BridgeRequest: Equatable, Sendable {
         }
     }
 
-    /// Resetting the session's environments.
+    /// Resetting the session's environments: every one, or (protocol 1.1) those in ``environmentIndices``.
     public struct Reset: Equatable, Sendable {
-        /// Empty, or one per environment; `nil` = no seed (continue), which differs from seed 0.
+        /// Empty, or one per environment reset; `nil` = no seed (continue), which differs from seed 0.
         public var seeds: [UInt64?]
-        /// Empty, or one per environment: a start state (the state hook), `nil` = the environment's own reset.
+        /// Empty, or one per environment reset: a start state (the state hook), `nil` = the environment's own reset.
         public var states: [Tensor?]
+        /// Protocol 1.1: empty resets every environment; otherwise the environments to reset, strictly
+        /// increasing, while the others' episodes go on. Only for a server whose handshake says minor ≥ 1.
+        public var environmentIndices: [Int]
 
-        public init(seeds: [UInt64?] = [], states: [Tensor?] = []) {
+        public init(seeds: [UInt64?] = [], states: [Tensor?] = [], environmentIndices: [Int] = []) {
             self.seeds = seeds
             self.states = states
+            self.environmentIndices = environmentIndices
         }
     }
 

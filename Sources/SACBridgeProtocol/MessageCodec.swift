@@ -52,6 +52,7 @@ public enum MessageCodec {
             var body = Envbridge_V1_ResetRequest()
             body.seeds = reset.seeds.map(wire)
             body.states = reset.states.map { $0.map(wire) ?? Envbridge_V1_Tensor() }
+            body.envIndices = reset.environmentIndices.map { UInt32(clamping: $0) }
             message.reset = body
         case let .step(actions):
             var body = Envbridge_V1_StepRequest()
@@ -97,7 +98,7 @@ public enum MessageCodec {
             for state in body.states {
                 states.append(state.shape.isEmpty && state.data.isEmpty ? nil : try tensor(state, field: "state"))
             }
-            kind = .reset(.init(seeds: body.seeds.map(seed), states: states))
+            kind = .reset(.init(seeds: body.seeds.map(seed), states: states, environmentIndices: body.envIndices.map(Int.init)))
         case let .step(body)?:
             guard body.hasActions else { throw BridgeError(.wrongShape, "step request has no actions tensor") }
             kind = .step(actions: try tensor(body.actions, field: "actions"))

@@ -308,11 +308,14 @@ nonisolated struct Envbridge_V1_ResetRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// empty, or exactly num_envs entries
+  /// empty, or one entry per environment reset
   var seeds: [Envbridge_V1_Seed] = []
 
-  /// empty, or num_envs entries: a start state per environment
+  /// empty, or one per environment reset: its start state
   var states: [Envbridge_V1_Tensor] = []
+
+  /// (an empty tensor = the environment's own reset); see README "State hook"
+  var envIndices: [UInt32] = []
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -488,7 +491,7 @@ nonisolated struct Envbridge_V1_ResetReply: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// [num_envs, *observation_shape]
+  /// [environments reset, *observation_shape]: num_envs, or len(env_indices)
   var observations: Envbridge_V1_Tensor {
     get {_observations ?? Envbridge_V1_Tensor()}
     set {_observations = newValue}
@@ -498,7 +501,7 @@ nonisolated struct Envbridge_V1_ResetReply: Sendable {
   /// Clears the value of `observations`. Subsequent reads from it will return its default value.
   mutating func clearObservations() {self._observations = nil}
 
-  /// num_envs entries: the seed each environment was reset with
+  /// one per environment reset: the seed it was reset with
   var seedsUsed: [Envbridge_V1_Seed] = []
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -914,7 +917,7 @@ nonisolated extension Envbridge_V1_Seed: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Envbridge_V1_ResetRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".ResetRequest"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}seeds\0\u{1}states\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}seeds\0\u{1}states\0\u{3}env_indices\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -924,6 +927,7 @@ nonisolated extension Envbridge_V1_ResetRequest: SwiftProtobuf.Message, SwiftPro
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.seeds) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.states) }()
+      case 3: try { try decoder.decodeRepeatedUInt32Field(value: &self.envIndices) }()
       default: break
       }
     }
@@ -936,12 +940,16 @@ nonisolated extension Envbridge_V1_ResetRequest: SwiftProtobuf.Message, SwiftPro
     if !self.states.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.states, fieldNumber: 2)
     }
+    if !self.envIndices.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.envIndices, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Envbridge_V1_ResetRequest, rhs: Envbridge_V1_ResetRequest) -> Bool {
     if lhs.seeds != rhs.seeds {return false}
     if lhs.states != rhs.states {return false}
+    if lhs.envIndices != rhs.envIndices {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

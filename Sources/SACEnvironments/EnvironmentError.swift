@@ -17,6 +17,9 @@ public enum EnvironmentError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The members of a ``VectorEnvironmentGroup`` do not fit together: different spaces or environment
     /// ids (`detail` names both members), the same address twice, or no member at all.
     case incompatibleMembers(String)
+    /// A vector environment was asked to reset some copies alone and cannot (e.g. an envbridge 1.0 server),
+    /// or the copies named are out of range or not strictly increasing.
+    case cannotResetCopiesAlone(String)
     /// A ``VectorEnvironmentGroup`` member was asked for a request while not ready (`state`: busy,
     /// recovering or dropped).
     case memberUnavailable(String, state: String)
@@ -39,6 +42,8 @@ public enum EnvironmentError: Error, Equatable, Sendable, CustomStringConvertibl
             return "got \(got) entries for a vector environment of \(expected) copies (one action or seed per copy)"
         case let .incompatibleMembers(detail):
             return "these environments cannot be stepped as one: \(detail)"
+        case let .cannotResetCopiesAlone(detail):
+            return "cannot reset these copies alone: \(detail)"
         case let .memberUnavailable(member, state):
             return "\(member) cannot take a request now: it is \(state) (collect its last request's result first)"
         }

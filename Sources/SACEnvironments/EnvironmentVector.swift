@@ -42,6 +42,18 @@ public final class EnvironmentVector: VectorEnvironment {
         return try copies.indices.map { i in try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[i]) }
     }
 
+    /// Every copy here resets alone.
+    public var resetsCopiesAlone: Bool { true }
+
+    public func reset(copies indices: [Int], seeds: [UInt64?]) throws -> [[Float]] {
+        try checkCopies(indices, of: numEnvs)
+        guard seeds.isEmpty || seeds.count == indices.count else { throw EnvironmentError.copyCountMismatch(expected: indices.count, got: seeds.count) }
+        return try indices.enumerated().map { k, i in
+            failedLastStep.remove(i)
+            return try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[k])
+        }
+    }
+
     public func beginStep(_ actions: [[Float]]) throws {
         guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
         for action in actions { try actionSpace.validate(action) }

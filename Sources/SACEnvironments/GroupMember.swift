@@ -15,12 +15,15 @@ final class GroupMember: @unchecked Sendable {
         /// otherwise post ``Outcome/failed(_:)``.
         case step([[Float]], recover: Bool)
         case reset([UInt64?], recover: Bool)
+        /// Some copies alone (``VectorEnvironment/reset(copies:seeds:)``).
+        case resetCopies([Int], seeds: [UInt64?])
         case reconnect
     }
 
     enum Outcome {
         case stepped([VectorStepResult])
         case reset([[Float]])
+        case copiesReset([Int], [[Float]])
         case reconnected
         case failed(any Error)
         case lost(any Error)
@@ -30,7 +33,7 @@ final class GroupMember: @unchecked Sendable {
         /// Whether this answers the request in flight (later outcomes of a recovery do not).
         var answersRequest: Bool {
             switch self {
-            case .stepped, .reset, .reconnected, .failed, .lost: true
+            case .stepped, .reset, .copiesReset, .reconnected, .failed, .lost: true
             case .rejoined, .dropped: false
             }
         }
@@ -115,6 +118,12 @@ final class GroupMember: @unchecked Sendable {
                 mailbox.post(.reset(try environment.reset(seeds: seeds)), from: index)
             } catch {
                 fail(error, recover: recover)
+            }
+        case let .resetCopies(copies, seeds):
+            do {
+                mailbox.post(.copiesReset(copies, try environment.reset(copies: copies, seeds: seeds)), from: index)
+            } catch {
+                fail(error, recover: true)
             }
         case .reconnect:
             do {

@@ -23,6 +23,14 @@ public protocol VectorEnvironment: AnyObject {
     /// random stream) or holds one entry per copy (`nil`: continue that copy's stream).
     func reset(seeds: [UInt64?]) throws -> [[Float]]
 
+    /// Whether ``reset(copies:seeds:)`` restarts copies alone; when false, only every copy at once can be reset.
+    var resetsCopiesAlone: Bool { get }
+
+    /// Resets the copies `copies` (strictly increasing indices) and returns their first observations, while
+    /// the other copies' episodes go on. `seeds` is empty or one per copy reset. Throws
+    /// ``EnvironmentError/cannotResetCopiesAlone(_:)`` where ``resetsCopiesAlone`` is false.
+    func reset(copies: [Int], seeds: [UInt64?]) throws -> [[Float]]
+
     /// Validates one action per copy and starts the step. Exactly one ``finishStep()`` must follow.
     func beginStep(_ actions: [[Float]]) throws
 
@@ -67,6 +75,10 @@ extension VectorEnvironment {
     public var stepsConcurrently: Bool { false }
     public var address: String? { nil }
     public var reportedStepSeconds: Double? { nil }
+    public var resetsCopiesAlone: Bool { false }
+    public func reset(copies: [Int], seeds: [UInt64?]) throws -> [[Float]] {
+        throw EnvironmentError.cannotResetCopiesAlone("\(address ?? id) resets only every copy at once")
+    }
     public func isConnectionLoss(_ error: any Error) -> Bool { false }
     public func reconnect() throws {}
     public func snapshot() -> [UInt64]? { nil }

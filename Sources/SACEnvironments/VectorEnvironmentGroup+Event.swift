@@ -5,6 +5,9 @@ extension VectorEnvironmentGroup {
         case stepped(member: Int, results: [VectorStepResult])
         /// The member's reset finished: the first observation of each copy of its own.
         case reset(member: Int, observations: [[Float]])
+        /// The member's reset of some of its copies finished (``VectorEnvironmentGroup/beginReset(member:copies:seeds:)``):
+        /// their indices among its own copies, and their first observations.
+        case copiesReset(member: Int, copies: [Int], observations: [[Float]])
         /// The member's connection was lost: its copies' episodes end at their last collected step, and it
         /// is being reconnected on its own thread (``MemberState/recovering``).
         case lost(member: Int, error: any Error)

@@ -108,6 +108,17 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         parts[k].submit(.reset(seeds, recover: true))
     }
 
+    /// Starts a reset of some copies of member `k` alone (`copies`: strictly increasing indices among its own;
+    /// `seeds`: empty or one per copy), which must be ready and ``VectorEnvironment/resetsCopiesAlone``; the
+    /// others' episodes go on. The first observations arrive as ``Event/copiesReset(member:copies:observations:)``.
+    public func beginReset(member k: Int, copies: [Int], seeds: [UInt64?]) throws {
+        guard states[k] == .ready else { throw EnvironmentError.memberUnavailable(name(ofMember: k), state: "\(states[k])") }
+        guard members[k].resetsCopiesAlone else { throw EnvironmentError.cannotResetCopiesAlone("\(name(ofMember: k)) resets only every copy at once") }
+        try checkCopies(copies, of: ranges[k].count)
+        states[k] = .busy
+        parts[k].submit(.resetCopies(copies, seeds: seeds))
+    }
+
     /// What happened since the last call: with ``Collection/sync`` once every busy member has answered,
     /// with ``Collection/firstReady`` as soon as any has (both: or a recovering member rejoined or was
     /// dropped). Returns nothing when `timeout` passes first (the answers stay for the next call), so a
@@ -141,6 +152,9 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
             case let .reset(observations):
                 states[k] = .ready
                 events.append(.reset(member: k, observations: observations))
+            case let .copiesReset(copies, observations):
+                states[k] = .ready
+                events.append(.copiesReset(member: k, copies: copies, observations: observations))
             case .reconnected:
                 states[k] = .ready
             case let .failed(error):

@@ -111,6 +111,7 @@ public final class Trainer {
         memberNeedsReset = Array(repeating: false, count: group.members.count)
         memberActions = Array(repeating: [], count: group.members.count)
         storedPerMember = Array(repeating: 0, count: group.members.count)
+        copiesToReset = Array(repeating: [], count: group.members.count)
         self.evaluationEnvironment = evaluationEnvironment
         self.runDirectory = runDirectory
         state = TrainerState(seed: configuration.seed)
@@ -168,6 +169,8 @@ public final class Trainer {
     /// Per member of the group: its copies need a reset before their next step; the actions of its step
     /// in flight; transitions stored from it by this process.
     private var memberNeedsReset: [Bool], memberActions: [[[Float]]], storedPerMember: [Int]
+    /// Per member: copies (among its own) to restart alone before its next step, where it can.
+    private var copiesToReset: [[Int]]
     /// Members dropped after their reconnection attempts ran out.
     private var droppedServers: [SACError.LostServer] = []
 
@@ -262,6 +265,8 @@ public final class Trainer {
             if memberNeedsReset[k] {
                 let isFirst = state.step == 0 && state.episodes == 0
                 try group.beginReset(member: k, seeds: isFirst ? copies.map { configuration.seed &+ UInt64($0) } : [])
+            } else if !copiesToReset[k].isEmpty {
+                try group.beginReset(member: k, copies: copiesToReset[k], seeds: [])
             } else {
                 memberActions[k] = try chooseActions(for: copies)
                 try group.beginStep(member: k, actions: memberActions[k].map(scaling.toEnvironment))
@@ -276,6 +281,8 @@ public final class Trainer {
             try store(results, member: k)
         case let .reset(k, observations):
             try startEpisodes(member: k, observations: observations)
+        case let .copiesReset(k, copies, observations):
+            try startEpisodes(member: k, copies: copies, observations: observations)
         case let .lost(k, error):
             endEpisodes(member: k)
             onWarning?("lost \(group.name(ofMember: k)) (\(error)); its episodes in flight end as truncated\(group.members.count > 1 ? " and the other servers go on stepping" : "") while it is reconnected")
@@ -319,7 +326,7 @@ public final class Trainer {
     private func store(_ results: [VectorStepResult], member k: Int) throws {
         let copies = group.ranges[k], actions = memberActions[k]
         let stepBefore = state.step
-        var abandoned = false
+        var abandoned: [Int] = []
         for (j, result) in results.enumerated() {
             let i = copies.lowerBound + j
             let transition = result.transition
@@ -340,7 +347,7 @@ public final class Trainer {
                 }
                 onWarning?("\(which) returned \(problem); the episode was abandoned and nothing stored for that step")
                 abandonEpisode(copy: i)
-                abandoned = true
+                abandoned.append(j)
                 continue
             }
             state.step += 1
@@ -356,10 +363,15 @@ public final class Trainer {
             }
         }
         creditUpdates(forSteps: stepBefore + 1, count: state.step - stepBefore)
-        // A copy's bad step leaves it mid-episode in a state nobody trusts; the member's copies restart.
-        if abandoned {
-            endEpisodes(member: k)
-            memberNeedsReset[k] = true
+        // A copy's bad step leaves it mid-episode in a state nobody trusts: it restarts, alone where the
+        // member can restart one copy (an envbridge 1.1 server, local copies), otherwise with the member's others.
+        if !abandoned.isEmpty {
+            if group.members[k].resetsCopiesAlone {
+                copiesToReset[k] = abandoned
+            } else {
+                endEpisodes(member: k)
+                memberNeedsReset[k] = true
+            }
         }
     }
 
@@ -376,6 +388,20 @@ public final class Trainer {
         interval > 0 && state.step / interval > stepBefore / interval
     }
 
+    /// Starts new episodes in member k's copies `copies` (indices among its own) from their first observations.
+    private func startEpisodes(member k: Int, copies: [Int], observations: [[Float]]) throws {
+        for (j, observation) in zip(copies, observations) {
+            if let problem = nonFiniteValue(observation, reward: 0) {
+                throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
+            }
+            let i = group.ranges[k].lowerBound + j
+            state.observations[i] = observation
+            state.episodeReturns[i] = 0
+            state.episodeLengths[i] = 0
+        }
+        copiesToReset[k] = []
+    }
+
     /// Starts new episodes in member k's copies from their first observations.
     private func startEpisodes(member k: Int, observations: [[Float]]) throws {
         for observation in observations {
@@ -389,6 +415,7 @@ public final class Trainer {
             state.episodeLengths[i] = 0
         }
         memberNeedsReset[k] = false
+        copiesToReset[k] = []
     }
 
     /// Closes copy `i`'s finished episode; the copy has already started its next one.

@@ -80,6 +80,7 @@ enum CanonicalView {
             let states: [Any] = r.states.map { state -> Any in state.map { tensor($0) } ?? NSNull() }
             let seeds: [Any] = r.seeds.map { seed($0) }
             view.merge(["kind": "reset", "seeds": seeds, "states": states]) { $1 }
+            if !r.environmentIndices.isEmpty { view["env_indices"] = r.environmentIndices }     // protocol 1.1
         case let .step(actions):
             view.merge(["kind": "step", "actions": tensor(actions)]) { $1 }
         case .close:

@@ -80,7 +80,7 @@ import SACZeroMQ
         expectError(try send(server, BridgeRequest(requestID: 4, sessionID: "nope", kind: .reset(.init()))), .unknownSession)
         let reply = try send(server, BridgeRequest(requestID: 5, sessionID: "", kind: .handshake(.init(protocolMajor: 2, protocolMinor: 3))))
         expectError(reply, .unsupportedVersion)
-        if case let .error(error) = reply.kind { #expect(error.message.contains("2.3") && error.message.contains("1.0")) }
+        if case let .error(error) = reply.kind { #expect(error.message.contains("2.3") && error.message.contains("1.\(ProtocolVersion.minor)")) }
         #expect(reply.requestID == 5 && reply.serverInstanceID == server.instanceID)
     }
 

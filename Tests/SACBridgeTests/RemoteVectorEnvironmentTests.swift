@@ -36,6 +36,44 @@ import SoftActorCritic
         #expect(throws: EnvironmentError.copyCountMismatch(expected: 3, got: 2)) { try remote.beginStep([[0], [0]]) }
     }
 
+    /// Protocol 1.1: one remote copy restarts alone, seeded, and the others go on exactly as local copies
+    /// that were never interrupted; against a server that announces 1.0 the client never asks for it.
+    @Test func oneCopyRestartsAloneWhileTheOthersGoOn() throws {
+        let background = try server(copies: 3)
+        let remote = try RemoteVectorEnvironment(address: background.endpoint)
+        let local = try EnvironmentVector((0..<3).map { _ in try EnvironmentRegistry.make("pendulum") })
+        #expect(remote.resetsCopiesAlone && local.resetsCopiesAlone)
+        #expect(throws: EnvironmentError.resetNeeded(id: "Pendulum-v1")) { try remote.reset(copies: [1], seeds: [9]) }
+        _ = try remote.reset(seeds: [1, 2, 3])
+        _ = try local.reset(seeds: [1, 2, 3])
+        let actions: [[Float]] = [[0.5], [-1], [1.5]]
+        for _ in 0..<5 { _ = try remote.step(actions); _ = try local.step(actions) }
+        let restarted = try remote.reset(copies: [1], seeds: [9])
+        var fresh = try EnvironmentRegistry.make("pendulum")
+        #expect(restarted == [try fresh.reset(seed: 9)])
+        let after = try remote.step(actions), untouched = try local.step(actions)
+        #expect(after[0] == untouched[0] && after[2] == untouched[2] && after[1] != untouched[1])
+        #expect(try local.reset(copies: [1], seeds: [9]) == restarted)
+        for bad in [[3], [1, 1], [2, 0]] {
+            #expect(throws: EnvironmentError.self) { try remote.reset(copies: bad, seeds: []) }
+        }
+
+        var old = EnvironmentServer.Options()
+        old.numEnvs = 3
+        old.protocolMinor = 0
+        let oldServer = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc(), options: old)
+        let client = try RemoteVectorEnvironment(address: oldServer.endpoint)
+        _ = try client.reset(seeds: [])
+        #expect(!client.resetsCopiesAlone)
+        do {
+            _ = try client.reset(copies: [1], seeds: [])
+            Issue.record("a 1.0 server was asked to reset one copy")
+        } catch let EnvironmentError.cannotResetCopiesAlone(detail) {
+            #expect(detail.contains("1.0"))
+        }
+        #expect(try client.step(actions).count == 3)
+    }
+
     @Test func aServerWithAnotherNumberOfCopiesIsRefusedWithAHint() throws {
         let background = try server(copies: 2)
         do {

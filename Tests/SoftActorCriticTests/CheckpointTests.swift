@@ -160,4 +160,24 @@ import SACNeuralNetworks
             #expect(finite)
         }
     }
+
+    /// With several copies, a copy's non-finite step restarts that copy alone: the other copy's episodes run
+    /// their whole length (5 and 3 steps alternately), none is cut short by its neighbour's restart.
+    @Test func skipEpisodeRestartsTheBadCopyAlone() throws {
+        let path = directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var (agent, trainer) = configurations(steps: 80)
+        trainer.onNonFinite = .skipEpisode
+        var bad = ScriptedEnvironment()
+        bad.nanAtStep = 7
+        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentVector([bad, ScriptedEnvironment()]),
+                              evaluationEnvironment: EnvironmentVector(ScriptedEnvironment()), runDirectory: path)
+        let summary = try run.run()
+        // 81: the skipped step leaves an odd count, and the last vector step stores two.
+        #expect(summary.skippedEpisodes == 1 && summary.envSteps == 81 && summary.transitionsStored == 81, "\(summary)")
+        let rows = try String(contentsOfFile: path + "/metrics.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let lengths = rows.map { $0.split(separator: ",") }.filter { $0[0] == "episode" }.compactMap { Double($0[3]) }
+        #expect(lengths.count == summary.episodes && !lengths.isEmpty)
+        #expect(lengths.allSatisfy { $0 == 5 || $0 == 3 }, "\(lengths)")
+    }
 }

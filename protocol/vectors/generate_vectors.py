@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the envbridge v1.0 conformance vectors: encoded messages (*.bin) and manifest.json.
+"""Writes the envbridge v1.1 conformance vectors: encoded messages (*.bin) and manifest.json.
 
 Each manifest entry names a file, says whether it is a request or a reply, and what a conforming codec
 must make of it: `decoded` (a canonical JSON view of the message) or `decode_error` (the ErrorCode a
@@ -56,6 +56,9 @@ add("request_reset_seeds", "request",
 add("request_reset_state", "request",
     pb.Request(request_id=3, session_id="SESSION", reset=pb.ResetRequest(states=[tensor(pb.FLOAT64, [2], f64(0.5, -1.25))])),
     decoded=dict(kind="reset", request_id=3, session_id="SESSION", seeds=[], states=[t("float64", [2], [0.5, -1.25])]))
+add("request_reset_indices", "request",          # 1.1: reset environment 0 alone, with seed 5
+    pb.Request(request_id=17, session_id="SESSION", reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=5)], env_indices=[0])),
+    decoded=dict(kind="reset", request_id=17, session_id="SESSION", seeds=[5], states=[], env_indices=[0]))
 add("request_step_float32", "request",
     pb.Request(request_id=4, session_id="SESSION", step=pb.StepRequest(actions=tensor(pb.FLOAT32, [1, 1], f32(1.5)))),
     decoded=dict(kind="step", request_id=4, session_id="SESSION", actions=t("float32", [1, 1], [1.5])))
@@ -77,6 +80,18 @@ add("request_step_nan", "request",
 add("request_step_wrong_shape", "request",
     pb.Request(request_id=9, session_id="SESSION", step=pb.StepRequest(actions=tensor(pb.FLOAT32, [1, 2], f32(0.0, 0.0)))),
     decoded=dict(kind="step", request_id=9, session_id="SESSION", actions=t("float32", [1, 2], [0.0, 0.0])),
+    server_error="WRONG_SHAPE")
+add("request_reset_index_out_of_range", "request",   # the servers under test step one environment
+    pb.Request(request_id=18, session_id="SESSION", reset=pb.ResetRequest(env_indices=[1])),
+    decoded=dict(kind="reset", request_id=18, session_id="SESSION", seeds=[], states=[], env_indices=[1]),
+    server_error="BAD_REQUEST")
+add("request_reset_indices_repeated", "request",
+    pb.Request(request_id=19, session_id="SESSION", reset=pb.ResetRequest(env_indices=[0, 0])),
+    decoded=dict(kind="reset", request_id=19, session_id="SESSION", seeds=[], states=[], env_indices=[0, 0]),
+    server_error="BAD_REQUEST")
+add("request_reset_indices_seed_count", "request",
+    pb.Request(request_id=20, session_id="SESSION", reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=1)] * 2, env_indices=[0])),
+    decoded=dict(kind="reset", request_id=20, session_id="SESSION", seeds=[1, 1], states=[], env_indices=[0]),
     server_error="WRONG_SHAPE")
 add("request_unknown_session", "request",
     pb.Request(request_id=10, session_id="no-such-session", reset=pb.ResetRequest()),

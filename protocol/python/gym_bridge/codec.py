@@ -13,7 +13,7 @@ from google.protobuf.message import DecodeError
 from . import envbridge_pb2 as pb
 
 PROTOCOL_MAJOR = 1
-PROTOCOL_MINOR = 0
+PROTOCOL_MINOR = 1
 
 _NUMPY_DTYPES = {pb.FLOAT32: np.dtype("<f4"), pb.FLOAT64: np.dtype("<f8")}
 

@@ -63,11 +63,13 @@ class Copies:
         for env in self.envs:
             env.close()
 
-    def reset(self, seeds, states):
-        """Resets every copy with its seed (int or None) and start state (array or None); returns the
-        observations stacked. ProtocolError naming the first copy that failed; the others are still reset."""
+    def reset(self, seeds, states, only=None):
+        """Resets every copy (or the copies whose indices `only` lists, in increasing order) with its seed
+        (int or None) and start state (array or None), both indexed by copy; returns the observations of
+        the copies reset, stacked. ProtocolError naming the first copy that failed; the others are still reset."""
         observations, first_error = [], None
-        for i, env in enumerate(self.envs):
+        for i in range(len(self.envs)) if only is None else only:
+            env = self.envs[i]
             try:
                 observation, _ = env.reset(seed=seeds[i])
                 if states[i] is not None:

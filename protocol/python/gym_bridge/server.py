@@ -257,24 +257,46 @@ class EnvironmentServer:
             num_envs=self.num_envs, session_id=session.id, max_episode_steps=self.max_episode_steps))
 
     def _reset(self, session, request):
+        """Resets every environment of `session`, or (protocol 1.1) those `env_indices` names, leaving the
+        others' episodes as they are."""
         message = request.reset
         n = session.num_envs
+        indices = list(message.env_indices) or list(range(n))
+        if message.env_indices:
+            for k, index in enumerate(indices):
+                if index >= n:
+                    raise ProtocolError(pb.BAD_REQUEST, f"env_indices names environment {index}; this session steps 0..{n - 1}")
+                if k > 0 and index <= indices[k - 1]:
+                    raise ProtocolError(pb.BAD_REQUEST, f"env_indices must be strictly increasing, got {indices}")
+            if not session.reset_once:
+                raise ProtocolError(pb.RESET_NEEDED, "reset every environment once (no env_indices) before resetting some of them")
+        m = len(indices)
         for name, entries in (("seeds", message.seeds), ("states", message.states)):
-            if len(entries) not in (0, n):
-                raise ProtocolError(pb.WRONG_SHAPE, f"reset has {len(entries)} {name} for {n} environments; give none or {n}")
-        states = [array_from_tensor(t, "state") if len(t.shape) or len(t.data) else None for t in message.states] or [None] * n
-        seeds_used = [pb.Seed(present=s.present, value=s.value) for s in message.seeds] or [pb.Seed(present=False)] * n
-        seeds = [int(s.value) if s.present else None for s in seeds_used]
-        for copies in session.remote:
+            if len(entries) not in (0, m):
+                raise ProtocolError(pb.WRONG_SHAPE, f"reset has {len(entries)} {name} for {m} environments reset; give none or {m}")
+        given_states = [array_from_tensor(t, "state") if len(t.shape) or len(t.data) else None for t in message.states] or [None] * m
+        seeds_used = [pb.Seed(present=s.present, value=s.value) for s in message.seeds] or [pb.Seed(present=False)] * m
+        # By environment index: the seed and start state of each environment reset, None for the others.
+        seeds, states = [None] * n, [None] * n
+        for index, seed, state in zip(indices, seeds_used, given_states):
+            seeds[index], states[index] = (int(seed.value) if seed.present else None), state
+        partial = m < n
+
+        def only(offset, count):
+            return [i - offset for i in indices if offset <= i < offset + count] if partial else None
+
+        remote = [copies for copies in session.remote if not partial or only(copies.offset, copies.count)]
+        for copies in remote:
             end = copies.offset + copies.count
-            copies.send_reset(seeds[copies.offset:end], states[copies.offset:end])
+            copies.send_reset(seeds[copies.offset:end], states[copies.offset:end], only(copies.offset, copies.count))
         parts, first_error = [], None
         local = len(session.local.envs)
         try:
-            parts.append(session.local.reset(seeds[:local], states[:local]))
+            if not partial or only(0, local):
+                parts.append(session.local.reset(seeds[:local], states[:local], only(0, local)))
         except ProtocolError as error:
             first_error = error
-        for copies in session.remote:           # every worker's answer is read, also after an error
+        for copies in remote:                   # every worker's answer is read, also after an error
             try:
                 parts.append(copies.receive_reset())
             except ProtocolError as error:

@@ -311,8 +311,8 @@ class RemoteCopies:
         truncated = [flag != 0 for flag in data[at + count:at + 2 * count]]
         return Stepped(observations, rewards, terminated, truncated, [], [], [])
 
-    def send_reset(self, seeds, states):
-        self._reset_arguments = (seeds, states)
+    def send_reset(self, seeds, states, only=None):
+        self._reset_arguments = (seeds, states, only)
         self._lost = None
         if self.generation != self.worker.generation:
             self._lost = "the worker was replaced"      # receive_reset makes the copies again
@@ -337,14 +337,16 @@ class RemoteCopies:
             raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"environments {self.offset}..{self.offset + self.count - 1} "
                                                         f"could not be made again: {lost}")
 
-    def _reopened_and_reset(self, seeds, states):
-        """Makes the copies again in the (replacement) worker and resets them. If they cannot be made,
-        they stay marked as not open anywhere, so the next request tries again."""
+    def _reopened_and_reset(self, seeds, states, only=None):
+        """Makes the copies again in the (replacement) worker and resets them (every one: they are all new),
+        returning the observations of those `only` lists (all by default). If they cannot be made, they
+        stay marked as not open anywhere, so the next request tries again."""
         self.generation = -1
         generation = self.worker.generation
         self.worker.call("open", self.session_id, self._open_arguments())
         self.generation = generation
-        return self.worker.call("reset", self.session_id, (seeds, states))
+        observations = self.worker.call("reset", self.session_id, (seeds, states, None))
+        return observations if only is None else observations[list(only)]
 
     def close(self):
         if self.generation == self.worker.generation:

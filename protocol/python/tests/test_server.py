@@ -112,7 +112,7 @@ def test_every_error_code_is_a_reply_and_the_server_keeps_serving():
     reply.ParseFromString(server.handle(bad_dtype.SerializeToString()))
     assert error_code(reply) == "WRONG_DTYPE"
     mismatch = call(server, request_id=9, handshake=pb.HandshakeRequest(protocol_major=3, protocol_minor=1))
-    assert error_code(mismatch) == "UNSUPPORTED_VERSION" and "3.1" in mismatch.error.message and "1.0" in mismatch.error.message
+    assert error_code(mismatch) == "UNSUPPORTED_VERSION" and "3.1" in mismatch.error.message and "1.1" in mismatch.error.message
     reply.ParseFromString(server.handle(b"\xff" * 30))
     assert error_code(reply) == "BAD_REQUEST"
     reply.ParseFromString(server.handle(b"\x00" * (server.max_message_bytes + 1)))
@@ -380,3 +380,34 @@ def test_step_delay_models_a_slow_simulator():
     for bad in (-1.0, float("nan")):
         with pytest.raises(ValueError):
             EnvironmentServer("Pendulum-v1", step_delay_ms=bad)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_reset_of_some_environments_leaves_the_others_episodes_going(workers):
+    """Protocol 1.1: a reset naming env_indices restarts those environments alone (seeded as Gymnasium
+    would) and the others step on exactly as if nothing happened; with and without worker processes."""
+    reference, server = EnvironmentServer("Pendulum-v1", num_envs=3), EnvironmentServer("Pendulum-v1", num_envs=3, workers=workers)
+    try:
+        (ref_session, _), (session, hello) = opened(reference), opened(server)
+        assert hello.handshake.protocol_minor >= 1
+        for t in range(5):
+            step(reference, ref_session, [[0.5], [0.5], [0.5]], request_id=10 + t)
+            step(server, session, [[0.5], [0.5], [0.5]], request_id=10 + t)
+        reply = call(server, request_id=20, session_id=session,
+                     reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=9)], env_indices=[1]))
+        assert reply.WhichOneof("kind") == "reset", reply
+        expected, _ = gym.make("Pendulum-v1").reset(seed=9)
+        np.testing.assert_array_equal(array_from_tensor(reply.reset.observations), expected[None].astype(np.float32))
+        assert [s.value for s in reply.reset.seeds_used] == [9]
+        after = array_from_tensor(step(server, session, [[0.5], [0.5], [0.5]], request_id=30).step.observations)
+        untouched = array_from_tensor(step(reference, ref_session, [[0.5], [0.5], [0.5]], request_id=30).step.observations)
+        np.testing.assert_array_equal(after[[0, 2]], untouched[[0, 2]])
+        assert not np.array_equal(after[1], untouched[1])
+        bad = lambda **fields: error_code(call(server, request_id=40, session_id=session, reset=pb.ResetRequest(**fields)))
+        assert bad(env_indices=[3]) == "BAD_REQUEST" and bad(env_indices=[2, 1]) == "BAD_REQUEST"
+        assert bad(env_indices=[0], seeds=[pb.Seed(present=True, value=1)] * 2) == "WRONG_SHAPE"
+        fresh, _ = opened(server, reset=False)
+        assert error_code(call(server, request_id=41, session_id=fresh, reset=pb.ResetRequest(env_indices=[0]))) == "RESET_NEEDED"
+    finally:
+        reference.close()
+        server.close()

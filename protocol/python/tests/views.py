@@ -37,6 +37,8 @@ def request(message):
     elif kind == "reset":
         view.update(seeds=[seed(s) for s in message.reset.seeds],
                     states=[tensor(s) if len(s.shape) or len(s.data) else None for s in message.reset.states])
+        if message.reset.env_indices:       # protocol 1.1
+            view.update(env_indices=list(message.reset.env_indices))
     elif kind == "step":
         view.update(actions=tensor(message.step.actions))
     return view
