@@ -70,6 +70,8 @@ public final class SACAgent {
     let policySample: PolicySample                              // a_π ~ π(·|s)
     let nextPolicySample: PolicySample                          // a′ ~ π(·|s′)
     let actingSample: PolicySample
+    /// Acting on several observations at once, by their number.
+    private var actingBatches: [Int: (MultilayerPerceptron.Workspace, PolicySample)] = [:]
     /// `batch`: the regression target y of the critic loss.
     let softTarget: UnsafeMutableBufferPointer<Float>
     /// Per critic: its share of the critic loss, summed in a fixed order. A buffer, not an array, because
@@ -165,6 +167,32 @@ public final class SACAgent {
         generator.fillStandardNormal(actingSample.noise)
         actor.forward(actingWorkspace, sample: actingSample)
         return Array(actingSample.actions)
+    }
+
+    /// Actions in (−1, 1)ᴬ sampled from π(·|s) for several observations at once, in order: one product per
+    /// layer for all of them instead of one per observation, which is what acting for many copies costs
+    /// (`sac-dev bench scale`). One observation takes ``act(_:deterministic:)``.
+    public func act(_ observations: [[Float]]) -> [[Float]] {
+        let n = observations.count
+        guard n > 1, let (workspace, sample) = actingBatch(rows: n) else { return observations.map { act($0, deterministic: false) } }
+        for (row, observation) in observations.enumerated() {
+            precondition(observation.count == observationCount, "observation of \(observation.count) features for an agent of \(observationCount)")
+            observation.withUnsafeBufferPointer {
+                _ = workspace.inputBuffer[(row * observationCount)..<((row + 1) * observationCount)].update(fromContentsOf: $0)
+            }
+        }
+        generator.fillStandardNormal(sample.noise)
+        actor.forward(workspace, sample: sample)
+        return (0..<n).map { Array(sample.actions[($0 * actionCount)..<(($0 + 1) * actionCount)]) }
+    }
+
+    /// A workspace and sample for acting on `rows` observations, made on first use and kept.
+    private func actingBatch(rows: Int) -> (MultilayerPerceptron.Workspace, PolicySample)? {
+        if let made = actingBatches[rows] { return made }
+        guard let workspace = try? actor.network.makeWorkspace(batchSize: rows) else { return nil }
+        let made = (workspace, PolicySample(batchSize: rows, actionCount: actionCount))
+        actingBatches[rows] = made
+        return made
     }
 
     /// One gradient update on `batch`, in the order of the paper's Algorithm 1:

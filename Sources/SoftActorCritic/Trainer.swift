@@ -258,8 +258,9 @@ public final class Trainer {
 
     /// Sends every ready member its next request: a reset when its copies need one (seeded `seed + i` for
     /// copy i at the start of a run, as Stable-Baselines3 seeds its vectorised environments; continuing
-    /// their random streams later), otherwise one action per copy.
+    /// their random streams later), otherwise one action per copy, chosen for all stepping members at once.
     private func beginRequests() throws {
+        var stepping: [Int] = []
         for k in group.members.indices where group.state(ofMember: k) == .ready {
             let copies = group.ranges[k]
             if memberNeedsReset[k] {
@@ -268,9 +269,15 @@ public final class Trainer {
             } else if !copiesToReset[k].isEmpty {
                 try group.beginReset(member: k, copies: copiesToReset[k], seeds: [])
             } else {
-                memberActions[k] = try chooseActions(for: copies)
-                try group.beginStep(member: k, actions: memberActions[k].map(scaling.toEnvironment))
+                stepping.append(k)
             }
+        }
+        guard !stepping.isEmpty else { return }
+        var actions = try chooseActions(for: stepping.flatMap { group.ranges[$0] })[...]
+        for k in stepping {
+            memberActions[k] = Array(actions.prefix(group.ranges[k].count))
+            actions = actions.dropFirst(group.ranges[k].count)
+            try group.beginStep(member: k, actions: memberActions[k].map(scaling.toEnvironment))
         }
     }
 
@@ -306,16 +313,14 @@ public final class Trainer {
         }
     }
 
-    /// One action per copy in `copies`, in (−1, 1)ᴬ: uniformly random during warm-up, then sampled from the policy.
-    private func chooseActions(for copies: Range<Int>) throws -> [[Float]] {
-        var actions: [[Float]] = []
-        actions.reserveCapacity(copies.count)
-        for i in copies {
-            let action = state.step < configuration.learningStarts
-                ? (0..<agent.actionCount).map { _ in Float(state.warmupGenerator.nextUniform(in: -1, 1)) }
-                : agent.act(state.observations[i], deterministic: false)
-            guard action.allSatisfy(\.isFinite) else { throw SACError.diverged("the policy produced action \(action) at step \(state.step)") }
-            actions.append(action)
+    /// One action per copy in `copies`, in (−1, 1)ᴬ: uniformly random during warm-up, then sampled from the
+    /// policy for all of them at once.
+    private func chooseActions(for copies: [Int]) throws -> [[Float]] {
+        let actions = state.step < configuration.learningStarts
+            ? copies.map { _ in (0..<agent.actionCount).map { _ in Float(state.warmupGenerator.nextUniform(in: -1, 1)) } }
+            : agent.act(copies.map { state.observations[$0] })
+        if let action = actions.first(where: { !$0.allSatisfy(\.isFinite) }) {
+            throw SACError.diverged("the policy produced action \(action) at step \(state.step)")
         }
         return actions
     }
