@@ -150,8 +150,10 @@ struct BenchScaleCommand: ParsableCommand {
     }
 
     /// Pendulum-v1 trained for ``realSteps`` against 2 gym_bridge servers of `numEnvs` copies each, and against
-    /// 1 of twice as many: the final evaluation's return and the wall time of each.
+    /// 1 of twice as many: the final evaluation's return and the wall time of each. Both evaluate on a server
+    /// of one copy (episode i from seed 10000 + i), so that their evaluations are the same episodes.
     private func realRows() throws {
+        let evaluation = try ServerProcess.gymBridge(["--env", "Pendulum-v1", "--num-envs", "1"])
         if !json { print("\nPendulum-v1 against gym_bridge, \(realSteps) steps, \(2 * numEnvs) copies in all\nservers  copies each  eval return  wall s") }
         for (count, copies) in [(1, 2 * numEnvs), (2, numEnvs)] {
             let servers = try (0..<count).map { _ in try ServerProcess.gymBridge(["--env", "Pendulum-v1", "--num-envs", "\(copies)"]) }
@@ -161,9 +163,9 @@ struct BenchScaleCommand: ParsableCommand {
             trainer.totalSteps = realSteps
             trainer.evaluationInterval = 0
             let run = try Trainer(agentConfiguration: SACConfiguration(), configuration: trainer, environment: environment,
-                                  evaluationEnvironment: try RemoteVectorEnvironment(address: servers[0].endpoint), runDirectory: nil)
+                                  evaluationEnvironment: try RemoteVectorEnvironment(address: evaluation.endpoint), runDirectory: nil)
             run.agent.updateThreads = 2
-            let summary = try withExtendedLifetime(servers) { try run.run() }
+            let summary = try withExtendedLifetime((servers, evaluation)) { try run.run() }
             if json {
                 var record = BenchmarkRecord("scale-real")
                 record.set("servers", count)
