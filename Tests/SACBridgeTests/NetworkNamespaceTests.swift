@@ -19,28 +19,10 @@ struct NetworkNamespaceTests {
         }
         let addresses = servers.map(\.endpoint)
         #expect(addresses == hosts.hosts.map { "tcp://\($0.address):5555" })
-        let watch = ServerFaultIsolationTests.Watch()
-        let thread = Thread {
-            do {
-                var client = RemoteEnvironmentClient.Options()
-                client.timeoutMilliseconds = 300
-                client.retries = 0
-                var options = VectorEnvironmentGroup.Options()
-                options.reconnectAttempts = 20
-                let group = try VectorEnvironmentGroup(try addresses.map { try RemoteVectorEnvironment(address: $0, options: client) },
-                                                       options: options)
-                var trainer = TrainerConfiguration.short(steps: 8_000, learningStarts: 200, evaluationEpisodes: 1)
-                trainer.updatesPerStep = 0.25
-                let run = try Trainer(agentConfiguration: .small(width: 16), configuration: trainer, environment: group,
-                                      evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), runDirectory: nil)
-                run.onProgress = { watch.progress($0.step) }
-                run.onWarning = { watch.warn($0) }
-                watch.finish(try run.run(), nil)
-            } catch {
-                watch.finish(nil, error)
-            }
-        }
-        thread.start()
+        var options = VectorEnvironmentGroup.Options()
+        options.reconnectAttempts = 20
+        let watch = ServerFaultIsolationTests.start(addresses, options: options, steps: 8_000, learningStarts: 200,
+                                                    client: ServerFaultIsolationTests.clientOptions())
         watch.wait(forStep: 500)
         try hosts.cut(1)
         usleep(2_000_000)

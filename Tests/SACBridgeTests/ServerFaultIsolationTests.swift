@@ -33,15 +33,15 @@ import Testing
     /// `sac serve` arguments for a simulator of about 1 ms a step.
     private let slow = ["--step-delay-ms", "1"]
 
-    private func clientOptions(timeout: Int = 300, retries: Int = 0) -> RemoteEnvironmentClient.Options {
+    static func clientOptions(timeout: Int = 300, retries: Int = 0) -> RemoteEnvironmentClient.Options {
         var options = RemoteEnvironmentClient.Options()
         options.timeoutMilliseconds = timeout
         options.retries = retries
         return options
     }
 
-    /// Trains on a thread of its own over `addresses`, grouped with `options`.
-    private func start(_ addresses: [String], options: VectorEnvironmentGroup.Options, steps: Int, learningStarts: Int,
+    /// Trains a small agent on a thread of its own over `addresses`, grouped with `options`.
+    static func start(_ addresses: [String], options: VectorEnvironmentGroup.Options, steps: Int, learningStarts: Int,
                        client: RemoteEnvironmentClient.Options, runDirectory: String? = nil) -> Watch {
         let watch = Watch()
         let thread = Thread {
@@ -73,7 +73,7 @@ import Testing
         for collection in VectorEnvironmentGroup.Collection.allCases {
             var options = VectorEnvironmentGroup.Options()
             options.collection = collection
-            let watch = start(servers.map(\.endpoint), options: options, steps: 300, learningStarts: 300, client: clientOptions(timeout: 5_000))
+            let watch = Self.start(servers.map(\.endpoint), options: options, steps: 300, learningStarts: 300, client: Self.clientOptions(timeout: 5_000))
             watch.waitUntilDone()
             #expect(watch.error == nil, "\(watch.error.map { "\($0)" } ?? "")")
             let summary = try #require(watch.summary)
@@ -97,7 +97,7 @@ import Testing
         var servers = try endpoints.map { try ServerProcess(environment: "pendulum", bind: $0, extraArguments: slow, program: .sac) }
         var options = VectorEnvironmentGroup.Options()
         options.reconnectAttempts = 10
-        let watch = start(endpoints, options: options, steps: 6_000, learningStarts: 200, client: clientOptions(timeout: 300, retries: 1))
+        let watch = Self.start(endpoints, options: options, steps: 6_000, learningStarts: 200, client: Self.clientOptions(timeout: 300, retries: 1))
         watch.wait(forStep: 600)
         servers[1].crash()
         usleep(1_500_000)
@@ -124,7 +124,7 @@ import Testing
         var options = VectorEnvironmentGroup.Options()
         options.collection = .firstReady
         options.reconnectAttempts = 20
-        let watch = start(servers.map(\.endpoint), options: options, steps: 8_000, learningStarts: 200, client: clientOptions())
+        let watch = Self.start(servers.map(\.endpoint), options: options, steps: 8_000, learningStarts: 200, client: Self.clientOptions())
         watch.wait(forStep: 500)
         kill(servers[1].process.processIdentifier, SIGSTOP)
         let stoppedAt = watch.step
@@ -149,7 +149,7 @@ import Testing
         var options = VectorEnvironmentGroup.Options()
         options.reconnectAttempts = 1
         options.minimumMembers = minimum
-        let watch = start(servers.map(\.endpoint), options: options, steps: 5_000, learningStarts: 5_000, client: clientOptions(),
+        let watch = Self.start(servers.map(\.endpoint), options: options, steps: 5_000, learningStarts: 5_000, client: Self.clientOptions(),
                               runDirectory: directory)
         watch.wait(forStep: 300)
         servers[0].crash()
