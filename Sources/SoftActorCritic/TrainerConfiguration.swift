@@ -21,9 +21,10 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     public var onNonFinite: NonFinitePolicy = .fail
     /// Reconnection attempts after a lost remote environment before the run gives up (with a checkpoint).
     public var reconnectAttempts: Int = 5
-    /// With an `AsynchronousEnvironment` (a remote simulator), run the step's scheduled updates while the
-    /// simulator computes the step, instead of after it. The updates then sample the replay buffer before
-    /// that step's transition is added, so a run differs (not in distribution) from a sequential one.
+    /// With a remote simulator (an environment that steps concurrently), run the updates owed for the
+    /// transitions stored so far while the simulators compute the next step, instead of before choosing its
+    /// actions. The next step's actions then come from the policy before those updates, so a run differs
+    /// (not in distribution) from a sequential one.
     public var overlapUpdatesWithSteps = true
 
     /// Handling of non-finite environment output. Such a transition is never stored.

@@ -15,7 +15,7 @@ import Testing
     private func run(_ environment: any VectorEnvironment) throws -> (TrainingSummary, [Float]) {
         var trainer = TrainerConfiguration.short(steps: 800, learningStarts: 200, evaluationEpisodes: 2)
         trainer.seed = 3
-        // Overlapped, a remote step's updates run before its transitions are stored; in process, after.
+        // Overlapped, a remote run's updates run while the next step is computed; in process, before it is chosen.
         trainer.overlapUpdatesWithSteps = false
         var agent = SACConfiguration.small(width: 16)
         agent.seed = 3
