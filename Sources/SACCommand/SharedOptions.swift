@@ -93,7 +93,7 @@ struct EnvironmentOptions: ParsableArguments {
     /// `count` environments per request (`nil`: as many as the server offers). With several servers, one
     /// session with each, grouped with `groupOptions` (each server steps its own number of copies); a
     /// server that cannot be reached is left out with `warn` while at least
-    /// ``VectorEnvironmentGroup/Options/minimumMembers`` are reached, and is an error naming it otherwise.
+    /// `VectorEnvironmentGroup.Options.minimumMembers` are reached, and is an error naming it otherwise.
     func makeVectorEnvironment(_ sources: [Source], seed: UInt64, count: Int?, groupOptions: VectorEnvironmentGroup.Options = .init(),
                                warn: (String) -> Void = { _ in }) throws -> any VectorEnvironment {
         let first = sources[0]

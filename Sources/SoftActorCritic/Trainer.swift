@@ -16,15 +16,15 @@ import SACRandomness
 /// `truncated` one as non-terminal with its true final observation. The same seeds and BLAS thread count
 /// give the same run bit for bit, also across a checkpoint and a `resume`.
 ///
-/// The environment is driven as a ``VectorEnvironmentGroup`` (one is made around any other environment):
+/// The environment is driven as a `VectorEnvironmentGroup` (one is made around any other environment):
 /// each step sends every ready member its actions, runs the updates owed while remote members step, and
-/// takes the results the group's ``VectorEnvironmentGroup/Collection`` says (every member's, or the
+/// takes the results the group's `VectorEnvironmentGroup.Collection` says (every member's, or the
 /// first to answer). The update schedule counts stored transitions.
 ///
 /// A remote member that is lost (a crash, a hang, a restart) is reconnected with back-off on its own
 /// thread while the others go on stepping; its copies' episodes end as truncated at their last stored
 /// transition and nothing is fabricated. A member that stays lost is dropped; below the group's
-/// ``VectorEnvironmentGroup/Options/minimumMembers`` the run stops. A run that cannot go on writes a
+/// `VectorEnvironmentGroup.Options.minimumMembers` the run stops. A run that cannot go on writes a
 /// checkpoint before it throws, so nothing collected is lost.
 public final class Trainer {
     /// The agent being trained.
