@@ -81,7 +81,7 @@ let package = Package(
         ),
         .executableTarget(name: "TrainPendulumExample", dependencies: ["SoftActorCritic", "SACEnvironments"], path: "examples/TrainPendulum"),
         .executableTarget(name: "LocalOrRemoteExample", dependencies: ["SACBridge", "SACEnvironments"], path: "examples/LocalOrRemote"),
-        .testTarget(name: "SACRandomnessTests", dependencies: ["SACRandomness"]),
+        .testTarget(name: "SACRandomnessTests", dependencies: ["SACRandomness"], exclude: ["ReferenceData"]),
         .testTarget(name: "SACNeuralNetworksTests", dependencies: ["SACNeuralNetworks", "SACRandomness"]),
         .testTarget(name: "SACEnvironmentsTests", dependencies: ["SACEnvironments"], exclude: ["ReferenceData"]),
         .testTarget(name: "SACZeroMQTests", dependencies: ["SACZeroMQ"]),
