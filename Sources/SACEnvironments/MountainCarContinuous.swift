@@ -33,7 +33,7 @@ public struct MountainCarContinuous: Environment, Sendable {
 
     /// Current position and velocity; `nil` before the first reset.
     public internal(set) var state: (position: Double, velocity: Double)?
-    var generator: Xoshiro256StarStar
+    var generator: PCG64
 
     /// A car seeded with `seed` until the first `reset(seed:)`.
     public init(seed: UInt64 = 0) {
@@ -41,13 +41,14 @@ public struct MountainCarContinuous: Environment, Sendable {
         self.observationSpace = try! Box(low: [Float(Self.minPosition), -Float(Self.maxSpeed)],
                                          high: [Float(Self.maxPosition), Float(Self.maxSpeed)])
         self.actionSpace = try! Box(low: [-1], high: [1])
-        self.generator = Xoshiro256StarStar(seed: seed)
+        self.generator = PCG64(seed: seed)
     }
 
-    /// Starts at a uniform position in [−0.6, −0.4) with zero velocity, as Gymnasium does.
+    /// Starts at a uniform position in [−0.6, −0.4) with zero velocity, drawn as Gymnasium draws it (numpy's
+    /// `PCG64` seeded through `SeedSequence`): the same seed gives the same start.
     public mutating func reset(seed: UInt64?) throws -> [Float] {
-        if let seed { generator = Xoshiro256StarStar(seed: seed) }
-        return try reset(position: generator.nextUniform(in: -0.6, -0.4), velocity: 0)
+        if let seed { generator = PCG64(seed: seed) }
+        return try reset(position: generator.uniform(-0.6, -0.4), velocity: 0)
     }
 
     /// Starts an episode from a given state, as `env.unwrapped.state = ...` does in Gymnasium.

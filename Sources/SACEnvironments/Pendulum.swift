@@ -18,9 +18,10 @@ import SACRandomness
 /// reward = −cost
 /// ```
 /// The float32 roundings of numpy 2's promotion rules (the torque terms are float32) are reproduced, so
-/// trajectories agree with Gymnasium to well within 1e-5. Reset draws θ ∈ [−π, π), θ̇ ∈ [−1, 1) from this
-/// environment's own generator (not numpy's, so seeded starts differ from Gymnasium's; use
-/// ``reset(angle:angularVelocity:)`` to start from a given state).
+/// trajectories agree with Gymnasium to well within 1e-5. Reset draws θ ∈ [−π, π), θ̇ ∈ [−1, 1) exactly as
+/// Gymnasium does (numpy's `PCG64` seeded through `SeedSequence`), so `reset(seed: s)` starts where
+/// Gymnasium's `reset(seed=s)` starts and an unseeded reset continues the same stream;
+/// ``reset(angle:angularVelocity:)`` starts from a given state.
 public struct Pendulum: Environment, Sendable {
     public let id = "Pendulum-v1"
     /// Maximum angular speed, rad/s.
@@ -37,7 +38,7 @@ public struct Pendulum: Environment, Sendable {
 
     /// Current angle θ (rad) and angular velocity θ̇ (rad/s); `nil` before the first reset.
     public internal(set) var state: (angle: Double, angularVelocity: Double)?
-    var generator: Xoshiro256StarStar
+    var generator: PCG64
 
     /// A pendulum under gravity `gravity` m/s², seeded with `seed` until the first `reset(seed:)`.
     public init(gravity: Double = 10.0, seed: UInt64 = 0) {
@@ -45,13 +46,14 @@ public struct Pendulum: Environment, Sendable {
         // Box(low, high) of Gymnasium's pendulum; these literals cannot violate low <= high.
         self.observationSpace = try! Box(low: [-1, -1, -8], high: [1, 1, 8])
         self.actionSpace = try! Box(low: [-2], high: [2])
-        self.generator = Xoshiro256StarStar(seed: seed)
+        self.generator = PCG64(seed: seed)
     }
 
     public mutating func reset(seed: UInt64?) throws -> [Float] {
-        if let seed { generator = Xoshiro256StarStar(seed: seed) }
-        let angle = generator.nextUniform(in: -Double.pi, Double.pi)
-        let velocity = generator.nextUniform(in: -1, 1)
+        if let seed { generator = PCG64(seed: seed) }
+        // Gymnasium: np_random.uniform(low=-[π, 1], high=[π, 1]), one draw each, in that order.
+        let angle = generator.uniform(-Double.pi, Double.pi)
+        let velocity = generator.uniform(-1, 1)
         return try reset(angle: angle, angularVelocity: velocity)
     }
 

@@ -16,18 +16,18 @@ public struct Reach1D: Environment, Sendable {
 
     /// Current position; `nil` before the first reset.
     public internal(set) var position: Double?
-    var generator: Xoshiro256StarStar
+    var generator: PCG64
 
     /// A line seeded with `seed` until the first `reset(seed:)`.
     public init(seed: UInt64 = 0) {
         self.observationSpace = try! Box(low: [-1], high: [1])
         self.actionSpace = try! Box(low: [-1], high: [1])
-        self.generator = Xoshiro256StarStar(seed: seed)
+        self.generator = PCG64(seed: seed)
     }
 
     public mutating func reset(seed: UInt64?) throws -> [Float] {
-        if let seed { generator = Xoshiro256StarStar(seed: seed) }
-        let x = generator.nextUniform(in: -1, 1)
+        if let seed { generator = PCG64(seed: seed) }
+        let x = generator.uniform(-1, 1)
         position = x
         return [Float(x)]
     }

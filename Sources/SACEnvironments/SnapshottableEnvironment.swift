@@ -13,12 +13,16 @@ public protocol SnapshottableEnvironment: Environment {
     mutating func restore(from snapshot: [UInt64]) throws
 }
 
-extension Xoshiro256StarStar {
-    var words: [UInt64] { [state.0, state.1, state.2, state.3] }
+extension PCG64 {
+    /// The state's and the increment's high and low words.
+    var words: [UInt64] {
+        [UInt64(truncatingIfNeeded: state >> 64), UInt64(truncatingIfNeeded: state),
+         UInt64(truncatingIfNeeded: increment >> 64), UInt64(truncatingIfNeeded: increment)]
+    }
+
     init(words: ArraySlice<UInt64>) {
-        self.init(seed: 0)
         let w = Array(words)
-        state = (w[0], w[1], w[2], w[3])
+        self.init(state: UInt128(w[0]) << 64 | UInt128(w[1]), increment: UInt128(w[2]) << 64 | UInt128(w[3]))
     }
 }
 
@@ -52,7 +56,7 @@ func splitSnapshot(_ snapshot: [UInt64], parts count: Int, of what: String) thro
 protocol BuiltInEnvironmentState: SnapshottableEnvironment {
     static var stateCount: Int { get }
     var id: String { get }
-    var generator: Xoshiro256StarStar { get set }
+    var generator: PCG64 { get set }
     var stateValues: [Double]? { get set }
 }
 
@@ -66,7 +70,7 @@ extension BuiltInEnvironmentState {
         guard snapshot.count == Self.stateCount + 5 else {
             throw EnvironmentError.invalidState("a \(id) snapshot has \(Self.stateCount + 5) words, got \(snapshot.count)")
         }
-        generator = Xoshiro256StarStar(words: snapshot[0..<4])
+        generator = PCG64(words: snapshot[0..<4])
         stateValues = snapshot[4] == 0 ? nil : snapshot[5...].map { Double(bitPattern: $0) }
     }
 }

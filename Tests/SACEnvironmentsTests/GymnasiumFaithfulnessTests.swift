@@ -77,3 +77,39 @@ struct ReferenceTrajectories: Decodable {
         }
     }
 }
+
+/// First observations recorded from Gymnasium 1.4 by `ReferenceData/generate_gymnasium_resets.py`: for 103
+/// seeds, `reset(seed=s)` and then two unseeded resets that continue its generator.
+struct ReferenceResets: Decodable {
+    struct Case: Decodable {
+        let env: String
+        let seed: String
+        let observations: [[Float]]
+    }
+    let gymnasium_version: String
+    let cases: [Case]
+
+    static func load() throws -> ReferenceResets {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("ReferenceData/gymnasium_resets.json")
+        return try JSONDecoder().decode(ReferenceResets.self, from: Data(contentsOf: url))
+    }
+}
+
+/// A seed means what it means in Gymnasium: the same start, bit for bit in float32, and unseeded resets
+/// continue the same stream.
+@Suite struct GymnasiumSeedingTests {
+    @Test(arguments: ["Pendulum-v1", "MountainCarContinuous-v0"]) func seededAndContinuedResetsMatchGymnasium(id: String) throws {
+        let reference = try ReferenceResets.load()
+        #expect(reference.gymnasium_version == "1.4.0")
+        let cases = reference.cases.filter { $0.env == id }
+        #expect(cases.count == 103)
+        var environment = try EnvironmentRegistry.make(id)
+        for reference in cases {
+            let seed: UInt64 = try #require(UInt64(reference.seed))
+            let observations = [try environment.reset(seed: seed), try environment.reset(seed: nil),
+                                try environment.reset(seed: nil)]
+            #expect(observations.map { $0.map(\.bitPattern) } == reference.observations.map { $0.map(\.bitPattern) },
+                    "\(id) seed \(reference.seed): \(observations) vs Gymnasium's \(reference.observations)")
+        }
+    }
+}
