@@ -78,6 +78,11 @@ public final class RemoteEnvironmentClient {
     /// instead of waiting for the handshake's timeout and retries.
     public static let refusedAfterMilliseconds = 1_000
 
+    /// The most environments per session a client accepts from a server's handshake.
+    public static let maximumEnvironments = 1 << 16
+    /// The longest environment id a client accepts, in UTF-8 bytes (Gymnasium's are tens).
+    public static let maximumIDBytes = 256
+
     /// Connects to `address` and opens a session (handshake). A tcp or ipc address that refuses every
     /// connection attempt for ``refusedAfterMilliseconds`` (at most the timeout) is reported then.
     public init(address: String, options: Options = Options(), context: ZeroMQContext = .shared) throws(RemoteEnvironmentError) {
@@ -95,7 +100,14 @@ public final class RemoteEnvironmentClient {
         let hello = BridgeRequest.Handshake(clientName: options.clientName, observationDType: options.observationDType)
         let reply = try roundTrip(.handshake(hello), sessionID: "")
         guard case let .handshake(opened) = reply.kind else { throw violation("expected a handshake reply, got \(reply.kind)") }
-        guard opened.numEnvs >= 1 else { throw violation("server opened a session with \(opened.numEnvs) environments") }
+        // What a server sends is untrusted: it sizes the learner's arrays and ends up in paths and logs.
+        guard (1...Self.maximumEnvironments).contains(opened.numEnvs) else {
+            throw violation("server opened a session with \(opened.numEnvs) environments; 1...\(Self.maximumEnvironments) are accepted")
+        }
+        guard (1...Self.maximumIDBytes).contains(opened.environmentID.utf8.count),
+              !opened.environmentID.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw violation("environment id of \(opened.environmentID.utf8.count) bytes\(opened.environmentID.unicodeScalars.contains { $0.properties.generalCategory == .control } ? " with control characters" : ""); ids are 1...\(Self.maximumIDBytes) bytes of printable text")
+        }
         session = opened
         observationRowsShape = [opened.numEnvs] + opened.observationSpace.low.shape
         actionRowsShape = [opened.numEnvs] + opened.actionSpace.low.shape

@@ -150,7 +150,7 @@ struct TrainCommand: ParsableCommand {
         }
         // Evaluation episodes are seeded one by one (Evaluator.seedBase + i); remotely, a session of its own.
         let evaluationEnv = try environment.makeEvaluationEnvironment(sources, seed: environment.seed &+ 1, besides: env)
-        let directory = resume ?? runDir ?? "runs/\(env.id)-\(variant.rawValue)-seed\(environment.seed)"
+        let directory = resume ?? runDir ?? "runs/\(Self.pathComponent(env.id))-\(variant.rawValue)-seed\(environment.seed)"
         let run: Trainer
         if let resume {
             run = try Trainer.resume(runDirectory: resume, environment: env, evaluationEnvironment: evaluationEnv, totalSteps: steps)
@@ -196,6 +196,16 @@ struct TrainCommand: ParsableCommand {
             (\(String(format: "%.1f", summary.updatesPerSecond)) updates/s)
             results: \(directory)/summary.json, metrics.csv, learning-curve.svg, policy.sacp, checkpoint.sacc\(summary.reconnects > 0 ? " (\(summary.reconnects) reconnects)" : "")
             """)
+    }
+
+    /// `id` (an environment id, possibly a server's) as one safe file-name component: letters, digits, `.`,
+    /// `_` and `-` kept, anything else (`/`, spaces, control characters) a `-`, no leading dot, at most 64
+    /// characters. `ALE/Pong-v5` becomes `ALE-Pong-v5`, `../../x` becomes `-.-..-x`.
+    static func pathComponent(_ id: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        var component = String(id.prefix(64).map { allowed.contains($0) ? $0 : "-" })
+        while component.hasPrefix(".") { component = "-" + component.dropFirst() }
+        return component.isEmpty ? "env" : component
     }
 
     /// `learning-curve.svg` from the run's metrics; a failure here is reported, never fatal.

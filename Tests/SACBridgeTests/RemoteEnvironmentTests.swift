@@ -93,6 +93,33 @@ import SACZeroMQ
         #expect(step.rewards.count == 1)
     }
 
+    /// What a server says in its handshake is untrusted: a session of a billion environments, a 1 MB id or
+    /// one with control characters is refused with a typed error before anything is sized by it.
+    @Test func hostileHandshakesAreRefused() throws {
+        let space = BridgeReply.Space(low: Tensor(float32: [-1]), high: Tensor(float32: [1]))
+        let hostile: [(environments: Int, id: String)] = [(1 << 30, "Pendulum-v1"), (1, String(repeating: "x", count: 1 << 20)),
+                                                          (1, "Pendulum\u{1B}[2J-v1"), (1, "")]
+        for (environments, id) in hostile {
+            let endpoint = Endpoints.inproc()
+            let reply = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: "hostile", kind: .handshake(.init(
+                environmentID: id, observationSpace: space, actionSpace: space, numEnvs: environments, sessionID: "s", maxEpisodeSteps: 0))))
+            let answer = Thread {
+                guard let server = try? ZeroMQSocket(.reply), (try? server.bind(endpoint)) != nil,
+                      (try? server.waitForMessage(milliseconds: 5_000)) == true, (try? server.receive()) != nil else { return }
+                try? server.send(reply)
+                usleep(200_000)
+                server.close()
+            }
+            answer.start()
+            do {
+                _ = try RemoteEnvironmentClient(address: endpoint)
+                Issue.record("a handshake with \(environments) environments and a \(id.utf8.count)-byte id was accepted")
+            } catch let RemoteEnvironmentError.protocolViolation(address, detail) {
+                #expect(address == endpoint && (detail.contains("environments") || detail.contains("id")), "\(detail)")
+            }
+        }
+    }
+
     @Test func serverErrorsSurfaceTyped() throws {
         let background = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc())
         let client = try RemoteEnvironmentClient(address: background.endpoint)

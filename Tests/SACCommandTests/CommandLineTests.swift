@@ -148,4 +148,14 @@ import SoftActorCritic
         probe.close()
         return address
     }
+
+    /// A server's environment id never leaves `runs/`: it becomes one safe path component.
+    @Test func environmentIDsBecomeOneSafePathComponent() {
+        #expect(TrainCommand.pathComponent("Pendulum-v1") == "Pendulum-v1")
+        #expect(TrainCommand.pathComponent("ALE/Pong-v5") == "ALE-Pong-v5")
+        #expect(TrainCommand.pathComponent("../../escaped") == "-.-..-escaped")
+        #expect(TrainCommand.pathComponent(".hidden") == "-hidden" && TrainCommand.pathComponent("") == "env")
+        #expect(TrainCommand.pathComponent("a\u{0}b\nc d") == "a-b-c-d")
+        #expect(TrainCommand.pathComponent(String(repeating: "x", count: 1 << 20)).count == 64)
+    }
 }
