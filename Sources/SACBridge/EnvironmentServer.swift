@@ -196,7 +196,9 @@ public final class EnvironmentServer {
             session.lastRequestID = requestID
             return session.state.lastReply
         } catch let error as BridgeError {
-            return MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .error(error)))
+            // A request refused by validation still echoes its id when the id could be read (spec §3).
+            let id = requestID != 0 || frame.count > options.maximumMessageBytes ? requestID : MessageCodec.requestID(in: frame)
+            return MessageCodec.encode(BridgeReply(requestID: id, serverInstanceID: instanceID, kind: .error(error)))
         } catch {
             return MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID,
                                                    kind: .error(BridgeError(.environmentFailure, "\(error)"))))

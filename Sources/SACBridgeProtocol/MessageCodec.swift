@@ -79,6 +79,12 @@ public enum MessageCodec {
     }
 
     /// `decodeRequest(_:)` through swift-protobuf alone.
+    /// The `request_id` of a frame that parses as a protobuf `Request` although ``decodeRequest(_:)`` refuses
+    /// it (a bad tensor, a missing field): the id an error reply echoes. 0 when the frame does not parse.
+    public static func requestID(in frame: [UInt8]) -> UInt64 {
+        (try? Envbridge_V1_Request(serializedBytes: frame))?.requestID ?? 0
+    }
+
     static func decodeRequestWithProtobuf(_ bytes: [UInt8]) throws(BridgeError) -> BridgeRequest {
         let message: Envbridge_V1_Request
         do {

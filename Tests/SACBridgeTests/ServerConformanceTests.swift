@@ -24,6 +24,8 @@ import SACBridge
             }
             let reply = try MessageCodec.decodeReply(server.handle(bytes))
             let name = vector["name"] as! String
+            // A reply echoes the request's id whenever the frame parses as a Request, also when refused.
+            #expect(reply.requestID == (vector["reply_request_id"] as? NSNumber)?.uint64Value, "\(name): reply to request \(reply.requestID)")
             if let code = (vector["decode_error"] ?? vector["server_error"]) as? String {
                 guard case let .error(error) = reply.kind else { Issue.record("\(name): expected \(code), got \(reply.kind)"); continue }
                 #expect(error.code.name == code, "\(name): \(error)")

@@ -34,6 +34,12 @@ def tensor(dtype, shape, data):
 def add(name, message_type, payload, **expect):
     data = payload if isinstance(payload, bytes) else payload.SerializeToString()
     (here / f"{name}.bin").write_bytes(data)
+    if message_type == "request":
+        # The id a server's reply echoes: the request's, whenever the frame parses as a Request at all.
+        try:
+            expect["reply_request_id"] = pb.Request.FromString(data).request_id
+        except Exception:
+            expect["reply_request_id"] = 0
     entries.append(dict(name=name, file=f"{name}.bin", message=message_type, **expect))
 
 

@@ -25,6 +25,7 @@ class ProtocolError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.request_id = 0     # the refused request's id, when it could be read
 
 
 def dtype_code(dtype: "np.typing.DTypeLike") -> int:
@@ -79,6 +80,14 @@ def decode_request_and_actions(frame: bytes) -> Tuple[pb.Request, Optional[np.nd
         request.ParseFromString(bytes(frame))
     except (DecodeError, RuntimeWarning, ValueError) as error:
         raise ProtocolError(pb.BAD_REQUEST, f"request of {len(frame)} bytes is not a valid envbridge Request: {error}")
+    try:
+        return _validated(request)
+    except ProtocolError as error:
+        error.request_id = request.request_id   # a refused request still echoes its id (spec §3)
+        raise
+
+
+def _validated(request: pb.Request) -> Tuple[pb.Request, Optional[np.ndarray]]:
     kind = request.WhichOneof("kind")
     if kind is None:
         raise ProtocolError(pb.BAD_REQUEST, "request has no message kind (handshake, reset, step or close); "

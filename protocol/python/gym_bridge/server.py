@@ -209,7 +209,7 @@ class EnvironmentServer:
                 session.last_request_id, session.last_reply = request_id, encoded
             return encoded
         except ProtocolError as error:
-            return error_reply(request_id, self.instance_id, error.code, error.message)
+            return error_reply(request_id or error.request_id, self.instance_id, error.code, error.message)
         except Exception as error:  # the environment or a bug: still answer
             return error_reply(request_id, self.instance_id, pb.INTERNAL, f"{type(error).__name__}: {error}")
 

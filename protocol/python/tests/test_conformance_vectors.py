@@ -57,6 +57,7 @@ def test_server_answers_every_request_vector(vector):
         data = request.SerializeToString()
     reply = pb.Reply()
     reply.ParseFromString(server.handle(data))
+    assert reply.request_id == vector["reply_request_id"], "a reply echoes the id of any request that parses"
     expected = vector.get("decode_error") or vector.get("server_error")
     if expected:
         assert reply.WhichOneof("kind") == "error" and pb.ErrorCode.Name(reply.error.code) == expected, reply
