@@ -65,6 +65,10 @@ public final class EnvironmentServer {
     private let actionSpace: Box
     private let maxEpisodeSteps: Int
     private var sessions: [String: Session] = [:]
+    /// The close replies of the last sessions closed, by session id, so that a close retried after its reply
+    /// was lost gets that reply again (not UNKNOWN_SESSION); at most ``closedRepliesKept``, oldest dropped.
+    private var closedReplies: [String: (requestID: UInt64, reply: [UInt8])] = [:], closedOrder: [String] = []
+    private static let closedRepliesKept = 256
     private var generator = SystemRandomNumberGenerator()
     /// The session of the latest request, if still open.
     private var recentSession: Session?
@@ -174,6 +178,7 @@ public final class EnvironmentServer {
                 return MessageCodec.encode(try handshake(hello, requestID: requestID))
             }
             guard let session = session(sessionID) else {
+                if let closed = closedReplies[sessionID], closed.requestID == requestID { return closed.reply }
                 throw BridgeError(.unknownSession, "session '\(sessionID)' is unknown to server instance \(instanceID) (expired, closed, or the server restarted); handshake again")
             }
             session.lastUsed = now
@@ -189,7 +194,11 @@ public final class EnvironmentServer {
             case (nil, .close?):
                 session.close()
                 forget(session.id)
-                return MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .close))
+                let reply = MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .close))
+                closedReplies[session.id] = (requestID, reply)
+                closedOrder.append(session.id)
+                if closedOrder.count > Self.closedRepliesKept { closedReplies[closedOrder.removeFirst()] = nil }
+                return reply
             case (nil, .handshake?), (nil, nil):
                 throw BridgeError(.internalError, "request of no kind reached the session's handler")
             }

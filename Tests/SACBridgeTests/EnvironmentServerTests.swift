@@ -29,6 +29,18 @@ import SACZeroMQ
         return hello.sessionID
     }
 
+    /// A close retried after its reply was lost gets the same reply, not UNKNOWN_SESSION; another request
+    /// to the closed session still does.
+    @Test func aClosedSessionAnswersARetriedCloseFromMemory() throws {
+        let server = try server()
+        let session = try open(server)
+        let close = MessageCodec.encode(BridgeRequest(requestID: 7, sessionID: session, kind: .close))
+        let first = server.handle(close)
+        #expect(server.handle(close) == first)
+        guard case .close = try MessageCodec.decodeReply(first).kind else { Issue.record("close refused"); return }
+        expectError(try send(server, BridgeRequest(requestID: 8, sessionID: session, kind: .close)), .unknownSession)
+    }
+
     private func expectError(_ reply: BridgeReply, _ code: BridgeErrorCode, _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
         guard case let .error(error) = reply.kind else {
             Issue.record("expected \(code.name), got \(reply.kind) \(comment)", sourceLocation: sourceLocation)

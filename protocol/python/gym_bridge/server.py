@@ -5,6 +5,7 @@ request is answered, also bad ones; `serve()` runs it behind a ZeroMQ REP socket
 """
 from __future__ import annotations
 
+import collections
 import math
 import secrets
 import sys
@@ -132,6 +133,9 @@ class EnvironmentServer:
         self.instance_id = _random_id()
         self.sessions = {}
         self._recent = None           # the session of the last request: the next is most likely its too
+        # The close replies of the last sessions closed, so that a close retried after its reply was lost
+        # gets that reply again rather than UNKNOWN_SESSION (oldest dropped past 256).
+        self._closed_replies = collections.OrderedDict()
         self._next_expiry_check = 0.0
         probe = self._make_env()
         for name, space in (("observation", probe.observation_space), ("action", probe.action_space)):
@@ -186,6 +190,9 @@ class EnvironmentServer:
                 return reply.SerializeToString()
             session = recent if matched is not None and self._recent is recent else self.sessions.get(session_id)
             if session is None:
+                closed = self._closed_replies.get(session_id)
+                if closed is not None and closed[0] == request_id:
+                    return closed[1]
                 raise ProtocolError(pb.UNKNOWN_SESSION, f"session '{session_id}' is unknown to server instance "
                                                         f"{self.instance_id} (expired, closed, or the server restarted); handshake again")
             self._recent = session
@@ -205,6 +212,10 @@ class EnvironmentServer:
                 reply.request_id = request_id
                 reply.server_instance_id = self.instance_id
                 encoded = reply.SerializeToString()
+                if kind == "close":
+                    self._closed_replies[session_id] = (request_id, encoded)
+                    if len(self._closed_replies) > 256:
+                        self._closed_replies.popitem(last=False)
             if kind != "close":
                 session.last_request_id, session.last_reply = request_id, encoded
             return encoded

@@ -411,3 +411,12 @@ def test_reset_of_some_environments_leaves_the_others_episodes_going(workers):
     finally:
         reference.close()
         server.close()
+
+
+def test_a_close_retried_after_its_reply_was_lost_gets_the_same_reply():
+    server = EnvironmentServer("Pendulum-v1")
+    session, _ = opened(server)
+    first = server.handle(pb.Request(request_id=7, session_id=session, close=pb.CloseRequest()).SerializeToString())
+    again = server.handle(pb.Request(request_id=7, session_id=session, close=pb.CloseRequest()).SerializeToString())
+    assert first == again and call(server, request_id=7, session_id=session, close=pb.CloseRequest()).WhichOneof("kind") == "close"
+    assert error_code(call(server, request_id=8, session_id=session, close=pb.CloseRequest())) == "UNKNOWN_SESSION"
