@@ -65,6 +65,8 @@ public final class EnvironmentServer {
     private let actionSpace: Box
     private let maxEpisodeSteps: Int
     private var sessions: [String: Session] = [:]
+    /// Live sessions by the client nonce of the handshake that opened them, with that handshake's reply.
+    private var handshakes: [String: (sessionID: String, reply: [UInt8])] = [:]
     /// The close replies of the last sessions closed, by session id, so that a close retried after its reply
     /// was lost gets that reply again (not UNKNOWN_SESSION); at most ``closedRepliesKept``, oldest dropped.
     private var closedReplies: [String: (requestID: UInt64, reply: [UInt8])] = [:], closedOrder: [String] = []
@@ -175,7 +177,13 @@ public final class EnvironmentServer {
             let now = Self.now()
             expireSessions(now: now)
             if case let .handshake(hello)? = request {
-                return MessageCodec.encode(try handshake(hello, requestID: requestID))
+                // A retried handshake (same nonce) gets the session the first one opened.
+                if !hello.clientNonce.isEmpty, let known = handshakes[hello.clientNonce], sessions[known.sessionID] != nil { return known.reply }
+                let reply = MessageCodec.encode(try handshake(hello, requestID: requestID))
+                if !hello.clientNonce.isEmpty, case let .handshake(opened) = try MessageCodec.decodeReply(reply).kind {
+                    handshakes[hello.clientNonce] = (opened.sessionID, reply)
+                }
+                return reply
             }
             guard let session = session(sessionID) else {
                 if let closed = closedReplies[sessionID], closed.requestID == requestID { return closed.reply }
@@ -425,6 +433,7 @@ public final class EnvironmentServer {
 
     private func forget(_ id: String) {
         sessions[id] = nil
+        if let nonce = handshakes.first(where: { $0.value.sessionID == id })?.key { handshakes[nonce] = nil }
         if recentSession?.id == id { recentSession = nil }
     }
 

@@ -97,7 +97,9 @@ public final class RemoteEnvironmentClient {
                                         sessionID: "", maxEpisodeSteps: 0)
         serverInstanceID = ""
         if let monitor { try waitUntilReachable(monitor) }
-        let hello = BridgeRequest.Handshake(clientName: options.clientName, observationDType: options.observationDType)
+        // The retries of this handshake reuse its nonce, so a lost reply never opens a second session.
+        let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 16) + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let hello = BridgeRequest.Handshake(clientName: options.clientName, observationDType: options.observationDType, clientNonce: nonce)
         let reply = try roundTrip(.handshake(hello), sessionID: "")
         guard case let .handshake(opened) = reply.kind else { throw violation("expected a handshake reply, got \(reply.kind)") }
         // What a server sends is untrusted: it sizes the learner's arrays and ends up in paths and logs.

@@ -29,13 +29,17 @@ public struct BridgeRequest: Equatable, Sendable {
         public var clientName: String
         /// `nil`: observations in the environment's dtype; `.float32`: cast on the server.
         public var observationDType: TensorDType?
+        /// Protocol 1.1: random, one per handshake attempt, so that a retried handshake (its reply lost)
+        /// gets the session the first one opened rather than a second; empty: none.
+        public var clientNonce: String
 
         public init(protocolMajor: UInt32 = ProtocolVersion.major, protocolMinor: UInt32 = ProtocolVersion.minor,
-                    clientName: String = "", observationDType: TensorDType? = nil) {
+                    clientName: String = "", observationDType: TensorDType? = nil, clientNonce: String = "") {
             self.protocolMajor = protocolMajor
             self.protocolMinor = protocolMinor
             self.clientName = clientName
             self.observationDType = observationDType
+            self.clientNonce = clientNonce
         }
     }
 

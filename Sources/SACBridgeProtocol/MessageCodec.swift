@@ -47,6 +47,7 @@ public enum MessageCodec {
             body.protocolMinor = hello.protocolMinor
             body.clientName = hello.clientName
             body.observationDtype = hello.observationDType.map(wire) ?? .unspecified
+            body.clientNonce = hello.clientNonce
             message.handshake = body
         case let .reset(reset):
             var body = Envbridge_V1_ResetRequest()
@@ -98,7 +99,8 @@ public enum MessageCodec {
             throw BridgeError(.badRequest, "request has no message kind (handshake, reset, step or close); is the client speaking a newer protocol?")
         case let .handshake(body)?:
             kind = .handshake(.init(protocolMajor: body.protocolMajor, protocolMinor: body.protocolMinor, clientName: body.clientName,
-                                    observationDType: try dtype(body.observationDtype, allowUnspecified: true, field: "observation_dtype")))
+                                    observationDType: try dtype(body.observationDtype, allowUnspecified: true, field: "observation_dtype"),
+                                    clientNonce: body.clientNonce))
         case let .reset(body)?:
             var states: [Tensor?] = []
             for state in body.states {

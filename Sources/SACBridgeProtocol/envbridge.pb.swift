@@ -282,6 +282,9 @@ nonisolated struct Envbridge_V1_HandshakeRequest: Sendable {
   /// DTYPE_UNSPECIFIED: the environment's own dtype; FLOAT32: cast on the server
   var observationDtype: Envbridge_V1_DType = .unspecified
 
+  /// 1.1: random, one per handshake attempt; a handshake repeated with the same
+  var clientNonce: String = String()
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -837,7 +840,7 @@ nonisolated extension Envbridge_V1_Request: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Envbridge_V1_HandshakeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".HandshakeRequest"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_major\0\u{3}protocol_minor\0\u{3}client_name\0\u{3}observation_dtype\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_major\0\u{3}protocol_minor\0\u{3}client_name\0\u{3}observation_dtype\0\u{3}client_nonce\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -849,6 +852,7 @@ nonisolated extension Envbridge_V1_HandshakeRequest: SwiftProtobuf.Message, Swif
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.protocolMinor) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.clientName) }()
       case 4: try { try decoder.decodeSingularEnumField(value: &self.observationDtype) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.clientNonce) }()
       default: break
       }
     }
@@ -867,6 +871,9 @@ nonisolated extension Envbridge_V1_HandshakeRequest: SwiftProtobuf.Message, Swif
     if self.observationDtype != .unspecified {
       try visitor.visitSingularEnumField(value: self.observationDtype, fieldNumber: 4)
     }
+    if !self.clientNonce.isEmpty {
+      try visitor.visitSingularStringField(value: self.clientNonce, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -875,6 +882,7 @@ nonisolated extension Envbridge_V1_HandshakeRequest: SwiftProtobuf.Message, Swif
     if lhs.protocolMinor != rhs.protocolMinor {return false}
     if lhs.clientName != rhs.clientName {return false}
     if lhs.observationDtype != rhs.observationDtype {return false}
+    if lhs.clientNonce != rhs.clientNonce {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

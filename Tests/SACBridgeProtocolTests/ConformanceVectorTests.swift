@@ -76,6 +76,7 @@ enum CanonicalView {
         case let .handshake(h):
             view.merge(["kind": "handshake", "protocol_major": h.protocolMajor, "protocol_minor": h.protocolMinor, "client_name": h.clientName,
                         "observation_dtype": h.observationDType.map { $0.rawValue } as Any? ?? NSNull()]) { $1 }
+            if !h.clientNonce.isEmpty { view["client_nonce"] = h.clientNonce }     // protocol 1.1
         case let .reset(r):
             let states: [Any] = r.states.map { state -> Any in state.map { tensor($0) } ?? NSNull() }
             let seeds: [Any] = r.seeds.map { seed($0) }

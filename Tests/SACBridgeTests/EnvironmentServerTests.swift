@@ -41,6 +41,17 @@ import SACZeroMQ
         expectError(try send(server, BridgeRequest(requestID: 8, sessionID: session, kind: .close)), .unknownSession)
     }
 
+    /// A handshake retried after its reply was lost (the same client nonce) gets the session the first one
+    /// opened, not a second; another nonce opens another session.
+    @Test func aRetriedHandshakeGetsTheSameSession() throws {
+        let server = try server()
+        let hello = MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init(clientNonce: "a1b2"))))
+        let first = server.handle(hello)
+        #expect(server.handle(hello) == first && server.sessionCount == 1)
+        _ = try send(server, BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init(clientNonce: "c3d4"))))
+        #expect(server.sessionCount == 2)
+    }
+
     private func expectError(_ reply: BridgeReply, _ code: BridgeErrorCode, _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
         guard case let .error(error) = reply.kind else {
             Issue.record("expected \(code.name), got \(reply.kind) \(comment)", sourceLocation: sourceLocation)

@@ -62,6 +62,10 @@ add("request_reset_seeds", "request",
 add("request_reset_state", "request",
     pb.Request(request_id=3, session_id="SESSION", reset=pb.ResetRequest(states=[tensor(pb.FLOAT64, [2], f64(0.5, -1.25))])),
     decoded=dict(kind="reset", request_id=3, session_id="SESSION", seeds=[], states=[t("float64", [2], [0.5, -1.25])]))
+add("request_handshake_nonce", "request",          # 1.1: a retry-safe handshake
+    pb.Request(request_id=21, handshake=pb.HandshakeRequest(protocol_major=1, protocol_minor=1, client_name="vectors", client_nonce="9f2c")),
+    decoded=dict(kind="handshake", request_id=21, session_id="", protocol_major=1, protocol_minor=1, client_name="vectors",
+                 observation_dtype=None, client_nonce="9f2c"))
 add("request_reset_indices", "request",          # 1.1: reset environment 0 alone, with seed 5
     pb.Request(request_id=17, session_id="SESSION", reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=5)], env_indices=[0])),
     decoded=dict(kind="reset", request_id=17, session_id="SESSION", seeds=[5], states=[], env_indices=[0]))

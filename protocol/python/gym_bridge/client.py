@@ -9,6 +9,7 @@ server never steps twice; a server that restarted (its instance id changed) or n
 """
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any, Optional, Sequence, Tuple
 
@@ -119,8 +120,10 @@ class Session:
     def _open(self) -> pb.HandshakeReply:
         self._socket = self._make_socket()
         dtype = {None: pb.DTYPE_UNSPECIFIED, "float32": pb.FLOAT32, "float64": pb.FLOAT64}[self._observation_dtype]
+        # The retries of this handshake reuse its nonce, so a lost reply never opens a second session.
         reply = self._call(handshake=pb.HandshakeRequest(protocol_major=PROTOCOL_MAJOR, protocol_minor=PROTOCOL_MINOR,
-                                                         client_name=self._client_name, observation_dtype=dtype), session="")
+                                                         client_name=self._client_name, observation_dtype=dtype,
+                                                         client_nonce=secrets.token_hex(16)), session="")
         if not 1 <= reply.handshake.num_envs <= 1 << 16:
             raise RemoteError(f"{self.address} opened a session of {reply.handshake.num_envs} environments")
         self._instance_id = reply.server_instance_id

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0f\x65nvbridge.proto\x12\x0c\x65nvbridge.v1\"I\n\x06Tensor\x12\"\n\x05\x64type\x18\x01 \x01(\x0e\x32\x13.envbridge.v1.DType\x12\r\n\x05shape\x18\x02 \x03(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"L\n\x03\x42ox\x12!\n\x03low\x18\x01 \x01(\x0b\x32\x14.envbridge.v1.Tensor\x12\"\n\x04high\x18\x02 \x01(\x0b\x32\x14.envbridge.v1.Tensor\"\xf3\x01\n\x07Request\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x33\n\thandshake\x18\n \x01(\x0b\x32\x1e.envbridge.v1.HandshakeRequestH\x00\x12+\n\x05reset\x18\x0b \x01(\x0b\x32\x1a.envbridge.v1.ResetRequestH\x00\x12)\n\x04step\x18\x0c \x01(\x0b\x32\x19.envbridge.v1.StepRequestH\x00\x12+\n\x05\x63lose\x18\r \x01(\x0b\x32\x1a.envbridge.v1.CloseRequestH\x00\x42\x06\n\x04kind\"\x87\x01\n\x10HandshakeRequest\x12\x16\n\x0eprotocol_major\x18\x01 \x01(\r\x12\x16\n\x0eprotocol_minor\x18\x02 \x01(\r\x12\x13\n\x0b\x63lient_name\x18\x03 \x01(\t\x12.\n\x11observation_dtype\x18\x04 \x01(\x0e\x32\x13.envbridge.v1.DType\"&\n\x04Seed\x12\x0f\n\x07present\x18\x01 \x01(\x08\x12\r\n\x05value\x18\x02 \x01(\x04\"l\n\x0cResetRequest\x12!\n\x05seeds\x18\x01 \x03(\x0b\x32\x12.envbridge.v1.Seed\x12$\n\x06states\x18\x02 \x03(\x0b\x32\x14.envbridge.v1.Tensor\x12\x13\n\x0b\x65nv_indices\x18\x03 \x03(\r\"4\n\x0bStepRequest\x12%\n\x07\x61\x63tions\x18\x01 \x01(\x0b\x32\x14.envbridge.v1.Tensor\"\x0e\n\x0c\x43loseRequest\"\x97\x02\n\x05Reply\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x1a\n\x12server_instance_id\x18\x02 \x01(\t\x12\x31\n\thandshake\x18\n \x01(\x0b\x32\x1c.envbridge.v1.HandshakeReplyH\x00\x12)\n\x05reset\x18\x0b \x01(\x0b\x32\x18.envbridge.v1.ResetReplyH\x00\x12\'\n\x04step\x18\x0c \x01(\x0b\x32\x17.envbridge.v1.StepReplyH\x00\x12)\n\x05\x63lose\x18\r \x01(\x0b\x32\x18.envbridge.v1.CloseReplyH\x00\x12$\n\x05\x65rror\x18\x0e \x01(\x0b\x32\x13.envbridge.v1.ErrorH\x00\x42\x06\n\x04kind\"\xf0\x01\n\x0eHandshakeReply\x12\x16\n\x0eprotocol_major\x18\x01 \x01(\r\x12\x16\n\x0eprotocol_minor\x18\x02 \x01(\r\x12\x16\n\x0e\x65nvironment_id\x18\x03 \x01(\t\x12,\n\x11observation_space\x18\x04 \x01(\x0b\x32\x11.envbridge.v1.Box\x12\'\n\x0c\x61\x63tion_space\x18\x05 \x01(\x0b\x32\x11.envbridge.v1.Box\x12\x10\n\x08num_envs\x18\x06 \x01(\r\x12\x12\n\nsession_id\x18\x07 \x01(\t\x12\x19\n\x11max_episode_steps\x18\x08 \x01(\r\"`\n\nResetReply\x12*\n\x0cobservations\x18\x01 \x01(\x0b\x32\x14.envbridge.v1.Tensor\x12&\n\nseeds_used\x18\x02 \x03(\x0b\x32\x12.envbridge.v1.Seed\"\x9f\x02\n\tStepReply\x12*\n\x0cobservations\x18\x01 \x01(\x0b\x32\x14.envbridge.v1.Tensor\x12\x0f\n\x07rewards\x18\x02 \x03(\x01\x12\x12\n\nterminated\x18\x03 \x03(\x08\x12\x11\n\ttruncated\x18\x04 \x03(\x08\x12:\n\x12\x66inal_observations\x18\x05 \x03(\x0b\x32\x1e.envbridge.v1.FinalObservation\x12\x32\n\x08\x66\x61ilures\x18\x06 \x03(\x0b\x32 .envbridge.v1.EnvironmentFailure\x12!\n\x05infos\x18\x07 \x03(\x0b\x32\x12.envbridge.v1.Info\x12\x1b\n\x13server_step_seconds\x18\x08 \x01(\x01\"L\n\x10\x46inalObservation\x12\r\n\x05index\x18\x01 \x01(\r\x12)\n\x0bobservation\x18\x02 \x01(\x0b\x32\x14.envbridge.v1.Tensor\"[\n\x12\x45nvironmentFailure\x12\r\n\x05index\x18\x01 \x01(\r\x12%\n\x04\x63ode\x18\x02 \x01(\x0e\x32\x17.envbridge.v1.ErrorCode\x12\x0f\n\x07message\x18\x03 \x01(\t\"e\n\x04Info\x12.\n\x06values\x18\x01 \x03(\x0b\x32\x1e.envbridge.v1.Info.ValuesEntry\x1a-\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x0c\n\nCloseReply\"?\n\x05\x45rror\x12%\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x17.envbridge.v1.ErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t*8\n\x05\x44Type\x12\x15\n\x11\x44TYPE_UNSPECIFIED\x10\x00\x12\x0b\n\x07\x46LOAT32\x10\x01\x12\x0b\n\x07\x46LOAT64\x10\x02*\xd8\x01\n\tErrorCode\x12\x1a\n\x16\x45RROR_CODE_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x42\x41\x44_REQUEST\x10\x01\x12\x17\n\x13UNSUPPORTED_VERSION\x10\x02\x12\x0f\n\x0bWRONG_SHAPE\x10\x03\x12\x0f\n\x0bWRONG_DTYPE\x10\x04\x12\x15\n\x11NON_FINITE_ACTION\x10\x05\x12\x17\n\x13\x45NVIRONMENT_FAILURE\x10\x06\x12\x13\n\x0fUNKNOWN_SESSION\x10\x07\x12\x10\n\x0cRESET_NEEDED\x10\x08\x12\x0c\n\x08INTERNAL\x10\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0f\x65nvbridge.proto\x12\x0c\x65nvbridge.v1\"I\n\x06Tensor\x12\"\n\x05\x64type\x18\x01 \x01(\x0e\x32\x13.envbridge.v1.DType\x12\r\n\x05shape\x18\x02 \x03(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"L\n\x03\x42ox\x12!\n\x03low\x18\x01 \x01(\x0b\x32\x14.envbridge.v1.Tensor\x12\"\n\x04high\x18\x02 \x01(\x0b\x32\x14.envbridge.v1.Tensor\"\xf3\x01\n\x07Request\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x33\n\thandshake\x18\n \x01(\x0b\x32\x1e.envbridge.v1.HandshakeRequestH\x00\x12+\n\x05reset\x18\x0b \x01(\x0b\x32\x1a.envbridge.v1.ResetRequestH\x00\x12)\n\x04step\x18\x0c \x01(\x0b\x32\x19.envbridge.v1.StepRequestH\x00\x12+\n\x05\x63lose\x18\r \x01(\x0b\x32\x1a.envbridge.v1.CloseRequestH\x00\x42\x06\n\x04kind\"\x9d\x01\n\x10HandshakeRequest\x12\x16\n\x0eprotocol_major\x18\x01 \x01(\r\x12\x16\n\x0eprotocol_minor\x18\x02 \x01(\r\x12\x13\n\x0b\x63lient_name\x18\x03 \x01(\t\x12.\n\x11observation_dtype\x18\x04 \x01(\x0e\x32\x13.envbridge.v1.DType\x12\x14\n\x0c\x63lient_nonce\x18\x05 \x01(\t\"&\n\x04Seed\x12\x0f\n\x07present\x18\x01 \x01(\x08\x12\r\n\x05value\x18\x02 \x01(\x04\"l\n\x0cResetRequest\x12!\n\x05seeds\x18\x01 \x03(\x0b\x32\x12.envbridge.v1.Seed\x12$\n\x06states\x18\x02 \x03(\x0b\x32\x14.envbridge.v1.Tensor\x12\x13\n\x0b\x65nv_indices\x18\x03 \x03(\r\"4\n\x0bStepRequest\x12%\n\x07\x61\x63tions\x18\x01 \x01(\x0b\x32\x14.envbridge.v1.Tensor\"\x0e\n\x0c\x43loseRequest\"\x97\x02\n\x05Reply\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x1a\n\x12server_instance_id\x18\x02 \x01(\t\x12\x31\n\thandshake\x18\n \x01(\x0b\x32\x1c.envbridge.v1.HandshakeReplyH\x00\x12)\n\x05reset\x18\x0b \x01(\x0b\x32\x18.envbridge.v1.ResetReplyH\x00\x12\'\n\x04step\x18\x0c \x01(\x0b\x32\x17.envbridge.v1.StepReplyH\x00\x12)\n\x05\x63lose\x18\r \x01(\x0b\x32\x18.envbridge.v1.CloseReplyH\x00\x12$\n\x05\x65rror\x18\x0e \x01(\x0b\x32\x13.envbridge.v1.ErrorH\x00\x42\x06\n\x04kind\"\xf0\x01\n\x0eHandshakeReply\x12\x16\n\x0eprotocol_major\x18\x01 \x01(\r\x12\x16\n\x0eprotocol_minor\x18\x02 \x01(\r\x12\x16\n\x0e\x65nvironment_id\x18\x03 \x01(\t\x12,\n\x11observation_space\x18\x04 \x01(\x0b\x32\x11.envbridge.v1.Box\x12\'\n\x0c\x61\x63tion_space\x18\x05 \x01(\x0b\x32\x11.envbridge.v1.Box\x12\x10\n\x08num_envs\x18\x06 \x01(\r\x12\x12\n\nsession_id\x18\x07 \x01(\t\x12\x19\n\x11max_episode_steps\x18\x08 \x01(\r\"`\n\nResetReply\x12*\n\x0cobservations\x18\x01 \x01(\x0b\x32\x14.envbridge.v1.Tensor\x12&\n\nseeds_used\x18\x02 \x03(\x0b\x32\x12.envbridge.v1.Seed\"\x9f\x02\n\tStepReply\x12*\n\x0cobservations\x18\x01 \x01(\x0b\x32\x14.envbridge.v1.Tensor\x12\x0f\n\x07rewards\x18\x02 \x03(\x01\x12\x12\n\nterminated\x18\x03 \x03(\x08\x12\x11\n\ttruncated\x18\x04 \x03(\x08\x12:\n\x12\x66inal_observations\x18\x05 \x03(\x0b\x32\x1e.envbridge.v1.FinalObservation\x12\x32\n\x08\x66\x61ilures\x18\x06 \x03(\x0b\x32 .envbridge.v1.EnvironmentFailure\x12!\n\x05infos\x18\x07 \x03(\x0b\x32\x12.envbridge.v1.Info\x12\x1b\n\x13server_step_seconds\x18\x08 \x01(\x01\"L\n\x10\x46inalObservation\x12\r\n\x05index\x18\x01 \x01(\r\x12)\n\x0bobservation\x18\x02 \x01(\x0b\x32\x14.envbridge.v1.Tensor\"[\n\x12\x45nvironmentFailure\x12\r\n\x05index\x18\x01 \x01(\r\x12%\n\x04\x63ode\x18\x02 \x01(\x0e\x32\x17.envbridge.v1.ErrorCode\x12\x0f\n\x07message\x18\x03 \x01(\t\"e\n\x04Info\x12.\n\x06values\x18\x01 \x03(\x0b\x32\x1e.envbridge.v1.Info.ValuesEntry\x1a-\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x0c\n\nCloseReply\"?\n\x05\x45rror\x12%\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x17.envbridge.v1.ErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t*8\n\x05\x44Type\x12\x15\n\x11\x44TYPE_UNSPECIFIED\x10\x00\x12\x0b\n\x07\x46LOAT32\x10\x01\x12\x0b\n\x07\x46LOAT64\x10\x02*\xd8\x01\n\tErrorCode\x12\x1a\n\x16\x45RROR_CODE_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x42\x41\x44_REQUEST\x10\x01\x12\x17\n\x13UNSUPPORTED_VERSION\x10\x02\x12\x0f\n\x0bWRONG_SHAPE\x10\x03\x12\x0f\n\x0bWRONG_DTYPE\x10\x04\x12\x15\n\x11NON_FINITE_ACTION\x10\x05\x12\x17\n\x13\x45NVIRONMENT_FAILURE\x10\x06\x12\x13\n\x0fUNKNOWN_SESSION\x10\x07\x12\x10\n\x0cRESET_NEEDED\x10\x08\x12\x0c\n\x08INTERNAL\x10\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,10 +33,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_INFO_VALUESENTRY']._loaded_options = None
   _globals['_INFO_VALUESENTRY']._serialized_options = b'8\001'
-  _globals['_DTYPE']._serialized_start=2056
-  _globals['_DTYPE']._serialized_end=2112
-  _globals['_ERRORCODE']._serialized_start=2115
-  _globals['_ERRORCODE']._serialized_end=2331
+  _globals['_DTYPE']._serialized_start=2078
+  _globals['_DTYPE']._serialized_end=2134
+  _globals['_ERRORCODE']._serialized_start=2137
+  _globals['_ERRORCODE']._serialized_end=2353
   _globals['_TENSOR']._serialized_start=33
   _globals['_TENSOR']._serialized_end=106
   _globals['_BOX']._serialized_start=108
@@ -44,33 +44,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REQUEST']._serialized_start=187
   _globals['_REQUEST']._serialized_end=430
   _globals['_HANDSHAKEREQUEST']._serialized_start=433
-  _globals['_HANDSHAKEREQUEST']._serialized_end=568
-  _globals['_SEED']._serialized_start=570
-  _globals['_SEED']._serialized_end=608
-  _globals['_RESETREQUEST']._serialized_start=610
-  _globals['_RESETREQUEST']._serialized_end=718
-  _globals['_STEPREQUEST']._serialized_start=720
-  _globals['_STEPREQUEST']._serialized_end=772
-  _globals['_CLOSEREQUEST']._serialized_start=774
-  _globals['_CLOSEREQUEST']._serialized_end=788
-  _globals['_REPLY']._serialized_start=791
-  _globals['_REPLY']._serialized_end=1070
-  _globals['_HANDSHAKEREPLY']._serialized_start=1073
-  _globals['_HANDSHAKEREPLY']._serialized_end=1313
-  _globals['_RESETREPLY']._serialized_start=1315
-  _globals['_RESETREPLY']._serialized_end=1411
-  _globals['_STEPREPLY']._serialized_start=1414
-  _globals['_STEPREPLY']._serialized_end=1701
-  _globals['_FINALOBSERVATION']._serialized_start=1703
-  _globals['_FINALOBSERVATION']._serialized_end=1779
-  _globals['_ENVIRONMENTFAILURE']._serialized_start=1781
-  _globals['_ENVIRONMENTFAILURE']._serialized_end=1872
-  _globals['_INFO']._serialized_start=1874
-  _globals['_INFO']._serialized_end=1975
-  _globals['_INFO_VALUESENTRY']._serialized_start=1930
-  _globals['_INFO_VALUESENTRY']._serialized_end=1975
-  _globals['_CLOSEREPLY']._serialized_start=1977
-  _globals['_CLOSEREPLY']._serialized_end=1989
-  _globals['_ERROR']._serialized_start=1991
-  _globals['_ERROR']._serialized_end=2054
+  _globals['_HANDSHAKEREQUEST']._serialized_end=590
+  _globals['_SEED']._serialized_start=592
+  _globals['_SEED']._serialized_end=630
+  _globals['_RESETREQUEST']._serialized_start=632
+  _globals['_RESETREQUEST']._serialized_end=740
+  _globals['_STEPREQUEST']._serialized_start=742
+  _globals['_STEPREQUEST']._serialized_end=794
+  _globals['_CLOSEREQUEST']._serialized_start=796
+  _globals['_CLOSEREQUEST']._serialized_end=810
+  _globals['_REPLY']._serialized_start=813
+  _globals['_REPLY']._serialized_end=1092
+  _globals['_HANDSHAKEREPLY']._serialized_start=1095
+  _globals['_HANDSHAKEREPLY']._serialized_end=1335
+  _globals['_RESETREPLY']._serialized_start=1337
+  _globals['_RESETREPLY']._serialized_end=1433
+  _globals['_STEPREPLY']._serialized_start=1436
+  _globals['_STEPREPLY']._serialized_end=1723
+  _globals['_FINALOBSERVATION']._serialized_start=1725
+  _globals['_FINALOBSERVATION']._serialized_end=1801
+  _globals['_ENVIRONMENTFAILURE']._serialized_start=1803
+  _globals['_ENVIRONMENTFAILURE']._serialized_end=1894
+  _globals['_INFO']._serialized_start=1896
+  _globals['_INFO']._serialized_end=1997
+  _globals['_INFO_VALUESENTRY']._serialized_start=1952
+  _globals['_INFO_VALUESENTRY']._serialized_end=1997
+  _globals['_CLOSEREPLY']._serialized_start=1999
+  _globals['_CLOSEREPLY']._serialized_end=2011
+  _globals['_ERROR']._serialized_start=2013
+  _globals['_ERROR']._serialized_end=2076
 # @@protoc_insertion_point(module_scope)

@@ -136,6 +136,8 @@ class EnvironmentServer:
         # The close replies of the last sessions closed, so that a close retried after its reply was lost
         # gets that reply again rather than UNKNOWN_SESSION (oldest dropped past 256).
         self._closed_replies = collections.OrderedDict()
+        # Live sessions by the client nonce of the handshake that opened them, with that handshake's reply.
+        self._handshakes = {}
         self._next_expiry_check = 0.0
         probe = self._make_env()
         for name, space in (("observation", probe.observation_space), ("action", probe.action_space)):
@@ -186,8 +188,16 @@ class EnvironmentServer:
             if now >= self._next_expiry_check:
                 self._expire_sessions()
             if kind == "handshake":
+                # A retried handshake (same nonce) gets the session the first one opened.
+                nonce = request.handshake.client_nonce
+                known = self._handshakes.get(nonce) if nonce else None
+                if known is not None and known[0] in self.sessions:
+                    return known[1]
                 reply = self._handshake(request)
-                return reply.SerializeToString()
+                encoded = reply.SerializeToString()
+                if nonce:
+                    self._handshakes[nonce] = (reply.handshake.session_id, encoded)
+                return encoded
             session = recent if matched is not None and self._recent is recent else self.sessions.get(session_id)
             if session is None:
                 closed = self._closed_replies.get(session_id)
@@ -227,6 +237,9 @@ class EnvironmentServer:
     def _forget(self, session):
         session.close()
         self.sessions.pop(session.id, None)
+        for nonce, (session_id, _) in list(self._handshakes.items()):
+            if session_id == session.id:
+                del self._handshakes[nonce]
         if self._recent is session:
             self._recent = None
 

@@ -420,3 +420,14 @@ def test_a_close_retried_after_its_reply_was_lost_gets_the_same_reply():
     again = server.handle(pb.Request(request_id=7, session_id=session, close=pb.CloseRequest()).SerializeToString())
     assert first == again and call(server, request_id=7, session_id=session, close=pb.CloseRequest()).WhichOneof("kind") == "close"
     assert error_code(call(server, request_id=8, session_id=session, close=pb.CloseRequest())) == "UNKNOWN_SESSION"
+
+
+def test_a_retried_handshake_gets_the_same_session_not_a_second():
+    server = EnvironmentServer("Pendulum-v1")
+    hello = pb.Request(request_id=1, handshake=pb.HandshakeRequest(protocol_major=1, client_nonce="a1b2")).SerializeToString()
+    first, again = server.handle(hello), server.handle(hello)
+    assert first == again and len(server.sessions) == 1
+    other = call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1, client_nonce="c3d4"))
+    assert len(server.sessions) == 2 and other.handshake.session_id != pb.Reply.FromString(first).handshake.session_id
+    call(server, request_id=2, session_id=pb.Reply.FromString(first).handshake.session_id, close=pb.CloseRequest())
+    assert server.handle(hello) != first and len(server.sessions) == 2   # after a close, the nonce opens a new one

@@ -34,6 +34,8 @@ def request(message):
         h = message.handshake
         view.update(protocol_major=h.protocol_major, protocol_minor=h.protocol_minor, client_name=h.client_name,
                     observation_dtype=DTYPES.get(h.observation_dtype))
+        if h.client_nonce:                  # protocol 1.1
+            view.update(client_nonce=h.client_nonce)
     elif kind == "reset":
         view.update(seeds=[seed(s) for s in message.reset.seeds],
                     states=[tensor(s) if len(s.shape) or len(s.data) else None for s in message.reset.states])
