@@ -20,8 +20,12 @@ public final class EnvironmentServer {
         /// Seconds after which an idle session is dropped (looked for at most ten times per timeout, so up
         /// to a tenth of it later).
         public var sessionTimeoutSeconds = 600.0
-        /// Sessions held at most.
+        /// Sessions held at most. A handshake when all are held evicts the least recently used session
+        /// idle for at least ``evictionGraceSeconds``, so sessions nobody uses never lock new clients out.
         public var maximumSessions = 64
+        /// Seconds a session must have been idle before a new handshake may evict it (when the server is
+        /// full); a session used within them is never evicted.
+        public var evictionGraceSeconds = 30.0
         /// Largest request frame accepted; larger ones are refused by libzmq before allocation.
         public var maximumMessageBytes = 64 << 20
         /// The server's CURVE secret key (Z85): encrypts traffic; clients need the matching public key.
@@ -226,8 +230,13 @@ public final class EnvironmentServer {
         guard hello.protocolMajor == ProtocolVersion.major else {
             throw BridgeError(.unsupportedVersion, "client speaks protocol \(hello.protocolMajor).\(hello.protocolMinor), server speaks \(ProtocolVersion.major).\(ProtocolVersion.minor); major versions must match")
         }
-        guard sessions.count < options.maximumSessions else {
-            throw BridgeError(.environmentFailure, "server already holds \(options.maximumSessions) sessions; close one or wait \(Int(options.sessionTimeoutSeconds)) s for idle ones to expire")
+        if sessions.count >= options.maximumSessions {
+            let now = Self.now()
+            guard let idlest = sessions.values.min(by: { $0.lastUsed < $1.lastUsed }), now - idlest.lastUsed >= options.evictionGraceSeconds else {
+                throw BridgeError(.environmentFailure, "server holds its maximum of \(options.maximumSessions) sessions and every one was used within the last \(options.evictionGraceSeconds) s; close one, or try again")
+            }
+            idlest.close()
+            forget(idlest.id)
         }
         let environments = try (0..<options.numEnvs).map { _ in try makeEnvironment() }
         let session = Session(id: Self.randomID(using: &generator), environments: environments,

@@ -52,6 +52,26 @@ import SACZeroMQ
         #expect(server.sessionCount == 2)
     }
 
+    /// A flood of handshakes that never close cannot lock new clients out for long: past the grace period a
+    /// new handshake evicts the least recently used idle session; a session in use is never evicted.
+    @Test func aFullServerEvictsTheIdlestSessionPastTheGraceNeverAnActiveOne() throws {
+        var options = EnvironmentServer.Options()
+        options.maximumSessions = 3
+        options.evictionGraceSeconds = 0.2
+        let server = try EnvironmentServer(environment: "pendulum", options: options)
+        let flood = try (0..<3).map { _ in try open(server) }
+        expectError(try send(server, BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init()))), .environmentFailure)
+        usleep(300_000)
+        let step = { (session: String, id: UInt64) in try self.send(server, BridgeRequest(requestID: id, sessionID: session, kind: .step(actions: Tensor(float32: [0], shape: [1, 1])))) }
+        guard case .step = try step(flood[0], 50).kind else { Issue.record("an open session refused a step"); return }
+        guard case .handshake = try send(server, BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init()))).kind else {
+            Issue.record("a full server with idle sessions refused a new client"); return
+        }
+        #expect(server.sessionCount == 3)
+        guard case .step = try step(flood[0], 51).kind else { Issue.record("the active session was evicted"); return }
+        expectError(try step(flood[1], 52), .unknownSession)
+    }
+
     private func expectError(_ reply: BridgeReply, _ code: BridgeErrorCode, _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
         guard case let .error(error) = reply.kind else {
             Issue.record("expected \(code.name), got \(reply.kind) \(comment)", sourceLocation: sourceLocation)

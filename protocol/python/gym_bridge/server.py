@@ -102,7 +102,8 @@ class EnvironmentServer:
 
     def __init__(self, env_id: str, num_envs: int = 1, env_kwargs: Optional[Mapping[str, Any]] = None,
                  session_timeout: float = 600.0, max_sessions: int = 64, max_message_bytes: int = 64 << 20,
-                 spin_us: float = 200, workers: int = 0, worker_timeout: float = 60.0, step_delay_ms: float = 0.0) -> None:
+                 spin_us: float = 200, workers: int = 0, worker_timeout: float = 60.0, step_delay_ms: float = 0.0,
+                 eviction_grace: float = 30.0) -> None:
         """`spin_us`: after a reply, how long `serve` looks for the next request before blocking, when the
         client came back that quickly last time (see `serve`); 0 always blocks at once.
 
@@ -129,6 +130,9 @@ class EnvironmentServer:
         self.env_kwargs = dict(env_kwargs or {})
         self.session_timeout = session_timeout
         self.max_sessions = max_sessions
+        # A handshake when all sessions are held evicts the least recently used one idle for this many
+        # seconds, so sessions nobody uses never lock new clients out; a session used within them stays.
+        self.eviction_grace = eviction_grace
         self.max_message_bytes = max_message_bytes
         self.instance_id = _random_id()
         self.sessions = {}
@@ -258,8 +262,11 @@ class EnvironmentServer:
         if hello.observation_dtype not in (pb.DTYPE_UNSPECIFIED, pb.FLOAT32, pb.FLOAT64):
             raise ProtocolError(pb.WRONG_DTYPE, f"observation dtype {hello.observation_dtype} is not FLOAT32 or FLOAT64")
         if len(self.sessions) >= self.max_sessions:
-            raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"server already holds {self.max_sessions} sessions; close one or wait "
-                                                        f"{self.session_timeout:.0f} s for idle ones to expire")
+            idlest = min(self.sessions.values(), key=lambda s: s.last_used)
+            if time.monotonic() - idlest.last_used < self.eviction_grace:
+                raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"server holds its maximum of {self.max_sessions} sessions and every one "
+                                                            f"was used within the last {self.eviction_grace} s; close one, or try again")
+            self._forget(idlest)
         observation_dtype = np.dtype({pb.FLOAT32: np.float32, pb.FLOAT64: np.float64}.get(hello.observation_dtype, self.observation_space.dtype))
         session_id, shape = _random_id(), self.observation_space.shape
         ranges = _split(self.num_envs, self.workers + 1)

@@ -431,3 +431,17 @@ def test_a_retried_handshake_gets_the_same_session_not_a_second():
     assert len(server.sessions) == 2 and other.handshake.session_id != pb.Reply.FromString(first).handshake.session_id
     call(server, request_id=2, session_id=pb.Reply.FromString(first).handshake.session_id, close=pb.CloseRequest())
     assert server.handle(hello) != first and len(server.sessions) == 2   # after a close, the nonce opens a new one
+
+
+def test_a_full_server_evicts_the_idlest_session_past_the_grace_never_an_active_one():
+    """A flood of handshakes that never close cannot lock new clients out for long: past the grace period
+    a new handshake evicts the least recently used idle session; a session in use is never evicted."""
+    server = EnvironmentServer("Pendulum-v1", max_sessions=3, eviction_grace=0.2)
+    flood = [opened(server)[0] for _ in range(3)]
+    assert error_code(call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1))) == "ENVIRONMENT_FAILURE"
+    time.sleep(0.3)
+    assert step(server, flood[0], [[0.0]], 50).WhichOneof("kind") == "step"     # flood[0] is active again
+    newcomer = call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1))
+    assert newcomer.WhichOneof("kind") == "handshake" and len(server.sessions) == 3
+    assert step(server, flood[0], [[0.0]], 51).WhichOneof("kind") == "step"
+    assert error_code(step(server, flood[1], [[0.0]], 52)) == "UNKNOWN_SESSION"   # the idlest went
