@@ -69,6 +69,9 @@ add("request_handshake_nonce", "request",          # 1.1: a retry-safe handshake
 add("request_reset_indices", "request",          # 1.1: reset environment 0 alone, with seed 5
     pb.Request(request_id=17, session_id="SESSION", reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=5)], env_indices=[0])),
     decoded=dict(kind="reset", request_id=17, session_id="SESSION", seeds=[5], states=[], env_indices=[0]))
+add("request_reset_own_state", "request",          # the one empty tensor: "the environment's own reset" (section 5)
+    pb.Request(request_id=22, session_id="SESSION", reset=pb.ResetRequest(states=[pb.Tensor()])),
+    decoded=dict(kind="reset", request_id=22, session_id="SESSION", seeds=[], states=[None]))
 add("request_step_float32", "request",
     pb.Request(request_id=4, session_id="SESSION", step=pb.StepRequest(actions=tensor(pb.FLOAT32, [1, 1], f32(1.5)))),
     decoded=dict(kind="step", request_id=4, session_id="SESSION", actions=t("float32", [1, 1], [1.5])))
@@ -121,6 +124,9 @@ add("invalid_tensor_length", "request",
     decode_error="WRONG_SHAPE")
 add("invalid_tensor_dtype", "request",
     pb.Request(request_id=15, session_id="SESSION", step=pb.StepRequest(actions=tensor(pb.DTYPE_UNSPECIFIED, [1, 1], f32(0.5)))),
+    decode_error="WRONG_DTYPE")
+add("invalid_state_dtype", "request",            # a state with a shape must have a dtype
+    pb.Request(request_id=23, session_id="SESSION", reset=pb.ResetRequest(states=[tensor(pb.DTYPE_UNSPECIFIED, [1], f32(0.5))])),
     decode_error="WRONG_DTYPE")
 add("invalid_huge_shape", "request",
     pb.Request(request_id=16, session_id="SESSION", step=pb.StepRequest(actions=tensor(pb.FLOAT32, [1 << 31, 1 << 31], f32(0.5)))),
