@@ -97,6 +97,8 @@ public final class EnvironmentServer {
             var environments: [any Environment]
             var needsReset: [Bool]
             var resetOnce = false
+            /// Observations travel as float64 (the handshake asked for FLOAT64); the environments' are float32.
+            var float64Observations = false
             /// Written in place by each step: the reply's storage is reused from step to step.
             var lastReply: [UInt8] = []
             /// `[num_envs, *action_shape]` and `[num_envs, *observation_shape]`, checked and sent every step.
@@ -108,6 +110,11 @@ public final class EnvironmentServer {
             var observations: [Float], rewards: [Double], terminated: [Bool], truncated: [Bool]
 
             /// Writes `observation` as row `i` of the step's observations.
+            /// Observations as they travel: float32, or float64 where the handshake asked for it.
+            func observationTensor(_ values: [Float], shape: [Int]) -> Tensor {
+                float64Observations ? Tensor(float64: values.map(Double.init), shape: shape) : Tensor(float32: values, shape: shape)
+            }
+
             mutating func place(_ observation: [Float], at i: Int) throws(BridgeError) {
                 guard observation.count == observationCount else {
                     throw BridgeError(.environmentFailure, "the environment returned \(observation.count) observation elements; its observation space has \(observationCount)")
@@ -243,9 +250,15 @@ public final class EnvironmentServer {
                               actionShape: actionSpace.shape, observationShape: observationSpace.shape, instanceID: instanceID, now: Self.now())
         sessions[session.id] = session
         // Swift environments produce float32 observations, so a float32 request needs no cast.
+        session.state.float64Observations = hello.observationDType == .float64
+        let observationBox = session.state.float64Observations
+            ? BridgeReply.Space(low: Tensor(float64: observationSpace.low.map(Double.init), shape: observationSpace.shape),
+                                high: Tensor(float64: observationSpace.high.map(Double.init), shape: observationSpace.shape))
+            : BridgeReply.Space(low: Tensor(float32: observationSpace.low, shape: observationSpace.shape),
+                                high: Tensor(float32: observationSpace.high, shape: observationSpace.shape))
         let space = { (box: Box) in BridgeReply.Space(low: Tensor(float32: box.low, shape: box.shape), high: Tensor(float32: box.high, shape: box.shape)) }
         return BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .handshake(.init(
-            protocolMinor: options.protocolMinor, environmentID: environmentID, observationSpace: space(observationSpace), actionSpace: space(actionSpace),
+            protocolMinor: options.protocolMinor, environmentID: environmentID, observationSpace: observationBox, actionSpace: space(actionSpace),
             numEnvs: environments.count, sessionID: session.id, maxEpisodeSteps: maxEpisodeSteps)))
     }
 
@@ -289,11 +302,11 @@ public final class EnvironmentServer {
         session.resetOnce = true
         let seedsUsed = reset.seeds.isEmpty ? Array(repeating: nil, count: m) : reset.seeds
         guard m < n else {
-            return .reset(.init(observations: Tensor(float32: session.observations, shape: session.observationBatchShape), seedsUsed: seedsUsed))
+            return .reset(.init(observations: session.observationTensor(session.observations, shape: session.observationBatchShape), seedsUsed: seedsUsed))
         }
         let width = session.observations.count / n
         let rows = indices.flatMap { session.observations[($0 * width)..<(($0 + 1) * width)] }
-        return .reset(.init(observations: Tensor(float32: rows, shape: [m] + session.observationBatchShape.dropFirst()), seedsUsed: seedsUsed))
+        return .reset(.init(observations: session.observationTensor(rows, shape: [m] + session.observationBatchShape.dropFirst()), seedsUsed: seedsUsed))
     }
 
     /// A step request's actions: read in place from its frame, or decoded into a tensor (and converted to
@@ -378,7 +391,7 @@ public final class EnvironmentServer {
                     guard result.observation.count == observationSpace.count else {
                         throw BridgeError(.environmentFailure, "the environment returned \(result.observation.count) observation elements; its observation space has \(observationSpace.count)")
                     }
-                    finals[i] = Tensor(float32: result.observation, shape: observationSpace.shape)
+                    finals[i] = session.observationTensor(result.observation, shape: observationSpace.shape)
                     try session.place(try session.environments[i].reset(seed: nil), at: i)
                 } else {
                     try session.place(result.observation, at: i)
@@ -400,9 +413,9 @@ public final class EnvironmentServer {
             }
         }
         let seconds = Self.now() - started
-        guard finals.isEmpty, failures.isEmpty, infos.isEmpty else {
+        guard finals.isEmpty, failures.isEmpty, infos.isEmpty, !session.float64Observations else {
             session.lastReply = MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, step: .init(
-                observations: Tensor(float32: session.observations, shape: session.observationBatchShape), rewards: session.rewards,
+                observations: session.observationTensor(session.observations, shape: session.observationBatchShape), rewards: session.rewards,
                 terminated: session.terminated, truncated: session.truncated, finalObservations: finals, failures: failures,
                 infos: infos, serverStepSeconds: seconds))
             return

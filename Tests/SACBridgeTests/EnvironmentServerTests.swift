@@ -72,6 +72,25 @@ import SACZeroMQ
         expectError(try step(flood[1], 52), .unknownSession)
     }
 
+    /// observation_dtype FLOAT64 of a float32 environment: the server casts up, as gym_bridge does (spec §2):
+    /// the space, reset and step observations (also final ones) travel as float64 with the float32 values.
+    @Test func aFloat64RequestIsCastUpLikeGymBridge() throws {
+        let server = try server()
+        let opened = try send(server, BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init(observationDType: .float64))))
+        guard case let .handshake(hello) = opened.kind else { Issue.record("\(opened.kind)"); return }
+        #expect(hello.observationSpace.low.dtype == .float64 && hello.actionSpace.low.dtype == .float32)
+        let reset = try send(server, BridgeRequest(requestID: 2, sessionID: hello.sessionID, kind: .reset(.init(seeds: [3]))))
+        guard case let .reset(first) = reset.kind else { Issue.record("\(reset.kind)"); return }
+        var local = try EnvironmentRegistry.make("pendulum")
+        let expected = try local.reset(seed: 3).map(Double.init)
+        #expect(first.observations.dtype == .float64 && first.observations.doubles() == expected)
+        for t in 0..<200 {
+            let reply = try send(server, BridgeRequest(requestID: UInt64(3 + t), sessionID: hello.sessionID, kind: .step(actions: Tensor(float32: [0.5], shape: [1, 1]))))
+            guard case let .step(step) = reply.kind else { Issue.record("\(reply.kind)"); return }
+            #expect(step.observations.dtype == .float64 && step.finalObservations.values.allSatisfy { $0.dtype == .float64 })
+        }
+    }
+
     private func expectError(_ reply: BridgeReply, _ code: BridgeErrorCode, _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
         guard case let .error(error) = reply.kind else {
             Issue.record("expected \(code.name), got \(reply.kind) \(comment)", sourceLocation: sourceLocation)
