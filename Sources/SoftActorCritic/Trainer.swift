@@ -89,8 +89,10 @@ public final class Trainer {
     private init(agentConfiguration: SACConfiguration, configuration: TrainerConfiguration, environment: any VectorEnvironment,
                  evaluationEnvironment: any VectorEnvironment, runDirectory: String?, appendMetrics: Bool) throws {
         try configuration.validate()
-        guard environment.observationSpace.shape.count == 1, environment.actionSpace.shape.count == 1 else {
-            throw SACError.spaceMismatch("SAC needs flat (1-D) observation and action spaces; \(environment.id) has \(environment.observationSpace.shape) and \(environment.actionSpace.shape)")
+        // Boxes of any shape are flattened row-major (their bounds and values already are), as SB3's MlpPolicy
+        // flattens them: an observation of shape [2, 2] is 4 features, a scalar action [] one.
+        guard environment.observationSpace.count >= 1, environment.actionSpace.count >= 1 else {
+            throw SACError.spaceMismatch("SAC needs at least one observation feature and one action; \(environment.id) has spaces of shapes \(environment.observationSpace.shape) and \(environment.actionSpace.shape)")
         }
         guard evaluationEnvironment.observationSpace == environment.observationSpace, evaluationEnvironment.actionSpace == environment.actionSpace else {
             throw SACError.spaceMismatch("the evaluation environment \(evaluationEnvironment.id) has other spaces than the training environment \(environment.id)")

@@ -135,6 +135,32 @@ import SACNeuralNetworks
         }
     }
 
+    /// Box spaces of any shape, as SB3's MlpPolicy takes them: a [2, 2] observation is 4 features, a scalar
+    /// action `[]` one; the agent learns on them (Reach1D's task seen through a 2×2 observation).
+    @Test func spacesOfAnyShapeAreFlattened() throws {
+        struct Shaped: Environment {
+            let id = "Shaped-v0"
+            let observationSpace = try! Box(low: -2, high: 2, shape: [2, 2])
+            let actionSpace = try! Box(low: -1, high: 1, shape: [])
+            var inner = TimeLimit(Reach1D(), maxEpisodeSteps: 25)
+            mutating func reset(seed: UInt64?) throws -> [Float] { Self.view(try inner.reset(seed: seed)) }
+            mutating func step(_ action: [Float]) throws -> StepResult {
+                try actionSpace.validate(action)
+                var result = try inner.step(action)
+                result.observation = Self.view(result.observation)
+                return result
+            }
+            static func view(_ x: [Float]) -> [Float] { [x[0], 1, -x[0], 0] }
+        }
+        #expect(Shaped().actionSpace.count == 1 && Shaped().observationSpace.count == 4)
+        var (agent, trainer) = smallConfigurations(steps: 1_500)
+        trainer.learningStarts = 300
+        let summary = try Trainer(agentConfiguration: agent, configuration: trainer, environment: Shaped(), evaluationEnvironment: Shaped(),
+                                  runDirectory: nil).run()
+        // A uniformly random policy earns about -12 per episode on Reach1D; moving to the origin about -0.6.
+        #expect(summary.envSteps == 1_500 && (summary.evalReturnMean ?? -100) > -6, "\(summary.evalReturnMean ?? .nan)")
+    }
+
     @Test func invalidConfigurationsAreRejected() {
         var agent = SACConfiguration()
         agent.gamma = 1.5
