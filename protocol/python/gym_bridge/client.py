@@ -197,7 +197,8 @@ class RemoteVectorEnv(VectorEnv):
     is reported in `infos["failure"][i]` (mask `infos["_failure"]`) with reward 0 and truncated set.
 
     `reset(seed=s)` seeds copy i with `s + i`, as Gymnasium's vector environments do; a list gives one seed
-    per copy. Keyword arguments are `Session`'s (timeouts, retries, CURVE keys, observation dtype)."""
+    per copy. A lost server raises `ConnectionLost`; the next `reset()` opens a new session. Keyword
+    arguments are `Session`'s (timeouts, retries, CURVE keys, observation dtype)."""
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP}
 
@@ -220,10 +221,13 @@ class RemoteVectorEnv(VectorEnv):
             seeds = list(seed)
         if isinstance(seed, int):
             self._np_random, self._np_random_seed = gym.utils.seeding.np_random(seed)
-        return self.session.reset(seeds), {}
+        if self._lost:
+            self.session.reconnect()
+            self._lost = False
+        return self._guarded(lambda: self.session.reset(seeds)), {}
 
     def step(self, actions):
-        reply = self.session.step(np.asarray(actions, dtype=self.single_action_space.dtype).reshape(self.action_space.shape))
+        reply = self._guarded(lambda: self.session.step(np.asarray(actions, dtype=self.single_action_space.dtype).reshape(self.action_space.shape)))
         n = self.num_envs
         observations = self.session.observations(reply.observations, n)
         rewards = np.array(reply.rewards, dtype=np.float64)
@@ -241,6 +245,15 @@ class RemoteVectorEnv(VectorEnv):
 
     def close_extras(self, **kwargs: Any) -> None:
         self.session.close()
+
+    _lost = False
+
+    def _guarded(self, call):
+        try:
+            return call()
+        except ConnectionLost:
+            self._lost = True
+            raise
 
 
 class RemoteEnv(gym.Env):

@@ -113,3 +113,41 @@ def test_a_killed_server_is_connection_lost_never_a_hang_and_reset_reconnects():
             np.testing.assert_array_equal(observation, gym.make("Pendulum-v1").reset(seed=1)[0])
             env.step(ACTIONS[2])
         env.close()
+
+
+def test_curve_keys_and_a_vector_env_that_reconnects_after_its_server_restarted():
+    """With the server's CURVE key the session works; without it the client times out (ConnectionLost),
+    never hangs. A RemoteVectorEnv whose server restarted raises ConnectionLost and reconnects on reset."""
+    import threading
+
+    import zmq
+
+    from gym_bridge import EnvironmentServer
+    public, secret = zmq.curve_keypair()
+    server, stop = EnvironmentServer("Pendulum-v1"), threading.Event()
+    endpoint = "tcp://127.0.0.1:%d" % (33000 + int(np.random.default_rng().integers(0, 2000)))
+    thread = threading.Thread(target=server.serve, args=(endpoint,),
+                              kwargs=dict(stop=stop.is_set, log=open(os.devnull, "w"), curve_secret_key=secret.decode()))
+    thread.start()
+    try:
+        env = RemoteEnv(endpoint, curve_server_key=public.decode(), timeout_ms=2_000)
+        np.testing.assert_array_equal(env.reset(seed=3)[0], gym.make("Pendulum-v1").reset(seed=3)[0])
+        env.close()
+        with pytest.raises(ConnectionLost):
+            RemoteEnv(endpoint, timeout_ms=300, retries=0)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+    port = 35000 + int(np.random.default_rng().integers(0, 2000))
+    with Server("gym_bridge", num_envs=2, port=port) as first:
+        venv = RemoteVectorEnv(first.address, timeout_ms=300, retries=0)
+        venv.reset(seed=1)
+        first.kill()
+        with pytest.raises(ConnectionLost):
+            venv.step(np.zeros((2, 1), np.float32))
+        with Server("gym_bridge", num_envs=2, port=port):
+            observations, _ = venv.reset(seed=1)
+            assert observations.shape == (2, 3)
+            assert venv.step(np.zeros((2, 1), np.float32))[0].shape == (2, 3)
+        venv.close()
