@@ -31,11 +31,19 @@ public enum ChecksummedFile {
     ///   - kind: what the file should be, for the bad-magic message (e.g. "SAC policy").
     ///   - version: the only format version accepted; another one is ``BinaryFormatError/unsupportedVersion(found:supported:)``.
     public static func decode(_ bytes: [UInt8], magic: [UInt8], kind: String, version: UInt32) throws(BinaryFormatError) -> BinaryReader {
+        try decode(bytes, magic: magic, kind: kind, versions: version...version).reader
+    }
+
+    /// ``decode(_:magic:kind:version:)`` for a format read in several versions: returns the body's reader and
+    /// the version found, one of `versions` (another is ``BinaryFormatError/unsupportedVersion(found:supported:)``,
+    /// naming the newest).
+    public static func decode(_ bytes: [UInt8], magic: [UInt8], kind: String,
+                              versions: ClosedRange<UInt32>) throws(BinaryFormatError) -> (reader: BinaryReader, version: UInt32) {
         var header = BinaryReader(bytes)
         let found = Array(try header.readBytes(magic.count))
         guard found == magic else { throw .badMagic(expected: kind, found: found) }
         let foundVersion = try header.read(UInt32.self)
-        guard foundVersion == version else { throw .unsupportedVersion(found: foundVersion, supported: version) }
+        guard versions.contains(foundVersion) else { throw .unsupportedVersion(found: foundVersion, supported: versions.upperBound) }
         let length = try header.read(UInt64.self)
         // Compared without adding to `length`, which a hostile file may set near UInt64.max.
         let room = bytes.count - header.position - 4
@@ -48,6 +56,6 @@ public enum ChecksummedFile {
         let stored = try trailer.read(UInt32.self)
         let computed = CRC32.checksum(bytes[0..<end])
         guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
-        return BinaryReader(Array(bytes[header.position..<end]))
+        return (BinaryReader(Array(bytes[header.position..<end])), foundVersion)
     }
 }

@@ -571,7 +571,8 @@ public final class Trainer {
 
     /// The trained policy, with the action bounds of the environment.
     public var policy: SavedPolicy {
-        SavedPolicy(environmentID: group.id, variant: agent.configuration.variant.rawValue, actor: agent.actor, scaling: scaling)
+        SavedPolicy(environmentID: group.id, variant: agent.configuration.variant.rawValue, actor: agent.actor, scaling: scaling,
+                    observationShape: group.observationSpace.shape, actionShape: group.actionSpace.shape)
     }
 
     private func write(_ summary: TrainingSummary) throws {

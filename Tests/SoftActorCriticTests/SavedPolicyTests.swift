@@ -15,6 +15,30 @@ import SACRandomness
         #expect(try SavedPolicy(serialized: original.serialized()) == original)
     }
 
+    /// A policy keeps its environment's shapes (a 2×2 observation, a scalar action), and a version 1 file,
+    /// written before shapes were saved, still loads with flat ones.
+    @Test func shapesAreKeptAndVersionOneFilesStillLoad() throws {
+        var generator = Xoshiro256StarStar(seed: 2)
+        let actor = try SquashedGaussianActor(observationCount: 4, actionCount: 1, hiddenSizes: [8], generator: &generator)
+        let shaped = SavedPolicy(environmentID: "Shaped-v0", variant: "twin-q", actor: actor, scaling: ActionScaling(low: [-1], high: [1]),
+                                 observationShape: [2, 2], actionShape: [])
+        let loaded = try SavedPolicy(serialized: shaped.serialized())
+        #expect(loaded == shaped && loaded.observationShape == [2, 2] && loaded.actionShape == [])
+        let old = try policy()
+        let versionOne = ChecksummedFile.encode(magic: SavedPolicy.magic, version: 1) { writer in
+            writer.write(string: old.environmentID)
+            writer.write(string: old.variant)
+            writer.write(floats: old.scaling.low)
+            writer.write(floats: old.scaling.high)
+            let network = old.actor.network.serialized()
+            writer.write(UInt64(network.count))
+            writer.write(bytes: network)
+        }
+        let fromVersionOne = try SavedPolicy(serialized: versionOne)
+        #expect(fromVersionOne == old && fromVersionOne.observationShape == [3] && fromVersionOne.actionShape == [1])
+        #expect(throws: BinaryFormatError.self) { try SavedPolicy(serialized: ChecksummedFile.encode(magic: SavedPolicy.magic, version: 3) { _ in }) }
+    }
+
     @Test func corruptOrTruncatedFilesAreTypedErrors() throws {
         var bytes = try policy().serialized()
         #expect(throws: BinaryFormatError.self) { try SavedPolicy(serialized: Array(bytes.dropLast(9))) }
