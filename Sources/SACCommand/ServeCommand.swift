@@ -25,6 +25,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds after which an idle session is dropped.")
     var sessionTimeout: Double = 600
 
+    @Option(help: "Sessions held at most; when all are held, a handshake evicts the least recently used one idle for --eviction-grace seconds.")
+    var maxSessions = EnvironmentServer.Options().maximumSessions
+
+    @Option(help: "Seconds a session must have been idle before a new handshake may evict it from a full server.")
+    var evictionGrace = EnvironmentServer.Options().evictionGraceSeconds
+
     @Option(help: "Largest request frame accepted, bytes (larger ones are dropped by libzmq).")
     var maxMessageBytes: Int = 64 << 20
 
@@ -48,6 +54,8 @@ struct ServeCommand: ParsableCommand {
         guard spinUs >= 0 else { throw ValidationError("--spin-us must be >= 0, got \(spinUs)") }
         guard numEnvs >= 1 else { throw ValidationError("--num-envs must be at least 1, got \(numEnvs)") }
         guard sessionTimeout > 0 else { throw ValidationError("--session-timeout must be > 0, got \(sessionTimeout)") }
+        guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be at least 1, got \(maxSessions)") }
+        guard evictionGrace >= 0, evictionGrace.isFinite else { throw ValidationError("--eviction-grace must be a finite number >= 0, got \(evictionGrace)") }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)") }
         if allowedClients != nil && curveSecretKey == nil {
             throw ValidationError("--allowed-clients needs --curve-secret-key: without CURVE there are no client keys to check")
@@ -60,6 +68,8 @@ struct ServeCommand: ParsableCommand {
         var options = EnvironmentServer.Options()
         options.numEnvs = numEnvs
         options.sessionTimeoutSeconds = sessionTimeout
+        options.maximumSessions = maxSessions
+        options.evictionGraceSeconds = evictionGrace
         options.maximumMessageBytes = maxMessageBytes
         options.spinMicroseconds = spinUs
         options.stepDelayMilliseconds = stepDelayMs

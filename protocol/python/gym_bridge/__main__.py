@@ -17,6 +17,11 @@ def main(argv: "list[str] | None" = None) -> int:
     serve.add_argument("--env-kwargs", default="{}", help="JSON object of keyword arguments for gymnasium.make")
     serve.add_argument("--session-timeout", type=float, default=600.0, help="seconds after which an idle session is dropped")
     serve.add_argument("--max-message-bytes", type=int, default=64 << 20, help="largest request frame accepted")
+    serve.add_argument("--max-sessions", type=int, default=64,
+                       help="sessions held at most; when all are held, a handshake evicts the least recently used one "
+                            "idle for --eviction-grace seconds (default 64)")
+    serve.add_argument("--eviction-grace", type=float, default=30.0,
+                       help="seconds a session must have been idle before a new handshake may evict it from a full server (default 30)")
     serve.add_argument("--step-delay-ms", type=float, default=0.0,
                        help="milliseconds every step request sleeps before stepping: a model of a slow simulator, for tests and benchmarks")
     serve.add_argument("--spin-us", type=float, default=200.0,
@@ -55,7 +60,8 @@ def main(argv: "list[str] | None" = None) -> int:
     try:
         server = EnvironmentServer(args.env, num_envs=args.num_envs, env_kwargs=kwargs, session_timeout=args.session_timeout,
                                    max_message_bytes=args.max_message_bytes, spin_us=args.spin_us, step_delay_ms=args.step_delay_ms,
-                                   workers=args.workers, worker_timeout=args.worker_timeout)
+                                   workers=args.workers, worker_timeout=args.worker_timeout,
+                                   max_sessions=args.max_sessions, eviction_grace=args.eviction_grace)
     except Exception as error:
         print(f"gym_bridge: cannot serve {args.env}: {error}", file=sys.stderr)
         return 2

@@ -123,6 +123,10 @@ class EnvironmentServer:
             raise ValueError(f"workers must be >= 0, got {workers}")
         if not (step_delay_ms >= 0 and math.isfinite(step_delay_ms)):
             raise ValueError(f"step_delay_ms must be a finite number >= 0, got {step_delay_ms}")
+        if max_sessions < 1:
+            raise ValueError(f"max_sessions must be >= 1, got {max_sessions}")
+        if not (eviction_grace >= 0 and math.isfinite(eviction_grace)):
+            raise ValueError(f"eviction_grace must be a finite number >= 0, got {eviction_grace}")
         self.step_delay_seconds = step_delay_ms * 1e-3
         self.spin_seconds = spin_us * 1e-6
         self.env_id = env_id
