@@ -33,6 +33,8 @@ import SoftActorCritic
         ["train", "--env-file", "/nonexistent/servers.txt"],
         ["train", "--env", "tcp://127.0.0.1:5555", "--env", "tcp://127.0.0.1:5556", "--min-servers", "3"],
         ["train", "--min-servers", "0"],
+        ["serve", "--max-sessions", "0"],
+        ["serve", "--eviction-grace", "-1"],
         ["train", "--env", "tcp://127.0.0.1:5555", "--env", "tcp://127.0.0.1:5556", "--collect", "fastest"],
     ])
     func badFlagsFailWithNonZeroExitCode(arguments: [String]) {
