@@ -156,6 +156,3 @@ private final class RepeatedProducts: PairedWork {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

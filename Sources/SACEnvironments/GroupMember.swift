@@ -103,7 +103,7 @@ final class GroupMember: @unchecked Sendable {
             let began = clock.now
             do {
                 let results = try environment.step(actions)
-                let seconds = (clock.now - began).groupSeconds, reported = environment.reportedStepSeconds
+                let seconds = (clock.now - began).seconds, reported = environment.reportedStepSeconds
                 mailbox.condition.withLock {
                     replies += 1
                     roundTripSeconds += seconds
@@ -154,21 +154,13 @@ final class GroupMember: @unchecked Sendable {
                 try environment.reconnect()
                 let observations = try environment.reset(seeds: [])
                 mailbox.condition.withLock { reconnects += 1 }
-                mailbox.post(.rejoined(observations, attempts: attempt, seconds: (clock.now - lostAt).groupSeconds), from: index)
+                mailbox.post(.rejoined(observations, attempts: attempt, seconds: (clock.now - lostAt).seconds), from: index)
                 return
             } catch {
                 lastError = "\(error)"
                 delay = min(delay * 2, 8)
             }
         }
-        mailbox.post(.dropped(lastError: lastError, attempts: reconnectAttempts, seconds: (clock.now - lostAt).groupSeconds), from: index)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var groupSeconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) * 1e-18
+        mailbox.post(.dropped(lastError: lastError, attempts: reconnectAttempts, seconds: (clock.now - lostAt).seconds), from: index)
     }
 }

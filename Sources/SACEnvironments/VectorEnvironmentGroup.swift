@@ -131,7 +131,7 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     /// The postings once the busy members have answered (`forAll`) or anything arrived; none after `timeout`.
     private func wait(timeout: Duration, forAll: Bool) -> [GroupMailbox.Posting] {
         let busy = Set(states.indices.filter { states[$0] == .busy })
-        let deadline = Date(timeIntervalSinceNow: timeout.groupSeconds)
+        let deadline = Date(timeIntervalSinceNow: timeout.seconds)
         let postings = mailbox.take(until: deadline) { postings in
             guard forAll, !busy.isEmpty else { return !postings.isEmpty }
             return busy.isSubset(of: postings.lazy.filter(\.outcome.answersRequest).map(\.member))

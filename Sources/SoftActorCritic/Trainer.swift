@@ -593,10 +593,3 @@ public final class Trainer {
 /// Thrown inside the loop when ``Trainer/shouldStop`` asks to stop while the trainer waits.
 private struct StopRequested: Error {}
 
-extension Duration {
-    /// The duration in seconds as a `Double`.
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) * 1e-18
-    }
-}
