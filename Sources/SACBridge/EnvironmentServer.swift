@@ -69,8 +69,8 @@ public final class EnvironmentServer {
     private let actionSpace: Box
     private let maxEpisodeSteps: Int
     private var sessions: [String: Session] = [:]
-    /// Live sessions by the client nonce of the handshake that opened them, with that handshake's reply.
-    private var handshakes: [String: (sessionID: String, reply: [UInt8])] = [:]
+    /// Live sessions' ids by the client nonce of the handshake that opened them.
+    private var sessionsByNonce: [String: String] = [:]
     /// The close replies of the last sessions closed, by session id, so that a close retried after its reply
     /// was lost gets that reply again (not UNKNOWN_SESSION); at most ``closedRepliesKept``, oldest dropped.
     private var closedReplies: [String: (requestID: UInt64, reply: [UInt8])] = [:], closedOrder: [String] = []
@@ -86,6 +86,9 @@ public final class EnvironmentServer {
 
     private final class Session {
         let id: String
+        /// The client nonce of the handshake that opened the session ("" for none), and that handshake's
+        /// reply, which a retry of it gets again.
+        var clientNonce = "", handshakeReply: [UInt8] = []
         var lastUsed: Double
         /// The id of the last request answered, whose reply `state.lastReply` holds (for a retry).
         var lastRequestID: UInt64?
@@ -189,10 +192,12 @@ public final class EnvironmentServer {
             expireSessions(now: now)
             if case let .handshake(hello)? = request {
                 // A retried handshake (same nonce) gets the session the first one opened.
-                if !hello.clientNonce.isEmpty, let known = handshakes[hello.clientNonce], sessions[known.sessionID] != nil { return known.reply }
-                let reply = MessageCodec.encode(try handshake(hello, requestID: requestID))
-                if !hello.clientNonce.isEmpty, case let .handshake(opened) = try MessageCodec.decodeReply(reply).kind {
-                    handshakes[hello.clientNonce] = (opened.sessionID, reply)
+                if let known = sessionsByNonce[hello.clientNonce].flatMap({ sessions[$0] }) { return known.handshakeReply }
+                let opened = try handshake(hello, requestID: requestID)
+                let reply = MessageCodec.encode(opened)
+                if !hello.clientNonce.isEmpty, case let .handshake(body) = opened.kind, let session = sessions[body.sessionID] {
+                    (session.clientNonce, session.handshakeReply) = (hello.clientNonce, reply)
+                    sessionsByNonce[hello.clientNonce] = session.id
                 }
                 return reply
             }
@@ -454,8 +459,8 @@ public final class EnvironmentServer {
     }
 
     private func forget(_ id: String) {
+        if let nonce = sessions[id]?.clientNonce, !nonce.isEmpty { sessionsByNonce[nonce] = nil }
         sessions[id] = nil
-        if let nonce = handshakes.first(where: { $0.value.sessionID == id })?.key { handshakes[nonce] = nil }
         if recentSession?.id == id { recentSession = nil }
     }
 

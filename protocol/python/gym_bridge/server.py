@@ -81,6 +81,9 @@ class Session:
         self.last_request_id = None
         self.last_reply = None
         self.last_used = time.monotonic()
+        # The client nonce of the handshake that opened the session ("" for none), and that handshake's
+        # reply, which a retry of it gets again.
+        self.client_nonce, self.handshake_reply = "", None
         # This session's step requests are matched against a template made from its first one that
         # stepped; its ordinary replies are written from pieces computed here (see codec).
         self.step_template = None
@@ -144,8 +147,8 @@ class EnvironmentServer:
         # The close replies of the last sessions closed, so that a close retried after its reply was lost
         # gets that reply again rather than UNKNOWN_SESSION (oldest dropped past 256).
         self._closed_replies = collections.OrderedDict()
-        # Live sessions by the client nonce of the handshake that opened them, with that handshake's reply.
-        self._handshakes = {}
+        # Live sessions by the client nonce of the handshake that opened them.
+        self._sessions_by_nonce = {}
         self._next_expiry_check = 0.0
         probe = self._make_env()
         for name, space in (("observation", probe.observation_space), ("action", probe.action_space)):
@@ -166,6 +169,7 @@ class EnvironmentServer:
         for session in list(self.sessions.values()):
             session.close()
         self.sessions.clear()
+        self._sessions_by_nonce.clear()
         self._recent = None
         if self._pool is not None:
             self._pool.close()
@@ -198,13 +202,15 @@ class EnvironmentServer:
             if kind == "handshake":
                 # A retried handshake (same nonce) gets the session the first one opened.
                 nonce = request.handshake.client_nonce
-                known = self._handshakes.get(nonce) if nonce else None
-                if known is not None and known[0] in self.sessions:
-                    return known[1]
+                known = self._sessions_by_nonce.get(nonce)
+                if known is not None:
+                    return known.handshake_reply
                 reply = self._handshake(request)
                 encoded = reply.SerializeToString()
                 if nonce:
-                    self._handshakes[nonce] = (reply.handshake.session_id, encoded)
+                    opened = self.sessions[reply.handshake.session_id]
+                    opened.client_nonce, opened.handshake_reply = nonce, encoded
+                    self._sessions_by_nonce[nonce] = opened
                 return encoded
             session = recent if matched is not None and self._recent is recent else self.sessions.get(session_id)
             if session is None:
@@ -245,9 +251,8 @@ class EnvironmentServer:
     def _forget(self, session):
         session.close()
         self.sessions.pop(session.id, None)
-        for nonce, (session_id, _) in list(self._handshakes.items()):
-            if session_id == session.id:
-                del self._handshakes[nonce]
+        if session.client_nonce:
+            self._sessions_by_nonce.pop(session.client_nonce, None)
         if self._recent is session:
             self._recent = None
 
@@ -479,6 +484,7 @@ class EnvironmentServer:
             for session in self.sessions.values():
                 session.close()
             self.sessions.clear()
+            self._sessions_by_nonce.clear()
             self._recent = None
             socket.close(0)
             if zap is not None:
