@@ -61,7 +61,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         let reply = try client.reset(seeds: seeds, states: states)
         needsReset = false
         failedLastStep = []
-        return rows(reply.observations.floats())
+        return rows(reply.observations.floats(), count: numEnvs)
     }
 
     /// Whether the server restarts copies alone (it speaks envbridge 1.1); with a 1.0 server only every
@@ -75,8 +75,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
         let reply = try client.reset(seeds: seeds, environments: copies)
         for copy in copies { failedLastStep.remove(copy) }
-        let flat = reply.observations.floats(), width = observationSpace.count
-        return (0..<copies.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) }
+        return rows(reply.observations.floats(), count: copies.count)
     }
 
     public func beginStep(_ actions: [[Float]]) throws {
@@ -103,7 +102,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
             failures[failure.index] = failure.error
         }
         failedLastStep = Set(failures.keys)
-        let observations = rows(reply.observations.floats())
+        let observations = rows(reply.observations.floats(), count: numEnvs)
         var results: [VectorStepResult] = []
         results.reserveCapacity(numEnvs)
         for i in 0..<numEnvs {
@@ -156,8 +155,9 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
 
     public func close() throws { client.close() }
 
-    private func rows(_ flat: [Float]) -> [[Float]] {
+    /// `count` observations flattened row after row (the client checked their shape), one array per row.
+    private func rows(_ flat: [Float], count: Int) -> [[Float]] {
         let width = observationSpace.count
-        return (0..<numEnvs).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) }
+        return (0..<count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) }
     }
 }

@@ -397,10 +397,12 @@ public final class Trainer {
 
     /// Starts new episodes in member k's copies `copies` (indices among its own) from their first observations.
     private func startEpisodes(member k: Int, copies: [Int], observations: [[Float]]) throws {
-        for (j, observation) in zip(copies, observations) {
+        for observation in observations {
             if let problem = nonFiniteValue(observation, reward: 0) {
                 throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
             }
+        }
+        for (j, observation) in zip(copies, observations) {
             let i = group.ranges[k].lowerBound + j
             state.observations[i] = observation
             state.episodeReturns[i] = 0
@@ -409,20 +411,10 @@ public final class Trainer {
         copiesToReset[k] = []
     }
 
-    /// Starts new episodes in member k's copies from their first observations.
+    /// Starts new episodes in every copy of member k from their first observations.
     private func startEpisodes(member k: Int, observations: [[Float]]) throws {
-        for observation in observations {
-            if let problem = nonFiniteValue(observation, reward: 0) {
-                throw SACError.nonFiniteTransition(step: state.step, detail: "reset returned \(problem)")
-            }
-        }
-        for (i, observation) in zip(group.ranges[k], observations) {
-            state.observations[i] = observation
-            state.episodeReturns[i] = 0
-            state.episodeLengths[i] = 0
-        }
+        try startEpisodes(member: k, copies: Array(0..<group.ranges[k].count), observations: observations)
         memberNeedsReset[k] = false
-        copiesToReset[k] = []
     }
 
     /// Closes copy `i`'s finished episode; the copy has already started its next one.
