@@ -106,9 +106,10 @@ public final class RemoteEnvironmentClient {
         guard (1...Self.maximumEnvironments).contains(opened.numEnvs) else {
             throw violation("server opened a session with \(opened.numEnvs) environments; 1...\(Self.maximumEnvironments) are accepted")
         }
-        guard (1...Self.maximumIDBytes).contains(opened.environmentID.utf8.count),
-              !opened.environmentID.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw violation("environment id of \(opened.environmentID.utf8.count) bytes\(opened.environmentID.unicodeScalars.contains { $0.properties.generalCategory == .control } ? " with control characters" : ""); ids are 1...\(Self.maximumIDBytes) bytes of printable text")
+        let idBytes = opened.environmentID.utf8.count
+        let hasControl = opened.environmentID.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        guard (1...Self.maximumIDBytes).contains(idBytes), !hasControl else {
+            throw violation("environment id of \(idBytes) bytes\(hasControl ? " with control characters" : ""); ids are 1...\(Self.maximumIDBytes) bytes of printable text")
         }
         session = opened
         observationRowsShape = [opened.numEnvs] + opened.observationSpace.low.shape
