@@ -62,6 +62,8 @@ class Session:
         self._instance_id = ""
         self._observation_dtype = observation_dtype
         self._client_name = client_name
+        # Set when a request raised ConnectionLost: the session is gone until `reconnect()`.
+        self.lost = False
         self.handshake: pb.HandshakeReply = self._open()
 
     # ---- the session's facts
@@ -115,6 +117,14 @@ class Session:
             self._socket = None
         self._instance_id = ""
         self.handshake = self._open()
+        self.lost = False
+
+    def reconnect_if_lost(self) -> bool:
+        """Opens a new session if the last one was lost; whether it did."""
+        if self.lost:
+            self.reconnect()
+            return True
+        return False
 
     # ---- transport
     def _open(self) -> pb.HandshakeReply:
@@ -144,6 +154,13 @@ class Session:
         return socket
 
     def _call(self, session: Optional[str] = None, **kind: Any) -> pb.Reply:
+        try:
+            return self._exchange(session, **kind)
+        except ConnectionLost:
+            self.lost = True
+            raise
+
+    def _exchange(self, session: Optional[str], **kind: Any) -> pb.Reply:
         request_id = self._next_id
         self._next_id += 1
         session_id = self.handshake.session_id if session is None else session
@@ -221,13 +238,11 @@ class RemoteVectorEnv(VectorEnv):
             seeds = list(seed)
         if isinstance(seed, int):
             self._np_random, self._np_random_seed = gym.utils.seeding.np_random(seed)
-        if self._lost:
-            self.session.reconnect()
-            self._lost = False
-        return self._guarded(lambda: self.session.reset(seeds)), {}
+        self.session.reconnect_if_lost()
+        return self.session.reset(seeds), {}
 
     def step(self, actions):
-        reply = self._guarded(lambda: self.session.step(np.asarray(actions, dtype=self.single_action_space.dtype).reshape(self.action_space.shape)))
+        reply = self.session.step(np.asarray(actions, dtype=self.single_action_space.dtype).reshape(self.action_space.shape))
         n = self.num_envs
         observations = self.session.observations(reply.observations, n)
         rewards = np.array(reply.rewards, dtype=np.float64)
@@ -245,15 +260,6 @@ class RemoteVectorEnv(VectorEnv):
 
     def close_extras(self, **kwargs: Any) -> None:
         self.session.close()
-
-    _lost = False
-
-    def _guarded(self, call):
-        try:
-            return call()
-        except ConnectionLost:
-            self._lost = True
-            raise
 
 
 class RemoteEnv(gym.Env):
@@ -273,21 +279,19 @@ class RemoteEnv(gym.Env):
         self.observation_space, self.action_space = self.session.spaces()
         self.metadata = {"render_modes": [], "env_id": self.session.handshake.environment_id}
         self._next_start: Optional[np.ndarray] = None
-        self._lost = False
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
         super().reset(seed=seed)
-        if self._lost:
-            self.session.reconnect()
-            self._lost, self._next_start = False, None
+        if self.session.reconnect_if_lost():
+            self._next_start = None
         if seed is None and self._next_start is not None:
             observation, self._next_start = self._next_start, None
             return observation, {}
         self._next_start = None
-        return self._guarded(lambda: self.session.reset([seed]))[0], {}
+        return self.session.reset([seed])[0], {}
 
     def step(self, action):
-        reply = self._guarded(lambda: self.session.step(np.asarray(action, dtype=self.action_space.dtype).reshape((1,) + self.action_space.shape)))
+        reply = self.session.step(np.asarray(action, dtype=self.action_space.dtype).reshape((1,) + self.action_space.shape))
         observation = self.session.observations(reply.observations, 1)[0]
         info: dict = {}
         terminated, truncated = bool(reply.terminated[0]), bool(reply.truncated[0])
@@ -304,10 +308,3 @@ class RemoteEnv(gym.Env):
 
     def close(self) -> None:
         self.session.close()
-
-    def _guarded(self, call):
-        try:
-            return call()
-        except ConnectionLost:
-            self._lost = True
-            raise
