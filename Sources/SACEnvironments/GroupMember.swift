@@ -142,25 +142,21 @@ final class GroupMember: @unchecked Sendable {
         rejoin(after: error)
     }
 
-    /// Reconnects with exponential back-off (0.25 s doubling up to 8 s) and resets every copy, up to
-    /// `reconnectAttempts` times.
+    /// Reconnects with ``ReconnectionBackOff`` and resets every copy, up to `reconnectAttempts` times; stops
+    /// waiting when the group closes.
     private func rejoin(after error: any Error) {
-        let lostAt = clock.now
-        var delay = 0.25
-        var lastError = "\(error)"
-        for attempt in 1...max(1, reconnectAttempts) where reconnectAttempts > 0 {
-            guard mailbox.sleep(seconds: delay) else { return }
-            do {
-                try environment.reconnect()
-                let observations = try environment.reset(seeds: [])
-                mailbox.condition.withLock { reconnects += 1 }
-                mailbox.post(.rejoined(observations, attempts: attempt, seconds: (clock.now - lostAt).seconds), from: index)
-                return
-            } catch {
-                lastError = "\(error)"
-                delay = min(delay * 2, 8)
-            }
+        let outcome = ReconnectionBackOff.run(attempts: reconnectAttempts, lostBecause: error, wait: { mailbox.sleep(seconds: $0) }) {
+            try environment.reconnect()
+            return try environment.reset(seeds: [])
         }
-        mailbox.post(.dropped(lastError: lastError, attempts: reconnectAttempts, seconds: (clock.now - lostAt).seconds), from: index)
+        switch outcome {
+        case let .succeeded(observations, attempt, seconds):
+            mailbox.condition.withLock { reconnects += 1 }
+            mailbox.post(.rejoined(observations, attempts: attempt, seconds: seconds), from: index)
+        case let .gaveUp(lastError, seconds):
+            mailbox.post(.dropped(lastError: lastError, attempts: reconnectAttempts, seconds: seconds), from: index)
+        case .stopped:
+            break
+        }
     }
 }

@@ -469,26 +469,22 @@ public final class Trainer {
     private func recover(from error: any Error, environment: any VectorEnvironment) throws {
         guard environment.isConnectionLoss(error) else { throw error }
         let address = environment.address ?? environment.id
-        let lostAt = clock.now
-        var delay = 0.25
-        var lastError = "\(error)"
-        for attempt in 1...max(1, configuration.reconnectAttempts) where configuration.reconnectAttempts > 0 {
+        let outcome = try ReconnectionBackOff.run(attempts: configuration.reconnectAttempts, lostBecause: error, wait: { delay in
             // A stop request (Ctrl-C) ends the waiting: the run checkpoints and stops as interrupted.
             if shouldStop?() == true { throw StopRequested() }
             Thread.sleep(forTimeInterval: delay)
-            do {
-                try environment.reconnect()
-                state.reconnects += 1
-                onWarning?("lost \(address) (\(error)); reconnected after \(String(format: "%.1f", (clock.now - lostAt).seconds)) s (attempt \(attempt)); the episodes in flight end as truncated")
-                return
-            } catch {
-                lastError = "\(error)"
-                delay = min(delay * 2, 8)
-            }
+            return true
+        }) { try environment.reconnect() }
+        switch outcome {
+        case let .succeeded(_, attempt, seconds):
+            state.reconnects += 1
+            onWarning?("lost \(address) (\(error)); reconnected after \(String(format: "%.1f", seconds)) s (attempt \(attempt)); the episodes in flight end as truncated")
+        case let .gaveUp(lastError, seconds):
+            try? writeCheckpoint()
+            throw SACError.environmentUnreachable(address: address, attempts: configuration.reconnectAttempts, waitedSeconds: seconds, lastError: lastError)
+        case .stopped:
+            throw StopRequested()
         }
-        try? writeCheckpoint()
-        throw SACError.environmentUnreachable(address: address, attempts: configuration.reconnectAttempts,
-                                              waitedSeconds: (clock.now - lostAt).seconds, lastError: lastError)
     }
 
     private func evaluate() throws -> EvaluationResult {
