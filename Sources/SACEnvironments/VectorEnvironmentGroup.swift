@@ -69,7 +69,10 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         states = Array(repeating: .ready, count: members.count)
     }
 
-    deinit {
+    deinit { stopThreads() }
+
+    /// Ends every member's thread once its request in flight is done, and any reconnection's waiting.
+    private func stopThreads() {
         mailbox.close()
         for part in parts { part.close() }
     }
@@ -278,8 +281,7 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     /// Ends the members' threads and closes every member that is not in flight; one still waiting for a
     /// reply (or reconnecting) is closed when it is released.
     public func close() throws {
-        mailbox.close()
-        for part in parts { part.close() }
+        stopThreads()
         for k in members.indices where states[k] == .ready || states[k] == .dropped { try members[k].close() }
     }
 }
