@@ -12,6 +12,7 @@ import PackageDescription
 //   SACBridgeProtocol             the envbridge wire format: generated protobuf code and the codec
 //   SACBridge                     RemoteEnvironment and the environment server (knows environments, not SAC)
 //   SoftActorCritic               the agent, replay buffer and trainer (knows environments, not sockets)
+//   SACPolicyExport               a trained policy as ONNX, a C header or a NumPy archive
 //   SACLearningCurves             SVG learning curves from metrics.csv
 //   SACCommand                    the `sac` command-line tool
 //   SACDevelopmentTools           `sac-dev`: the benchmarks and the protocol fuzzer
@@ -22,6 +23,7 @@ let package = Package(
         .library(name: "SACEnvironments", targets: ["SACEnvironments"]),
         .library(name: "SACBridge", targets: ["SACBridge", "SACBridgeProtocol", "SACZeroMQ"]),
         .library(name: "SACNeuralNetworks", targets: ["SACNeuralNetworks", "SACRandomness"]),
+        .library(name: "SACPolicyExport", targets: ["SACPolicyExport"]),
         .library(name: "SACLearningCurves", targets: ["SACLearningCurves"]),
         .executable(name: "sac", targets: ["SACCommand"]),
         .executable(name: "sac-dev", targets: ["SACDevelopmentTools"]),
@@ -62,10 +64,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "SACPolicyExport",
+            dependencies: [
+                "SoftActorCritic", "SACNeuralNetworks",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["onnx.proto"]
+        ),
         .executableTarget(
             name: "SACCommand",
             dependencies: [
-                "SoftActorCritic", "SACEnvironments", "SACNeuralNetworks", "SACBridge", "SACBridgeProtocol", "SACZeroMQ",
+                "SoftActorCritic", "SACPolicyExport", "SACEnvironments", "SACNeuralNetworks", "SACBridge", "SACBridgeProtocol", "SACZeroMQ",
                 "SACLearningCurves", "SACRandomness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,6 +104,11 @@ let package = Package(
         .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic", "SACBridge"]),
         .testTarget(name: "SACDevelopmentToolsTests", dependencies: ["SACDevelopmentTools"]),
         .testTarget(name: "SACBridgeProtocolTests", dependencies: ["SACBridgeProtocol", "SACRandomness"]),
+        .testTarget(
+            name: "SACPolicyExportTests",
+            dependencies: ["SACPolicyExport", "SoftActorCritic", "SACNeuralNetworks", "SACRandomness"],
+            exclude: ["check_exported_policy.py"]
+        ),
         .testTarget(name: "SACLearningCurvesTests", dependencies: ["SACLearningCurves"]),
         .testTarget(
             name: "SACBridgeTests",
