@@ -22,6 +22,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Episodes to run; episode i resets with seed 10000 + i.")
     var episodes: Int = 10
 
+    @Flag(help: "Print one JSON object (policy, environment, episode returns and lengths, mean, std) instead of the table.")
+    var json = false
+
     func validate() throws {
         guard (runDir == nil) != (policy == nil) else { throw ValidationError("give exactly one of --run-dir or --policy") }
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
@@ -36,6 +39,17 @@ struct EvalCommand: ParsableCommand {
             ? try RemoteVectorEnvironment(address: name) : EnvironmentVector(try EnvironmentRegistry.make(name))
         defer { try? environment.close() }
         let result = try Evaluator(actor: saved.actor, scaling: saved.scaling).run(episodes: episodes, in: environment)
+        if json {
+            var object: [String: Any] = [
+                "policy": path, "variant": saved.variant, "trained_on": saved.environmentID, "environment": environment.id,
+                "returns": result.returns, "lengths": result.lengths, "mean": result.mean, "std": result.standardDeviation,
+            ]
+            // With one copy, episode i is the one reset with seed 10000 + i; several copies share the episodes.
+            if environment.numEnvs == 1 { object["seeds"] = (0..<episodes).map { Int(Evaluator.seedBase) + $0 } }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
         print("policy \(path) (\(saved.variant), trained on \(saved.environmentID)) on \(environment.id):")
         print(EvaluationTable(result).text)
         print(String(format: "mean return %.1f ± %.1f over %d episodes", result.mean, result.standardDeviation, episodes))
