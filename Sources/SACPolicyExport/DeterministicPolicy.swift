@@ -1,6 +1,6 @@
 import SoftActorCritic
 
-/// The deterministic policy of a ``SavedPolicy`` in the form every export writes: the actor's dense layers
+/// The deterministic policy of a `SavedPolicy` in the form every export writes: the actor's dense layers
 /// with the last one cut to the rows of the mean μ (the log σ rows are not needed to act), and the affine
 /// map from the squashed action to the environment's bounds:
 /// ```

@@ -1,6 +1,6 @@
 import SoftActorCritic
 
-/// A ``SavedPolicy`` as a NumPy `.npz` archive (a zip of `.npy` arrays, as `numpy.savez` writes), which
+/// A `SavedPolicy` as a NumPy `.npz` archive (a zip of `.npy` arrays, as `numpy.savez` writes), which
 /// `numpy.load(path)` opens without `allow_pickle` and `gym_bridge.policy.load(path)` turns into a policy:
 ///
 /// | array | dtype | contents |
