@@ -23,12 +23,24 @@ extension MultilayerPerceptron {
         /// The hand-over of a backward pass split across a ``WorkerPair``, made once here so that splitting
         /// allocates nothing.
         let splitBackward = SplitLayerBackward()
+        /// Whether the network has normalisations (the buffers below are then allocated).
+        package let isNormalized: Bool
+        /// Per dense layer, its normalisation's output (the dense layer's input); empty for a plain network.
+        let normalizedInputs: [UnsafeMutableBufferPointer<Float>]
+        /// Per dense layer, `∂L/∂` its normalisation's output.
+        let normalizedGradients: [UnsafeMutableBufferPointer<Float>]
+        /// Per normalisation, the per-feature values its backward pass needs (``BatchRenormalization``).
+        let normalizationCaches: [UnsafeMutableBufferPointer<Float>]
+        /// Room for a normalisation's backward sums: 2 × the widest input.
+        let normalizationScratch: UnsafeMutableBufferPointer<Float>
+        /// Whether the last forward pass normalised in training mode (its backward differs).
+        var normalizedInTraining = false
 
         /// The workspace whose memory this one views (``rows(_:)``), kept alive by it; `nil` when this
         /// workspace owns its buffers.
         private let owner: Workspace?
 
-        init(layerSizes: [Int], batchSize: Int) {
+        init(layerSizes: [Int], batchSize: Int, normalized: Bool = false) {
             self.batchSize = batchSize
             self.layerSizes = layerSizes
             owner = nil
@@ -37,6 +49,12 @@ extension MultilayerPerceptron {
             gradients = layerSizes.dropFirst().map { .allocateZeroed(batchSize * $0) }
             inputGradientBuffer = .allocateZeroed(batchSize * layerSizes[0])
             transposeScratch = Self.makeTransposeScratch(layerSizes: layerSizes, batchSize: batchSize)
+            isNormalized = normalized
+            let inputs = normalized ? Array(layerSizes.dropLast()) : []
+            normalizedInputs = inputs.map { .allocateZeroed(batchSize * $0) }
+            normalizedGradients = inputs.map { .allocateZeroed(batchSize * $0) }
+            normalizationCaches = inputs.map { .allocateZeroed(BatchRenormalization.cacheRows * $0) }
+            normalizationScratch = .allocateZeroed(2 * (inputs.max() ?? 0))
         }
 
         private init(viewing owner: Workspace, rows: Range<Int>) {
@@ -53,11 +71,22 @@ extension MultilayerPerceptron {
             inputGradientBuffer = part(owner.inputGradientBuffer, width: sizes[0])
             // Its own, so that passes on two views of one workspace may run at once.
             transposeScratch = Self.makeTransposeScratch(layerSizes: sizes, batchSize: rows.count)
+            isNormalized = owner.isNormalized
+            let inputs = isNormalized ? Array(sizes.dropLast()) : []
+            normalizedInputs = zip(owner.normalizedInputs, inputs).map { part($0, width: $1) }
+            normalizedGradients = zip(owner.normalizedGradients, inputs).map { part($0, width: $1) }
+            // A view's statistics are its own rows'.
+            normalizationCaches = inputs.map { .allocateZeroed(BatchRenormalization.cacheRows * $0) }
+            normalizationScratch = .allocateZeroed(2 * (inputs.max() ?? 0))
         }
 
         deinit {
             transposeScratch.deallocate()
+            normalizationCaches.forEach { $0.deallocate() }
+            normalizationScratch.deallocate()
             guard owner == nil else { return }
+            normalizedInputs.forEach { $0.deallocate() }
+            normalizedGradients.forEach { $0.deallocate() }
             inputBuffer.deallocate()
             inputGradientBuffer.deallocate()
             activations.forEach { $0.deallocate() }
@@ -98,7 +127,14 @@ extension MultilayerPerceptron {
                 ?? Matrix(rows: 0, columns: 0)
         }
 
+        /// Dense layer `layer`'s input: its normalisation's output, or the previous activation (the
+        /// network's input for layer 0) in a plain network.
         func input(of layer: Int) -> UnsafePointer<Float> {
+            isNormalized ? UnsafePointer(normalizedInputs[layer].baseAddress!) : rawInput(of: layer)
+        }
+
+        /// What reaches layer `layer` from below: the previous activation, or the network's input.
+        func rawInput(of layer: Int) -> UnsafePointer<Float> {
             UnsafePointer(layer == 0 ? inputBuffer.baseAddress! : activations[layer - 1].baseAddress!)
         }
     }

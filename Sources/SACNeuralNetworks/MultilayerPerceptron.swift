@@ -1,18 +1,29 @@
-/// A multilayer perceptron: dense layers with ReLU between them and a linear output layer.
+/// A multilayer perceptron: dense layers with ReLU between them and a linear output layer, optionally
+/// with a ``BatchRenormalization`` before every dense layer (CrossQ's networks).
 ///
 /// All parameters live in one contiguous `parameters` array and their gradients in `gradients`, in
-/// layer order (each layer's weight, then its bias). Activations live in a ``Workspace`` that the
-/// caller allocates once per batch size, so forward and backward passes allocate nothing. A network is a
-/// value: `var target = online` makes an independent copy (the target networks of SAC).
+/// layer order (each layer's normalisation scale and shift if any, its weight, then its bias). Activations
+/// live in a ``Workspace`` that the caller allocates once per batch size, so forward and backward passes
+/// allocate nothing. A network is a value: `var target = online` makes an independent copy (the target
+/// networks of SAC).
 public struct MultilayerPerceptron: Equatable, Sendable {
     /// Feature counts from input to output, e.g. `[3, 256, 256, 2]`.
     public let layerSizes: [Int]
     /// The dense layers, in order.
     public let layers: [DenseLayer]
-    /// Every weight and bias, layer by layer.
+    /// The normalisation before each dense layer, in order; empty for a plain network.
+    public let normalizations: [BatchRenormalization]
+    /// The normalisation hyperparameters; `nil` for a plain network.
+    public let normalization: BatchRenormalization.Configuration?
+    /// Every weight and bias (and normalisation scale and shift), layer by layer.
     public var parameters: [Float]
     /// `∂L/∂parameters` from the last ``backward(_:parameterGradients:inputGradient:inputColumns:accumulate:pair:)``.
     public var gradients: [Float]
+    /// The normalisations' running means and variances (per layer: the mean of each input feature, then
+    /// the variance); empty for a plain network. Updated by ``forwardTraining(_:)``, read by ``forward(_:)``.
+    public var normalizationStatistics: [Float]
+    /// Training-mode passes so far (the normalisations' warm-up counts them).
+    public var normalizationSteps = 0
 
     /// Input features.
     public var inputSize: Int { layerSizes[0] }
@@ -21,56 +32,121 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     /// Total number of weights and biases.
     public var parameterCount: Int { parameters.count }
 
-    /// A network with PyTorch's default initialisation drawn from `generator`.
+    /// A network with PyTorch's default initialisation drawn from `generator` (normalisations start at
+    /// γ = 1, β = 0, running mean 0 and variance 1, drawing nothing).
     /// - Parameters:
     ///   - layerSizes: input size, hidden sizes, output size; at least two entries, all > 0.
+    ///   - normalization: a ``BatchRenormalization`` with these hyperparameters before every dense layer.
     ///   - generator: the source of the initial weights and biases.
-    public init(layerSizes: [Int], generator: inout some RandomNumberGenerator) throws(NetworkError) {
-        try self.init(layerSizes: layerSizes)
+    public init(layerSizes: [Int], normalization: BatchRenormalization.Configuration? = nil,
+                generator: inout some RandomNumberGenerator) throws(NetworkError) {
+        try self.init(layerSizes: layerSizes, normalization: normalization)
         parameters.withUnsafeMutableBufferPointer { buffer in
             for layer in layers { layer.initialize(buffer.baseAddress!, using: &generator) }
         }
     }
 
-    /// A network with every parameter zero (to be filled, e.g. from a serialised file).
-    public init(layerSizes: [Int]) throws(NetworkError) {
+    /// A network with every weight and bias zero (to be filled, e.g. from a serialised file); its
+    /// normalisations, if any, start at γ = 1, β = 0, running mean 0 and variance 1.
+    public init(layerSizes: [Int], normalization: BatchRenormalization.Configuration? = nil) throws(NetworkError) {
         guard layerSizes.count >= 2, layerSizes.allSatisfy({ $0 > 0 }) else {
             throw .invalidLayerSizes(layerSizes)
         }
-        var layers: [DenseLayer] = []
-        var offset = 0
+        var layers: [DenseLayer] = [], normalizations: [BatchRenormalization] = []
+        var offset = 0, statisticsOffset = 0
         for (input, output) in zip(layerSizes, layerSizes.dropFirst()) {
+            if normalization != nil {
+                let normalizationLayer = BatchRenormalization(features: input, offset: offset, statisticsOffset: statisticsOffset)
+                normalizations.append(normalizationLayer)
+                offset += normalizationLayer.parameterCount
+                statisticsOffset += 2 * input
+            }
             let layer = DenseLayer(inputSize: input, outputSize: output, offset: offset)
             layers.append(layer)
             offset += layer.parameterCount
         }
         self.layerSizes = layerSizes
         self.layers = layers
+        self.normalizations = normalizations
+        self.normalization = normalization
         self.parameters = [Float](repeating: 0, count: offset)
         self.gradients = [Float](repeating: 0, count: offset)
+        self.normalizationStatistics = [Float](repeating: 0, count: statisticsOffset)
+        parameters.withUnsafeMutableBufferPointer { p in
+            normalizationStatistics.withUnsafeMutableBufferPointer { statistics in
+                for layer in normalizations { layer.initialize(parameters: p.baseAddress!, statistics: statistics.baseAddress!) }
+            }
+        }
     }
+
+    /// Whether batch renormalisation precedes every dense layer.
+    public var isNormalized: Bool { normalization != nil }
 
     /// Allocates a workspace for batches of exactly `batchSize` rows.
     public func makeWorkspace(batchSize: Int) throws(NetworkError) -> Workspace {
         guard batchSize > 0 else { throw .invalidBatchSize(batchSize) }
-        return Workspace(layerSizes: layerSizes, batchSize: batchSize)
+        return Workspace(layerSizes: layerSizes, batchSize: batchSize, normalized: isNormalized)
     }
 
     /// Forward pass on `workspace.input`, leaving every layer's activation in the workspace and the
-    /// network's output in `workspace.output`. Allocates nothing.
+    /// network's output in `workspace.output`. Normalisations use their running statistics (inference
+    /// mode). Allocates nothing.
     public func forward(_ workspace: Workspace) {
-        assert(workspace.layerSizes == layerSizes, "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
+        assert(workspace.layerSizes == layerSizes && workspace.isNormalized == isNormalized,
+               "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
         let batch = workspace.batchSize
+        workspace.normalizedInTraining = false
         parameters.withUnsafeBufferPointer { params in
-            let p = params.baseAddress!
-            for (index, layer) in layers.enumerated() {
-                let input = workspace.input(of: index)
-                let output = workspace.activations[index].baseAddress!
-                layer.forward(input: input, batch: batch, parameters: p, output: output)
-                if index < layers.count - 1 {
-                    ReLU.forward(output, count: batch * layer.outputSize)
+            normalizationStatistics.withUnsafeBufferPointer { statistics in
+                let p = params.baseAddress!
+                for (index, layer) in layers.enumerated() {
+                    if let configuration = normalization {
+                        normalizations[index].forwardInference(
+                            input: workspace.rawInput(of: index), batch: batch, parameters: p, statistics: statistics.baseAddress!,
+                            epsilon: configuration.epsilon, output: workspace.normalizedInputs[index].baseAddress!,
+                            cache: workspace.normalizationCaches[index].baseAddress!)
+                    }
+                    forwardDense(index, layer, workspace: workspace, parameters: p)
                 }
             }
+        }
+    }
+
+    /// Forward pass in training mode: every normalisation uses the batch's statistics and updates its
+    /// running ones (the network is therefore `mutating`); ``normalizationSteps`` counts the pass. For a
+    /// plain network the same as ``forward(_:)``. Allocates nothing.
+    public mutating func forwardTraining(_ workspace: Workspace) {
+        guard let configuration = normalization else { return forward(workspace) }
+        assert(workspace.layerSizes == layerSizes && workspace.isNormalized, "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
+        let batch = workspace.batchSize, step = normalizationSteps
+        workspace.normalizedInTraining = true
+        let layers = self.layers, normalizations = self.normalizations
+        parameters.withUnsafeBufferPointer { params in
+            normalizationStatistics.withUnsafeMutableBufferPointer { statistics in
+                let p = params.baseAddress!
+                for (index, layer) in layers.enumerated() {
+                    normalizations[index].forwardTraining(
+                        input: workspace.rawInput(of: index), batch: batch, parameters: p, statistics: statistics.baseAddress!,
+                        step: step, configuration: configuration, output: workspace.normalizedInputs[index].baseAddress!,
+                        cache: workspace.normalizationCaches[index].baseAddress!)
+                    Self.forwardDense(index, layer, count: layers.count, workspace: workspace, parameters: p)
+                }
+            }
+        }
+        normalizationSteps += 1
+    }
+
+    private func forwardDense(_ index: Int, _ layer: DenseLayer, workspace: Workspace, parameters: UnsafePointer<Float>) {
+        Self.forwardDense(index, layer, count: layers.count, workspace: workspace, parameters: parameters)
+    }
+
+    /// Dense layer `index` and its ReLU (all but the last layer) on the workspace's rows.
+    private static func forwardDense(_ index: Int, _ layer: DenseLayer, count: Int, workspace: Workspace, parameters: UnsafePointer<Float>) {
+        let batch = workspace.batchSize
+        let output = workspace.activations[index].baseAddress!
+        layer.forward(input: workspace.input(of: index), batch: batch, parameters: parameters, output: output)
+        if index < count - 1 {
+            ReLU.forward(output, count: batch * layer.outputSize)
         }
     }
 
@@ -121,13 +197,30 @@ public struct MultilayerPerceptron: Equatable, Sendable {
         accumulate: Bool = false, pair: WorkerPair? = nil,
         layerDone: (_ parameters: UnsafeMutablePointer<Float>, _ gradients: UnsafePointer<Float>, _ range: Range<Int>) -> Void
     ) {
-        assert(workspace.layerSizes == layerSizes, "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
+        assert(workspace.layerSizes == layerSizes && workspace.isNormalized == isNormalized,
+               "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
         let batch = workspace.batchSize
-        let layers = self.layers
+        let layers = self.layers, normalizations = self.normalizations, normalized = isNormalized
         gradients.withUnsafeMutableBufferPointer { grads in
             parameters.withUnsafeMutableBufferPointer { params in
-                func done(_ layer: DenseLayer) {
-                    layerDone(params.baseAddress!, UnsafePointer(grads.baseAddress!), layer.weightOffset..<(layer.weightOffset + layer.parameterCount))
+                func done(_ index: Int) {
+                    let layer = layers[index]
+                    let start = normalized ? normalizations[index].scaleOffset : layer.weightOffset
+                    layerDone(params.baseAddress!, UnsafePointer(grads.baseAddress!), start..<(layer.weightOffset + layer.parameterCount))
+                }
+                // The input gradient layer 0's normalisation passes on, and the columns it needs from its
+                // dense layer: all of them when its scale and shift need gradients, else the ones asked for.
+                let networkInputGradient: UnsafeMutablePointer<Float>? = inputGradient ? workspace.inputGradientBuffer.baseAddress! : nil
+                let firstColumns = normalized && parameterGradients ? nil : inputColumns
+                func normalizationBackward(_ index: Int) {
+                    guard normalized else { return }
+                    normalizations[index].backward(
+                        input: workspace.rawInput(of: index), outputGradient: workspace.normalizedGradients[index].baseAddress!,
+                        batch: batch, training: workspace.normalizedInTraining, parameters: params.baseAddress!,
+                        cache: workspace.normalizationCaches[index].baseAddress!, scratch: workspace.normalizationScratch.baseAddress!,
+                        gradients: parameterGradients ? grads.baseAddress! : nil,
+                        inputGradient: index > 0 ? workspace.gradients[index - 1].baseAddress! : networkInputGradient,
+                        columns: index == 0 ? firstColumns : nil, accumulate: accumulate)
                 }
                 for index in stride(from: layers.count - 1, through: 0, by: -1) {
                     let layer = layers[index]
@@ -136,8 +229,14 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                         ReLU.backward(output: workspace.activations[index].baseAddress!, gradient: outputGradient,
                                       count: batch * layer.outputSize)
                     }
-                    let inputGradientTarget: UnsafeMutablePointer<Float>? =
-                        index > 0 ? workspace.gradients[index - 1].baseAddress! : (inputGradient ? workspace.inputGradientBuffer.baseAddress! : nil)
+                    let inputGradientTarget: UnsafeMutablePointer<Float>?
+                    if normalized {
+                        // The normalisation needs ∂L/∂(its output) unless nothing below it is wanted.
+                        inputGradientTarget = index > 0 || inputGradient || parameterGradients ? workspace.normalizedGradients[index].baseAddress! : nil
+                    } else {
+                        inputGradientTarget = index > 0 ? workspace.gradients[index - 1].baseAddress! : networkInputGradient
+                    }
+                    let columns = index == 0 ? (normalized ? firstColumns : inputColumns) : nil
                     let parameterGradientTarget = parameterGradients ? grads.baseAddress! : nil
                     if let pair, let inputGradientTarget, let parameterGradientTarget {
                         let split = workspace.splitBackward
@@ -148,20 +247,20 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                         split.parameters = UnsafePointer(params.baseAddress!)
                         split.gradients = parameterGradientTarget
                         split.inputGradient = inputGradientTarget
-                        split.inputColumns = index == 0 ? inputColumns : nil
+                        split.inputColumns = columns
                         split.transposeScratch = workspace.transposeScratch.baseAddress!
                         split.accumulate = accumulate
                         pair.run(split, task: index)
                         split.input = nil
-                        done(layer)
-                        continue
+                    } else {
+                        layer.backward(
+                            input: workspace.input(of: index), outputGradient: outputGradient, batch: batch,
+                            parameters: params.baseAddress!, gradients: parameterGradientTarget,
+                            inputGradient: inputGradientTarget, inputColumns: columns,
+                            transposeScratch: workspace.transposeScratch.baseAddress!, accumulate: accumulate)
                     }
-                    layer.backward(
-                        input: workspace.input(of: index), outputGradient: outputGradient, batch: batch,
-                        parameters: params.baseAddress!, gradients: parameterGradientTarget,
-                        inputGradient: inputGradientTarget, inputColumns: index == 0 ? inputColumns : nil,
-                        transposeScratch: workspace.transposeScratch.baseAddress!, accumulate: accumulate)
-                    done(layer)
+                    if inputGradientTarget != nil { normalizationBackward(index) }
+                    done(index)
                 }
             }
         }

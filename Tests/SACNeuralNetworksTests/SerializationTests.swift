@@ -56,7 +56,7 @@ import SACRandomness
         }
         var version = bytes
         version[4] = 9
-        #expect(throws: BinaryFormatError.unsupportedVersion(found: 9, supported: 1)) { try MultilayerPerceptron(serialized: version) }
+        #expect(throws: BinaryFormatError.unsupportedVersion(found: 9, supported: 2)) { try MultilayerPerceptron(serialized: version) }
     }
 
     @Test func hugeDeclaredCountsDoNotAllocate() {
@@ -72,6 +72,29 @@ import SACRandomness
         writer.write(UInt32(1))
         writer.write(UInt64.max)
         #expect(throws: BinaryFormatError.self) { try MultilayerPerceptron(serialized: writer.bytes) }
+    }
+
+    /// A normalised network (CrossQ's) is version 2: its statistics, step count and hyperparameters come
+    /// back bit for bit, and a damaged statistics count is a typed error.
+    @Test func aNormalisedNetworkRoundTripsWithItsStatistics() throws {
+        var generator = Xoshiro256StarStar(seed: 4)
+        var configuration = BatchRenormalization.Configuration()
+        configuration.warmupSteps = 123
+        configuration.momentum = 0.02
+        var original = try MultilayerPerceptron(layerSizes: [3, 8, 2], normalization: configuration, generator: &generator)
+        let workspace = try original.makeWorkspace(batchSize: 4)
+        for i in workspace.inputBuffer.indices { workspace.inputBuffer[i] = Float(i) * 0.1 }
+        original.forwardTraining(workspace)
+        let bytes = original.serialized()
+        #expect(bytes[4] == 2)
+        let restored = try MultilayerPerceptron(serialized: bytes)
+        #expect(restored == original)
+        #expect(restored.normalizationSteps == 1 && restored.normalization == configuration)
+        #expect(restored.normalizationStatistics.map(\.bitPattern) == original.normalizationStatistics.map(\.bitPattern))
+
+        var plain = try network()
+        plain.parameters[0] = 1
+        #expect(plain.serialized()[4] == 1, "a plain network stays version 1")
     }
 
     @Test func crc32MatchesTheStandardCheckValue() {
