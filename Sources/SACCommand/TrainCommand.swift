@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var environment: EnvironmentOptions
 
-    @Option(help: "SAC variant: twin-q (twin Q + automatic temperature) or value-network (the 2018 paper's V_ψ).")
+    @Option(help: ArgumentHelp("SAC variant: twin-q (twin Q + automatic temperature), value-network (the 2018 paper's V_ψ), or crossq (batch-renormalised critics without targets: fewer samples per skill).", valueName: "twin-q|value-network|crossq"))
     var variant: SACVariant = .twinQ
 
     @Option(help: "Environment steps to train for (default 20000; with --resume, the new total, default the original one).")
@@ -44,11 +44,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Transitions per gradient update.")
     var batchSize: Int = 256
 
-    @Option(help: "Hidden layer widths of every network, comma-separated.")
+    @Option(help: "Hidden layer widths of every network (the actor's, and the critics' unless --critic-hidden), comma-separated.")
     var hidden: String = "256,256"
 
-    @Option(help: "Adam learning rate of every network and of log α.")
-    var learningRate: Float = 3e-4
+    @Option(help: "Hidden layer widths of the Q networks, comma-separated (default: --hidden; crossq: 512,512).")
+    var criticHidden: String?
+
+    @Option(help: "Adam learning rate of every network and of log α (default 3e-4; crossq 1e-3).")
+    var learningRate: Float?
 
     @Option(help: "Discount factor γ.")
     var gamma: Float = 0.99
@@ -88,6 +91,9 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if resume != nil, runDir != nil { throw ValidationError("--resume continues in its own run directory; do not also give --run-dir") }
         guard hiddenSizes != nil else { throw ValidationError("--hidden must be comma-separated positive integers such as 256,256, got '\(hidden)'") }
+        if let criticHidden, Self.widths(criticHidden) == nil {
+            throw ValidationError("--critic-hidden must be comma-separated positive integers such as 512,512, got '\(criticHidden)'")
+        }
         if let numEnvs, numEnvs < 1 { throw ValidationError("--num-envs must be at least 1, got \(numEnvs)") }
         let servers = try environment.sources().count
         if numEnvs != nil, servers > 1 {
@@ -105,19 +111,23 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    private var hiddenSizes: [Int]? {
-        let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    private var hiddenSizes: [Int]? { Self.widths(hidden) }
+
+    /// Comma-separated positive widths, or `nil`.
+    private static func widths(_ text: String) -> [Int]? {
+        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
         return sizes.compactMap { $0 }
     }
 
     /// The agent's and the trainer's configurations as the options give them.
     private var configurations: (agent: SACConfiguration, trainer: TrainerConfiguration) {
-        var agent = SACConfiguration()
+        var agent = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
         agent.variant = variant
         agent.hiddenSizes = hiddenSizes ?? agent.hiddenSizes
+        agent.criticHiddenSizes = criticHidden.flatMap(Self.widths)
         agent.batchSize = batchSize
-        agent.learningRate = learningRate
+        agent.learningRate = learningRate ?? agent.learningRate
         agent.gamma = gamma
         agent.tau = tau
         agent.alpha = alpha

@@ -13,6 +13,12 @@ enum UpdateLane: Int {
     case criticUpdates
     /// The actor's Adam step, half of its parameters in each lane.
     case actorAdam
+    /// CrossQ: Q network k in training mode on [(s, a); (s′, a′)].
+    case jointCriticForward
+    /// CrossQ: J_Q on the joint pass and the Adam step.
+    case jointCriticSteps
+    /// CrossQ: J_Q on the joint pass, gradients only.
+    case jointCriticLoss
 }
 
 /// The critics, their targets and optimisers as buffer pointers, taken once on the calling thread for
@@ -89,7 +95,7 @@ extension SACAgent {
             guard let step = actorStep else { return }
             Adam.apply(step.coefficients, firstMoment: step.firstMoment, secondMoment: step.secondMoment,
                        parameters: step.parameters, gradients: step.gradients, range: step.range(lane: k))
-        case .samplePolicies, .targetCritics, .criticLoss, .evaluateCritics, .criticUpdates:
+        case .samplePolicies, .targetCritics, .criticLoss, .evaluateCritics, .criticUpdates, .jointCriticForward, .jointCriticSteps, .jointCriticLoss:
             guard let batch = laneBatch else { return }
             perform(task, lane: k, batch: batch)
         }
@@ -119,6 +125,12 @@ extension SACAgent {
         case .criticUpdates:
             criticLoss(lane: k, batch: batch, steps: true)
             perform(.evaluateCritics, lane: k, batch: batch)
+        case .jointCriticForward:
+            jointCriticForward(lane: k, batch: batch)
+        case .jointCriticSteps:
+            jointCriticLoss(lane: k, batch: batch, steps: true)
+        case .jointCriticLoss:
+            jointCriticLoss(lane: k, batch: batch, steps: false)
         case .criticInputGradients, .actorAdam:
             perform(task, lane: k)
         }

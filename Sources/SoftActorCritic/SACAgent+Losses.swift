@@ -94,10 +94,15 @@ extension SACAgent {
 
     // MARK: Pieces shared by the losses
 
-    /// a_π ~ π_φ(·|s) on the batch's observations, with the update's noise.
+    /// a_π ~ π_φ(·|s) on the batch's observations, with the update's noise; CrossQ's actor normalises in
+    /// training mode here (its J_π trains on these actions), on this thread only.
     func sampleCurrentPolicy(on batch: ReplayBatch) {
         load(actorWorkspace, observations: batch.observations)
-        actor.forward(actorWorkspace, sample: policySample)
+        if configuration.variant == .crossQ {
+            actor.forwardTraining(actorWorkspace, sample: policySample)
+        } else {
+            actor.forward(actorWorkspace, sample: policySample)
+        }
     }
 
     /// a′ ~ π_φ(·|s′) on the batch's next observations, with the update's noise.

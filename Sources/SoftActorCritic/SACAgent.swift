@@ -25,7 +25,7 @@ public final class SACAgent {
     public internal(set) var actor: SquashedGaussianActor
     /// Q_θ₁ and Q_θ₂: `[s, a] → Q`.
     public internal(set) var critics: [MultilayerPerceptron]
-    /// Polyak-averaged targets Q_θ̄₁, Q_θ̄₂ (twin-q variant; empty otherwise).
+    /// Polyak-averaged targets Q_θ̄₁, Q_θ̄₂ (twin-q variant; empty otherwise: CrossQ has none).
     public internal(set) var targetCritics: [MultilayerPerceptron]
     /// V_ψ (value-network variant; `nil` otherwise).
     public internal(set) var value: MultilayerPerceptron? {
@@ -67,6 +67,8 @@ public final class SACAgent {
     let actingWorkspace: MultilayerPerceptron.Workspace         // actor on one observation
     let criticWorkspaces: [MultilayerPerceptron.Workspace]      // Q_k on (s, a) and (s, a_π)
     let targetWorkspaces: [MultilayerPerceptron.Workspace]      // Q̄_k on (s′, a′)
+    let criticJointWorkspaces: [MultilayerPerceptron.Workspace] // CrossQ: Q_k on [(s, a); (s′, a′)], 2 × batch rows
+    let criticNextWorkspaces: [MultilayerPerceptron.Workspace]  // CrossQ: the (s′, a′) half's view
     let policySample: PolicySample                              // a_π ~ π(·|s)
     let nextPolicySample: PolicySample                          // a′ ~ π(·|s′)
     let actingSample: PolicySample
@@ -109,34 +111,50 @@ public final class SACAgent {
         var generator = Xoshiro256StarStar(seed: configuration.seed)
         let hidden = configuration.hiddenSizes
         let batch = configuration.batchSize
+        let normalization = configuration.effectiveBatchRenormalization
         do {
-            actor = try SquashedGaussianActor(observationCount: observationCount, actionCount: actionCount, hiddenSizes: hidden, generator: &generator)
-            let criticSizes = [observationCount + actionCount] + hidden + [1]
-            critics = try (0..<2).map { _ in try MultilayerPerceptron(layerSizes: criticSizes, generator: &generator) }
+            actor = try SquashedGaussianActor(observationCount: observationCount, actionCount: actionCount, hiddenSizes: hidden,
+                                              normalization: normalization, generator: &generator)
+            let criticSizes = [observationCount + actionCount] + configuration.effectiveCriticHiddenSizes + [1]
+            critics = try (0..<2).map { _ in try MultilayerPerceptron(layerSizes: criticSizes, normalization: normalization, generator: &generator) }
             actorPairWorkspace = try actor.network.makeWorkspace(batchSize: 2 * batch)
             actorWorkspace = actorPairWorkspace.rows(0..<batch)
             actorNextWorkspace = actorPairWorkspace.rows(batch..<2 * batch)
             actingWorkspace = try actor.network.makeWorkspace(batchSize: 1)
-            criticWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
             switch configuration.variant {
             case .twinQ:
+                criticWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
                 targetCritics = critics
                 targetWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
+                criticJointWorkspaces = []
+                criticNextWorkspaces = []
                 valueNetwork = nil
             case .valueNetwork:
+                criticWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
                 valueNetwork = try SoftValueNetwork(observationCount: observationCount, hiddenSizes: hidden, batchSize: batch,
                                                     learningRate: configuration.learningRate, generator: &generator)
                 targetCritics = []
                 targetWorkspaces = []
+                criticJointWorkspaces = []
+                criticNextWorkspaces = []
+            case .crossQ:
+                // One pass over both halves, so that the normalisations see (s, a) and (s′, a′) together.
+                let joint = try critics.map { try $0.makeWorkspace(batchSize: 2 * batch) }
+                criticJointWorkspaces = joint
+                criticWorkspaces = joint.map { $0.rows(0..<batch) }
+                criticNextWorkspaces = joint.map { $0.rows(batch..<2 * batch) }
+                targetCritics = []
+                targetWorkspaces = []
+                valueNetwork = nil
             }
         } catch {
             throw .invalidConfiguration("\(error)")
         }
-        let lr = configuration.learningRate
-        actorOptimizer = Adam(parameterCount: actor.network.parameterCount, learningRate: lr)
-        criticOptimizers = critics.map { Adam(parameterCount: $0.parameterCount, learningRate: lr) }
+        let lr = configuration.learningRate, beta1 = configuration.effectiveAdamBeta1
+        actorOptimizer = Adam(parameterCount: actor.network.parameterCount, learningRate: lr, beta1: beta1)
+        criticOptimizers = critics.map { Adam(parameterCount: $0.parameterCount, learningRate: lr, beta1: beta1) }
         temperatureOptimizer = Adam(parameterCount: 1, learningRate: lr)
-        tunesTemperature = configuration.variant == .twinQ && configuration.alpha == nil
+        tunesTemperature = configuration.variant != .valueNetwork && configuration.alpha == nil
         let fixedAlpha = configuration.alpha ?? (configuration.variant == .valueNetwork ? SACConfiguration.defaultFixedAlpha : 1)
         temperatureParameter = [log(fixedAlpha)]
         targetEntropy = configuration.targetEntropy ?? -Float(actionCount)
@@ -205,8 +223,11 @@ public final class SACAgent {
     ///
     /// Every loss uses the α from before this update, as Stable-Baselines3 does. Nothing reads θ̄ between
     /// steps 2 and 5, so each Q network's lane moves its target right after its own step (same result).
+    ///
+    /// CrossQ's update is ``updateCrossQ(batch:)``.
     @discardableResult
     public func update(batch: ReplayBatch) -> UpdateMetrics {
+        if configuration.variant == .crossQ { return updateCrossQ(batch: batch) }
         var metrics = UpdateMetrics()
         metrics.alpha = alpha
         samplePolicies(on: batch)                          // a_π ~ π_φ(·|s), a′ ~ π_φ(·|s′), reparameterised

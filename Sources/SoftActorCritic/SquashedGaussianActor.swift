@@ -31,9 +31,12 @@ public struct SquashedGaussianActor: Equatable, Sendable {
     /// Action dimensions A.
     public let actionCount: Int
 
-    /// A new actor with PyTorch-default initialisation.
-    public init(observationCount: Int, actionCount: Int, hiddenSizes: [Int], generator: inout some RandomNumberGenerator) throws(NetworkError) {
-        network = try MultilayerPerceptron(layerSizes: [observationCount] + hiddenSizes + [2 * actionCount], generator: &generator)
+    /// A new actor with PyTorch-default initialisation; with `normalization`, a batch renormalisation
+    /// before every dense layer (CrossQ's actor).
+    public init(observationCount: Int, actionCount: Int, hiddenSizes: [Int], normalization: BatchRenormalization.Configuration? = nil,
+                generator: inout some RandomNumberGenerator) throws(NetworkError) {
+        network = try MultilayerPerceptron(layerSizes: [observationCount] + hiddenSizes + [2 * actionCount],
+                                           normalization: normalization, generator: &generator)
         self.actionCount = actionCount
     }
 
@@ -50,6 +53,13 @@ public struct SquashedGaussianActor: Equatable, Sendable {
     /// actions, log-probabilities and the intermediates the backward pass needs. Allocates nothing.
     public func forward(_ workspace: MultilayerPerceptron.Workspace, sample: PolicySample) {
         network.forward(workspace)
+        sampleActions(workspace, sample: sample)
+    }
+
+    /// ``forward(_:sample:)`` with the network's normalisations in training mode (batch statistics, running
+    /// statistics updated): CrossQ's actor loss. The same as ``forward(_:sample:)`` for a plain network.
+    public mutating func forwardTraining(_ workspace: MultilayerPerceptron.Workspace, sample: PolicySample) {
+        network.forwardTraining(workspace)
         sampleActions(workspace, sample: sample)
     }
 

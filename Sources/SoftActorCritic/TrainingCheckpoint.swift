@@ -7,13 +7,14 @@ import SACRandomness
 /// that support it) the environment's own state, so a resumed run continues bit for bit.
 ///
 /// File `checkpoint.sacc` in the run directory, with one older generation kept as `checkpoint.prev.sacc`.
-/// Layout: a ``ChecksummedFile`` with magic `"SACK"`, version 2 (version 1 held one environment copy), and the body (little-endian, via
-/// ``BinaryWriter``): the agent and trainer configurations as JSON strings, the sizes, the agent, the
-/// replay buffer, the trainer state, and the environment snapshot (flag, UInt64 count + words).
+/// Layout: a ``ChecksummedFile`` with magic `"SACK"`, version 3 (version 1 held one environment copy;
+/// version 2, still read, lacks the normalisation statistics of CrossQ's networks), and the body
+/// (little-endian, via ``BinaryWriter``): the agent and trainer configurations as JSON strings, the sizes,
+/// the agent, the replay buffer, the trainer state, and the environment snapshot (flag, UInt64 count + words).
 /// Written atomically.
 enum TrainingCheckpoint {
     static let magic: [UInt8] = Array("SACK".utf8)
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
     static let fileName = "checkpoint.sacc"
     static let previousFileName = "checkpoint.prev.sacc"
 
@@ -47,18 +48,20 @@ enum TrainingCheckpoint {
         var actionCount: Int
         /// Reader positioned at the agent section.
         var reader: BinaryReader
+        /// The file's format version.
+        var version: UInt32
     }
 
     /// Checks magic, version and checksum and decodes the configurations.
     static func open(_ bytes: [UInt8]) throws(BinaryFormatError) -> Contents {
-        var reader = try ChecksummedFile.decode(bytes, magic: magic, kind: "SAC checkpoint", version: formatVersion)
+        var (reader, version) = try ChecksummedFile.decode(bytes, magic: magic, kind: "SAC checkpoint", versions: 2...formatVersion)
         let decoder = JSONDecoder()
         guard let agent = try? decoder.decode(SACConfiguration.self, from: Data(try reader.readString().utf8)),
               let trainer = try? decoder.decode(TrainerConfiguration.self, from: Data(try reader.readString().utf8)) else {
             throw .invalidField(name: "configuration", detail: "unreadable configuration JSON")
         }
         let o = Int(try reader.read(UInt64.self)), a = Int(try reader.read(UInt64.self))
-        return Contents(agentConfiguration: agent, trainerConfiguration: trainer, observationCount: o, actionCount: a, reader: reader)
+        return Contents(agentConfiguration: agent, trainerConfiguration: trainer, observationCount: o, actionCount: a, reader: reader, version: version)
     }
 
     /// Reads `checkpoint.sacc` of `directory`, falling back to the previous generation when the latest is
@@ -92,7 +95,7 @@ enum TrainingCheckpoint {
     static func restore(_ contents: Contents, agent: SACAgent, buffer: ReplayBuffer, state: inout TrainerState,
                         environment: any VectorEnvironment) throws -> Bool {
         var reader = contents.reader
-        try agent.restore(from: &reader)
+        try agent.restore(from: &reader, version: contents.version)
         try buffer.restore(from: &reader)
         try state.restore(from: &reader)
         guard state.observations.count == environment.numEnvs else { throw Mismatch.copies(stored: state.observations.count) }
@@ -125,9 +128,14 @@ extension SACAgent {
         }
         for word in [generator.state.0, generator.state.1, generator.state.2, generator.state.3] { writer.write(word) }
         writer.write(UInt64(updateCount))
+        // Version 3: the normalisations' running statistics and step counts (empty for plain networks).
+        for network in [actor.network] + critics {
+            writer.write(UInt64(network.normalizationSteps))
+            writer.write(floats: network.normalizationStatistics)
+        }
     }
 
-    func restore(from reader: inout BinaryReader) throws(BinaryFormatError) {
+    func restore(from reader: inout BinaryReader, version: UInt32) throws(BinaryFormatError) {
         func read(into parameters: inout [Float], _ name: String) throws(BinaryFormatError) {
             let values = try reader.readFloats()
             guard values.count == parameters.count else {
@@ -155,6 +163,13 @@ extension SACAgent {
         try temperatureOptimizer.restore(from: &reader)
         generator.state = (try reader.read(), try reader.read(), try reader.read(), try reader.read())
         updateCount = Int(try reader.read(UInt64.self))
+        guard version >= 3 else { return }
+        func readStatistics(into network: inout MultilayerPerceptron, _ name: String) throws(BinaryFormatError) {
+            network.normalizationSteps = Int(clamping: try reader.read(UInt64.self))
+            try read(into: &network.normalizationStatistics, name + " normalisation statistics")
+        }
+        try readStatistics(into: &actor.network, "actor")
+        for k in critics.indices { try readStatistics(into: &critics[k], "critic \(k + 1)") }
     }
 }
 

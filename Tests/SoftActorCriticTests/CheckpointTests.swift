@@ -5,8 +5,15 @@ import SACEnvironments
 import SACNeuralNetworks
 
 @Suite(.serialized) struct CheckpointTests {
-    private func configurations(steps: Int) -> (SACConfiguration, TrainerConfiguration) {
-        var agent = SACConfiguration()
+    private func configurations(steps: Int, variant: SACVariant = .twinQ) -> (SACConfiguration, TrainerConfiguration) {
+        var agent = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
+        if variant == .crossQ {
+            agent.criticHiddenSizes = [32, 32]
+            // Past the warm-up within the run, so that resuming must restore the renormalising phase too.
+            var renormalization = BatchRenormalization.Configuration()
+            renormalization.warmupSteps = 250
+            agent.batchRenormalization = renormalization
+        }
         agent.hiddenSizes = [32, 32]
         agent.batchSize = 32
         agent.seed = 8
@@ -23,8 +30,8 @@ import SACNeuralNetworks
         FileManager.default.temporaryDirectory.appendingPathComponent("sac-ckpt-\(UUID().uuidString)").path
     }
 
-    private func fresh(_ steps: Int, runDirectory: String?) throws -> Trainer {
-        let (agent, trainer) = configurations(steps: steps)
+    private func fresh(_ steps: Int, runDirectory: String?, variant: SACVariant = .twinQ) throws -> Trainer {
+        let (agent, trainer) = configurations(steps: steps, variant: variant)
         return try Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum", seed: 8),
                            evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: runDirectory)
     }
@@ -37,17 +44,21 @@ import SACNeuralNetworks
     private func fingerprint(_ trainer: Trainer) -> [UInt32] {
         trainer.agent.actor.network.parameters.map(\.bitPattern) + trainer.agent.critics[1].parameters.map(\.bitPattern)
             + [trainer.agent.alpha.bitPattern, UInt32(trainer.buffer.totalAdded)]
+            + (trainer.agent.actor.network.normalizationStatistics + trainer.agent.critics[0].normalizationStatistics).map(\.bitPattern)
+            + [UInt32(trainer.agent.critics[0].normalizationSteps)]
             + (0..<trainer.buffer.count).flatMap { trainer.buffer.transition(at: $0).nextObservation.map(\.bitPattern) }
     }
 
-    /// 300 steps, checkpoint, resume to 700 (mid-episode: episodes are 200 steps) equals 700 straight.
-    @Test func resumedRunEqualsUninterruptedRunBitForBit() throws {
+    /// 300 steps, checkpoint, resume to 700 (mid-episode: episodes are 200 steps) equals 700 straight;
+    /// for CrossQ, its normalisations' statistics and step counts included.
+    @Test(arguments: [SACVariant.twinQ, .crossQ])
+    func resumedRunEqualsUninterruptedRunBitForBit(variant: SACVariant) throws {
         BLAS.setThreadCount(1)
-        let straight = try fresh(700, runDirectory: nil)
+        let straight = try fresh(700, runDirectory: nil, variant: variant)
         try straight.run()
         let path = directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try fresh(300, runDirectory: path).run()
+        try fresh(300, runDirectory: path, variant: variant).run()
         let continued = try resumed(path, steps: 700)
         let summary = try continued.run()
         #expect(fingerprint(continued) == fingerprint(straight))

@@ -28,9 +28,10 @@ func smallAgentAndBatch(variant: SACVariant, seed: UInt64 = 7) throws -> (SACAge
     var configuration = SACConfiguration()
     configuration.variant = variant
     configuration.hiddenSizes = [8, 8]
+    configuration.criticHiddenSizes = [8, 8]
     configuration.batchSize = 5
     configuration.seed = seed
-    configuration.alpha = variant == .twinQ ? nil : 0.3
+    configuration.alpha = variant == .valueNetwork ? 0.3 : nil
     let agent = try SACAgent(observationCount: 3, actionCount: 2, configuration: configuration)
     let batch = ReplayBatch(size: 5, observationCount: 3, actionCount: 2)
     var generator = Xoshiro256StarStar(seed: seed + 100)
