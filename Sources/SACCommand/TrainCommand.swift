@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Hidden layer widths of every network (the actor's, and the critics' unless --critic-hidden), comma-separated.")
     var hidden: String = "256,256"
 
-    @Option(help: "Hidden layer widths of the Q networks, comma-separated (default: --hidden; crossq: 512,512).")
+    @Option(help: "Hidden layer widths of the Q networks, comma-separated (default: --hidden; crossq: 256,256).")
     var criticHidden: String?
 
     @Option(help: "Adam learning rate of every network and of log α (default 3e-4; crossq 1e-3).")

@@ -34,8 +34,11 @@ struct BenchUpdatesCommand: ParsableCommand {
     @Option(help: "Timed updates.")
     var updates: Int = 1_000
 
-    @Option(help: "SAC variant.")
+    @Option(help: "SAC variant (crossq: its own defaults, learning rate and critic widths included).")
     var variant: SACVariant = .twinQ
+
+    @Option(help: "Hidden widths of the Q networks, comma-separated (default: the variant's).")
+    var criticHidden: String?
 
     @Option(help: "Rounds the timed updates are split into, each followed by a short sgemm peak measurement.")
     var rounds: Int = 5
@@ -47,13 +50,15 @@ struct BenchUpdatesCommand: ParsableCommand {
         guard updates >= 10 else { throw ValidationError("--updates must be at least 10") }
         guard rounds >= 1, rounds <= updates else { throw ValidationError("--rounds must be between 1 and --updates") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
+        if let criticHidden, criticWidths(criticHidden) == nil { throw ValidationError("--critic-hidden must be comma-separated positive integers, got '\(criticHidden)'") }
         guard updateThreads == 1 || updateThreads == 2 else { throw ValidationError("--threads must be 1 or 2") }
     }
 
     func run() throws {
         BLAS.setThreadCount(blasThreads ?? (updateThreads == 2 ? 1 : BLAS.threadCount))
-        var configuration = SACConfiguration()
+        var configuration = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
         configuration.variant = variant
+        configuration.criticHiddenSizes = criticHidden.flatMap(criticWidths)
         let (o, a) = env.sizes
         let agent = try SACAgent(observationCount: o, actionCount: a, configuration: configuration)
         agent.updateThreads = updateThreads
@@ -91,7 +96,8 @@ struct BenchUpdatesCommand: ParsableCommand {
         let peak = skipPeak ? Double.nan : median(roundPeaks)
         let fraction = skipPeak ? Double.nan : median(roundFractions)
         let rows: [(String, String)] = [
-            ("shapes", "\(env.rawValue) (obs \(o), act \(a)), \(variant.rawValue), batch \(configuration.batchSize), hidden 256x256"),
+            ("shapes", "\(env.rawValue) (obs \(o), act \(a)), \(variant.rawValue), batch \(configuration.batchSize), actor 256x256, critics "
+                + configuration.effectiveCriticHiddenSizes.map(String.init).joined(separator: "x")),
             ("BLAS", "OpenBLAS \(BLAS.kernel), \(BLAS.threadCount) thread(s); \(updateThreads) update thread(s)"),
             ("updates/s", String(format: "%.1f", rate)),
             ("ms per update", String(format: "%.3f (sampling %.3f)", 1e3 / rate, 1e3 * sampling.seconds / Double(updates))),
@@ -107,6 +113,7 @@ struct BenchUpdatesCommand: ParsableCommand {
         var record = BenchmarkRecord("updates")
         record.set("env", env.rawValue)
         record.set("variant", variant.rawValue)
+        record.set("critic_hidden", configuration.effectiveCriticHiddenSizes.map(String.init).joined(separator: ","))
         record.set("threads", BLAS.threadCount)
         record.set("update_threads", updateThreads)
         record.set("updates_per_second", rate, digits: 1)
@@ -118,6 +125,13 @@ struct BenchUpdatesCommand: ParsableCommand {
         record.set("peak_fraction_round_low", roundFractions.min() ?? .nan, digits: 3)
         record.set("peak_fraction_round_high", roundFractions.max() ?? .nan, digits: 3)
         print(record.line)
+    }
+
+    /// Comma-separated positive widths, or `nil`.
+    private func criticWidths(_ text: String) -> [Int]? {
+        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return sizes.compactMap { $0 }
     }
 
     /// GFLOP/s of a 256×256×256 sgemm (the size of the hidden layers at batch 256) at the current thread

@@ -36,11 +36,15 @@ public struct CPolicyHeader: Sendable {
 
         #define \(upper)_OBSERVATION_SIZE \(policy.observationCount)
         #define \(upper)_ACTION_SIZE \(policy.actionCount)
-        #define \(upper)_MAX_WIDTH \(policy.widestLayer)
+        #define \(upper)_MAX_WIDTH \(policy.isNormalized ? max(policy.widestLayer, policy.widestInput) : policy.widestLayer)
 
 
         """
         for (index, layer) in policy.layers.enumerated() {
+            if let scale = layer.normalizationScale, let shift = layer.normalizationShift {
+                out += Self.array("\(name)_layer\(index)_scale", scale, comment: "batch renormalisation in inference mode: x * scale + shift")
+                out += Self.array("\(name)_layer\(index)_shift", shift, comment: nil)
+            }
             out += Self.array("\(name)_layer\(index)_weight", layer.weight, comment: "\(layer.outputSize) x \(layer.inputSize), row-major")
             out += Self.array("\(name)_layer\(index)_bias", layer.bias, comment: nil)
         }
@@ -61,6 +65,12 @@ public struct CPolicyHeader: Sendable {
             }
         }
 
+        /* x = x * scale + shift, per feature (CrossQ's normalisation in inference mode). */
+        static inline void \(name)_normalize(const float *scale, const float *shift, int count, const float *x, float *y) {
+            int i;
+            for (i = 0; i < count; ++i) y[i] = scale[i] * x[i] + shift[i];
+        }
+
         /* The deterministic action for one observation. */
         static inline void \(name)_act(const float *observation, float *action) {
             float a[\(upper)_MAX_WIDTH], b[\(upper)_MAX_WIDTH];
@@ -68,13 +78,24 @@ public struct CPolicyHeader: Sendable {
 
         """
         let last = policy.layers.count - 1
+        var current = "observation"
+        var usesB = false
         for (index, layer) in policy.layers.enumerated() {
-            let input = index == 0 ? "observation" : (index % 2 == 1 ? "a" : "b")
-            let output = index % 2 == 0 ? "a" : "b"
-            out += "    \(name)_dense(\(name)_layer\(index)_weight, \(name)_layer\(index)_bias, \(layer.inputSize), \(layer.outputSize), \(input), \(output), \(index == last ? 0 : 1));\n"
+            // Ping-pong between a and b: each step writes the buffer its input is not in.
+            func other(_ buffer: String) -> String { buffer == "a" ? "b" : "a" }
+            if layer.normalizationScale != nil {
+                let target = other(current)
+                out += "    \(name)_normalize(\(name)_layer\(index)_scale, \(name)_layer\(index)_shift, \(layer.inputSize), \(current), \(target));\n"
+                current = target
+                usesB = usesB || target == "b"
+            }
+            let target = other(current)
+            out += "    \(name)_dense(\(name)_layer\(index)_weight, \(name)_layer\(index)_bias, \(layer.inputSize), \(layer.outputSize), \(current), \(target), \(index == last ? 0 : 1));\n"
+            current = target
+            usesB = usesB || target == "b"
         }
-        let mean = last % 2 == 0 ? "a" : "b"
-        if last == 0 { out += "    (void)b;\n" }
+        let mean = current
+        if !usesB { out += "    (void)b;\n" }
         out += """
             for (j = 0; j < \(upper)_ACTION_SIZE; ++j)
                 action[j] = \(name)_action_low[j] + (tanhf(\(mean)[j]) + 1.0f) * \(name)_half_range[j];

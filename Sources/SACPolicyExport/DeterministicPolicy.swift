@@ -4,9 +4,11 @@ import SoftActorCritic
 /// with the last one cut to the rows of the mean μ (the log σ rows are not needed to act), and the affine
 /// map from the squashed action to the environment's bounds:
 /// ```
-/// h₀ = s,  hᵢ = ReLU(Wᵢ hᵢ₋₁ + bᵢ),  μ = W_L h_{L−1} + b_L
+/// h₀ = s,  hᵢ = ReLU(Wᵢ nᵢ(hᵢ₋₁) + bᵢ),  μ = W_L n_L(h_{L−1}) + b_L
 /// a  = low + (tanh μ + 1) · halfRange,   halfRange = (high − low) / 2
 /// ```
+/// where nᵢ is the identity, or for CrossQ's actor the batch renormalisation in inference mode,
+/// `nᵢ(x) = scale ⊙ x + shift` (`BatchRenormalization.inferenceCoefficients`).
 /// which is what `sac eval` and the trainer's evaluation compute (`Evaluator`), in the same float32
 /// operations. Observations are flattened row-major (shape ``observationShape``), actions likewise.
 public struct DeterministicPolicy: Equatable, Sendable {
@@ -20,6 +22,9 @@ public struct DeterministicPolicy: Equatable, Sendable {
         public var inputSize: Int
         /// Output features.
         public var outputSize: Int
+        /// The inference-mode normalisation before the layer, `x ↦ scale ⊙ x + shift` (`inputSize` each);
+        /// `nil` for a plain network.
+        public var normalizationScale: [Float]?, normalizationShift: [Float]?
     }
 
     /// The layers, input first; ReLU follows every one but the last, whose outputs are μ.
@@ -47,10 +52,27 @@ public struct DeterministicPolicy: Equatable, Sendable {
             let isLast = index == network.layers.count - 1
             let rows = isLast ? actions : layer.outputSize
             let weightStart = layer.weightOffset, biasStart = layer.biasOffset
+            var scale: [Float]?, shift: [Float]?
+            if let configuration = network.normalization {
+                var a = [Float](repeating: 0, count: layer.inputSize), c = a
+                network.parameters.withUnsafeBufferPointer { p in
+                    network.normalizationStatistics.withUnsafeBufferPointer { statistics in
+                        a.withUnsafeMutableBufferPointer { a in
+                            c.withUnsafeMutableBufferPointer { c in
+                                network.normalizations[index].inferenceCoefficients(
+                                    parameters: p.baseAddress!, statistics: statistics.baseAddress!, epsilon: configuration.epsilon,
+                                    scale: a.baseAddress!, offset: c.baseAddress!)
+                            }
+                        }
+                    }
+                }
+                scale = a
+                shift = c
+            }
             layers.append(Layer(
                 weight: Array(network.parameters[weightStart..<(weightStart + rows * layer.inputSize)]),
                 bias: Array(network.parameters[biasStart..<(biasStart + rows)]),
-                inputSize: layer.inputSize, outputSize: rows))
+                inputSize: layer.inputSize, outputSize: rows, normalizationScale: scale, normalizationShift: shift))
         }
         self.layers = layers
         actionLow = policy.scaling.low
@@ -62,6 +84,8 @@ public struct DeterministicPolicy: Equatable, Sendable {
         for (index, layer) in layers.enumerated() {
             try Self.checkFinite(layer.weight, name: "layer \(index) weight")
             try Self.checkFinite(layer.bias, name: "layer \(index) bias")
+            try Self.checkFinite(layer.normalizationScale ?? [], name: "layer \(index) normalisation scale")
+            try Self.checkFinite(layer.normalizationShift ?? [], name: "layer \(index) normalisation shift")
         }
         try Self.checkFinite(actionLow, name: "action low bound")
         try Self.checkFinite(halfRange, name: "action range")
@@ -73,6 +97,10 @@ public struct DeterministicPolicy: Equatable, Sendable {
     public var actionCount: Int { actionLow.count }
     /// The widest layer output (the scratch an implementation needs per hidden activation).
     public var widestLayer: Int { layers.map(\.outputSize).max() ?? 0 }
+    /// Whether the layers are preceded by normalisations (CrossQ's actor).
+    public var isNormalized: Bool { layers.first?.normalizationScale != nil }
+    /// The widest layer input (the scratch for a normalised input).
+    public var widestInput: Int { layers.map(\.inputSize).max() ?? 0 }
 
     private static func checkFinite(_ values: [Float], name: String) throws(PolicyExportError) {
         if let index = values.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteParameter(name: name, index: index) }

@@ -8,7 +8,8 @@ import SwiftProtobuf
 /// - output `action`: float32 `[batch, act]`, in the environment's units (clipped to nothing: the tanh
 ///   squash keeps it inside the bounds);
 /// - graph: `Gemm` (transB = 1) and `Relu` per hidden layer, a `Gemm` for μ, then `Tanh`, `Add` 1,
-///   `Mul` by `half_range` and `Add` `action_low` — the whole policy, squash and rescale included;
+///   `Mul` by `half_range` and `Add` `action_low` — the whole policy, squash and rescale included; for
+///   CrossQ's actor a `Mul` and an `Add` (its normalisation in inference mode) before every `Gemm`;
 /// - metadata: `environment_id`, `variant`, `observation_shape`, `action_shape` (JSON arrays).
 ///
 /// The bytes are written with swift-protobuf from `onnx.proto`, the subset of ONNX's schema the model
@@ -34,6 +35,15 @@ public struct ONNXPolicyModel: Sendable {
         graph.output = [Self.valueInfo(Self.outputName, features: policy.actionCount)]
         var previous = Self.inputName
         for (index, layer) in policy.layers.enumerated() {
+            if let scale = layer.normalizationScale, let shift = layer.normalizationShift {
+                // CrossQ's normalisation in inference mode: scale ⊙ x + shift, as the Swift evaluator computes it.
+                let scaleName = "layer\(index).normalization.scale", shiftName = "layer\(index).normalization.shift"
+                graph.initializer.append(Self.tensor(scaleName, dims: [layer.inputSize], values: scale))
+                graph.initializer.append(Self.tensor(shiftName, dims: [layer.inputSize], values: shift))
+                graph.node.append(Self.node("Mul", inputs: [previous, scaleName], output: "layer\(index).scaled"))
+                graph.node.append(Self.node("Add", inputs: ["layer\(index).scaled", shiftName], output: "layer\(index).normalized"))
+                previous = "layer\(index).normalized"
+            }
             let weight = "layer\(index).weight", bias = "layer\(index).bias"
             graph.initializer.append(Self.tensor(weight, dims: [layer.outputSize, layer.inputSize], values: layer.weight))
             graph.initializer.append(Self.tensor(bias, dims: [layer.outputSize], values: layer.bias))

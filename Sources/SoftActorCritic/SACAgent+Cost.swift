@@ -19,6 +19,16 @@ extension SACAgent {
             }
         }
         let q = critics[0], pi = actor.network
+        if configuration.variant == .crossQ {
+            // a′ on s′; both Q networks forward and backward on the joint 2·batch rows, the first layer's
+            // input gradient in full (its normalisation's scale and shift need it); every
+            // `policyDelay`-th update the actor's step as in twin-q.
+            let delay = Double(configuration.effectivePolicyDelay)
+            var flops = forward(pi) + 2 * 2 * (forward(q) + backward(q, weights: true, firstLayerInputColumns: q.inputSize))
+            flops += (forward(pi) + 2 * forward(q) + 2 * backward(q, weights: false, firstLayerInputColumns: actionCount)
+                + backward(pi, weights: true, firstLayerInputColumns: pi.inputSize)) / delay
+            return flops
+        }
         var flops = 0.0
         if let value {
             flops += forward(pi) + 2 * forward(q) + forward(value) + backward(value, weights: true)  // J_V

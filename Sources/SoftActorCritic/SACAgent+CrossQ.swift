@@ -28,7 +28,13 @@ extension SACAgent {
         metrics.criticLoss = criticLossParts[0] + criticLossParts[1]
         metrics.meanQ = criticMeanQ[0]
         updateCount += 1
-        guard updateCount % configuration.effectivePolicyDelay == 0 else { return metrics }
+        guard updateCount % configuration.effectivePolicyDelay == 0 else {
+            // The actor did not move: report its last step's figures rather than zeros.
+            metrics.actorLoss = lastPolicyMetrics.actorLoss
+            metrics.entropy = lastPolicyMetrics.entropy
+            metrics.temperatureLoss = lastPolicyMetrics.temperatureLoss
+            return metrics
+        }
 
         generator.fillStandardNormal(policySample.noise)
         sampleCurrentPolicy(on: batch)                                // a_π, training mode
@@ -41,6 +47,7 @@ extension SACAgent {
             metrics.temperatureLoss = temperatureLoss()
             temperatureOptimizer.step(parameters: &temperatureParameter, gradients: temperatureGradient)
         }
+        lastPolicyMetrics = metrics
         return metrics
     }
 

@@ -86,6 +86,8 @@ public final class SACAgent {
     var lanes = LaneBuffers()
     /// The actor's Adam step in progress on two threads (``stepActor()``).
     var actorStep: ActorStepBuffers?
+    /// CrossQ: the metrics of the last update that stepped the actor, reported by the updates between.
+    var lastPolicyMetrics = UpdateMetrics()
     /// Set inside ``update(batch:)`` once `policySample` and `nextPolicySample` hold this update's
     /// samples, so the losses do not recompute them; outside an update every loss samples for itself.
     var policyIsSampled = false

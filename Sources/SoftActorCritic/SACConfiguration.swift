@@ -57,7 +57,7 @@ public struct SACConfiguration: Codable, Equatable, Sendable {
     /// CrossQ's learning rate (1e-3).
     public static let crossQLearningRate: Float = 1e-3
     /// CrossQ's default critic widths here.
-    public static let crossQCriticHiddenSizes = [512, 512]
+    public static let crossQCriticHiddenSizes = [256, 256]
 
     /// The Q networks' hidden widths this configuration trains.
     public var effectiveCriticHiddenSizes: [Int] {

@@ -20,9 +20,10 @@ import Testing
     /// float32 rounding of the sums that make them, grow tenfold with the observation.
     static let outsideTolerance = 1e-4
 
-    @Test(arguments: [[Int](), [64], [64, 32]])
-    func onnxCAndNumPyGiveSwiftsActions(hidden: [Int]) throws {
-        let policy = try Self.policy(hidden: hidden)
+    /// Plain actors of 1–3 layers, and CrossQ's (batch renormalisation before every layer).
+    @Test(arguments: [([Int](), false), ([64], false), ([64, 32], false), ([], true), ([64, 32], true)])
+    func onnxCAndNumPyGiveSwiftsActions(hidden: [Int], normalized: Bool) throws {
+        let policy = try Self.policy(hidden: hidden, normalized: normalized)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-export-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -47,13 +48,13 @@ import Testing
         let report = try Self.runChecker(directory)
         for key in ["onnx_batch_one", "numpy_sacp_one", "numpy_npz_one"] {
             let difference = try #require(report[key] as? Double, "the checker reported no \(key): \(report)")
-            #expect(difference <= Self.tolerance, "\(key) differs from Swift's action by \(difference) (hidden \(hidden))")
+            #expect(difference <= Self.tolerance, "\(key) differs from Swift's action by \(difference) (hidden \(hidden), normalized \(normalized))")
         }
         for key in ["onnx", "c", "numpy_sacp", "numpy_npz"] {
             let regions = try #require(report[key] as? [String: Double], "the checker reported no \(key): \(report)")
             for (region, tolerance) in [("inside", Self.tolerance), ("outside", Self.outsideTolerance)] {
                 let difference = try #require(regions[region])
-                #expect(difference <= tolerance, "\(key) differs from Swift's actions by \(difference) \(region) the bounds (hidden \(hidden))")
+                #expect(difference <= tolerance, "\(key) differs from Swift's actions by \(difference) \(region) the bounds (hidden \(hidden), normalized \(normalized))")
             }
         }
         // The actions are not all near one value: the test would pass trivially on a constant policy.
@@ -62,11 +63,21 @@ import Testing
     }
 
     /// A policy with asymmetric action bounds, a 2×3 observation and weights scaled up so that the means
-    /// reach tanh's saturated range.
-    static func policy(hidden: [Int]) throws -> SavedPolicy {
+    /// reach tanh's saturated range; a normalised one has scales, shifts and running statistics away from
+    /// their initial values.
+    static func policy(hidden: [Int], normalized: Bool = false) throws -> SavedPolicy {
         var generator = Xoshiro256StarStar(seed: UInt64(hidden.count + 1))
-        var actor = try SquashedGaussianActor(observationCount: 6, actionCount: 3, hiddenSizes: hidden, generator: &generator)
+        var actor = try SquashedGaussianActor(observationCount: 6, actionCount: 3, hiddenSizes: hidden,
+                                              normalization: normalized ? BatchRenormalization.Configuration() : nil, generator: &generator)
         actor.network.parameters = actor.network.parameters.map { $0 * 3 }
+        for layer in actor.network.normalizations {
+            for j in 0..<layer.features {
+                actor.network.parameters[layer.scaleOffset + j] = Float(generator.nextUniform(in: 0.5, 1.5))
+                actor.network.parameters[layer.shiftOffset + j] = Float(generator.nextUniform(in: -0.5, 0.5))
+                actor.network.normalizationStatistics[layer.statisticsOffset + j] = Float(generator.nextUniform(in: -1, 1))
+                actor.network.normalizationStatistics[layer.statisticsOffset + layer.features + j] = Float(generator.nextUniform(in: 0.3, 3))
+            }
+        }
         return SavedPolicy(environmentID: "Test-v0", variant: "twin-q", actor: actor,
                            scaling: ActionScaling(low: [-2, 0, -0.5], high: [2, 10, 0.5]),
                            observationShape: [2, 3], actionShape: [3])

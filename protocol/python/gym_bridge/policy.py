@@ -2,8 +2,11 @@
 `sac train` or an `.npz` written by `sac export --format numpy`, and returns a `Policy` whose
 `act(observation)` gives the deterministic action `sac eval` takes, in the environment's units:
 
-    h = observation (flattened); h = relu(W h + b) per hidden layer; mu = W h + b (the first A outputs)
+    h = observation (flattened); h = relu(W n(h) + b) per hidden layer; mu = W n(h) + b (the first A outputs)
     action = low + (tanh(mu) + 1) * (high - low) / 2
+
+where n is the identity, or for a CrossQ actor its batch renormalisation in inference mode,
+n(x) = scale * x + shift with scale = gamma / sqrt(variance + eps) and shift = beta - mean * scale,
 
 in float32, the operations of the Swift evaluator. This module needs nothing but NumPy (it imports none of
 gym_bridge's server or client), so it can be copied on its own to a machine that has only NumPy. The
@@ -18,12 +21,12 @@ from typing import List, Tuple
 
 import numpy as np
 
-__all__ = ["Policy", "PolicyFileError", "load", "SACP_VERSIONS", "NPZ_VERSION"]
+__all__ = ["Policy", "PolicyFileError", "load", "SACP_VERSIONS", "NPZ_VERSIONS"]
 
 #: The `.sacp` format versions this loader reads.
 SACP_VERSIONS = (1, 2)
-#: The `.npz` export's format version this loader reads.
-NPZ_VERSION = 1
+#: The `.npz` export's format versions this loader reads (2: a normalised, CrossQ actor).
+NPZ_VERSIONS = (1, 2)
 
 
 class PolicyFileError(ValueError):
@@ -41,7 +44,7 @@ class Policy:
 
     def __init__(self, weights: List[np.ndarray], biases: List[np.ndarray], action_low: np.ndarray,
                  action_high: np.ndarray, observation_shape: Tuple[int, ...], action_shape: Tuple[int, ...],
-                 environment_id: str = "", variant: str = ""):
+                 environment_id: str = "", variant: str = "", normalizations=None):
         self.weights = [np.ascontiguousarray(w, dtype=np.float32) for w in weights]
         self.biases = [np.ascontiguousarray(b, dtype=np.float32) for b in biases]
         self.action_low = np.asarray(action_low, dtype=np.float32).reshape(-1)
@@ -56,6 +59,8 @@ class Policy:
         self._half_range = (self.action_high - self.action_low) * np.float32(0.5)
         self._mean_weight = self.weights[-1][: self.action_count]
         self._mean_bias = self.biases[-1][: self.action_count]
+        #: Per layer (scale, shift) of its normalisation in inference mode, or None (a plain actor).
+        self.normalizations = normalizations
 
     def act(self, observation) -> np.ndarray:
         """The deterministic action (float32, in the environment's units) for one observation (shape
@@ -72,13 +77,19 @@ class Policy:
             raise ValueError(f"the policy takes observations of shape {self.observation_shape} ({count} values) "
                              f"or a batch of them, got shape {np.shape(observation)}")
         h = x
-        for weight, bias in zip(self.weights[:-1], self.biases[:-1]):
-            h = np.maximum(h @ weight.T + bias, np.float32(0))
-        mean = h @ self._mean_weight.T + self._mean_bias
+        for index, (weight, bias) in enumerate(zip(self.weights[:-1], self.biases[:-1])):
+            h = np.maximum(self._normalize(index, h) @ weight.T + bias, np.float32(0))
+        mean = self._normalize(len(self.weights) - 1, h) @ self._mean_weight.T + self._mean_bias
         action = self.action_low + (np.tanh(mean) + np.float32(1)) * self._half_range
         return action.reshape(self.action_shape) if single else action.reshape((x.shape[0],) + self.action_shape)
 
     __call__ = act
+
+    def _normalize(self, index, h):
+        if self.normalizations is None:
+            return h
+        scale, shift = self.normalizations[index]
+        return h * scale + shift
 
     def __repr__(self) -> str:
         sizes = [self.observation_count] + [w.shape[0] for w in self.weights]
@@ -135,6 +146,17 @@ class _Reader:
         return np.frombuffer(self.take(4 * count), dtype="<f4").astype(np.float32)
 
 
+def _inference_normalizations(scales, shifts, means, variances, epsilon):
+    """(scale, shift) per layer of a batch renormalisation in inference mode, in float32 as Swift computes
+    them: scale = gamma / sqrt(variance + eps), shift = beta - mean * scale."""
+    epsilon = np.float32(epsilon)
+    result = []
+    for gamma, beta, mean, variance in zip(scales, shifts, means, variances):
+        scale = np.asarray(gamma, np.float32) / np.sqrt(np.asarray(variance, np.float32) + epsilon)
+        result.append((scale, np.asarray(beta, np.float32) - np.asarray(mean, np.float32) * scale))
+    return result
+
+
 def _unframe(data: bytes, magic: bytes, versions, path: str, kind: str) -> Tuple[bytes, int]:
     """The body of a file in the library's checksummed framing (magic, version, length, body, CRC-32)."""
     if len(data) < 20:
@@ -163,23 +185,44 @@ def _load_sacp(data: bytes, path: str) -> Policy:
     reader = _Reader(body, path, "SAC policy")
     environment_id, variant = reader.string(), reader.string()
     low, high = reader.floats(), reader.floats()
-    network, _ = _unframe(reader.take(reader.unpack("Q")), b"SACN", (1,), path, "actor network")
+    network, network_version = _unframe(reader.take(reader.unpack("Q")), b"SACN", (1, 2), path, "actor network")
     net = _Reader(network, path, "actor network")
     size_count = net.unpack("I")
     if size_count < 2 or size_count > len(network) // 4:
         raise PolicyFileError(f"{path}: the actor network has {size_count} layer sizes")
     sizes = [net.unpack("I") for _ in range(size_count)]
     parameters = net.floats()
-    weights, biases, offset = [], [], 0
+    normalized = network_version >= 2
+    weights, biases, gammas, betas, offset = [], [], [], [], 0
     for inputs, outputs in zip(sizes, sizes[1:]):
-        if offset + (inputs + 1) * outputs > parameters.size or min(inputs, outputs) <= 0:
+        needed = (inputs + 1) * outputs + (2 * inputs if normalized else 0)
+        if offset + needed > parameters.size or min(inputs, outputs) <= 0:
             break
+        if normalized:  # each layer's normalisation scale and shift precede its weight
+            gammas.append(parameters[offset:offset + inputs])
+            betas.append(parameters[offset + inputs:offset + 2 * inputs])
+            offset += 2 * inputs
         weights.append(parameters[offset:offset + inputs * outputs].reshape(outputs, inputs))
         offset += inputs * outputs
         biases.append(parameters[offset:offset + outputs])
         offset += outputs
     if offset != parameters.size or len(weights) != len(sizes) - 1:
         raise PolicyFileError(f"{path}: {parameters.size} parameters do not fit layer sizes {sizes}")
+    normalizations = None
+    if normalized:
+        _momentum, epsilon = net.unpack("f"), net.unpack("f")
+        net.unpack("Q")  # warm-up steps
+        net.unpack("f"), net.unpack("f")  # r_max, d_max
+        net.unpack("Q")  # training passes
+        statistics = net.floats()
+        if statistics.size != 2 * sum(sizes[:-1]) or not epsilon > 0:
+            raise PolicyFileError(f"{path}: {statistics.size} normalisation statistics (epsilon {epsilon}) for layer sizes {sizes}")
+        means, variances, start = [], [], 0
+        for inputs in sizes[:-1]:
+            means.append(statistics[start:start + inputs])
+            variances.append(statistics[start + inputs:start + 2 * inputs])
+            start += 2 * inputs
+        normalizations = _inference_normalizations(gammas, betas, means, variances, epsilon)
     if low.size != high.size or sizes[-1] != 2 * low.size:
         raise PolicyFileError(f"{path}: {low.size} action bounds for an actor with {sizes[-1]} outputs")
     observation_shape, action_shape = (sizes[0],), (low.size,)
@@ -194,7 +237,7 @@ def _load_sacp(data: bytes, path: str) -> Policy:
                 raise PolicyFileError(f"{path}: {name} {shape} for {count} values")
             shapes.append(shape)
         observation_shape, action_shape = shapes
-    return Policy(weights, biases, low, high, observation_shape, action_shape, environment_id, variant)
+    return Policy(weights, biases, low, high, observation_shape, action_shape, environment_id, variant, normalizations)
 
 
 def _load_npz(path: str) -> Policy:
@@ -205,9 +248,10 @@ def _load_npz(path: str) -> Policy:
         raise PolicyFileError(f"{path}: not a readable NumPy archive ({error})") from error
     try:
         version = int(arrays["format_version"])
-        if version != NPZ_VERSION:
-            raise PolicyFileError(f"{path}: policy archive format version {version}; this loader reads {NPZ_VERSION}"
-                                  + (" (written by a newer SwiftSAC; update gym_bridge)" if version > NPZ_VERSION else ""))
+        if version not in NPZ_VERSIONS:
+            raise PolicyFileError(f"{path}: policy archive format version {version}; this loader reads "
+                                  f"{min(NPZ_VERSIONS)} to {max(NPZ_VERSIONS)}"
+                                  + (" (written by a newer SwiftSAC; update gym_bridge)" if version > max(NPZ_VERSIONS) else ""))
         sizes = [int(s) for s in arrays["layer_sizes"]]
         weights = [arrays[f"weight_{i}"] for i in range(len(sizes) - 1)]
         biases = [arrays[f"bias_{i}"] for i in range(len(sizes) - 1)]
@@ -215,6 +259,13 @@ def _load_npz(path: str) -> Policy:
         observation_shape = tuple(int(d) for d in arrays["observation_shape"])
         action_shape = tuple(int(d) for d in arrays["action_shape"])
         environment_id, variant = str(arrays["environment_id"]), str(arrays["variant"])
+        normalizations = None
+        if version >= 2:
+            layers = range(len(sizes) - 1)
+            normalizations = _inference_normalizations(
+                [arrays[f"normalization_scale_{i}"] for i in layers], [arrays[f"normalization_shift_{i}"] for i in layers],
+                [arrays[f"normalization_mean_{i}"] for i in layers], [arrays[f"normalization_variance_{i}"] for i in layers],
+                arrays["normalization_epsilon"])
     except KeyError as error:
         raise PolicyFileError(f"{path}: not a policy archive from 'sac export' (no array {error})") from error
     for i, (inputs, outputs) in enumerate(zip(sizes, sizes[1:])):
@@ -225,4 +276,6 @@ def _load_npz(path: str) -> Policy:
         raise PolicyFileError(f"{path}: {low.size} action bounds for an actor with {sizes[-1]} outputs")
     if int(np.prod(observation_shape, dtype=np.int64)) != sizes[0] or int(np.prod(action_shape, dtype=np.int64)) != low.size:
         raise PolicyFileError(f"{path}: shapes {observation_shape} and {action_shape} do not fit the network")
-    return Policy(weights, biases, low, high, observation_shape, action_shape, environment_id, variant)
+    if normalizations is not None and any(scale.shape != (inputs,) for (scale, _), inputs in zip(normalizations, sizes)):
+        raise PolicyFileError(f"{path}: normalisation arrays do not fit layer sizes {sizes}")
+    return Policy(weights, biases, low, high, observation_shape, action_shape, environment_id, variant, normalizations)

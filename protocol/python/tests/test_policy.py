@@ -120,8 +120,8 @@ def test_npz_archives_with_missing_arrays_or_newer_versions_are_refused(tmp_path
     good = tmp_path / "good.npz"
     np.savez(good, **arrays)
     assert isinstance(load(good), Policy)
-    np.savez(tmp_path / "newer.npz", **{**arrays, "format_version": np.array(2)})
-    with pytest.raises(PolicyFileError, match="format version 2.*newer"):
+    np.savez(tmp_path / "newer.npz", **{**arrays, "format_version": np.array(3)})
+    with pytest.raises(PolicyFileError, match="format version 3.*newer"):
         load(tmp_path / "newer.npz")
     np.savez(tmp_path / "missing.npz", **{k: v for k, v in arrays.items() if k != "bias_1"})
     with pytest.raises(PolicyFileError, match="no array 'bias_1'"):
