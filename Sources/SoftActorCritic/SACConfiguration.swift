@@ -29,7 +29,7 @@ public struct SACConfiguration: Codable, Equatable, Sendable {
     public var policyDelay: Int? = nil
     /// Adam's β₁ for the actor and the critics (the temperature keeps 0.9); `nil` means 0.9, or 0.5 for CrossQ.
     public var adamBeta1: Double? = nil
-    /// CrossQ's batch renormalisation; `nil` means its defaults (``BatchRenormalization/Configuration``).
+    /// CrossQ's batch renormalisation; `nil` means its defaults (`BatchRenormalization.Configuration`).
     public var batchRenormalization: BatchRenormalization.Configuration? = nil
 
     /// The defaults.

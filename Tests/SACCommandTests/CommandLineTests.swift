@@ -36,6 +36,11 @@ import SoftActorCritic
         ["serve", "--max-sessions", "0"],
         ["serve", "--eviction-grace", "-1"],
         ["train", "--env", "tcp://127.0.0.1:5555", "--env", "tcp://127.0.0.1:5556", "--collect", "fastest"],
+        ["train", "--variant", "crossq", "--critic-hidden", "256,0"],
+        ["train", "--critic-hidden", "wide"],
+        ["export", "--run-dir", "a", "--format", "tflite"],
+        ["export", "--format", "onnx"],
+        ["export", "--run-dir", "a", "--format", "c", "--name", "int"],
     ])
     func badFlagsFailWithNonZeroExitCode(arguments: [String]) {
         let code = parseFailureCode(arguments)
