@@ -60,7 +60,7 @@ public struct DenseLayer: Equatable, Sendable {
     /// `inputGradient: nil` to skip the input gradient (the first layer of a network never needs it).
     /// `inputColumns` limits the input gradient to those columns of x (∂Q/∂a, not ∂Q/∂s, for the actor
     /// loss); the others are left as they were. With `accumulate`, parameter gradients are added to what
-    /// the buffer holds instead of replacing it. `transposeScratch` (`batch × min(inputSize, 15)` floats)
+    /// the buffer holds instead of replacing it. `transposeScratch` (`batch × min(inputSize, 31)` floats)
     /// lets a gradient of fewer than ``narrowInputLimit`` columns be computed without allocating (see
     /// there).
     @inlinable
@@ -99,8 +99,10 @@ public struct DenseLayer: Equatable, Sendable {
         }
     }
 
-    /// Below this many input features, OpenBLAS 0.3.21's un-transposed sgemm mallocs a buffer on every
-    /// call (measured by `AllocationTests`; 16 and more do not), so the input gradient of such a layer —
-    /// a critic's first layer, fed `[s, a]` — goes through the transposed product, which does not.
-    public static let narrowInputLimit = 16
+    /// Below this many input features, OpenBLAS 0.3.21's un-transposed sgemm may malloc a buffer on every
+    /// call (measured by `AllocationTests`: 4, 17 and 23 columns did — Pendulum's and HalfCheetah's
+    /// `[s, a]` and s, whose full input gradient CrossQ's first normalisation needs; the hidden widths,
+    /// 64 and more, do not), so the input gradient of such a layer goes through the transposed product,
+    /// which does not.
+    public static let narrowInputLimit = 32
 }

@@ -46,11 +46,12 @@ private let optimized = true
 
     @Test(.enabled(if: optimized, "allocation counts are checked in release builds"),
           arguments: [(SACVariant.twinQ, 1, 3, 1), (.twinQ, 2, 3, 1), (.valueNetwork, 1, 3, 1), (.valueNetwork, 2, 3, 1),
-                      (.twinQ, 1, 17, 6), (.twinQ, 2, 17, 6)])
+                      (.twinQ, 1, 17, 6), (.twinQ, 2, 17, 6), (.crossQ, 1, 3, 1), (.crossQ, 2, 3, 1), (.crossQ, 1, 17, 6), (.crossQ, 2, 17, 6)])
     func samplingAndUpdatingAllocateNothing(variant: SACVariant, threads: Int, observations o: Int, actions a: Int) throws {
-        var configuration = SACConfiguration()
+        var configuration = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
         configuration.variant = variant
         configuration.hiddenSizes = [64, 64]
+        configuration.criticHiddenSizes = [64, 64]
         configuration.batchSize = 32
         // Pendulum's shapes and HalfCheetah's: narrow products take other OpenBLAS paths.
         let agent = try SACAgent(observationCount: o, actionCount: a, configuration: configuration)
