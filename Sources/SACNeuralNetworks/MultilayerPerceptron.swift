@@ -82,6 +82,26 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     /// Whether batch renormalisation precedes every dense layer.
     public var isNormalized: Bool { normalization != nil }
 
+    /// Layer `index`'s normalisation in inference mode, `x ↦ scale ⊙ x + shift`
+    /// (``BatchRenormalization/inferenceCoefficients(parameters:statistics:epsilon:scale:offset:)``), as
+    /// ``forward(_:)`` applies it; `nil` for a plain network. Allocates (for exports and tools).
+    public func inferenceNormalization(ofLayer index: Int) -> (scale: [Float], shift: [Float])? {
+        guard let configuration = normalization else { return nil }
+        let layer = normalizations[index]
+        var scale = [Float](repeating: 0, count: layer.features), shift = scale
+        parameters.withUnsafeBufferPointer { p in
+            normalizationStatistics.withUnsafeBufferPointer { statistics in
+                scale.withUnsafeMutableBufferPointer { a in
+                    shift.withUnsafeMutableBufferPointer { c in
+                        layer.inferenceCoefficients(parameters: p.baseAddress!, statistics: statistics.baseAddress!,
+                                                    epsilon: configuration.epsilon, scale: a.baseAddress!, offset: c.baseAddress!)
+                    }
+                }
+            }
+        }
+        return (scale, shift)
+    }
+
     /// Allocates a workspace for batches of exactly `batchSize` rows.
     public func makeWorkspace(batchSize: Int) throws(NetworkError) -> Workspace {
         guard batchSize > 0 else { throw .invalidBatchSize(batchSize) }

@@ -52,27 +52,12 @@ public struct DeterministicPolicy: Equatable, Sendable {
             let isLast = index == network.layers.count - 1
             let rows = isLast ? actions : layer.outputSize
             let weightStart = layer.weightOffset, biasStart = layer.biasOffset
-            var scale: [Float]?, shift: [Float]?
-            if let configuration = network.normalization {
-                var a = [Float](repeating: 0, count: layer.inputSize), c = a
-                network.parameters.withUnsafeBufferPointer { p in
-                    network.normalizationStatistics.withUnsafeBufferPointer { statistics in
-                        a.withUnsafeMutableBufferPointer { a in
-                            c.withUnsafeMutableBufferPointer { c in
-                                network.normalizations[index].inferenceCoefficients(
-                                    parameters: p.baseAddress!, statistics: statistics.baseAddress!, epsilon: configuration.epsilon,
-                                    scale: a.baseAddress!, offset: c.baseAddress!)
-                            }
-                        }
-                    }
-                }
-                scale = a
-                shift = c
-            }
+            let normalization = network.inferenceNormalization(ofLayer: index)
             layers.append(Layer(
                 weight: Array(network.parameters[weightStart..<(weightStart + rows * layer.inputSize)]),
                 bias: Array(network.parameters[biasStart..<(biasStart + rows)]),
-                inputSize: layer.inputSize, outputSize: rows, normalizationScale: scale, normalizationShift: shift))
+                inputSize: layer.inputSize, outputSize: rows,
+                normalizationScale: normalization?.scale, normalizationShift: normalization?.shift))
         }
         self.layers = layers
         actionLow = policy.scaling.low

@@ -83,26 +83,8 @@ extension SACAgent {
     /// passes no loss but shares the statistics), and with `steps` the Adam step of each layer as the pass
     /// finishes it.
     func jointCriticLoss(lane k: Int, batch: ReplayBatch, steps: Bool) {
-        let n = batch.size
-        let current = criticWorkspaces[k], next = criticNextWorkspaces[k]
-        var total: Float = 0
-        for i in 0..<n {
-            let error = current.output[i] - softTarget[i]
-            total += 0.5 * error * error / Float(n)
-            current.outputGradient[i] = error / Float(n)
-            next.outputGradient[i] = 0
-        }
-        criticLossParts[k] = total
-        criticMeanQ[k] = current.output.reduce(0, +) / Float(n)
-        guard steps else {
-            lanes.critics[k].backward(criticJointWorkspaces[k])
-            return
-        }
-        let coefficients = lanes.optimizers[k].beginStep()
-        lanes.optimizers[k].withMoments { m, v in
-            lanes.critics[k].backward(criticJointWorkspaces[k]) { parameters, gradients, range in
-                Adam.apply(coefficients, firstMoment: m, secondMoment: v, parameters: parameters, gradients: gradients, range: range)
-            }
-        }
+        writeCriticLossGradient(lane: k, workspace: criticWorkspaces[k], rows: batch.size)
+        criticNextWorkspaces[k].outputGradient.update(repeating: 0)
+        backwardCritic(lane: k, workspace: criticJointWorkspaces[k], steps: steps)
     }
 }

@@ -137,14 +137,18 @@ extension SACAgent {
     }
 
     /// J_Q (eq. 7) for Q network k and its gradients; with `steps`, also its Adam step and (twin-q) its
-    /// target's Polyak step, each taken a layer at a time as the backward pass finishes the layer, while
-    /// the layer's gradients and parameters are still in cache. The same bits as the whole-network
-    /// Adam step and Polyak step after the pass: every element is updated by the same operations.
+    /// target's Polyak step (``backwardCritic(lane:workspace:steps:)``).
     private func criticLoss(lane k: Int, batch: ReplayBatch, steps: Bool) {
         let workspace = criticWorkspaces[k]
-        let n = batch.size
         load(workspace, observations: batch.observations, actions: batch.actions)
         lanes.critics[k].forward(workspace)
+        writeCriticLossGradient(lane: k, workspace: workspace, rows: batch.size)
+        backwardCritic(lane: k, workspace: workspace, steps: steps)
+    }
+
+    /// ½·mean (Q_θk − y)² of `workspace`'s outputs against `softTarget`: its gradient into the workspace's
+    /// output gradient, the loss into `criticLossParts[k]` and the mean Q into `criticMeanQ[k]`.
+    func writeCriticLossGradient(lane k: Int, workspace: MultilayerPerceptron.Workspace, rows n: Int) {
         var total: Float = 0
         for i in 0..<n {
             let error = workspace.output[i] - softTarget[i]
@@ -153,6 +157,13 @@ extension SACAgent {
         }
         criticLossParts[k] = total
         criticMeanQ[k] = workspace.output.reduce(0, +) / Float(n)
+    }
+
+    /// Q network k's backward pass on `workspace`; with `steps`, its Adam step and (when it has one) its
+    /// target's Polyak step, each taken a layer at a time as the backward pass finishes the layer, while
+    /// the layer's gradients and parameters are still in cache. The same bits as the whole-network
+    /// Adam step and Polyak step after the pass: every element is updated by the same operations.
+    func backwardCritic(lane k: Int, workspace: MultilayerPerceptron.Workspace, steps: Bool) {
         guard steps else {
             lanes.critics[k].backward(workspace)
             return
