@@ -226,7 +226,7 @@ public final class SACAgent {
     /// Every loss uses the α from before this update, as Stable-Baselines3 does. Nothing reads θ̄ between
     /// steps 2 and 5, so each Q network's lane moves its target right after its own step (same result).
     ///
-    /// CrossQ's update is ``updateCrossQ(batch:)``.
+    /// CrossQ's update (`SACConfiguration.crossQ()`) trains without targets, on one joint critic pass; see docs/crossq.md.
     @discardableResult
     public func update(batch: ReplayBatch) -> UpdateMetrics {
         if configuration.variant == .crossQ { return updateCrossQ(batch: batch) }
