@@ -3,7 +3,8 @@ import PackageDescription
 
 // Every module is named SAC… (C modules CSAC…), so none clashes in a dependent's graph; the agent's own
 // module is SoftActorCritic. Layers, bottom to top (an arrow never points up):
-//   CSACOpenBLAS, CSACZeroMQ      C libraries, module maps only
+//   CSACOpenBLAS, CSACOneDNN,     C libraries, module maps only
+//   CSACZeroMQ
 //   CSACVectorKernels             element-wise kernels in C for the CPU's widest vectors (AVX-512)
 //   SACRandomness                 seeded generators shared by everything above
 //   SACNeuralNetworks             matrices, dense layers, MLPs, Adam, Polyak averaging, file format
@@ -41,6 +42,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // oneDNN, for the bfloat16 products (MatrixPrecision.bfloat16).
+        .systemLibrary(
+            name: "CSACOneDNN",
+            providers: [.apt(["libdnnl-dev"])]
+        ),
         .systemLibrary(
             name: "CSACZeroMQ",
             providers: [.apt(["libzmq3-dev"])]
@@ -48,7 +54,7 @@ let package = Package(
         .target(name: "SACRandomness"),
         // Element-wise kernels in the CPU's widest vectors (Swift compiles for baseline x86-64 only).
         .target(name: "CSACVectorKernels"),
-        .target(name: "SACNeuralNetworks", dependencies: ["CSACOpenBLAS", "CSACVectorKernels", "SACRandomness"]),
+        .target(name: "SACNeuralNetworks", dependencies: ["CSACOpenBLAS", "CSACOneDNN", "CSACVectorKernels", "SACRandomness"]),
         .target(name: "SACEnvironments", dependencies: ["SACRandomness"]),
         .target(name: "SACZeroMQ", dependencies: ["CSACZeroMQ"]),
         .target(name: "SACLearningCurves"),
@@ -92,7 +98,7 @@ let package = Package(
         .executableTarget(name: "TrainPendulumExample", dependencies: ["SoftActorCritic", "SACEnvironments"], path: "examples/TrainPendulum"),
         .executableTarget(name: "LocalOrRemoteExample", dependencies: ["SACBridge", "SACEnvironments"], path: "examples/LocalOrRemote"),
         .testTarget(name: "SACRandomnessTests", dependencies: ["SACRandomness"], exclude: ["ReferenceData"]),
-        .testTarget(name: "SACNeuralNetworksTests", dependencies: ["SACNeuralNetworks", "SACRandomness"]),
+        .testTarget(name: "SACNeuralNetworksTests", dependencies: ["SACNeuralNetworks", "SACRandomness", "CSACVectorKernels"]),
         .testTarget(name: "SACEnvironmentsTests", dependencies: ["SACEnvironments"], exclude: ["ReferenceData"]),
         .testTarget(name: "SACZeroMQTests", dependencies: ["SACZeroMQ"]),
         // Test support: counts heap allocations, to show that an update allocates nothing.

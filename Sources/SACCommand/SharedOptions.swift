@@ -141,3 +141,4 @@ struct EnvironmentOptions: ParsableArguments {
 
 /// `--variant twin-q|value-network`, by the variant's raw value.
 extension SACVariant: ExpressibleByArgument {}
+extension MatrixPrecision: ExpressibleByArgument {}

@@ -40,6 +40,9 @@ struct BenchUpdatesCommand: ParsableCommand {
     @Option(help: "Hidden widths of the Q networks, comma-separated (default: the variant's).")
     var criticHidden: String?
 
+    @Option(help: "Number format of the matrix products: float32 or bf16 (bfloat16 inputs, float32 accumulation; float32 where the CPU lacks AVX512_BF16).")
+    var precision: MatrixPrecision = .float32
+
     @Option(help: "Rounds the timed updates are split into, each followed by a short sgemm peak measurement.")
     var rounds: Int = 5
 
@@ -59,6 +62,7 @@ struct BenchUpdatesCommand: ParsableCommand {
         var configuration = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
         configuration.variant = variant
         configuration.criticHiddenSizes = criticHidden.flatMap(criticWidths)
+        configuration.precision = precision
         let (o, a) = env.sizes
         let agent = try SACAgent(observationCount: o, actionCount: a, configuration: configuration)
         agent.updateThreads = updateThreads
@@ -86,7 +90,7 @@ struct BenchUpdatesCommand: ParsableCommand {
             updating += roundUpdating
             guard !skipPeak else { continue }
             // Two update threads run two products at a time: their ceiling is two products' speed.
-            let peak = Self.sgemmPeak(pair: pair, products: 200)
+            let peak = try Self.productPeak(precision: agent.precision, pair: pair, products: 200)
             roundPeaks.append(peak)
             roundFractions.append(flops * Double(count) / roundUpdating.seconds / 1e9 / peak)
         }
@@ -95,17 +99,20 @@ struct BenchUpdatesCommand: ParsableCommand {
         let achieved = flops * Double(updates) / updating.seconds / 1e9
         let peak = skipPeak ? Double.nan : median(roundPeaks)
         let fraction = skipPeak ? Double.nan : median(roundFractions)
+        let peakName = agent.precision == .bfloat16 ? "bf16 matmul" : "sgemm"
         let rows: [(String, String)] = [
             ("shapes", "\(env.rawValue) (obs \(o), act \(a)), \(variant.rawValue), batch \(configuration.batchSize), actor 256x256, critics "
                 + configuration.effectiveCriticHiddenSizes.map(String.init).joined(separator: "x")),
             ("BLAS", "OpenBLAS \(BLAS.kernel), \(BLAS.threadCount) thread(s); \(updateThreads) update thread(s)"),
+            ("precision", agent.precision == precision ? precision.rawValue
+                : "\(agent.precision.rawValue) (\(precision.rawValue) asked for: \(MatrixPrecision.bfloat16Unavailability ?? ""))"),
             ("updates/s", String(format: "%.1f", rate)),
             ("ms per update", String(format: "%.3f (sampling %.3f)", 1e3 / rate, 1e3 * sampling.seconds / Double(updates))),
             ("GFLOP per update (matrix products)", String(format: "%.3f", flops / 1e9)),
             ("achieved GFLOP/s in updates", String(format: "%.1f", achieved)),
-            ("sgemm peak GFLOP/s (256x256x256\(updateThreads == 2 ? ", two at a time" : ""))",
+            ("\(peakName) peak GFLOP/s (256x256x256\(updateThreads == 2 ? ", two at a time" : ""))",
              skipPeak ? "not measured" : String(format: "%.1f (median of %d rounds, %.1f–%.1f)", peak, rounds, roundPeaks.min()!, roundPeaks.max()!)),
-            ("fraction of sgemm peak",
+            ("fraction of \(peakName) peak",
              skipPeak ? "not measured" : String(format: "%.0f%% (median of the rounds' own fractions, %.0f–%.0f%%)", 100 * fraction, 100 * roundFractions.min()!, 100 * roundFractions.max()!)),
         ]
         let width = rows.map(\.0.count).max() ?? 0
@@ -119,7 +126,8 @@ struct BenchUpdatesCommand: ParsableCommand {
         record.set("updates_per_second", rate, digits: 1)
         record.set("gflop_per_update", flops / 1e9, digits: 4)
         record.set("gflops", achieved, digits: 1)
-        record.set("sgemm_peak_gflops", peak, digits: 1)
+        record.set("precision", agent.precision.rawValue)
+        record.set(agent.precision == .bfloat16 ? "bf16_peak_gflops" : "sgemm_peak_gflops", peak, digits: 1)
         record.set("rounds", rounds)
         record.set("peak_fraction_round_median", fraction, digits: 3)
         record.set("peak_fraction_round_low", roundFractions.min() ?? .nan, digits: 3)
@@ -134,11 +142,12 @@ struct BenchUpdatesCommand: ParsableCommand {
         return sizes.compactMap { $0 }
     }
 
-    /// GFLOP/s of a 256×256×256 sgemm (the size of the hidden layers at batch 256) at the current thread
-    /// count, over `products` of them after a warm-up; with `pair`, of two such products running at once,
-    /// one on each of its threads.
-    static func sgemmPeak(pair: WorkerPair? = nil, products count: Int = 1_000) -> Double {
-        let products = RepeatedProducts(size: 256)
+    /// GFLOP/s of a 256×256×256 product in `precision` (the size of the hidden layers at batch 256) — an
+    /// sgemm, or oneDNN's bfloat16 matmul with float32 accumulation as a bf16 update runs it — at the
+    /// current thread count, over `products` of them after a warm-up; with `pair`, of two such products
+    /// running at once, one on each of its threads.
+    static func productPeak(precision: MatrixPrecision, pair: WorkerPair? = nil, products count: Int = 1_000) throws -> Double {
+        let products = try RepeatedProducts(size: 256, precision: precision)
         func both(_ repetitions: Int) {
             if let pair { pair.run(products, task: repetitions) } else { products.perform(repetitions, lane: 0) }
         }
@@ -149,23 +158,41 @@ struct BenchUpdatesCommand: ParsableCommand {
     }
 }
 
-/// Square sgemms on buffers of their own per lane, `task` times over (the peak measurement).
-private final class RepeatedProducts: PairedWork {
+/// Square products `C = A·Bᵀ` on buffers of their own per lane, `task` times over (the peak measurement):
+/// sgemms, or bfloat16 products (operands already rounded) for ``MatrixPrecision/bfloat16``.
+private final class RepeatedProducts: PairedWork, @unchecked Sendable {
     let size: Int
     let buffers: [UnsafeMutableBufferPointer<Float>]
+    let rounded: [UnsafeMutableBufferPointer<UInt16>]
+    let bfloat16: [BFloat16Product]
 
-    init(size: Int) {
+    init(size: Int, precision: MatrixPrecision) throws {
         self.size = size
         buffers = (0..<6).map { _ in UnsafeMutableBufferPointer<Float>.allocateZeroed(size * size) }
         for buffer in buffers { for i in 0..<(size * size) { buffer[i] = Float(i % 7) * 0.1 } }
+        // 0x3dcd is bfloat16's 0.1.
+        rounded = (0..<4).map { _ in
+            let buffer = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: size * size)
+            buffer.initialize(repeating: 0x3dcd)
+            return buffer
+        }
+        bfloat16 = precision == .bfloat16
+            ? try (0..<2).map { _ in try BFloat16Product(transposeA: false, transposeB: true, m: size, n: size, k: size) } : []
     }
 
-    deinit { for buffer in buffers { buffer.deallocate() } }
+    deinit {
+        for buffer in buffers { buffer.deallocate() }
+        for buffer in rounded { buffer.deallocate() }
+    }
 
     func perform(_ repetitions: Int, lane: Int) {
         let (a, b, c) = (buffers[3 * lane], buffers[3 * lane + 1], buffers[3 * lane + 2])
         for _ in 0..<repetitions {
-            BLAS.gemm(transposeA: false, transposeB: true, m: size, n: size, k: size, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+            if bfloat16.isEmpty {
+                BLAS.gemm(transposeA: false, transposeB: true, m: size, n: size, k: size, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+            } else {
+                bfloat16[lane].run(a: rounded[2 * lane].baseAddress!, b: rounded[2 * lane + 1].baseAddress!, c: c.baseAddress!)
+            }
         }
     }
 }

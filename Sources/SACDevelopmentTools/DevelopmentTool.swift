@@ -1,4 +1,5 @@
 import ArgumentParser
+import SACNeuralNetworks
 
 /// `sac-dev`: the project's benchmarks and the protocol fuzzer, kept out of the `sac` tool users run.
 @main
@@ -20,3 +21,4 @@ import SoftActorCritic
 
 /// `--variant twin-q|value-network`, by the variant's raw value.
 extension SACVariant: ExpressibleByArgument {}
+extension MatrixPrecision: ExpressibleByArgument {}

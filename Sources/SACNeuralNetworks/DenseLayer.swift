@@ -73,12 +73,7 @@ public struct DenseLayer: Equatable, Sendable {
         if let gradients {
             BLAS.gemm(transposeA: true, transposeB: false, m: outputSize, n: inputSize, k: batch,
                       a: outputGradient, b: input, beta: accumulate ? 1 : 0, c: gradients + weightOffset)
-            let biasGradient = gradients + biasOffset
-            if !accumulate { biasGradient.update(repeating: 0, count: outputSize) }
-            for row in 0..<batch {
-                let source = outputGradient + row * outputSize
-                for j in 0..<outputSize { biasGradient[j] += source[j] }
-            }
+            biasGradient(outputGradient: outputGradient, batch: batch, into: gradients + biasOffset, accumulate: accumulate)
         }
         guard let inputGradient else { return }
         let columns = inputColumns ?? 0..<inputSize
@@ -96,6 +91,16 @@ public struct DenseLayer: Equatable, Sendable {
         } else {
             BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: width, k: outputSize,
                       a: outputGradient, b: weights, ldb: inputSize, beta: 0, c: inputGradient + columns.lowerBound, ldc: inputSize)
+        }
+    }
+
+    /// `∂L/∂b = Σ_rows ∂L/∂y` into `target` (`outputSize`), or added to it with `accumulate`.
+    @inlinable
+    func biasGradient(outputGradient: UnsafePointer<Float>, batch: Int, into target: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        if !accumulate { target.update(repeating: 0, count: outputSize) }
+        for row in 0..<batch {
+            let source = outputGradient + row * outputSize
+            for j in 0..<outputSize { target[j] += source[j] }
         }
     }
 

@@ -35,12 +35,18 @@ extension MultilayerPerceptron {
         let normalizationScratch: UnsafeMutableBufferPointer<Float>
         /// Whether the last forward pass normalised in training mode (its backward differs).
         var normalizedInTraining = false
+        /// The precision this workspace's products run in (``MatrixPrecision/available`` of the one asked for).
+        public let precision: MatrixPrecision
+        /// Per dense layer, its bfloat16 products; `nil` for a layer that keeps float32 (all of them in a
+        /// float32 workspace).
+        let bfloat16Layers: [BFloat16LayerProducts?]
 
         /// The workspace whose memory this one views (``rows(_:)``), kept alive by it; `nil` when this
         /// workspace owns its buffers.
         private let owner: Workspace?
 
-        init(layerSizes: [Int], batchSize: Int, normalized: Bool = false) {
+        init(layers: [DenseLayer], batchSize: Int, normalized: Bool = false, precision: MatrixPrecision = .float32) throws(NetworkError) {
+            let layerSizes = [layers[0].inputSize] + layers.map(\.outputSize)
             self.batchSize = batchSize
             self.layerSizes = layerSizes
             owner = nil
@@ -55,9 +61,16 @@ extension MultilayerPerceptron {
             normalizedGradients = inputs.map { .allocateZeroed(batchSize * $0) }
             normalizationCaches = inputs.map { .allocateZeroed(BatchRenormalization.cacheRows * $0) }
             normalizationScratch = .allocateZeroed(2 * (inputs.max() ?? 0))
+            self.precision = precision.available
+            var bfloat16Layers: [BFloat16LayerProducts?] = []
+            for layer in layers {
+                bfloat16Layers.append(self.precision == .bfloat16 && BFloat16LayerProducts.applies(to: layer)
+                                      ? try BFloat16LayerProducts(layer: layer, rows: batchSize) : nil)
+            }
+            self.bfloat16Layers = bfloat16Layers
         }
 
-        private init(viewing owner: Workspace, rows: Range<Int>) {
+        private init(viewing owner: Workspace, rows: Range<Int>) throws(NetworkError) {
             func part(_ buffer: UnsafeMutableBufferPointer<Float>, width: Int) -> UnsafeMutableBufferPointer<Float> {
                 UnsafeMutableBufferPointer(start: buffer.baseAddress! + rows.lowerBound * width, count: rows.count * width)
             }
@@ -78,6 +91,12 @@ extension MultilayerPerceptron {
             // A view's statistics are its own rows'.
             normalizationCaches = inputs.map { .allocateZeroed(BatchRenormalization.cacheRows * $0) }
             normalizationScratch = .allocateZeroed(2 * (inputs.max() ?? 0))
+            precision = owner.precision
+            var bfloat16Layers: [BFloat16LayerProducts?] = []
+            for products in owner.bfloat16Layers {
+                bfloat16Layers.append(try products.map { products throws(NetworkError) in try BFloat16LayerProducts(viewing: products, rows: rows) })
+            }
+            self.bfloat16Layers = bfloat16Layers
         }
 
         deinit {
@@ -97,10 +116,11 @@ extension MultilayerPerceptron {
         /// workspace computes every view's activations at once (one product per layer instead of one per
         /// view), and a view's backward pass then works on its rows alone. Allocate views once, beside
         /// the workspace; passes on two views of distinct rows may run at the same time.
-        public func rows(_ rows: Range<Int>) -> Workspace {
+        /// Throws only where a bfloat16 workspace's products cannot be built for the view's rows.
+        public func rows(_ rows: Range<Int>) throws(NetworkError) -> Workspace {
             precondition(rows.lowerBound >= 0 && rows.upperBound <= batchSize && !rows.isEmpty,
                          "rows \(rows) of a workspace of \(batchSize)")
-            return Workspace(viewing: self, rows: rows)
+            return try Workspace(viewing: self, rows: rows)
         }
 
         private static func makeTransposeScratch(layerSizes: [Int], batchSize: Int) -> UnsafeMutableBufferPointer<Float> {

@@ -102,10 +102,11 @@ public struct MultilayerPerceptron: Equatable, Sendable {
         return (scale, shift)
     }
 
-    /// Allocates a workspace for batches of exactly `batchSize` rows.
-    public func makeWorkspace(batchSize: Int) throws(NetworkError) -> Workspace {
+    /// Allocates a workspace for batches of exactly `batchSize` rows whose products run in `precision`
+    /// where the machine has it (``MatrixPrecision/available``; the workspace's `precision` says which).
+    public func makeWorkspace(batchSize: Int, precision: MatrixPrecision = .float32) throws(NetworkError) -> Workspace {
         guard batchSize > 0 else { throw .invalidBatchSize(batchSize) }
-        return Workspace(layerSizes: layerSizes, batchSize: batchSize, normalized: isNormalized)
+        return try Workspace(layers: layers, batchSize: batchSize, normalized: isNormalized, precision: precision)
     }
 
     /// Forward pass on `workspace.input`, leaving every layer's activation in the workspace and the
@@ -164,7 +165,11 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     private static func forwardDense(_ index: Int, _ layer: DenseLayer, count: Int, workspace: Workspace, parameters: UnsafePointer<Float>) {
         let batch = workspace.batchSize
         let output = workspace.activations[index].baseAddress!
-        layer.forward(input: workspace.input(of: index), batch: batch, parameters: parameters, output: output)
+        if let products = workspace.bfloat16Layers[index] {
+            products.forward(input: workspace.input(of: index), parameters: parameters, output: output)
+        } else {
+            layer.forward(input: workspace.input(of: index), batch: batch, parameters: parameters, output: output)
+        }
         if index < count - 1 {
             ReLU.forward(output, count: batch * layer.outputSize)
         }
@@ -258,6 +263,8 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                     }
                     let columns = index == 0 ? (normalized ? firstColumns : inputColumns) : nil
                     let parameterGradientTarget = parameterGradients ? grads.baseAddress! : nil
+                    let bfloat16 = workspace.bfloat16Layers[index]
+                    bfloat16?.roundOutputGradient(outputGradient)
                     if let pair, let inputGradientTarget, let parameterGradientTarget {
                         let split = workspace.splitBackward
                         split.layer = layer
@@ -270,8 +277,18 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                         split.inputColumns = columns
                         split.transposeScratch = workspace.transposeScratch.baseAddress!
                         split.accumulate = accumulate
+                        split.bfloat16 = bfloat16
                         pair.run(split, task: index)
                         split.input = nil
+                        split.bfloat16 = nil
+                    } else if let bfloat16 {
+                        if let parameterGradientTarget {
+                            bfloat16.weightGradients(from: outputGradient, gradients: parameterGradientTarget, accumulate: accumulate)
+                        }
+                        if let inputGradientTarget {
+                            bfloat16.inputGradient(into: inputGradientTarget, columns: columns, outputGradient: outputGradient,
+                                                   parameters: params.baseAddress!, transposeScratch: workspace.transposeScratch.baseAddress!)
+                        }
                     } else {
                         layer.backward(
                             input: workspace.input(of: index), outputGradient: outputGradient, batch: batch,

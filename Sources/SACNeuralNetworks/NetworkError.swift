@@ -8,6 +8,8 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidBatchSize(Int)
     /// A value that must be finite was not (e.g. a loss, a learning rate).
     case invalidHyperparameter(name: String, value: Double)
+    /// A bfloat16 product could not be built (oneDNN refused the shape or has no CPU engine).
+    case productUnavailable(String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
             return "batch size \(size) is invalid: it must be > 0"
         case let .invalidHyperparameter(name, value):
             return "hyperparameter \(name) = \(value) is out of its valid range"
+        case let .productUnavailable(reason):
+            return "\(reason); train with float32 products instead"
         }
     }
 }

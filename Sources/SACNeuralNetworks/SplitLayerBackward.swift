@@ -16,9 +16,20 @@ final class SplitLayerBackward: PairedWork, @unchecked Sendable {
     var inputColumns: Range<Int>?
     var transposeScratch: UnsafeMutablePointer<Float>?
     var accumulate = false
+    /// The layer's bfloat16 products, with ∂L/∂y already rounded; `nil` for float32.
+    var bfloat16: BFloat16LayerProducts?
 
     func perform(_ task: Int, lane: Int) {
         guard let input, let outputGradient, let parameters else { return }
+        if let bfloat16 {
+            if lane == 0, let gradients {
+                bfloat16.weightGradients(from: outputGradient, gradients: gradients, accumulate: accumulate)
+            } else if lane == 1, let inputGradient {
+                bfloat16.inputGradient(into: inputGradient, columns: inputColumns, outputGradient: outputGradient,
+                                       parameters: parameters, transposeScratch: transposeScratch)
+            }
+            return
+        }
         layer.backward(
             input: input, outputGradient: outputGradient, batch: batch, parameters: parameters,
             gradients: lane == 0 ? gradients : nil, inputGradient: lane == 0 ? nil : inputGradient,

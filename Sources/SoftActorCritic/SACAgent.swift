@@ -16,6 +16,9 @@ import SACRandomness
 public final class SACAgent {
     /// Hyperparameters, fixed for the agent's lifetime.
     public let configuration: SACConfiguration
+    /// The precision the updates' products run in: the configuration's, or ``MatrixPrecision/float32``
+    /// where it asked for bfloat16 on a machine without it (``MatrixPrecision/bfloat16Unavailability``).
+    public let precision: MatrixPrecision
     /// Observation features.
     public let observationCount: Int
     /// Action dimensions A.
@@ -113,27 +116,29 @@ public final class SACAgent {
         var generator = Xoshiro256StarStar(seed: configuration.seed)
         let hidden = configuration.hiddenSizes
         let batch = configuration.batchSize
+        let precision = configuration.effectivePrecision.available
+        self.precision = precision
         let normalization = configuration.effectiveBatchRenormalization
         do {
             actor = try SquashedGaussianActor(observationCount: observationCount, actionCount: actionCount, hiddenSizes: hidden,
                                               normalization: normalization, generator: &generator)
             let criticSizes = [observationCount + actionCount] + configuration.effectiveCriticHiddenSizes + [1]
             critics = try (0..<2).map { _ in try MultilayerPerceptron(layerSizes: criticSizes, normalization: normalization, generator: &generator) }
-            actorPairWorkspace = try actor.network.makeWorkspace(batchSize: 2 * batch)
-            actorWorkspace = actorPairWorkspace.rows(0..<batch)
-            actorNextWorkspace = actorPairWorkspace.rows(batch..<2 * batch)
+            actorPairWorkspace = try actor.network.makeWorkspace(batchSize: 2 * batch, precision: precision)
+            actorWorkspace = try actorPairWorkspace.rows(0..<batch)
+            actorNextWorkspace = try actorPairWorkspace.rows(batch..<2 * batch)
             actingWorkspace = try actor.network.makeWorkspace(batchSize: 1)
             switch configuration.variant {
             case .twinQ:
-                criticWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
+                criticWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch, precision: precision) }
                 targetCritics = critics
-                targetWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
+                targetWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch, precision: precision) }
                 criticJointWorkspaces = []
                 criticNextWorkspaces = []
                 valueNetwork = nil
             case .valueNetwork:
-                criticWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch) }
-                valueNetwork = try SoftValueNetwork(observationCount: observationCount, hiddenSizes: hidden, batchSize: batch,
+                criticWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch, precision: precision) }
+                valueNetwork = try SoftValueNetwork(observationCount: observationCount, hiddenSizes: hidden, batchSize: batch, precision: precision,
                                                     learningRate: configuration.learningRate, generator: &generator)
                 targetCritics = []
                 targetWorkspaces = []
@@ -141,10 +146,10 @@ public final class SACAgent {
                 criticNextWorkspaces = []
             case .crossQ:
                 // One pass over both halves, so that the normalisations see (s, a) and (s′, a′) together.
-                let joint = try critics.map { try $0.makeWorkspace(batchSize: 2 * batch) }
+                let joint = try critics.map { try $0.makeWorkspace(batchSize: 2 * batch, precision: precision) }
                 criticJointWorkspaces = joint
-                criticWorkspaces = joint.map { $0.rows(0..<batch) }
-                criticNextWorkspaces = joint.map { $0.rows(batch..<2 * batch) }
+                criticWorkspaces = try joint.map { try $0.rows(0..<batch) }
+                criticNextWorkspaces = try joint.map { try $0.rows(batch..<2 * batch) }
                 targetCritics = []
                 targetWorkspaces = []
                 valueNetwork = nil

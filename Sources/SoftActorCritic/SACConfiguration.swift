@@ -32,6 +32,12 @@ public struct SACConfiguration: Codable, Equatable, Sendable {
     /// CrossQ's batch renormalisation; `nil` means its defaults (`BatchRenormalization.Configuration`).
     public var batchRenormalization: BatchRenormalization.Configuration? = nil
 
+    /// The number format of the updates' matrix products; `nil` means ``MatrixPrecision/float32``.
+    /// ``MatrixPrecision/bfloat16`` runs the hidden layers' products in bfloat16 where the CPU has
+    /// AVX512_BF16 and falls back to float32 elsewhere (``SACAgent/precision`` says which ran).
+    /// Acting and evaluation stay float32.
+    public var precision: MatrixPrecision? = nil
+
     /// The defaults.
     public init() {}
 
@@ -67,6 +73,8 @@ public struct SACConfiguration: Codable, Equatable, Sendable {
     public var effectivePolicyDelay: Int { policyDelay ?? (variant == .crossQ ? 3 : 1) }
     /// Adam's β₁ for actor and critics.
     public var effectiveAdamBeta1: Double { adamBeta1 ?? (variant == .crossQ ? 0.5 : 0.9) }
+    /// The precision of the updates' products this configuration asks for.
+    public var effectivePrecision: MatrixPrecision { precision ?? .float32 }
     /// The batch renormalisation of CrossQ's networks; `nil` for the other variants.
     public var effectiveBatchRenormalization: BatchRenormalization.Configuration? {
         variant == .crossQ ? (batchRenormalization ?? BatchRenormalization.Configuration()) : nil

@@ -14,13 +14,13 @@ struct SoftValueNetwork {
     let targetWorkspace: MultilayerPerceptron.Workspace
 
     /// A freshly initialised V_ψ, with V_ψ̄ = V_ψ.
-    init(observationCount: Int, hiddenSizes: [Int], batchSize: Int, learningRate: Float,
+    init(observationCount: Int, hiddenSizes: [Int], batchSize: Int, precision: MatrixPrecision, learningRate: Float,
          generator: inout some RandomNumberGenerator) throws(NetworkError) {
         network = try MultilayerPerceptron(layerSizes: [observationCount] + hiddenSizes + [1], generator: &generator)
         target = network
         optimizer = Adam(parameterCount: network.parameterCount, learningRate: learningRate)
-        workspace = try network.makeWorkspace(batchSize: batchSize)
-        targetWorkspace = try network.makeWorkspace(batchSize: batchSize)
+        workspace = try network.makeWorkspace(batchSize: batchSize, precision: precision)
+        targetWorkspace = try network.makeWorkspace(batchSize: batchSize, precision: precision)
     }
 
     /// ψ ← ψ − λ∇J_V(ψ), with the gradient the last `valueLoss(batch:)` left in `network`.

@@ -134,7 +134,7 @@ import SACRandomness
     @Test func rowViewsShareTheForwardPassAndBackPropagateTheirOwnRows() throws {
         var (network, input, target) = try fixture(sizes: [4, 16, 16, 3], batch: 10, seed: 16)
         let whole = try network.makeWorkspace(batchSize: 10)
-        let first = whole.rows(0..<6), second = whole.rows(6..<10)
+        let first = try whole.rows(0..<6), second = try whole.rows(6..<10)
         _ = try network.forward(input, workspace: whole)
         let alone = try network.makeWorkspace(batchSize: 4)
         let secondRows = try Matrix(rows: 4, columns: 4, values: Array(input.storage[24...]))

@@ -48,8 +48,22 @@ private let optimized = true
           arguments: [(SACVariant.twinQ, 1, 3, 1), (.twinQ, 2, 3, 1), (.valueNetwork, 1, 3, 1), (.valueNetwork, 2, 3, 1),
                       (.twinQ, 1, 17, 6), (.twinQ, 2, 17, 6), (.crossQ, 1, 3, 1), (.crossQ, 2, 3, 1), (.crossQ, 1, 17, 6), (.crossQ, 2, 17, 6)])
     func samplingAndUpdatingAllocateNothing(variant: SACVariant, threads: Int, observations o: Int, actions a: Int) throws {
+        try expectNoAllocations(variant: variant, precision: .float32, threads: threads, observations: o, actions: a)
+    }
+
+    /// The same with bfloat16 products (where the machine has them; float32 elsewhere): the rounded
+    /// operands and oneDNN's scratch memory are allocated with the workspaces.
+    @Test(.enabled(if: optimized, "allocation counts are checked in release builds"),
+          arguments: [(SACVariant.twinQ, 1, 3, 1), (.twinQ, 2, 3, 1), (.valueNetwork, 2, 3, 1), (.twinQ, 2, 17, 6), (.crossQ, 1, 3, 1),
+                      (.crossQ, 2, 17, 6)])
+    func bfloat16UpdatesAllocateNothing(variant: SACVariant, threads: Int, observations o: Int, actions a: Int) throws {
+        try expectNoAllocations(variant: variant, precision: .bfloat16, threads: threads, observations: o, actions: a)
+    }
+
+    private func expectNoAllocations(variant: SACVariant, precision: MatrixPrecision, threads: Int, observations o: Int, actions a: Int) throws {
         var configuration = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
         configuration.variant = variant
+        configuration.precision = precision
         configuration.hiddenSizes = [64, 64]
         configuration.criticHiddenSizes = [64, 64]
         configuration.batchSize = 32

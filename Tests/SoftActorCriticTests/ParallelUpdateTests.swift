@@ -26,4 +26,25 @@ import SACNeuralNetworks
         parallel.updateThreads = 1
         #expect(serial.update(batch: batch) == parallel.update(batch: batch))
     }
+
+    /// bfloat16 updates are reproducible: a second run, and a run on two threads, give the same bits
+    /// (each product runs single-threaded on the same oneDNN kernel). They differ from float32's.
+    @Test(.enabled(if: MatrixPrecision.bfloat16Unavailability == nil, "needs AVX512_BF16"), arguments: SACVariant.allCases)
+    func bfloat16UpdatesAreReproducible(variant: SACVariant) throws {
+        BLAS.setThreadCount(1)
+        func run(threads: Int, precision: MatrixPrecision) throws -> (SACAgent, [UpdateMetrics]) {
+            let (agent, batch) = try smallAgentAndBatch(variant: variant, hidden: 32, precision: precision)
+            agent.updateThreads = threads
+            return (agent, (0..<25).map { _ in agent.update(batch: batch) })
+        }
+        let (first, firstMetrics) = try run(threads: 1, precision: .bfloat16)
+        let (again, againMetrics) = try run(threads: 1, precision: .bfloat16)
+        let (parallel, parallelMetrics) = try run(threads: 2, precision: .bfloat16)
+        let (single, _) = try run(threads: 1, precision: .float32)
+        #expect(first.precision == .bfloat16 && single.precision == .float32)
+        #expect(firstMetrics == againMetrics && firstMetrics == parallelMetrics)
+        #expect(first.actor.network.parameters == again.actor.network.parameters && first.critics == again.critics)
+        #expect(first.actor.network.parameters == parallel.actor.network.parameters && first.critics == parallel.critics)
+        #expect(first.critics != single.critics)
+    }
 }

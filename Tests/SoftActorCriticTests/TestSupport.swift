@@ -1,4 +1,5 @@
 @testable import SoftActorCritic
+import SACNeuralNetworks
 import SACEnvironments
 import SACRandomness
 
@@ -24,11 +25,12 @@ func relativeError(_ a: [Double], _ b: [Double]) -> Double {
 }
 
 /// A small agent and a random batch for gradient checks: 3 observation features, 2 actions, 8×8 hidden.
-func smallAgentAndBatch(variant: SACVariant, seed: UInt64 = 7) throws -> (SACAgent, ReplayBatch) {
+func smallAgentAndBatch(variant: SACVariant, seed: UInt64 = 7, hidden: Int = 8, precision: MatrixPrecision = .float32) throws -> (SACAgent, ReplayBatch) {
     var configuration = SACConfiguration()
     configuration.variant = variant
-    configuration.hiddenSizes = [8, 8]
-    configuration.criticHiddenSizes = [8, 8]
+    configuration.hiddenSizes = [hidden, hidden]
+    configuration.criticHiddenSizes = [hidden, hidden]
+    configuration.precision = precision
     configuration.batchSize = 5
     configuration.seed = seed
     configuration.alpha = variant == .valueNetwork ? 0.3 : nil

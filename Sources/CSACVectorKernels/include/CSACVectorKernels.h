@@ -1,6 +1,8 @@
 #ifndef SAC_VECTOR_KERNELS_H
 #define SAC_VECTOR_KERNELS_H
 
+#include <stdint.h>
+
 /// One Adam step on elements [begin, end) of the moments and parameters, sixteen lanes at a time
 /// (AVX-512 F; call only where the CPU and OS have AVX-512, as CSACOpenBLAS's sac_cpu_vector_level() tells). Evaluates exactly the
 /// operations of SACNeuralNetworks' Adam.apply, in its order and without fused multiply-adds, so the
@@ -9,5 +11,10 @@
 void sac_adam_apply_avx512(float stepSize, float inverseCorrection2, float oneMinusBeta1, float beta2, float oneMinusBeta2,
                            float epsilon, float *firstMoment, float *secondMoment, float *parameters,
                            const float *gradients, long begin, long end);
+
+/// Rounds `count` floats to bfloat16 (the upper 16 bits of a float32), to nearest even, as the CPU's
+/// VCVTNE2PS2BF16 does; NaN stays NaN. `useAVX512BF16` (only where the CPU has AVX512_BF16) converts 32 at a
+/// time with that instruction, giving the same bits.
+void sac_bfloat16_from_float(const float *source, uint16_t *destination, long count, int useAVX512BF16);
 
 #endif

@@ -1,0 +1,27 @@
+/// The number format of the matrix products in a network's forward and backward passes.
+///
+/// Weights, gradients, optimiser moments, activations and everything element-wise stay float32 in
+/// both; only the products' inputs differ.
+public enum MatrixPrecision: String, Codable, Sendable, CaseIterable {
+    /// float32 products through OpenBLAS: the default, and bit-for-bit reproducible.
+    case float32
+    /// The products of hidden layers (both sides at least ``MatrixPrecision/bfloat16MinimumWidth``
+    /// features wide) take bfloat16 inputs, rounded to nearest even from the float32 values, and
+    /// accumulate in float32 through oneDNN: about twice the float32 speed where the CPU has
+    /// AVX512_BF16. The narrow first and last layers stay float32 (docs/performance.md has the
+    /// measurements). Reproducible run to run on the same machine, not bit-for-bit equal to float32.
+    case bfloat16 = "bf16"
+
+    /// Layers narrower than this on either side keep float32 products under ``bfloat16``: for them
+    /// oneDNN's bfloat16 kernels measured no faster than OpenBLAS's float32 ones.
+    public static let bfloat16MinimumWidth = 32
+
+    /// `nil` when this machine runs bfloat16 products natively; otherwise why not, for a log line.
+    public static var bfloat16Unavailability: String? { OneDNN.bfloat16Unavailability }
+
+    /// The precision products really run in here: ``bfloat16`` falls back to ``float32`` where the
+    /// machine lacks native bfloat16 (``bfloat16Unavailability`` says why).
+    public var available: MatrixPrecision {
+        self == .bfloat16 && Self.bfloat16Unavailability != nil ? .float32 : self
+    }
+}
