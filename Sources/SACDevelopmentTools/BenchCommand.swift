@@ -40,8 +40,8 @@ struct BenchUpdatesCommand: ParsableCommand {
     @Option(help: "Hidden widths of the Q networks, comma-separated (default: the variant's).")
     var criticHidden: String?
 
-    @Option(help: "Number format of the matrix products: float32 or bf16 (bfloat16 inputs, float32 accumulation; float32 where the CPU lacks AVX512_BF16).")
-    var precision: MatrixPrecision = .float32
+    @Option(name: .customLong("precision"), help: "Number format of the matrix products: float32 or bf16 (bfloat16 inputs, float32 accumulation; float32 where the CPU lacks AVX512_BF16). Given twice (--precision float32 --precision bf16), the rounds alternate between the two and the table adds their ratio.")
+    var precisions: [MatrixPrecision] = [.float32]
 
     @Option(help: "Rounds the timed updates are split into, each followed by a short sgemm peak measurement.")
     var rounds: Int = 5
@@ -55,84 +55,85 @@ struct BenchUpdatesCommand: ParsableCommand {
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
         if let criticHidden, criticWidths(criticHidden) == nil { throw ValidationError("--critic-hidden must be comma-separated positive integers, got '\(criticHidden)'") }
         guard updateThreads == 1 || updateThreads == 2 else { throw ValidationError("--threads must be 1 or 2") }
+        guard (1...2).contains(precisions.count) else { throw ValidationError("--precision may be given once or twice") }
     }
 
     func run() throws {
         BLAS.setThreadCount(blasThreads ?? (updateThreads == 2 ? 1 : BLAS.threadCount))
-        var configuration = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
-        configuration.variant = variant
-        configuration.criticHiddenSizes = criticHidden.flatMap(criticWidths)
-        configuration.precision = precision
         let (o, a) = env.sizes
-        let agent = try SACAgent(observationCount: o, actionCount: a, configuration: configuration)
-        agent.updateThreads = updateThreads
+        var measurements: [PrecisionMeasurement] = []
+        for precision in precisions {
+            var configuration = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
+            configuration.variant = variant
+            configuration.criticHiddenSizes = criticHidden.flatMap(criticWidths)
+            configuration.precision = precision
+            let agent = try SACAgent(observationCount: o, actionCount: a, configuration: configuration)
+            agent.updateThreads = updateThreads
+            measurements.append(PrecisionMeasurement(requested: precision, agent: agent))
+        }
+        let configuration = measurements[0].agent.configuration
         var replay = try RandomReplay(transitions: 10_000, observationCount: o, actionCount: a, batchSize: configuration.batchSize, seed: 1)
-        replay.update(agent, times: 20)
+        for measurement in measurements { replay.update(measurement.agent, times: 20) }
         // Rounds of updates, each followed by a short peak measurement, so that a burst of load from
         // another job on a shared machine falls on a round's updates and its peak alike and the fraction
-        // within a round holds; the table gives the median fraction over the rounds and its range.
+        // within a round holds; the table gives the median fraction over the rounds and its range. With
+        // two precisions the rounds alternate between them, so that both see the same machine.
         let clock = ContinuousClock()
-        var sampling = Duration.zero, updating = Duration.zero
-        var roundFractions: [Double] = [], roundPeaks: [Double] = []
-        let flops = agent.matrixFlopsPerUpdate
         let pair = updateThreads == 2 ? WorkerPair() : nil
         for round in 0..<rounds {
             let count = updates / rounds + (round < updates % rounds ? 1 : 0)
-            var roundUpdating = Duration.zero
-            for _ in 0..<count {
-                let t0 = clock.now
-                replay.sample()
-                let t1 = clock.now
-                agent.update(batch: replay.batch)
-                sampling += t1 - t0
-                roundUpdating += clock.now - t1
+            for index in measurements.indices {
+                let agent = measurements[index].agent
+                var roundUpdating = Duration.zero
+                for _ in 0..<count {
+                    let t0 = clock.now
+                    replay.sample()
+                    let t1 = clock.now
+                    agent.update(batch: replay.batch)
+                    measurements[index].sampling += t1 - t0
+                    roundUpdating += clock.now - t1
+                }
+                measurements[index].updating += roundUpdating
+                measurements[index].roundRates.append(Double(count) / roundUpdating.seconds)
+                guard !skipPeak else { continue }
+                // Two update threads run two products at a time: their ceiling is two products' speed.
+                let peak = try Self.productPeak(precision: agent.precision, pair: pair, products: 200)
+                measurements[index].roundPeaks.append(peak)
+                measurements[index].roundFractions.append(agent.matrixFlopsPerUpdate * Double(count) / roundUpdating.seconds / 1e9 / peak)
             }
-            updating += roundUpdating
-            guard !skipPeak else { continue }
-            // Two update threads run two products at a time: their ceiling is two products' speed.
-            let peak = try Self.productPeak(precision: agent.precision, pair: pair, products: 200)
-            roundPeaks.append(peak)
-            roundFractions.append(flops * Double(count) / roundUpdating.seconds / 1e9 / peak)
         }
-        let seconds = (sampling + updating).seconds
-        let rate = Double(updates) / seconds
-        let achieved = flops * Double(updates) / updating.seconds / 1e9
-        let peak = skipPeak ? Double.nan : median(roundPeaks)
-        let fraction = skipPeak ? Double.nan : median(roundFractions)
-        let peakName = agent.precision == .bfloat16 ? "bf16 matmul" : "sgemm"
-        let rows: [(String, String)] = [
+        var rows: [(String, String)] = [
             ("shapes", "\(env.rawValue) (obs \(o), act \(a)), \(variant.rawValue), batch \(configuration.batchSize), actor 256x256, critics "
                 + configuration.effectiveCriticHiddenSizes.map(String.init).joined(separator: "x")),
             ("BLAS", "OpenBLAS \(BLAS.kernel), \(BLAS.threadCount) thread(s); \(updateThreads) update thread(s)"),
-            ("precision", agent.precision == precision ? precision.rawValue
-                : "\(agent.precision.rawValue) (\(precision.rawValue) asked for: \(MatrixPrecision.bfloat16Unavailability ?? ""))"),
-            ("updates/s", String(format: "%.1f", rate)),
-            ("ms per update", String(format: "%.3f (sampling %.3f)", 1e3 / rate, 1e3 * sampling.seconds / Double(updates))),
-            ("GFLOP per update (matrix products)", String(format: "%.3f", flops / 1e9)),
-            ("achieved GFLOP/s in updates", String(format: "%.1f", achieved)),
-            ("\(peakName) peak GFLOP/s (256x256x256\(updateThreads == 2 ? ", two at a time" : ""))",
-             skipPeak ? "not measured" : String(format: "%.1f (median of %d rounds, %.1f–%.1f)", peak, rounds, roundPeaks.min()!, roundPeaks.max()!)),
-            ("fraction of \(peakName) peak",
-             skipPeak ? "not measured" : String(format: "%.0f%% (median of the rounds' own fractions, %.0f–%.0f%%)", 100 * fraction, 100 * roundFractions.min()!, 100 * roundFractions.max()!)),
         ]
+        for measurement in measurements {
+            rows += measurement.rows(updates: updates, rounds: rounds, skipPeak: skipPeak, updateThreads: updateThreads, label: measurements.count > 1)
+        }
+        if measurements.count > 1 {
+            // Per round, each precision's rate over the first's: the rounds ran back to back.
+            for measurement in measurements.dropFirst() {
+                let ratios = zip(measurement.roundRates, measurements[0].roundRates).map { $0 / $1 }
+                rows.append(("\(measurement.agent.precision.rawValue) / \(measurements[0].agent.precision.rawValue) updates/s",
+                             String(format: "%.2f× (median of the rounds' own ratios, %.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!)))
+            }
+        }
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
-        var record = BenchmarkRecord("updates")
-        record.set("env", env.rawValue)
-        record.set("variant", variant.rawValue)
-        record.set("critic_hidden", configuration.effectiveCriticHiddenSizes.map(String.init).joined(separator: ","))
-        record.set("threads", BLAS.threadCount)
-        record.set("update_threads", updateThreads)
-        record.set("updates_per_second", rate, digits: 1)
-        record.set("gflop_per_update", flops / 1e9, digits: 4)
-        record.set("gflops", achieved, digits: 1)
-        record.set("precision", agent.precision.rawValue)
-        record.set(agent.precision == .bfloat16 ? "bf16_peak_gflops" : "sgemm_peak_gflops", peak, digits: 1)
-        record.set("rounds", rounds)
-        record.set("peak_fraction_round_median", fraction, digits: 3)
-        record.set("peak_fraction_round_low", roundFractions.min() ?? .nan, digits: 3)
-        record.set("peak_fraction_round_high", roundFractions.max() ?? .nan, digits: 3)
-        print(record.line)
+        for measurement in measurements {
+            var record = BenchmarkRecord("updates")
+            record.set("env", env.rawValue)
+            record.set("variant", variant.rawValue)
+            record.set("critic_hidden", configuration.effectiveCriticHiddenSizes.map(String.init).joined(separator: ","))
+            record.set("threads", BLAS.threadCount)
+            record.set("update_threads", updateThreads)
+            measurement.fill(&record, updates: updates, rounds: rounds, skipPeak: skipPeak)
+            if measurements.count > 1 {
+                let ratios = zip(measurement.roundRates, measurements[0].roundRates).map { $0 / $1 }
+                record.set("updates_per_second_ratio_to_first", median(ratios), digits: 3)
+            }
+            print(record.line)
+        }
     }
 
     /// Comma-separated positive widths, or `nil`.

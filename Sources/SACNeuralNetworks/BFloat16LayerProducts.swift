@@ -23,10 +23,15 @@ final class BFloat16LayerProducts: @unchecked Sendable {
     private let accumulatingWeightGradientProduct: BFloat16Product
     private let inputGradientProduct: BFloat16Product
 
-    /// Whether `layer` runs in bfloat16 under ``MatrixPrecision/bfloat16``: both its sides are wide enough.
+    /// Whether `layer` has bfloat16 products under ``MatrixPrecision/bfloat16``: its forward product at
+    /// least, when its output is ``MatrixPrecision/bfloat16MinimumWidth`` or more wide.
     static func applies(to layer: DenseLayer) -> Bool {
-        min(layer.inputSize, layer.outputSize) >= MatrixPrecision.bfloat16MinimumWidth
+        layer.outputSize >= MatrixPrecision.bfloat16MinimumWidth
     }
+
+    /// Whether the gradient products are bfloat16 too: the input is wide enough as well. (The weight
+    /// gradient of a layer fed 3 or 4 features, a product with 3 or 4 columns, is faster in sgemm.)
+    let roundsGradients: Bool
 
     /// The products for `rows` rows with buffers of their own.
     convenience init(layer: DenseLayer, rows: Int) throws(NetworkError) {
@@ -49,6 +54,7 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         self.input = input
         self.weights = weights
         self.ownsShared = ownsShared
+        roundsGradients = layer.inputSize >= MatrixPrecision.bfloat16MinimumWidth
         outputGradient = .allocate(capacity: rows * layer.outputSize)
         if ownsShared {
             input.initialize(repeating: 0)
@@ -58,6 +64,7 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         do {
             let (i, o) = (layer.inputSize, layer.outputSize)
             forwardProduct = try BFloat16Product(transposeA: false, transposeB: true, m: rows, n: o, k: i, accumulate: true)
+            // Built even where unused (narrow inputs): a few kilobytes, and no optionals on the hot path.
             weightGradientProduct = try BFloat16Product(transposeA: true, transposeB: false, m: o, n: i, k: rows)
             accumulatingWeightGradientProduct = try BFloat16Product(transposeA: true, transposeB: false, m: o, n: i, k: rows, accumulate: true)
             inputGradientProduct = try BFloat16Product(transposeA: false, transposeB: false, m: rows, n: i, k: o)
@@ -89,25 +96,35 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         forwardProduct.run(a: input.baseAddress!, b: weights.baseAddress!, c: output)
     }
 
-    /// Rounds ∂L/∂y for ``weightGradients(from:gradients:accumulate:)`` and
-    /// ``inputGradient(into:)``; call once per backward step, before either.
+    /// Rounds ∂L/∂y for ``weightGradients(input:outputGradient:gradients:accumulate:parameters:)`` and
+    /// ``inputGradient(into:columns:outputGradient:parameters:transposeScratch:)``; call once per backward
+    /// step, before either.
     func roundOutputGradient(_ gradient: UnsafePointer<Float>) {
+        guard roundsGradients else { return }
         Self.round(gradient, into: outputGradient.baseAddress!, count: rows * layer.outputSize)
     }
 
-    /// ∂L/∂W = (∂L/∂y)ᵀ·x in bfloat16, ∂L/∂b = Σ_rows ∂L/∂y in float32 from `outputGradient` (the
-    /// unrounded ∂L/∂y); with `accumulate`, added to what `gradients` holds.
-    func weightGradients(from gradient: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    /// ∂L/∂W = (∂L/∂y)ᵀ·x in bfloat16 (float32 from `x` and the unrounded `gradient` where the gradients
+    /// are not rounded), ∂L/∂b = Σ_rows ∂L/∂y in float32; with `accumulate`, added to what `gradients` holds.
+    func weightGradients(input x: UnsafePointer<Float>, outputGradient gradient: UnsafePointer<Float>,
+                         gradients: UnsafeMutablePointer<Float>, accumulate: Bool, parameters: UnsafePointer<Float>) {
+        guard roundsGradients else {
+            layer.backward(input: x, outputGradient: gradient, batch: rows, parameters: parameters, gradients: gradients,
+                           inputGradient: nil, accumulate: accumulate)
+            return
+        }
         (accumulate ? accumulatingWeightGradientProduct : weightGradientProduct)
             .run(a: outputGradient.baseAddress!, b: input.baseAddress!, c: gradients + layer.weightOffset)
         layer.biasGradient(outputGradient: gradient, batch: rows, into: gradients + layer.biasOffset, accumulate: accumulate)
     }
 
     /// ∂L/∂x = (∂L/∂y)·W in bfloat16 (`rows × inputSize`). Only some `columns` of it (∂Q/∂a of a wide
-    /// first layer) go through ``DenseLayer``'s float32 product instead, from the unrounded `gradient`.
+    /// first layer), or the whole of it where the gradients are not rounded, go through ``DenseLayer``'s
+    /// float32 product instead, from the unrounded `gradient` and the float32 weights.
     func inputGradient(into target: UnsafeMutablePointer<Float>, columns: Range<Int>?, outputGradient gradient: UnsafePointer<Float>,
                        parameters: UnsafePointer<Float>, transposeScratch: UnsafeMutablePointer<Float>?) {
-        if let columns, columns != 0..<layer.inputSize {
+        if !roundsGradients || (columns != nil && columns != 0..<layer.inputSize) {
+            // Without `gradients` the layer's input is not read; any pointer will do.
             layer.backward(input: UnsafePointer(target), outputGradient: gradient, batch: rows, parameters: parameters, gradients: nil,
                            inputGradient: target, inputColumns: columns, transposeScratch: transposeScratch)
             return

@@ -5,16 +5,16 @@
 public enum MatrixPrecision: String, Codable, Sendable, CaseIterable {
     /// float32 products through OpenBLAS: the default, and bit-for-bit reproducible.
     case float32
-    /// The products of hidden layers (both sides at least ``MatrixPrecision/bfloat16MinimumWidth``
-    /// features wide) take bfloat16 inputs, rounded to nearest even from the float32 values, and
+    /// The matrix products take bfloat16 inputs, rounded to nearest even from the float32 values, and
     /// accumulate in float32 through oneDNN: about twice the float32 speed where the CPU has
-    /// AVX512_BF16. The narrow first and last layers stay float32 (docs/performance.md has the
-    /// measurements). Reproducible run to run on the same machine, not bit-for-bit equal to float32.
+    /// AVX512_BF16. Layers with fewer than ``MatrixPrecision/bfloat16MinimumWidth`` outputs (a critic's
+    /// Q, a small actor's mean and log σ) keep float32 products, and so do the gradients of layers with
+    /// fewer inputs than that: there sgemm measured faster (docs/bf16.md). Reproducible run to run on the
+    /// same machine, not bit-for-bit equal to float32.
     case bfloat16 = "bf16"
 
-    /// Layers narrower than this on either side keep float32 products under ``bfloat16``: for them
-    /// oneDNN's bfloat16 kernels measured no faster than OpenBLAS's float32 ones.
-    public static let bfloat16MinimumWidth = 32
+    /// A layer needs this many outputs for bfloat16 products, and this many inputs for bfloat16 gradients.
+    public static let bfloat16MinimumWidth = 8
 
     /// `nil` when this machine runs bfloat16 products natively; otherwise why not, for a log line.
     public static var bfloat16Unavailability: String? { OneDNN.bfloat16Unavailability }

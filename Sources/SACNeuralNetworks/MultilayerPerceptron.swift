@@ -283,7 +283,8 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                         split.bfloat16 = nil
                     } else if let bfloat16 {
                         if let parameterGradientTarget {
-                            bfloat16.weightGradients(from: outputGradient, gradients: parameterGradientTarget, accumulate: accumulate)
+                            bfloat16.weightGradients(input: workspace.input(of: index), outputGradient: outputGradient,
+                                                     gradients: parameterGradientTarget, accumulate: accumulate, parameters: params.baseAddress!)
                         }
                         if let inputGradientTarget {
                             bfloat16.inputGradient(into: inputGradientTarget, columns: columns, outputGradient: outputGradient,

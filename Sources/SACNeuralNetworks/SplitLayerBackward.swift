@@ -23,7 +23,8 @@ final class SplitLayerBackward: PairedWork, @unchecked Sendable {
         guard let input, let outputGradient, let parameters else { return }
         if let bfloat16 {
             if lane == 0, let gradients {
-                bfloat16.weightGradients(from: outputGradient, gradients: gradients, accumulate: accumulate)
+                bfloat16.weightGradients(input: input, outputGradient: outputGradient, gradients: gradients, accumulate: accumulate,
+                                         parameters: parameters)
             } else if lane == 1, let inputGradient {
                 bfloat16.inputGradient(into: inputGradient, columns: inputColumns, outputGradient: outputGradient,
                                        parameters: parameters, transposeScratch: transposeScratch)

@@ -60,7 +60,7 @@ import SACRandomness
     /// 0.3 % is typical. One linear layer is checked, since in a deeper network a ReLU whose input lies
     /// within rounding of zero can switch and move one row's gradient further (the learning runs in
     /// docs/bf16.md show what that does to training).
-    @Test(.enabled(if: native, "needs AVX512_BF16"), arguments: [([64, 48], false), ([96, 64], false), ([64, 48], true)])
+    @Test(.enabled(if: native, "needs AVX512_BF16"), arguments: [([64, 48], false), ([96, 64], false), ([4, 48], false), ([64, 48], true)])
     func layerGradientsAgreeWithFloat32(sizes: [Int], normalized: Bool) throws {
         let single = try gradients(sizes: sizes, batch: 40, precision: .float32, normalized: normalized)
         let half = try gradients(sizes: sizes, batch: 40, precision: .bfloat16, normalized: normalized)
@@ -108,11 +108,16 @@ import SACRandomness
         #expect(MatrixPrecision.float32.available == .float32)
     }
 
-    /// Only layers at least `bfloat16MinimumWidth` wide on both sides take bfloat16 products.
-    @Test(.enabled(if: native, "needs AVX512_BF16")) func narrowLayersStayFloat32() throws {
+    /// Layers with fewer than `bfloat16MinimumWidth` outputs stay float32; those with fewer inputs round
+    /// their forward product only.
+    @Test(.enabled(if: native, "needs AVX512_BF16")) func narrowLayersKeepFloat32Products() throws {
         var generator = Xoshiro256StarStar(seed: 1)
-        let network = try MultilayerPerceptron(layerSizes: [17, 256, 256, 12], generator: &generator)
-        let workspace = try network.makeWorkspace(batchSize: 8, precision: .bfloat16)
-        #expect(workspace.bfloat16Layers.map { $0 != nil } == [false, true, false])
+        for (sizes, products, gradients) in [([3, 256, 256, 2], [true, true, false], [false, true]),
+                                             ([17, 256, 256, 12], [true, true, true], [true, true, true])] {
+            let network = try MultilayerPerceptron(layerSizes: sizes, generator: &generator)
+            let workspace = try network.makeWorkspace(batchSize: 8, precision: .bfloat16)
+            #expect(workspace.bfloat16Layers.map { $0 != nil } == products, "\(sizes)")
+            #expect(workspace.bfloat16Layers.compactMap { $0?.roundsGradients } == gradients, "\(sizes)")
+        }
     }
 }
