@@ -1,10 +1,13 @@
 import CSACOneDNN
+import Synchronization
 
 /// One matrix product of fixed shape with bfloat16 operands and float32 accumulation and result,
 /// `C ← op(A)·op(B)` or `C ← C + op(A)·op(B)`, run by oneDNN's matmul primitive.
 ///
 /// Built once (oneDNN chooses and compiles its kernel for the shape then) and run many times on
-/// different buffers of that shape; running it allocates nothing, because the scratch memory is its own.
+/// different buffers of that shape, with scratch memory of its own. oneDNN 2.6's C API still allocates
+/// its argument map on every run (a few small blocks, freed before the run returns; ``runs`` lets the
+/// allocation test tell them from ours).
 /// A product runs on the calling thread alone and must not run on two threads at once (its memory
 /// objects hold the buffers of the call in progress). The arguments mirror ``BLAS/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
 package final class BFloat16Product: @unchecked Sendable {
@@ -14,12 +17,18 @@ package final class BFloat16Product: @unchecked Sendable {
     private let memories: (a: dnnl_memory_t, b: dnnl_memory_t, c: dnnl_memory_t, scratchpad: dnnl_memory_t)
     private let scratchpad: UnsafeMutableRawPointer
 
+    /// Products run so far in this process, and how many of them accumulated (oneDNN's sum post-op
+    /// allocates once more per run).
+    package static let runs = Atomic<Int>(0), accumulatingRuns = Atomic<Int>(0)
+    private let accumulates: Bool
+
     /// `accumulate`: add the product to C (β = 1) instead of overwriting it (β = 0).
     package init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil,
          accumulate: Bool = false) throws(NetworkError) {
         self.m = m
         self.n = n
         self.k = k
+        accumulates = accumulate
         let engine = try OneDNN.engine()
         func check(_ status: dnnl_status_t, _ step: String) throws(NetworkError) {
             guard status == dnnl_success else {
@@ -97,6 +106,8 @@ package final class BFloat16Product: @unchecked Sendable {
     /// Runs the product on these buffers (bfloat16 operands as their 16-bit patterns).
     package func run(a: UnsafePointer<UInt16>, b: UnsafePointer<UInt16>, c: UnsafeMutablePointer<Float>) {
         omp_set_num_threads(1)
+        Self.runs.add(1, ordering: .relaxed)
+        if accumulates { Self.accumulatingRuns.add(1, ordering: .relaxed) }
         dnnl_memory_set_data_handle(memories.a, UnsafeMutableRawPointer(mutating: a))
         dnnl_memory_set_data_handle(memories.b, UnsafeMutableRawPointer(mutating: b))
         dnnl_memory_set_data_handle(memories.c, UnsafeMutableRawPointer(c))
