@@ -107,7 +107,7 @@ let package = Package(
             name: "SoftActorCriticTests",
             dependencies: ["SoftActorCritic", "SACNeuralNetworks", "SACEnvironments", "SACRandomness", "SACAllocationCounter"]
         ),
-        .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic", "SACBridge"]),
+        .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic", "SACBridge", "SACNeuralNetworks"]),
         .testTarget(name: "SACDevelopmentToolsTests", dependencies: ["SACDevelopmentTools"]),
         .testTarget(name: "SACBridgeProtocolTests", dependencies: ["SACBridgeProtocol", "SACRandomness"]),
         .testTarget(

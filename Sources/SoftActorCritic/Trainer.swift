@@ -551,7 +551,7 @@ public final class Trainer {
         return TrainingSummary(
             env: group.id, variant: agent.configuration.variant.rawValue, seed: configuration.seed,
             envSteps: state.step, numEnvs: group.numEnvs, gradientUpdates: agent.updateCount, wallSeconds: seconds,
-            updatesPerSecond: seconds > 0 ? Double(agent.updateCount) / seconds : 0,
+            updatesPerSecond: seconds > 0 ? Double(agent.updateCount) / seconds : 0, precision: agent.precision.rawValue,
             evalReturnMean: state.finalEvaluation?.mean, evalReturnStd: state.finalEvaluation?.standardDeviation,
             transitionsStored: buffer.totalAdded, episodes: state.episodes, finalAlpha: Double(agent.alpha),
             reconnects: state.reconnects, skippedEpisodes: state.skippedEpisodes, status: status, servers: servers)

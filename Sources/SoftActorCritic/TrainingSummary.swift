@@ -13,6 +13,8 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var wallSeconds: Double
     /// Gradient updates per wall-clock second of the whole run.
     public var updatesPerSecond: Double
+    /// The number format the updates' matrix products ran in: `float32`, or `bf16` (``SACAgent/precision``).
+    public var precision: String?
     /// Mean return of the final deterministic evaluation.
     public var evalReturnMean: Double?
     /// Standard deviation of those returns.

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import SACCommand
 import SACBridge
+import SACNeuralNetworks
 import SACZeroMQ
 import SoftActorCritic
 
@@ -41,6 +42,7 @@ import SoftActorCritic
         ["export", "--run-dir", "a", "--format", "tflite"],
         ["export", "--format", "onnx"],
         ["export", "--run-dir", "a", "--format", "c", "--name", "int"],
+        ["train", "--precision", "fp16"],
     ])
     func badFlagsFailWithNonZeroExitCode(arguments: [String]) {
         let code = parseFailureCode(arguments)
@@ -65,6 +67,35 @@ import SoftActorCritic
         try eval.run()
         var missing = try SACTool.parseAsRoot(["eval", "--run-dir", directory + "/nothing"])
         #expect(throws: SACError.self) { try missing.run() }
+    }
+
+    /// `--precision bf16` trains; where oneDNN may not use AVX512_BF16 (forbidden here through
+    /// `ONEDNN_MAX_CPU_ISA`, as on a CPU without it) the run falls back to float32 and says so.
+    @Test(arguments: [false, true])
+    func bf16TrainsOrFallsBackWithALogLine(forbidden: Bool) throws {
+        let sac = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sac").path
+        try #require(FileManager.default.isExecutableFile(atPath: sac), "build the sac tool first (swift build)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-bf16-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sac)
+        process.arguments = ["train", "--env", "reach1d", "--precision", "bf16", "--steps", "300", "--learning-starts", "100",
+                             "--hidden", "32,32", "--batch-size", "16", "--eval-episodes", "2", "--run-dir", directory, "--quiet"]
+        var environment = ProcessInfo.processInfo.environment
+        if forbidden { environment["ONEDNN_MAX_CPU_ISA"] = "AVX512_CORE" }
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(log)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/summary.json"))
+        let fellBack = log.contains("bf16 products are not available here")
+        #expect(fellBack == (forbidden || MatrixPrecision.bfloat16Unavailability != nil), "\(log)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json"))) as? [String: Any]
+        #expect(summary?["precision"] as? String == (fellBack ? "float32" : "bf16"))
     }
 
     @Test func numEnvsStepsCopiesTogether() throws {
