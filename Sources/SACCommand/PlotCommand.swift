@@ -35,11 +35,12 @@ struct PlotCommand: ParsableCommand {
         print("wrote \(output) (\(runs.count) runs)")
     }
 
-    /// Runs of one variant on one environment form a group: read from summary.json, else the directory
-    /// name without its "-seedN" suffix.
+    /// Runs of one variant on one environment in one precision form a group: read from summary.json, else
+    /// the directory name without its "-seedN" suffix.
     static func group(of directory: String) -> String {
         if let summary = summary(of: directory), let env = summary["env"] as? String, let variant = summary["variant"] as? String {
-            return "\(env) \(variant)"
+            let precision = summary["precision"] as? String ?? "float32"
+            return "\(env) \(variant)" + (precision == "float32" ? "" : " \(precision)")
         }
         let name = URL(fileURLWithPath: directory).lastPathComponent
         return name.range(of: "-seed[0-9]+", options: .regularExpression).map { String(name[..<$0.lowerBound]) } ?? name

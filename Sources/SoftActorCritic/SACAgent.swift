@@ -16,8 +16,8 @@ import SACRandomness
 public final class SACAgent {
     /// Hyperparameters, fixed for the agent's lifetime.
     public let configuration: SACConfiguration
-    /// The precision the updates' products run in: the configuration's, or ``MatrixPrecision/float32``
-    /// where it asked for bfloat16 on a machine without it (``MatrixPrecision/bfloat16Unavailability``).
+    /// The precision the updates' products run in: the configuration's, or `MatrixPrecision.float32`
+    /// where it asked for bfloat16 on a machine without it (`MatrixPrecision.bfloat16Unavailability`).
     public let precision: MatrixPrecision
     /// Observation features.
     public let observationCount: Int

@@ -32,8 +32,8 @@ public struct SACConfiguration: Codable, Equatable, Sendable {
     /// CrossQ's batch renormalisation; `nil` means its defaults (`BatchRenormalization.Configuration`).
     public var batchRenormalization: BatchRenormalization.Configuration? = nil
 
-    /// The number format of the updates' matrix products; `nil` means ``MatrixPrecision/float32``.
-    /// ``MatrixPrecision/bfloat16`` runs the hidden layers' products in bfloat16 where the CPU has
+    /// The number format of the updates' matrix products; `nil` means `MatrixPrecision.float32`.
+    /// `MatrixPrecision.bfloat16` runs the matrix products in bfloat16 (docs/bf16.md) where the CPU has
     /// AVX512_BF16 and falls back to float32 elsewhere (``SACAgent/precision`` says which ran).
     /// Acting and evaluation stay float32.
     public var precision: MatrixPrecision? = nil

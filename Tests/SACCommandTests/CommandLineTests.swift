@@ -98,6 +98,21 @@ import SoftActorCritic
         #expect(summary?["precision"] as? String == (fellBack ? "float32" : "bf16"))
     }
 
+    /// `sac plot` groups runs by environment, variant and precision, so bf16 runs get their own curve.
+    @Test func plotGroupsRunsByPrecision() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sac-plot-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var groups: [String] = []
+        for (name, precision) in [("a-seed1", nil), ("b-seed1", "float32"), ("c-seed1", "bf16")] as [(String, String?)] {
+            let directory = root.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let summary = "{\"env\": \"Pendulum-v1\", \"variant\": \"twin-q\"" + (precision.map { ", \"precision\": \"\($0)\"" } ?? "") + "}"
+            try summary.write(to: directory.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
+            groups.append(PlotCommand.group(of: directory.path))
+        }
+        #expect(groups == ["Pendulum-v1 twin-q", "Pendulum-v1 twin-q", "Pendulum-v1 twin-q bf16"])
+    }
+
     @Test func numEnvsStepsCopiesTogether() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-cli-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
