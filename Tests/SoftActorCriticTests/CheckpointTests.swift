@@ -5,8 +5,9 @@ import SACEnvironments
 import SACNeuralNetworks
 
 @Suite(.serialized) struct CheckpointTests {
-    private func configurations(steps: Int, variant: SACVariant = .twinQ) -> (SACConfiguration, TrainerConfiguration) {
+    private func configurations(steps: Int, variant: SACVariant = .twinQ, precision: MatrixPrecision? = nil) -> (SACConfiguration, TrainerConfiguration) {
         var agent = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
+        agent.precision = precision
         if variant == .crossQ {
             agent.criticHiddenSizes = [32, 32]
             // Past the warm-up within the run, so that resuming must restore the renormalising phase too.
@@ -30,8 +31,8 @@ import SACNeuralNetworks
         FileManager.default.temporaryDirectory.appendingPathComponent("sac-ckpt-\(UUID().uuidString)").path
     }
 
-    private func fresh(_ steps: Int, runDirectory: String?, variant: SACVariant = .twinQ) throws -> Trainer {
-        let (agent, trainer) = configurations(steps: steps, variant: variant)
+    private func fresh(_ steps: Int, runDirectory: String?, variant: SACVariant = .twinQ, precision: MatrixPrecision? = nil) throws -> Trainer {
+        let (agent, trainer) = configurations(steps: steps, variant: variant, precision: precision)
         return try Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum", seed: 8),
                            evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: runDirectory)
     }
@@ -50,16 +51,18 @@ import SACNeuralNetworks
     }
 
     /// 300 steps, checkpoint, resume to 700 (mid-episode: episodes are 200 steps) equals 700 straight;
-    /// for CrossQ, its normalisations' statistics and step counts included.
-    @Test(arguments: [SACVariant.twinQ, .crossQ])
-    func resumedRunEqualsUninterruptedRunBitForBit(variant: SACVariant) throws {
+    /// for CrossQ, its normalisations' statistics and step counts included; with bf16 products, resumed
+    /// in bf16.
+    @Test(arguments: [(SACVariant.twinQ, nil), (.crossQ, nil), (.twinQ, MatrixPrecision.bfloat16)])
+    func resumedRunEqualsUninterruptedRunBitForBit(variant: SACVariant, precision: MatrixPrecision?) throws {
         BLAS.setThreadCount(1)
-        let straight = try fresh(700, runDirectory: nil, variant: variant)
+        let straight = try fresh(700, runDirectory: nil, variant: variant, precision: precision)
         try straight.run()
         let path = directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try fresh(300, runDirectory: path, variant: variant).run()
+        try fresh(300, runDirectory: path, variant: variant, precision: precision).run()
         let continued = try resumed(path, steps: 700)
+        #expect(continued.agent.precision == straight.agent.precision)
         let summary = try continued.run()
         #expect(fingerprint(continued) == fingerprint(straight))
         #expect(summary.envSteps == 700 && summary.transitionsStored == 700 && summary.gradientUpdates == 600)
