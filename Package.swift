@@ -5,9 +5,9 @@ import PackageDescription
 // module is SoftActorCritic. Layers, bottom to top (an arrow never points up):
 //   CSACOpenBLAS, CSACOneDNN,     C libraries, module maps only
 //   CSACZeroMQ
-//   CSACVectorKernels             element-wise kernels in C for the CPU's widest vectors (AVX-512)
+//   CSACVectorKernels             element-wise kernels in C for the CPU's widest vectors (AVX-512), bf16 rounding
 //   SACRandomness                 seeded generators shared by everything above
-//   SACNeuralNetworks             matrices, dense layers, MLPs, Adam, Polyak averaging, file format
+//   SACNeuralNetworks             matrices, dense layers (float32 or bf16 products), MLPs, Adam, Polyak averaging, file format
 //   SACEnvironments               the Environment protocol, vector environments, built-in environments
 //   SACZeroMQ                     Swift sockets over libzmq
 //   SACBridgeProtocol             the envbridge wire format: generated protobuf code and the codec
