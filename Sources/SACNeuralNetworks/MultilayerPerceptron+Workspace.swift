@@ -1,6 +1,6 @@
 extension MultilayerPerceptron {
     /// Preallocated buffers for one batch size: the input, every layer's activation and gradient, and
-    /// the input gradient. Allocated once (``MultilayerPerceptron/makeWorkspace(batchSize:)``) and reused by
+    /// the input gradient. Allocated once (``MultilayerPerceptron/makeWorkspace(batchSize:precision:)``) and reused by
     /// every pass, which is what keeps an SAC update free of allocation.
     ///
     /// The buffers are manually managed because the passes hand raw pointers to BLAS; the workspace is a
