@@ -117,11 +117,7 @@ struct TrainCommand: ParsableCommand {
     private var hiddenSizes: [Int]? { Self.widths(hidden) }
 
     /// Comma-separated positive widths, or `nil`.
-    private static func widths(_ text: String) -> [Int]? {
-        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
-        return sizes.compactMap { $0 }
-    }
+    private static func widths(_ text: String) -> [Int]? { SACConfiguration.widths(parsing: text) }
 
     /// The agent's and the trainer's configurations as the options give them.
     private var configurations: (agent: SACConfiguration, trainer: TrainerConfiguration) {

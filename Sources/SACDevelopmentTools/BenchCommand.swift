@@ -53,7 +53,7 @@ struct BenchUpdatesCommand: ParsableCommand {
         guard updates >= 10 else { throw ValidationError("--updates must be at least 10") }
         guard rounds >= 1, rounds <= updates else { throw ValidationError("--rounds must be between 1 and --updates") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
-        if let criticHidden, criticWidths(criticHidden) == nil { throw ValidationError("--critic-hidden must be comma-separated positive integers, got '\(criticHidden)'") }
+        if let criticHidden, SACConfiguration.widths(parsing: criticHidden) == nil { throw ValidationError("--critic-hidden must be comma-separated positive integers, got '\(criticHidden)'") }
         guard updateThreads == 1 || updateThreads == 2 else { throw ValidationError("--threads must be 1 or 2") }
         guard (1...2).contains(precisions.count) else { throw ValidationError("--precision may be given once or twice") }
     }
@@ -65,7 +65,7 @@ struct BenchUpdatesCommand: ParsableCommand {
         for precision in precisions {
             var configuration = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
             configuration.variant = variant
-            configuration.criticHiddenSizes = criticHidden.flatMap(criticWidths)
+            configuration.criticHiddenSizes = criticHidden.flatMap(SACConfiguration.widths(parsing:))
             configuration.precision = precision
             let agent = try SACAgent(observationCount: o, actionCount: a, configuration: configuration)
             agent.updateThreads = updateThreads
@@ -134,13 +134,6 @@ struct BenchUpdatesCommand: ParsableCommand {
             }
             print(record.line)
         }
-    }
-
-    /// Comma-separated positive widths, or `nil`.
-    private func criticWidths(_ text: String) -> [Int]? {
-        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
-        return sizes.compactMap { $0 }
     }
 
     /// GFLOP/s of a 256×256×256 product in `precision` (the size of the hidden layers at batch 256) — an

@@ -1,3 +1,4 @@
+import Foundation
 import SACNeuralNetworks
 
 /// Every hyperparameter of an SAC agent, with the defaults of Stable-Baselines3, CleanRL and the
@@ -78,6 +79,14 @@ public struct SACConfiguration: Codable, Equatable, Sendable {
     /// The batch renormalisation of CrossQ's networks; `nil` for the other variants.
     public var effectiveBatchRenormalization: BatchRenormalization.Configuration? {
         variant == .crossQ ? (batchRenormalization ?? BatchRenormalization.Configuration()) : nil
+    }
+
+    /// Layer widths written as on the command line, comma-separated positive integers ("256,256"), or
+    /// `nil` when the text is not that (for `sac` and `sac-dev`).
+    package static func widths(parsing text: String) -> [Int]? {
+        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return sizes.compactMap { $0 }
     }
 
     /// The value-network variant's fixed temperature when none is given (the paper's reward scale 5
