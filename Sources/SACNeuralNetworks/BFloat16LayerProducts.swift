@@ -19,9 +19,8 @@ final class BFloat16LayerProducts: @unchecked Sendable {
     let outputGradient: UnsafeMutableBufferPointer<UInt16>
     private let ownsShared: Bool
     private let forwardProduct: BFloat16Product
-    private let weightGradientProduct: BFloat16Product
-    private let accumulatingWeightGradientProduct: BFloat16Product
-    private let inputGradientProduct: BFloat16Product
+    /// The gradient products; `nil` where the input is too narrow for them (they stay float32).
+    private let gradientProducts: (weight: BFloat16Product, accumulatingWeight: BFloat16Product, input: BFloat16Product)?
 
     /// Whether `layer` has bfloat16 products under ``MatrixPrecision/bfloat16``: its forward product at
     /// least, when its output is ``MatrixPrecision/bfloat16MinimumWidth`` or more wide.
@@ -31,7 +30,7 @@ final class BFloat16LayerProducts: @unchecked Sendable {
 
     /// Whether the gradient products are bfloat16 too: the input is wide enough as well. (The weight
     /// gradient of a layer fed 3 or 4 features, a product with 3 or 4 columns, is faster in sgemm.)
-    let roundsGradients: Bool
+    var roundsGradients: Bool { gradientProducts != nil }
 
     /// The products for `rows` rows with buffers of their own.
     convenience init(layer: DenseLayer, rows: Int) throws(NetworkError) {
@@ -54,7 +53,6 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         self.input = input
         self.weights = weights
         self.ownsShared = ownsShared
-        roundsGradients = layer.inputSize >= MatrixPrecision.bfloat16MinimumWidth
         outputGradient = .allocate(capacity: rows * layer.outputSize)
         if ownsShared {
             input.initialize(repeating: 0)
@@ -64,10 +62,11 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         do {
             let (i, o) = (layer.inputSize, layer.outputSize)
             forwardProduct = try BFloat16Product(transposeA: false, transposeB: true, m: rows, n: o, k: i, accumulate: true)
-            // Built even where unused (narrow inputs): a few kilobytes, and no optionals on the hot path.
-            weightGradientProduct = try BFloat16Product(transposeA: true, transposeB: false, m: o, n: i, k: rows)
-            accumulatingWeightGradientProduct = try BFloat16Product(transposeA: true, transposeB: false, m: o, n: i, k: rows, accumulate: true)
-            inputGradientProduct = try BFloat16Product(transposeA: false, transposeB: false, m: rows, n: i, k: o)
+            gradientProducts = i >= MatrixPrecision.bfloat16MinimumWidth
+                ? (try BFloat16Product(transposeA: true, transposeB: false, m: o, n: i, k: rows),
+                   try BFloat16Product(transposeA: true, transposeB: false, m: o, n: i, k: rows, accumulate: true),
+                   try BFloat16Product(transposeA: false, transposeB: false, m: rows, n: i, k: o))
+                : nil
         } catch {
             outputGradient.deallocate()
             if ownsShared {
@@ -96,40 +95,39 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         forwardProduct.run(a: input.baseAddress!, b: weights.baseAddress!, c: output)
     }
 
-    /// Rounds ∂L/∂y for ``weightGradients(input:outputGradient:gradients:accumulate:parameters:)`` and
-    /// ``inputGradient(into:columns:outputGradient:parameters:transposeScratch:)``; call once per backward
-    /// step, before either.
+    /// Rounds ∂L/∂y for ``backward(input:outputGradient:parameters:gradients:inputGradient:inputColumns:transposeScratch:accumulate:)``;
+    /// call once per backward step, before it (on a ``WorkerPair``, before the two halves start).
     func roundOutputGradient(_ gradient: UnsafePointer<Float>) {
         guard roundsGradients else { return }
         Self.round(gradient, into: outputGradient.baseAddress!, count: rows * layer.outputSize)
     }
 
-    /// ∂L/∂W = (∂L/∂y)ᵀ·x in bfloat16 (float32 from `x` and the unrounded `gradient` where the gradients
-    /// are not rounded), ∂L/∂b = Σ_rows ∂L/∂y in float32; with `accumulate`, added to what `gradients` holds.
-    func weightGradients(input x: UnsafePointer<Float>, outputGradient gradient: UnsafePointer<Float>,
-                         gradients: UnsafeMutablePointer<Float>, accumulate: Bool, parameters: UnsafePointer<Float>) {
-        guard roundsGradients else {
+    /// ``DenseLayer``'s backward pass with the products in bfloat16, the same arguments for this view's
+    /// rows: ∂L/∂W = (∂L/∂y)ᵀ·x into `gradients` (added with `accumulate`), ∂L/∂b = Σ_rows ∂L/∂y in float32,
+    /// ∂L/∂x = (∂L/∂y)·W into `inputGradient`; either may be `nil`. Where the gradients are not rounded
+    /// (a narrow input), and for some `inputColumns` only (∂Q/∂a of a wide first layer), the products are
+    /// ``DenseLayer``'s float32 ones from the unrounded ∂L/∂y.
+    func backward(input x: UnsafePointer<Float>, outputGradient gradient: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
+                  gradients: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?, inputColumns: Range<Int>?,
+                  transposeScratch: UnsafeMutablePointer<Float>?, accumulate: Bool) {
+        let someColumns = inputColumns != nil && inputColumns != 0..<layer.inputSize
+        guard let products = gradientProducts else {
             layer.backward(input: x, outputGradient: gradient, batch: rows, parameters: parameters, gradients: gradients,
-                           inputGradient: nil, accumulate: accumulate)
+                           inputGradient: inputGradient, inputColumns: inputColumns, transposeScratch: transposeScratch, accumulate: accumulate)
             return
         }
-        (accumulate ? accumulatingWeightGradientProduct : weightGradientProduct)
-            .run(a: outputGradient.baseAddress!, b: input.baseAddress!, c: gradients + layer.weightOffset)
-        layer.biasGradient(outputGradient: gradient, batch: rows, into: gradients + layer.biasOffset, accumulate: accumulate)
-    }
-
-    /// ∂L/∂x = (∂L/∂y)·W in bfloat16 (`rows × inputSize`). Only some `columns` of it (∂Q/∂a of a wide
-    /// first layer), or the whole of it where the gradients are not rounded, go through ``DenseLayer``'s
-    /// float32 product instead, from the unrounded `gradient` and the float32 weights.
-    func inputGradient(into target: UnsafeMutablePointer<Float>, columns: Range<Int>?, outputGradient gradient: UnsafePointer<Float>,
-                       parameters: UnsafePointer<Float>, transposeScratch: UnsafeMutablePointer<Float>?) {
-        if !roundsGradients || (columns != nil && columns != 0..<layer.inputSize) {
-            // Without `gradients` the layer's input is not read; any pointer will do.
-            layer.backward(input: UnsafePointer(target), outputGradient: gradient, batch: rows, parameters: parameters, gradients: nil,
-                           inputGradient: target, inputColumns: columns, transposeScratch: transposeScratch)
-            return
+        if let gradients {
+            (accumulate ? products.accumulatingWeight : products.weight)
+                .run(a: outputGradient.baseAddress!, b: input.baseAddress!, c: gradients + layer.weightOffset)
+            layer.biasGradient(outputGradient: gradient, batch: rows, into: gradients + layer.biasOffset, accumulate: accumulate)
         }
-        inputGradientProduct.run(a: outputGradient.baseAddress!, b: weights.baseAddress!, c: target)
+        guard let inputGradient else { return }
+        if someColumns {
+            layer.backward(input: x, outputGradient: gradient, batch: rows, parameters: parameters, gradients: nil,
+                           inputGradient: inputGradient, inputColumns: inputColumns, transposeScratch: transposeScratch)
+        } else {
+            products.input.run(a: outputGradient.baseAddress!, b: weights.baseAddress!, c: inputGradient)
+        }
     }
 
     private static let usesAVX512BF16: Int32 = sac_cpu_vector_level() >= 4 ? 1 : 0

@@ -282,14 +282,10 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                         split.input = nil
                         split.bfloat16 = nil
                     } else if let bfloat16 {
-                        if let parameterGradientTarget {
-                            bfloat16.weightGradients(input: workspace.input(of: index), outputGradient: outputGradient,
-                                                     gradients: parameterGradientTarget, accumulate: accumulate, parameters: params.baseAddress!)
-                        }
-                        if let inputGradientTarget {
-                            bfloat16.inputGradient(into: inputGradientTarget, columns: columns, outputGradient: outputGradient,
-                                                   parameters: params.baseAddress!, transposeScratch: workspace.transposeScratch.baseAddress!)
-                        }
+                        bfloat16.backward(
+                            input: workspace.input(of: index), outputGradient: outputGradient, parameters: params.baseAddress!,
+                            gradients: parameterGradientTarget, inputGradient: inputGradientTarget, inputColumns: columns,
+                            transposeScratch: workspace.transposeScratch.baseAddress!, accumulate: accumulate)
                     } else {
                         layer.backward(
                             input: workspace.input(of: index), outputGradient: outputGradient, batch: batch,

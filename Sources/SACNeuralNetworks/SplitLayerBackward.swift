@@ -22,13 +22,10 @@ final class SplitLayerBackward: PairedWork, @unchecked Sendable {
     func perform(_ task: Int, lane: Int) {
         guard let input, let outputGradient, let parameters else { return }
         if let bfloat16 {
-            if lane == 0, let gradients {
-                bfloat16.weightGradients(input: input, outputGradient: outputGradient, gradients: gradients, accumulate: accumulate,
-                                         parameters: parameters)
-            } else if lane == 1, let inputGradient {
-                bfloat16.inputGradient(into: inputGradient, columns: inputColumns, outputGradient: outputGradient,
-                                       parameters: parameters, transposeScratch: transposeScratch)
-            }
+            bfloat16.backward(
+                input: input, outputGradient: outputGradient, parameters: parameters,
+                gradients: lane == 0 ? gradients : nil, inputGradient: lane == 0 ? nil : inputGradient,
+                inputColumns: inputColumns, transposeScratch: transposeScratch, accumulate: accumulate)
             return
         }
         layer.backward(
