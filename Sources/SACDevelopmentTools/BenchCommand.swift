@@ -111,9 +111,8 @@ struct BenchUpdatesCommand: ParsableCommand {
             rows += measurement.rows(updates: updates, rounds: rounds, skipPeak: skipPeak, updateThreads: updateThreads, label: measurements.count > 1)
         }
         if measurements.count > 1 {
-            // Per round, each precision's rate over the first's: the rounds ran back to back.
             for measurement in measurements.dropFirst() {
-                let ratios = zip(measurement.roundRates, measurements[0].roundRates).map { $0 / $1 }
+                let ratios = measurement.roundRatios(to: measurements[0])
                 rows.append(("\(measurement.agent.precision.rawValue) / \(measurements[0].agent.precision.rawValue) updates/s",
                              String(format: "%.2f× (median of the rounds' own ratios, %.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!)))
             }
@@ -129,8 +128,7 @@ struct BenchUpdatesCommand: ParsableCommand {
             record.set("update_threads", updateThreads)
             measurement.fill(&record, updates: updates, rounds: rounds, skipPeak: skipPeak)
             if measurements.count > 1 {
-                let ratios = zip(measurement.roundRates, measurements[0].roundRates).map { $0 / $1 }
-                record.set("updates_per_second_ratio_to_first", median(ratios), digits: 3)
+                record.set("updates_per_second_ratio_to_first", median(measurement.roundRatios(to: measurements[0])), digits: 3)
             }
             print(record.line)
         }

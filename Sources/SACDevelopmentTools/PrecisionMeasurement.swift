@@ -12,6 +12,11 @@ struct PrecisionMeasurement {
     var roundPeaks: [Double] = []
     var roundFractions: [Double] = []
 
+    /// Per round, this precision's updates/s over `first`'s in the same round (the rounds ran back to back).
+    func roundRatios(to first: PrecisionMeasurement) -> [Double] {
+        zip(roundRates, first.roundRates).map { $0 / $1 }
+    }
+
     private var peakName: String { agent.precision == .bfloat16 ? "bf16 matmul" : "sgemm" }
 
     /// The table's rows for this precision; with `label`, each names the precision.

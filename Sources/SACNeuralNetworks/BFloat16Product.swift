@@ -9,7 +9,8 @@ import Synchronization
 /// its argument map on every run (a few small blocks, freed before the run returns; ``runs`` lets the
 /// allocation test tell them from ours).
 /// A product runs on the calling thread alone and must not run on two threads at once (its memory
-/// objects hold the buffers of the call in progress). The arguments mirror ``BLAS/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
+/// objects hold the buffers of the call in progress). The arguments mirror ``BLAS/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+/// with dense operands (leading dimensions their widths).
 package final class BFloat16Product: @unchecked Sendable {
     package let m: Int, n: Int, k: Int
     private let primitive: dnnl_primitive_t
@@ -23,8 +24,7 @@ package final class BFloat16Product: @unchecked Sendable {
     private let accumulates: Bool
 
     /// `accumulate`: add the product to C (β = 1) instead of overwriting it (β = 0).
-    package init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil,
-         accumulate: Bool = false) throws(NetworkError) {
+    package init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, accumulate: Bool = false) throws(NetworkError) {
         self.m = m
         self.n = n
         self.k = k
@@ -53,9 +53,9 @@ package final class BFloat16Product: @unchecked Sendable {
             try check(status, "memory descriptor")
             return desc
         }
-        var aDesc = try descriptor(rows: m, columns: k, transposed: transposeA, leading: lda ?? (transposeA ? m : k), type: dnnl_bf16)
-        var bDesc = try descriptor(rows: k, columns: n, transposed: transposeB, leading: ldb ?? (transposeB ? k : n), type: dnnl_bf16)
-        var cDesc = try descriptor(rows: m, columns: n, transposed: false, leading: ldc ?? n, type: dnnl_f32)
+        var aDesc = try descriptor(rows: m, columns: k, transposed: transposeA, leading: transposeA ? m : k, type: dnnl_bf16)
+        var bDesc = try descriptor(rows: k, columns: n, transposed: transposeB, leading: transposeB ? k : n, type: dnnl_bf16)
+        var cDesc = try descriptor(rows: m, columns: n, transposed: false, leading: n, type: dnnl_f32)
         var matmul = dnnl_matmul_desc_t()
         try check(dnnl_matmul_desc_init(&matmul, &aDesc, &bDesc, nil, &cDesc), "matmul descriptor")
 
@@ -84,9 +84,10 @@ package final class BFloat16Product: @unchecked Sendable {
             try check(dnnl_memory_create(&memory, desc, engine, handle), "memory object")
             return memory!
         }
+        // Without scratch needs, a zero descriptor (oneDNN's empty memory).
         var emptyDesc = dnnl_memory_desc_t()
-        memories = (try memory(&aDesc, handle: nil), try memory(&bDesc, handle: nil), try memory(&cDesc, handle: nil),
-                    try memory(scratchpadBytes > 0 ? scratchpadDesc : withUnsafePointer(to: &emptyDesc) { $0 }, handle: scratchpad))
+        let scratchpadMemory = scratchpadBytes > 0 ? try memory(scratchpadDesc, handle: scratchpad) : try memory(&emptyDesc, handle: scratchpad)
+        memories = (try memory(&aDesc, handle: nil), try memory(&bDesc, handle: nil), try memory(&cDesc, handle: nil), scratchpadMemory)
         var stream: dnnl_stream_t?
         try check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream")
         self.primitive = primitive!
