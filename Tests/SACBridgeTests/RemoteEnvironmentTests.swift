@@ -21,7 +21,10 @@ import SACZeroMQ
     /// socket monitor), not after the 10 s timeout and its retries; a server that comes up within that
     /// second is still reached.
     @Test(arguments: ["tcp", "ipc"]) func aDeadAddressIsReportedWithinASecond(transport: String) throws {
-        let dead = transport == "tcp" ? try Self.unusedPort() : Endpoints.ipc()
+        // A TCP port held by a bound socket that never listens: connections to it are refused, and no other
+        // test's server can take it meanwhile.
+        let reserved = transport == "tcp" ? try ReservedPort() : nil
+        let dead = reserved.map { "tcp://127.0.0.1:\($0.port)" } ?? Endpoints.ipc()
         let start = Date()
         do {
             _ = try RemoteEnvironment(address: dead)
@@ -33,29 +36,19 @@ import SACZeroMQ
         let elapsed = Date().timeIntervalSince(start)
         #expect(elapsed >= 0.9 && elapsed < 3, "reported after \(elapsed) s")
 
-        // A server that starts while the client is already connecting.
-        let late = transport == "tcp" ? try Self.unusedPort() : Endpoints.ipc()
+        // A server that starts while the client is already connecting, and stays up until the client is done.
+        let late = reserved.map { "tcp://127.0.0.1:\($0.port)" } ?? Endpoints.ipc()
+        let started = LateServer()
         let starter = Thread {
             usleep(300_000)
-            let server = try? BackgroundEnvironmentServer(endpoint: late)
-            usleep(3_000_000)
-            withExtendedLifetime(server) {}
+            reserved?.release()
+            started.start(endpoint: late)
         }
         starter.start()
         let environment = try RemoteEnvironment(address: late)
         #expect(try environment.reset(seed: 1).count == 3)
-    }
-
-    /// A loopback address below the ports the kernel hands to `bind(…:*)`, so that no other test's server
-    /// or probe takes it while this one relies on nothing listening there.
-    private static func unusedPort() throws -> String {
-        for _ in 0..<100 {
-            let address = "tcp://127.0.0.1:\(Int.random(in: 12_000..<20_000))"
-            let probe = try ZeroMQSocket(.reply)
-            defer { probe.close() }
-            if (try? probe.bind(address)) != nil { return address }
-        }
-        throw TestServerError.failedToStart("no unused port in 12000..<20000")
+        #expect(started.failure == nil)
+        try environment.close()
     }
 
     @Test func timeoutFiresWithinItsBoundAndTheClientRecovers() throws {
