@@ -3,7 +3,7 @@ import PackageDescription
 
 // Every module is named SAC… (C modules CSAC…), so none clashes in a dependent's graph; the agent's own
 // module is SoftActorCritic. Layers, bottom to top (an arrow never points up):
-//   CSACOpenBLAS, CSACOneDNN,     C libraries, module maps only
+//   CSACOpenBLAS, CSACXSMM,       C libraries, module maps only
 //   CSACZeroMQ
 //   CSACVectorKernels             element-wise kernels in C for the CPU's widest vectors (AVX-512), bf16 rounding
 //   SACRandomness                 seeded generators shared by everything above
@@ -42,10 +42,10 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        // oneDNN, for the bfloat16 products (MatrixPrecision.bfloat16).
+        // libxsmm, for the bfloat16 products (MatrixPrecision.bfloat16).
         .systemLibrary(
-            name: "CSACOneDNN",
-            providers: [.apt(["libdnnl-dev"])]
+            name: "CSACXSMM",
+            providers: [.apt(["libxsmm-dev"])]
         ),
         .systemLibrary(
             name: "CSACZeroMQ",
@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "SACRandomness"),
         // Element-wise kernels in the CPU's widest vectors (Swift compiles for baseline x86-64 only).
         .target(name: "CSACVectorKernels"),
-        .target(name: "SACNeuralNetworks", dependencies: ["CSACOpenBLAS", "CSACOneDNN", "CSACVectorKernels", "SACRandomness"]),
+        .target(name: "SACNeuralNetworks", dependencies: ["CSACOpenBLAS", "CSACXSMM", "CSACVectorKernels", "SACRandomness"]),
         .target(name: "SACEnvironments", dependencies: ["SACRandomness"]),
         .target(name: "SACZeroMQ", dependencies: ["CSACZeroMQ"]),
         .target(name: "SACLearningCurves"),

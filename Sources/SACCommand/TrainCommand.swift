@@ -179,7 +179,7 @@ struct TrainCommand: ParsableCommand {
         if run.agent.configuration.effectivePrecision != run.agent.precision {
             logger.warning("bf16 products are not available here (\(MatrixPrecision.bfloat16Unavailability ?? "unknown reason")); the updates run in float32")
         } else if run.agent.precision == .bfloat16 {
-            logger.info("matrix products: bf16 inputs, float32 accumulation (oneDNN) for the hidden layers")
+            logger.info("matrix products: bf16 inputs, float32 accumulation (libxsmm) for the hidden layers")
         }
         let display = ProgressLine(enabled: !quiet)
         run.onProgress = { display.show($0) }

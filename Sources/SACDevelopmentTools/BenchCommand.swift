@@ -135,7 +135,7 @@ struct BenchUpdatesCommand: ParsableCommand {
     }
 
     /// GFLOP/s of a 256×256×256 product in `precision` (the size of the hidden layers at batch 256) — an
-    /// sgemm, or oneDNN's bfloat16 matmul with float32 accumulation as a bf16 update runs it — at the
+    /// sgemm, or libxsmm's bfloat16 kernel with float32 accumulation as a bf16 update runs it — at the
     /// current thread count, over `products` of them after a warm-up; with `pair`, of two such products
     /// running at once, one on each of its threads.
     static func productPeak(precision: MatrixPrecision, pair: WorkerPair? = nil, products count: Int = 1_000) throws -> Double {
@@ -169,7 +169,7 @@ private final class RepeatedProducts: PairedWork, @unchecked Sendable {
             return buffer
         }
         bfloat16 = precision == .bfloat16
-            ? try (0..<2).map { _ in try BFloat16Product(transposeA: false, transposeB: true, m: size, n: size, k: size) } : []
+            ? try (0..<2).map { _ in try BFloat16Product(m: size, n: size, k: size) } : []
     }
 
     deinit {

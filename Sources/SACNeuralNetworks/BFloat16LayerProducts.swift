@@ -2,21 +2,30 @@ import CSACOpenBLAS
 import CSACVectorKernels
 
 /// One dense layer's three products in bfloat16 for one workspace — the forward pass, the weight
-/// gradient and the input gradient — with the bfloat16 copies of their operands.
+/// gradient and the input gradient — with the bfloat16 copies of their operands, laid out for libxsmm.
 ///
-/// Each operand is rounded once and used twice: the layer's input x by the forward product and by
-/// ∂L/∂W = (∂L/∂y)ᵀ·x, the weights W by the forward product and by ∂L/∂x = (∂L/∂y)·W, and ∂L/∂y by both
-/// gradients. So the backward pass differentiates exactly the product the forward pass computed, with W
-/// as the forward pass saw it. Biases, their gradient and every accumulation stay float32.
+/// In libxsmm's column-major terms (a row-major matrix is its transpose there), with A in VNNI layout
+/// (pairs along the summed dimension):
+/// - forward: yᵀ (out × rows) = W (out × in) · xᵀ: A = W in pairs of inputs, B = x rounded, an odd input
+///   width padded with a zero column;
+/// - weight gradient: (∂L/∂W)ᵀ (in × out) = xᵀ · ∂L/∂y: A = x in pairs of rows, B = (∂L/∂y)ᵀ rounded;
+/// - input gradient: (∂L/∂x)ᵀ (in × rows) = Wᵀ · (∂L/∂y)ᵀ: A = W in pairs of outputs, B = ∂L/∂y rounded.
+///
+/// x and W are rounded from the values the forward pass saw, so the backward pass differentiates exactly
+/// the product the forward pass computed. Biases, their gradient and every accumulation stay float32.
 final class BFloat16LayerProducts: @unchecked Sendable {
     let layer: DenseLayer
     let rows: Int
-    /// x rounded (`rows × inputSize`); a row view shares its owner's.
-    let input: UnsafeMutableBufferPointer<UInt16>
-    /// W rounded (`outputSize × inputSize`), shared by every view of one workspace.
-    let weights: UnsafeMutableBufferPointer<UInt16>
-    /// ∂L/∂y rounded (`rows × outputSize`), each view its own.
-    let outputGradient: UnsafeMutableBufferPointer<UInt16>
+    private let paddedInputs: Int, paddedOutputs: Int, paddedRows: Int
+    /// x rounded (`rows × paddedInputs`); a row view shares its owner's.
+    private let input: UnsafeMutableBufferPointer<UInt16>
+    /// W in pairs of inputs and in pairs of outputs, shared by every view of one workspace.
+    private let weightsByInputPairs: UnsafeMutableBufferPointer<UInt16>
+    private let weightsByOutputPairs: UnsafeMutableBufferPointer<UInt16>
+    /// Each view's own: x in pairs of rows, (∂L/∂y)ᵀ (`outputSize × paddedRows`), ∂L/∂y (`rows × paddedOutputs`).
+    private let inputByRowPairs: UnsafeMutableBufferPointer<UInt16>
+    private let outputGradientTransposed: UnsafeMutableBufferPointer<UInt16>
+    private let outputGradient: UnsafeMutableBufferPointer<UInt16>
     private let ownsShared: Bool
     private let forwardProduct: BFloat16Product
     /// The gradient products; `nil` where the input is too narrow for them (they stay float32).
@@ -32,74 +41,87 @@ final class BFloat16LayerProducts: @unchecked Sendable {
     /// gradient of a layer fed 3 or 4 features, a product with 3 or 4 columns, is faster in sgemm.)
     var roundsGradients: Bool { gradientProducts != nil }
 
+    private static func even(_ count: Int) -> Int { count + count % 2 }
+
     /// The products for `rows` rows with buffers of their own.
     convenience init(layer: DenseLayer, rows: Int) throws(NetworkError) {
-        try self.init(layer: layer, rows: rows, input: .allocate(capacity: rows * layer.inputSize),
-                      weights: .allocate(capacity: layer.inputSize * layer.outputSize), ownsShared: true)
+        let (i, o) = (layer.inputSize, layer.outputSize)
+        try self.init(layer: layer, rows: rows, input: .allocate(capacity: rows * Self.even(i)),
+                      weightsByInputPairs: .allocate(capacity: o * Self.even(i)),
+                      weightsByOutputPairs: .allocate(capacity: Self.even(o) * i), ownsShared: true)
     }
 
     /// The products for rows `range` of `owner`'s batch, sharing its rounded input and weights.
     convenience init(viewing owner: BFloat16LayerProducts, rows range: Range<Int>) throws(NetworkError) {
-        let width = owner.layer.inputSize
+        let width = owner.paddedInputs
         try self.init(layer: owner.layer, rows: range.count,
                       input: UnsafeMutableBufferPointer(rebasing: owner.input[(range.lowerBound * width)..<(range.upperBound * width)]),
-                      weights: owner.weights, ownsShared: false)
+                      weightsByInputPairs: owner.weightsByInputPairs, weightsByOutputPairs: owner.weightsByOutputPairs, ownsShared: false)
     }
 
-    private init(layer: DenseLayer, rows: Int, input: UnsafeMutableBufferPointer<UInt16>, weights: UnsafeMutableBufferPointer<UInt16>,
+    private init(layer: DenseLayer, rows: Int, input: UnsafeMutableBufferPointer<UInt16>,
+                 weightsByInputPairs: UnsafeMutableBufferPointer<UInt16>, weightsByOutputPairs: UnsafeMutableBufferPointer<UInt16>,
                  ownsShared: Bool) throws(NetworkError) {
+        let (i, o) = (layer.inputSize, layer.outputSize)
         self.layer = layer
         self.rows = rows
         self.input = input
-        self.weights = weights
+        self.weightsByInputPairs = weightsByInputPairs
+        self.weightsByOutputPairs = weightsByOutputPairs
         self.ownsShared = ownsShared
-        outputGradient = .allocate(capacity: rows * layer.outputSize)
-        if ownsShared {
-            input.initialize(repeating: 0)
-            weights.initialize(repeating: 0)
-        }
-        outputGradient.initialize(repeating: 0)
+        paddedInputs = Self.even(i)
+        paddedOutputs = Self.even(o)
+        paddedRows = Self.even(rows)
+        let inputByRowPairs = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: paddedRows * i)
+        let outputGradientTransposed = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: o * paddedRows)
+        let outputGradient = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: rows * paddedOutputs)
+        self.inputByRowPairs = inputByRowPairs
+        self.outputGradientTransposed = outputGradientTransposed
+        self.outputGradient = outputGradient
+        let owned = [inputByRowPairs, outputGradientTransposed, outputGradient] + (ownsShared ? [input, weightsByInputPairs, weightsByOutputPairs] : [])
+        for buffer in owned { buffer.initialize(repeating: 0) }
         do {
-            let (i, o) = (layer.inputSize, layer.outputSize)
-            forwardProduct = try BFloat16Product(transposeA: false, transposeB: true, m: rows, n: o, k: i, accumulate: true)
+            forwardProduct = try BFloat16Product(m: o, n: rows, k: paddedInputs, accumulate: true)
             gradientProducts = i >= MatrixPrecision.bfloat16MinimumWidth
-                ? (try BFloat16Product(transposeA: true, transposeB: false, m: o, n: i, k: rows),
-                   try BFloat16Product(transposeA: true, transposeB: false, m: o, n: i, k: rows, accumulate: true),
-                   try BFloat16Product(transposeA: false, transposeB: false, m: rows, n: i, k: o))
+                ? (try BFloat16Product(m: i, n: o, k: paddedRows),
+                   try BFloat16Product(m: i, n: o, k: paddedRows, accumulate: true),
+                   try BFloat16Product(m: i, n: rows, k: paddedOutputs))
                 : nil
         } catch {
-            outputGradient.deallocate()
-            if ownsShared {
-                input.deallocate()
-                weights.deallocate()
-            }
+            for buffer in owned { buffer.deallocate() }
             throw error
         }
     }
 
     deinit {
+        inputByRowPairs.deallocate()
+        outputGradientTransposed.deallocate()
         outputGradient.deallocate()
         if ownsShared {
             input.deallocate()
-            weights.deallocate()
+            weightsByInputPairs.deallocate()
+            weightsByOutputPairs.deallocate()
         }
     }
 
     /// `output = input·Wᵀ + b` for this workspace's rows: the bias broadcast in float32, then the
     /// bfloat16 product added onto it. Rounds x and W for the backward pass too.
     func forward(input x: UnsafePointer<Float>, parameters: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        let bias = parameters + layer.biasOffset
-        for row in 0..<rows { (output + row * layer.outputSize).update(from: bias, count: layer.outputSize) }
-        Self.round(x, into: input.baseAddress!, count: rows * layer.inputSize)
-        Self.round(parameters + layer.weightOffset, into: weights.baseAddress!, count: layer.inputSize * layer.outputSize)
-        forwardProduct.run(a: input.baseAddress!, b: weights.baseAddress!, c: output)
+        let (i, o) = (layer.inputSize, layer.outputSize)
+        let weights = parameters + layer.weightOffset
+        for row in 0..<rows { (output + row * o).update(from: parameters + layer.biasOffset, count: o) }
+        sac_bfloat16_round_padded(x, rows, i, input.baseAddress!, paddedInputs, Self.usesAVX512BF16)
+        sac_bfloat16_pack_column_pairs(weights, o, i, weightsByInputPairs.baseAddress!)
+        if roundsGradients { sac_bfloat16_pack_row_pairs(weights, o, i, weightsByOutputPairs.baseAddress!) }
+        forwardProduct.run(a: weightsByInputPairs.baseAddress!, b: input.baseAddress!, c: output)
     }
 
     /// Rounds ∂L/∂y for ``backward(input:outputGradient:parameters:gradients:inputGradient:inputColumns:transposeScratch:accumulate:)``;
     /// call once per backward step, before it (on a ``WorkerPair``, before the two halves start).
     func roundOutputGradient(_ gradient: UnsafePointer<Float>) {
         guard roundsGradients else { return }
-        Self.round(gradient, into: outputGradient.baseAddress!, count: rows * layer.outputSize)
+        sac_bfloat16_round_transposed(gradient, rows, layer.outputSize, outputGradientTransposed.baseAddress!, paddedRows,
+                                      outputGradient.baseAddress!, paddedOutputs)
     }
 
     /// ``DenseLayer``'s backward pass with the products in bfloat16, the same arguments for this view's
@@ -117,8 +139,9 @@ final class BFloat16LayerProducts: @unchecked Sendable {
             return
         }
         if let gradients {
+            sac_bfloat16_pack_row_pairs(x, rows, layer.inputSize, inputByRowPairs.baseAddress!)
             (accumulate ? products.accumulatingWeight : products.weight)
-                .run(a: outputGradient.baseAddress!, b: input.baseAddress!, c: gradients + layer.weightOffset)
+                .run(a: inputByRowPairs.baseAddress!, b: outputGradientTransposed.baseAddress!, c: gradients + layer.weightOffset)
             layer.biasGradient(outputGradient: gradient, batch: rows, into: gradients + layer.biasOffset, accumulate: accumulate)
         }
         guard let inputGradient else { return }
@@ -126,13 +149,9 @@ final class BFloat16LayerProducts: @unchecked Sendable {
             layer.backward(input: x, outputGradient: gradient, batch: rows, parameters: parameters, gradients: nil,
                            inputGradient: inputGradient, inputColumns: inputColumns, transposeScratch: transposeScratch)
         } else {
-            products.input.run(a: outputGradient.baseAddress!, b: weights.baseAddress!, c: inputGradient)
+            products.input.run(a: weightsByOutputPairs.baseAddress!, b: outputGradient.baseAddress!, c: inputGradient)
         }
     }
 
     private static let usesAVX512BF16: Int32 = sac_cpu_vector_level() >= 4 ? 1 : 0
-
-    private static func round(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<UInt16>, count: Int) {
-        sac_bfloat16_from_float(source, target, count, usesAVX512BF16)
-    }
 }

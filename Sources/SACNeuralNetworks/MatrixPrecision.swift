@@ -6,7 +6,7 @@ public enum MatrixPrecision: String, Codable, Sendable, CaseIterable {
     /// float32 products through OpenBLAS: the default, and bit-for-bit reproducible.
     case float32
     /// The matrix products take bfloat16 inputs, rounded to nearest even from the float32 values, and
-    /// accumulate in float32 through oneDNN: about twice the float32 speed where the CPU has
+    /// accumulate in float32 in libxsmm's kernels: about twice the float32 speed where the CPU has
     /// AVX512_BF16. Layers with fewer than ``MatrixPrecision/bfloat16MinimumWidth`` outputs (a critic's
     /// Q, a small actor's mean and log σ) keep float32 products, and so do the gradients of layers with
     /// fewer inputs than that: there sgemm measured faster (docs/bf16.md). Reproducible run to run on the
@@ -17,7 +17,7 @@ public enum MatrixPrecision: String, Codable, Sendable, CaseIterable {
     public static let bfloat16MinimumWidth = 8
 
     /// `nil` when this machine runs bfloat16 products natively; otherwise why not, for a log line.
-    public static var bfloat16Unavailability: String? { OneDNN.bfloat16Unavailability }
+    public static var bfloat16Unavailability: String? { BFloat16Support.unavailability }
 
     /// The precision products really run in here: ``bfloat16`` falls back to ``float32`` where the
     /// machine lacks native bfloat16 (``bfloat16Unavailability`` says why).

@@ -8,7 +8,7 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidBatchSize(Int)
     /// A value that must be finite was not (e.g. a loss, a learning rate).
     case invalidHyperparameter(name: String, value: Double)
-    /// A bfloat16 product could not be built (oneDNN refused the shape or has no CPU engine).
+    /// A bfloat16 product could not be built (libxsmm has no kernel for its shape).
     case productUnavailable(String)
 
     public var description: String {

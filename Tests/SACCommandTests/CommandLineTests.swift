@@ -69,8 +69,8 @@ import SoftActorCritic
         #expect(throws: SACError.self) { try missing.run() }
     }
 
-    /// `--precision bf16` trains; where oneDNN may not use AVX512_BF16 (forbidden here through
-    /// `ONEDNN_MAX_CPU_ISA`, as on a CPU without it) the run falls back to float32 and says so.
+    /// `--precision bf16` trains; where libxsmm may not use AVX512_BF16 (forbidden here through
+    /// `LIBXSMM_TARGET`, as on a CPU without it) the run falls back to float32 and says so.
     @Test(arguments: [false, true])
     func bf16TrainsOrFallsBackWithALogLine(forbidden: Bool) throws {
         let sac = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sac").path
@@ -82,7 +82,7 @@ import SoftActorCritic
         process.arguments = ["train", "--env", "reach1d", "--precision", "bf16", "--steps", "300", "--learning-starts", "100",
                              "--hidden", "32,32", "--batch-size", "16", "--eval-episodes", "2", "--run-dir", directory, "--quiet"]
         var environment = ProcessInfo.processInfo.environment
-        if forbidden { environment["ONEDNN_MAX_CPU_ISA"] = "AVX512_CORE" }
+        if forbidden { environment["LIBXSMM_TARGET"] = "skx" }
         process.environment = environment
         let errors = Pipe()
         process.standardError = errors

@@ -28,7 +28,7 @@ import SACNeuralNetworks
     }
 
     /// bfloat16 updates are reproducible: a second run, and a run on two threads, give the same bits
-    /// (each product runs single-threaded on the same oneDNN kernel). They differ from float32's.
+    /// (each product runs single-threaded on the same libxsmm kernel). They differ from float32's.
     @Test(.enabled(if: MatrixPrecision.bfloat16Unavailability == nil, "needs AVX512_BF16"), arguments: SACVariant.allCases)
     func bfloat16UpdatesAreReproducible(variant: SACVariant) throws {
         BLAS.setThreadCount(1)

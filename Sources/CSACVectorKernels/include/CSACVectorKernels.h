@@ -17,4 +17,19 @@ void sac_adam_apply_avx512(float stepSize, float inverseCorrection2, float oneMi
 /// time with that instruction, giving the same bits.
 void sac_bfloat16_from_float(const float *source, uint16_t *destination, long count, int useAVX512BF16);
 
+/// Rounds a rows × columns matrix into rows × destinationColumns, the extra columns zero.
+void sac_bfloat16_round_padded(const float *source, long rows, long columns, uint16_t *destination, long destinationColumns,
+                               int useAVX512BF16);
+/// Rounds a rows × columns matrix into libxsmm's VNNI layout along its rows: element (r, c) at
+/// ((r / 2) · columns + c) · 2 + r % 2; an odd last row is paired with zeros.
+void sac_bfloat16_pack_row_pairs(const float *source, long rows, long columns, uint16_t *destination);
+/// Rounds a rows × columns matrix into VNNI layout along its columns, transposed: element (r, c) at
+/// ((c / 2) · rows + r) · 2 + c % 2; an odd last column is paired with zeros.
+void sac_bfloat16_pack_column_pairs(const float *source, long rows, long columns, uint16_t *destination);
+/// Rounds a rows × columns matrix into its transpose, columns × transposedColumns (≥ rows), zero-padded,
+/// and, unless `padded` is NULL, into rows × paddedColumns (≥ columns) as well, zero-padded: one pass
+/// for both of the layouts a layer's output gradient takes.
+void sac_bfloat16_round_transposed(const float *source, long rows, long columns, uint16_t *transposed, long transposedColumns,
+                                   uint16_t *padded, long paddedColumns);
+
 #endif
