@@ -1,11 +1,14 @@
-// The matrix products of one SAC update, shape by shape, three ways on one thread: OpenBLAS sgemm with
+// The matrix products of one SAC update, shape by shape, four ways on one thread: OpenBLAS sgemm with
 // the forward pass's bias and ReLU as separate passes (what float32 updates run), oneDNN's float32 matmul
-// with bias and ReLU fused as post-ops, and oneDNN's bfloat16 matmul with float32 accumulation (what bf16
-// updates run for hidden layers) beside the cost of rounding its two operands. Built and run by
+// with bias and ReLU fused as post-ops, oneDNN's bfloat16 matmul with float32 accumulation beside the cost
+// of rounding its two operands, and libxsmm's bfloat16 kernel (what bf16 updates run) beside the cost of
+// laying its operands out (the project's own kernels, Sources/CSACVectorKernels). Built and run by
 // benchmarks/matmul-shapes; prints a Markdown table of microseconds per product.
 #include <cblas.h>
 #include <immintrin.h>
+#include <libxsmm.h>
 #include <oneapi/dnnl/dnnl.h>
+#include "CSACVectorKernels.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +101,16 @@ __attribute__((target("avx512f,avx512bf16,avx512vl"))) static void round_bf16(co
 
 enum { forward, weightGradient, inputGradient };
 
+// libxsmm's column-major C (m×n) = A·B, A in VNNI pairs along k, as BFloat16Product builds it.
+static libxsmm_bsmmfunction xsmm(int m, int n, int k) {
+    const libxsmm_blasint lda = m, ldb = k, ldc = m;
+    const float alpha = 1, beta = 0;
+    const int flags = LIBXSMM_GEMM_FLAG_VNNI_A | LIBXSMM_GEMM_FLAG_BETA_0;
+    libxsmm_bsmmfunction kernel = libxsmm_bsmmdispatch(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &flags, NULL);
+    if (!kernel) { fprintf(stderr, "libxsmm has no %d×%d×%d kernel\n", m, n, k); exit(1); }
+    return kernel;
+}
+
 // The median of `rounds` timings of `repetitions` calls, in microseconds per call.
 #define TIME(result, statement)                                                              \
     do {                                                                                     \
@@ -133,8 +146,11 @@ int main(void) {
     int layers[][3] = {{256, 4, 256}, {256, 256, 256}, {256, 256, 1}, {512, 3, 256}, {512, 256, 2},
                        {256, 23, 256}, {512, 17, 256}, {512, 256, 12}};
     const char *kinds[] = {"forward y = x·Wᵀ + b", "weight gradient (∂L/∂y)ᵀ·x", "input gradient (∂L/∂y)·W"};
-    printf("| layer | rows×in→out | product | sgemm (+ bias, ReLU) µs | oneDNN f32 (fused) µs | oneDNN bf16 µs | rounding µs | bf16 + rounding vs sgemm |\n");
-    printf("|---|---|---|---|---|---|---|---|\n");
+    libxsmm_init();
+    uint16_t *xp = aligned_alloc(64, capacity * 2), *wp = aligned_alloc(64, capacity * 2);
+    printf("| layer | rows×in→out | product | sgemm (+ bias, ReLU) µs | oneDNN f32 (fused) µs | oneDNN bf16 µs | rounding µs "
+           "| libxsmm bf16 µs | layouts µs | oneDNN bf16 + rounding vs sgemm | libxsmm bf16 + layouts vs sgemm |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int l = 0; l < (int)(sizeof layers / sizeof layers[0]); l++) {
         int rows = layers[l][0], in = layers[l][1], out = layers[l][2];
         for (int kind = forward; kind <= inputGradient; kind++) {
@@ -157,8 +173,21 @@ int main(void) {
             TIME(tSingle, run(&single, x, w, y, bias));
             TIME(tHalf, run(&half, xh, wh, y, bias));
             TIME(tRound, { round_bf16(x, xh, m * k); round_bf16(w, wh, k * n); });
-            printf("| %s | %d×%d→%d | %s | %.1f | %.1f | %.1f | %.1f | %.2f× |\n", names[l], rows, in, out, kinds[kind], tBLAS, tSingle,
-                   tHalf, tRound, tBLAS / (tHalf + tRound));
+            // libxsmm, as BFloat16LayerProducts lays the operands out (x: rows × in, W: out × in, ∂L/∂y: rows × out).
+            const int evenIn = in + in % 2, evenOut = out + out % 2, evenRows = rows + rows % 2;
+            libxsmm_bsmmfunction kernel = kind == forward ? xsmm(out, rows, evenIn)
+                                        : kind == weightGradient ? xsmm(in, out, evenRows) : xsmm(in, rows, evenOut);
+            double tXSMM, tLayout;
+            TIME(tXSMM, kernel((const libxsmm_bfloat16 *)wp, (const libxsmm_bfloat16 *)xp, y));
+            if (kind == forward) {
+                TIME(tLayout, { sac_bfloat16_round_padded(x, rows, in, xp, evenIn, 1); sac_bfloat16_pack_column_pairs(w, out, in, wp); });
+            } else if (kind == weightGradient) {
+                TIME(tLayout, { sac_bfloat16_pack_row_pairs(x, rows, in, wp); sac_bfloat16_round_transposed(w, rows, out, xp, evenRows, 0, 0); });
+            } else {
+                TIME(tLayout, { sac_bfloat16_pack_row_pairs(w, out, in, wp); sac_bfloat16_round_padded(x, rows, out, xp, evenOut, 1); });
+            }
+            printf("| %s | %d×%d→%d | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f× | %.2f× |\n", names[l], rows, in, out, kinds[kind],
+                   tBLAS, tSingle, tHalf, tRound, tXSMM, tLayout, tBLAS / (tHalf + tRound), tBLAS / (tXSMM + tLayout));
             fflush(stdout);
         }
     }

@@ -81,7 +81,7 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         let owned = [inputByRowPairs, outputGradientTransposed, outputGradient] + (ownsShared ? [input, weightsByInputPairs, weightsByOutputPairs] : [])
         for buffer in owned { buffer.initialize(repeating: 0) }
         do {
-            forwardProduct = try BFloat16Product(m: o, n: rows, k: paddedInputs, accumulate: true)
+            forwardProduct = try BFloat16Product(m: o, n: rows, k: paddedInputs)
             gradientProducts = i >= MatrixPrecision.bfloat16MinimumWidth
                 ? (try BFloat16Product(m: i, n: o, k: paddedRows),
                    try BFloat16Product(m: i, n: o, k: paddedRows, accumulate: true),
@@ -104,16 +104,17 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         }
     }
 
-    /// `output = input·Wᵀ + b` for this workspace's rows: the bias broadcast in float32, then the
-    /// bfloat16 product added onto it. Rounds x and W for the backward pass too.
-    func forward(input x: UnsafePointer<Float>, parameters: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    /// `output = input·Wᵀ + b` for this workspace's rows, then `max(0, output)` with `relu`: the bfloat16
+    /// product, then the bias (and ReLU) added in float32 in one pass. Rounds x and W for the backward
+    /// pass too.
+    func forward(input x: UnsafePointer<Float>, parameters: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, relu: Bool) {
         let (i, o) = (layer.inputSize, layer.outputSize)
         let weights = parameters + layer.weightOffset
-        for row in 0..<rows { (output + row * o).update(from: parameters + layer.biasOffset, count: o) }
         sac_bfloat16_round_padded(x, rows, i, input.baseAddress!, paddedInputs, Self.usesAVX512BF16)
         sac_bfloat16_pack_column_pairs(weights, o, i, weightsByInputPairs.baseAddress!)
         if roundsGradients { sac_bfloat16_pack_row_pairs(weights, o, i, weightsByOutputPairs.baseAddress!) }
         forwardProduct.run(a: weightsByInputPairs.baseAddress!, b: input.baseAddress!, c: output)
+        sac_add_bias(output, parameters + layer.biasOffset, rows, o, relu ? 1 : 0)
     }
 
     /// Rounds ∂L/∂y for ``backward(input:outputGradient:parameters:gradients:inputGradient:inputColumns:transposeScratch:accumulate:)``;

@@ -165,14 +165,13 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     private static func forwardDense(_ index: Int, _ layer: DenseLayer, count: Int, workspace: Workspace, parameters: UnsafePointer<Float>) {
         let batch = workspace.batchSize
         let output = workspace.activations[index].baseAddress!
+        let relu = index < count - 1
         if let products = workspace.bfloat16Layers[index] {
-            products.forward(input: workspace.input(of: index), parameters: parameters, output: output)
-        } else {
-            layer.forward(input: workspace.input(of: index), batch: batch, parameters: parameters, output: output)
+            products.forward(input: workspace.input(of: index), parameters: parameters, output: output, relu: relu)
+            return
         }
-        if index < count - 1 {
-            ReLU.forward(output, count: batch * layer.outputSize)
-        }
+        layer.forward(input: workspace.input(of: index), batch: batch, parameters: parameters, output: output)
+        if relu { ReLU.forward(output, count: batch * layer.outputSize) }
     }
 
     /// Convenience forward pass from a matrix; checks the shape against the workspace.

@@ -32,4 +32,8 @@ void sac_bfloat16_pack_column_pairs(const float *source, long rows, long columns
 void sac_bfloat16_round_transposed(const float *source, long rows, long columns, uint16_t *transposed, long transposedColumns,
                                    uint16_t *padded, long paddedColumns);
 
+/// `output[r][c] ← output[r][c] + bias[c]` for a row-major rows × columns output, then, with `relu`,
+/// `max(0, ·)` (NaN becomes 0): a layer's bias and activation in one pass. AVX-512 where the CPU has it.
+void sac_add_bias(float *output, const float *bias, long rows, long columns, int relu);
+
 #endif
