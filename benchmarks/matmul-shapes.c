@@ -180,11 +180,11 @@ int main(void) {
             double tXSMM, tLayout;
             TIME(tXSMM, kernel((const libxsmm_bfloat16 *)wp, (const libxsmm_bfloat16 *)xp, y));
             if (kind == forward) {
-                TIME(tLayout, { sac_bfloat16_round_padded(x, rows, in, xp, evenIn, 1); sac_bfloat16_pack_column_pairs(w, out, in, wp); });
+                TIME(tLayout, { sac_bfloat16_round_padded(x, rows, in, xp, evenIn, 1); sac_bfloat16_pack_column_pairs(w, out, in, wp, 1); });
             } else if (kind == weightGradient) {
-                TIME(tLayout, { sac_bfloat16_pack_row_pairs(x, rows, in, wp); sac_bfloat16_round_transposed(w, rows, out, xp, evenRows, 0, 0); });
+                TIME(tLayout, { sac_bfloat16_pack_row_pairs(x, rows, in, wp, 1); sac_bfloat16_round_transposed(w, rows, out, xp, evenRows, 0, 0, 1); });
             } else {
-                TIME(tLayout, { sac_bfloat16_pack_row_pairs(w, out, in, wp); sac_bfloat16_round_padded(x, rows, out, xp, evenOut, 1); });
+                TIME(tLayout, { sac_bfloat16_pack_row_pairs(w, out, in, wp, 1); sac_bfloat16_round_padded(x, rows, out, xp, evenOut, 1); });
             }
             printf("| %s | %d×%d→%d | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f× | %.2f× |\n", names[l], rows, in, out, kinds[kind],
                    tBLAS, tSingle, tHalf, tRound, tXSMM, tLayout, tBLAS / (tHalf + tRound), tBLAS / (tXSMM + tLayout));

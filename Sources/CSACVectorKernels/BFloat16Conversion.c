@@ -1,5 +1,5 @@
 #include "CSACVectorKernels.h"
-#include <string.h>
+#include "BFloat16Rounding.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -15,15 +15,6 @@ static long convert_avx512_bf16(const float *source, uint16_t *destination, long
 }
 #endif
 
-/// Round to nearest even, as VCVTNE2PS2BF16 does; a NaN stays a (quiet) NaN.
-static uint16_t bfloat16_from_float(float value) {
-    uint32_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40);
-    bits += 0x7fffu + ((bits >> 16) & 1u);
-    return (uint16_t)(bits >> 16);
-}
-
 void sac_bfloat16_from_float(const float *source, uint16_t *destination, long count, int useAVX512BF16) {
     long i = 0;
 #if defined(__x86_64__)
@@ -31,6 +22,6 @@ void sac_bfloat16_from_float(const float *source, uint16_t *destination, long co
 #else
     (void)useAVX512BF16;
 #endif
-    for (; i < count; i++) destination[i] = bfloat16_from_float(source[i]);
+    for (; i < count; i++) destination[i] = sac_bfloat16_rounded(source[i]);
 }
 

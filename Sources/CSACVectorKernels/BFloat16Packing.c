@@ -1,27 +1,12 @@
 // bfloat16 operands laid out for libxsmm's kernels, rounded from row-major float32 matrices in one pass.
-// Every function has an AVX-512 path (whole matrices, any size: partial blocks use masks) and a scalar one
-// with the same bits.
+// Every function has an AVX-512 path (whole matrices, any size: partial blocks use masks), taken with
+// `useAVX512BF16`, and a scalar one with the same bits.
 #include "CSACVectorKernels.h"
-#include <string.h>
-
-/// Round to nearest even, as VCVTNE2PS2BF16 does; a NaN stays a (quiet) NaN.
-static uint16_t rounded(float value) {
-    uint32_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40);
-    bits += 0x7fffu + ((bits >> 16) & 1u);
-    return (uint16_t)(bits >> 16);
-}
+#include "BFloat16Rounding.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define SAC_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16,avx512vl")))
-
-static int vectors(void) {
-    static int answer = -1;
-    if (answer < 0) answer = __builtin_cpu_supports("avx512bf16") ? 1 : 0;
-    return answer;
-}
 
 static inline __mmask16 mask16(long count) { return count >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << count) - 1); }
 static inline __mmask32 mask32(long count) { return count >= 32 ? (__mmask32)0xffffffffu : (__mmask32)((1u << count) - 1); }
@@ -134,37 +119,41 @@ void sac_bfloat16_round_padded(const float *source, long rows, long columns, uin
     }
 }
 
-void sac_bfloat16_pack_row_pairs(const float *source, long rows, long columns, uint16_t *destination) {
+void sac_bfloat16_pack_row_pairs(const float *source, long rows, long columns, uint16_t *destination, int useAVX512BF16) {
 #if defined(__x86_64__)
-    if (vectors()) { packRowPairsVectors(source, rows, columns, destination); return; }
+    if (useAVX512BF16) { packRowPairsVectors(source, rows, columns, destination); return; }
+#else
+    (void)useAVX512BF16;
 #endif
     for (long r = 0; r < rows; r += 2) {
         const float *a = source + r * columns, *b = r + 1 < rows ? a + columns : 0;
         uint16_t *out = destination + r * columns;
         for (long c = 0; c < columns; c++) {
-            out[2 * c] = rounded(a[c]);
-            out[2 * c + 1] = b ? rounded(b[c]) : 0;
+            out[2 * c] = sac_bfloat16_rounded(a[c]);
+            out[2 * c + 1] = b ? sac_bfloat16_rounded(b[c]) : 0;
         }
     }
 }
 
-void sac_bfloat16_pack_column_pairs(const float *source, long rows, long columns, uint16_t *destination) {
+void sac_bfloat16_pack_column_pairs(const float *source, long rows, long columns, uint16_t *destination, int useAVX512BF16) {
 #if defined(__x86_64__)
-    if (vectors()) { packColumnPairsVectors(source, rows, columns, destination); return; }
+    if (useAVX512BF16) { packColumnPairsVectors(source, rows, columns, destination); return; }
+#else
+    (void)useAVX512BF16;
 #endif
     const long pairs = (columns + 1) / 2;
     for (long r = 0; r < rows; r++) {
         const float *row = source + r * columns;
         for (long j = 0; j < pairs; j++) {
             uint16_t *out = destination + (j * rows + r) * 2;
-            out[0] = rounded(row[2 * j]);
-            out[1] = 2 * j + 1 < columns ? rounded(row[2 * j + 1]) : 0;
+            out[0] = sac_bfloat16_rounded(row[2 * j]);
+            out[1] = 2 * j + 1 < columns ? sac_bfloat16_rounded(row[2 * j + 1]) : 0;
         }
     }
 }
 
 void sac_bfloat16_round_transposed(const float *source, long rows, long columns, uint16_t *transposed, long transposedColumns,
-                                   uint16_t *padded, long paddedColumns) {
+                                   uint16_t *padded, long paddedColumns, int useAVX512BF16) {
     for (long c = 0; c < columns; c++) {
         for (long r = rows; r < transposedColumns; r++) transposed[c * transposedColumns + r] = 0;
     }
@@ -174,11 +163,13 @@ void sac_bfloat16_round_transposed(const float *source, long rows, long columns,
         }
     }
 #if defined(__x86_64__)
-    if (vectors()) { roundTransposedVectors(source, rows, columns, transposed, transposedColumns, padded, paddedColumns); return; }
+    if (useAVX512BF16) { roundTransposedVectors(source, rows, columns, transposed, transposedColumns, padded, paddedColumns); return; }
+#else
+    (void)useAVX512BF16;
 #endif
     for (long r = 0; r < rows; r++) {
         for (long c = 0; c < columns; c++) {
-            const uint16_t value = rounded(source[r * columns + c]);
+            const uint16_t value = sac_bfloat16_rounded(source[r * columns + c]);
             transposed[c * transposedColumns + r] = value;
             if (padded) padded[r * paddedColumns + c] = value;
         }

@@ -111,8 +111,8 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         let (i, o) = (layer.inputSize, layer.outputSize)
         let weights = parameters + layer.weightOffset
         sac_bfloat16_round_padded(x, rows, i, input.baseAddress!, paddedInputs, Self.usesAVX512BF16)
-        sac_bfloat16_pack_column_pairs(weights, o, i, weightsByInputPairs.baseAddress!)
-        if roundsGradients { sac_bfloat16_pack_row_pairs(weights, o, i, weightsByOutputPairs.baseAddress!) }
+        sac_bfloat16_pack_column_pairs(weights, o, i, weightsByInputPairs.baseAddress!, Self.usesAVX512BF16)
+        if roundsGradients { sac_bfloat16_pack_row_pairs(weights, o, i, weightsByOutputPairs.baseAddress!, Self.usesAVX512BF16) }
         forwardProduct.run(a: weightsByInputPairs.baseAddress!, b: input.baseAddress!, c: output)
         sac_add_bias(output, parameters + layer.biasOffset, rows, o, relu ? 1 : 0)
     }
@@ -122,7 +122,7 @@ final class BFloat16LayerProducts: @unchecked Sendable {
     func roundOutputGradient(_ gradient: UnsafePointer<Float>) {
         guard roundsGradients else { return }
         sac_bfloat16_round_transposed(gradient, rows, layer.outputSize, outputGradientTransposed.baseAddress!, paddedRows,
-                                      outputGradient.baseAddress!, paddedOutputs)
+                                      outputGradient.baseAddress!, paddedOutputs, Self.usesAVX512BF16)
     }
 
     /// ``DenseLayer``'s backward pass with the products in bfloat16, the same arguments for this view's
@@ -140,7 +140,7 @@ final class BFloat16LayerProducts: @unchecked Sendable {
             return
         }
         if let gradients {
-            sac_bfloat16_pack_row_pairs(x, rows, layer.inputSize, inputByRowPairs.baseAddress!)
+            sac_bfloat16_pack_row_pairs(x, rows, layer.inputSize, inputByRowPairs.baseAddress!, Self.usesAVX512BF16)
             (accumulate ? products.accumulatingWeight : products.weight)
                 .run(a: inputByRowPairs.baseAddress!, b: outputGradientTransposed.baseAddress!, c: gradients + layer.weightOffset)
             layer.biasGradient(outputGradient: gradient, batch: rows, into: gradients + layer.biasOffset, accumulate: accumulate)

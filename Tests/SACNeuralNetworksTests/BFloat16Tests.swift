@@ -33,28 +33,47 @@ import SACRandomness
     }
 
     /// libxsmm's operand layouts, whole vector blocks and masked partial ones alike, against a plain
-    /// reference: every rounded element where libxsmm reads it, every padding element zero.
+    /// reference: every rounded element where libxsmm reads it, every padding element zero. The scalar
+    /// path always, the AVX-512 one where the CPU has AVX512_BF16.
     @Test(arguments: [(37, 70), (64, 64), (33, 17), (16, 32), (256, 23), (12, 256), (1, 5), (128, 6), (7, 33)])
     func packedLayoutsHoldEachRoundedElementWhereLibxsmmReadsIt(rows: Int, columns: Int) {
         var generator = Xoshiro256StarStar(seed: 9)
         let source = (0..<(rows * columns)).map { _ in Float(generator.nextUniform(in: -3, 3)) }
         var rounded = [UInt16](repeating: 0, count: rows * columns)
         sac_bfloat16_from_float(source, &rounded, rows * columns, 0)
-        let evenRows = rows + rows % 2, evenColumns = columns + columns % 2
-        var rowPairs = [UInt16](repeating: 1, count: evenRows * columns)
-        var columnPairs = [UInt16](repeating: 1, count: rows * evenColumns)
-        var transposed = [UInt16](repeating: 1, count: columns * (rows + 3))
-        var padded = [UInt16](repeating: 1, count: rows * (columns + 3))
-        sac_bfloat16_pack_row_pairs(source, rows, columns, &rowPairs)
-        sac_bfloat16_pack_column_pairs(source, rows, columns, &columnPairs)
-        sac_bfloat16_round_transposed(source, rows, columns, &transposed, rows + 3, &padded, columns + 3)
         func element(_ r: Int, _ c: Int) -> UInt16 { r < rows && c < columns ? rounded[r * columns + c] : 0 }
-        var mismatches = 0
-        for r in 0..<evenRows { for c in 0..<columns where rowPairs[((r / 2) * columns + c) * 2 + r % 2] != element(r, c) { mismatches += 1 } }
-        for r in 0..<rows { for c in 0..<evenColumns where columnPairs[((c / 2) * rows + r) * 2 + c % 2] != element(r, c) { mismatches += 1 } }
-        for c in 0..<columns { for r in 0..<(rows + 3) where transposed[c * (rows + 3) + r] != element(r, c) { mismatches += 1 } }
-        for r in 0..<rows { for c in 0..<(columns + 3) where padded[r * (columns + 3) + c] != element(r, c) { mismatches += 1 } }
-        #expect(mismatches == 0, "\(rows)×\(columns): \(mismatches) misplaced elements")
+        for vectors: Int32 in Self.native ? [0, 1] : [0] {
+            let evenRows = rows + rows % 2, evenColumns = columns + columns % 2
+            var rowPairs = [UInt16](repeating: 1, count: evenRows * columns)
+            var columnPairs = [UInt16](repeating: 1, count: rows * evenColumns)
+            var transposed = [UInt16](repeating: 1, count: columns * (rows + 3))
+            var padded = [UInt16](repeating: 1, count: rows * (columns + 3))
+            sac_bfloat16_pack_row_pairs(source, rows, columns, &rowPairs, vectors)
+            sac_bfloat16_pack_column_pairs(source, rows, columns, &columnPairs, vectors)
+            sac_bfloat16_round_transposed(source, rows, columns, &transposed, rows + 3, &padded, columns + 3, vectors)
+            var mismatches = 0
+            for r in 0..<evenRows { for c in 0..<columns where rowPairs[((r / 2) * columns + c) * 2 + r % 2] != element(r, c) { mismatches += 1 } }
+            for r in 0..<rows { for c in 0..<evenColumns where columnPairs[((c / 2) * rows + r) * 2 + c % 2] != element(r, c) { mismatches += 1 } }
+            for c in 0..<columns { for r in 0..<(rows + 3) where transposed[c * (rows + 3) + r] != element(r, c) { mismatches += 1 } }
+            for r in 0..<rows { for c in 0..<(columns + 3) where padded[r * (columns + 3) + c] != element(r, c) { mismatches += 1 } }
+            #expect(mismatches == 0, "\(rows)×\(columns), vectors \(vectors): \(mismatches) misplaced elements")
+        }
+    }
+
+    /// A layer's bias and ReLU in one pass: NaN becomes 0 as in `ReLU.forward`, and the masked tail of a
+    /// row that is not a multiple of 16 wide is handled like the rest.
+    @Test func biasAndReLUInOnePass() {
+        let rows = 3, columns = 21
+        let bias = (0..<columns).map { Float($0) - 10 }
+        var output = (0..<(rows * columns)).map { Float($0 % 7) - 3 }
+        output[5] = .nan
+        var sums = output
+        for r in 0..<rows { for c in 0..<columns { sums[r * columns + c] = output[r * columns + c] + bias[c] } }
+        var linear = output
+        sac_add_bias(&output, bias, rows, columns, 1)
+        sac_add_bias(&linear, bias, rows, columns, 0)
+        #expect(output == sums.map { max(0, $0) } && output[5] == 0)
+        #expect(zip(linear, sums).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } && linear[5].isNaN && linear.contains { $0 < 0 })
     }
 
     /// The vector conversion gives the scalar one's bits on ordinary values.

@@ -22,15 +22,15 @@ void sac_bfloat16_round_padded(const float *source, long rows, long columns, uin
                                int useAVX512BF16);
 /// Rounds a rows × columns matrix into libxsmm's VNNI layout along its rows: element (r, c) at
 /// ((r / 2) · columns + c) · 2 + r % 2; an odd last row is paired with zeros.
-void sac_bfloat16_pack_row_pairs(const float *source, long rows, long columns, uint16_t *destination);
+void sac_bfloat16_pack_row_pairs(const float *source, long rows, long columns, uint16_t *destination, int useAVX512BF16);
 /// Rounds a rows × columns matrix into VNNI layout along its columns, transposed: element (r, c) at
 /// ((c / 2) · rows + r) · 2 + c % 2; an odd last column is paired with zeros.
-void sac_bfloat16_pack_column_pairs(const float *source, long rows, long columns, uint16_t *destination);
+void sac_bfloat16_pack_column_pairs(const float *source, long rows, long columns, uint16_t *destination, int useAVX512BF16);
 /// Rounds a rows × columns matrix into its transpose, columns × transposedColumns (≥ rows), zero-padded,
 /// and, unless `padded` is NULL, into rows × paddedColumns (≥ columns) as well, zero-padded: one pass
 /// for both of the layouts a layer's output gradient takes.
 void sac_bfloat16_round_transposed(const float *source, long rows, long columns, uint16_t *transposed, long transposedColumns,
-                                   uint16_t *padded, long paddedColumns);
+                                   uint16_t *padded, long paddedColumns, int useAVX512BF16);
 
 /// `output[r][c] ← output[r][c] + bias[c]` for a row-major rows × columns output, then, with `relu`,
 /// `max(0, ·)` (NaN becomes 0): a layer's bias and activation in one pass. AVX-512 where the CPU has it.
