@@ -13,6 +13,10 @@ static inline void *sac_xsmm_bfloat16_kernel(int m, int n, int k, int accumulate
 }
 
 /// Runs a kernel from sac_xsmm_bfloat16_kernel (the kernel's type is variadic, which Swift cannot call).
+/// libxsmm 1.17's kernels return with the upper halves of the vector registers dirty; VZEROUPPER clears
+/// them, or every SSE instruction after (Swift's element-wise loops are SSE) runs at a fraction of its
+/// speed. Only called where the CPU has AVX512_BF16, so VZEROUPPER exists.
 static inline void sac_xsmm_bfloat16_run(void *kernel, const uint16_t *a, const uint16_t *b, float *c) {
     ((libxsmm_bsmmfunction)kernel)((const libxsmm_bfloat16 *)a, (const libxsmm_bfloat16 *)b, c);
+    __asm__ volatile("vzeroupper" ::: "memory");
 }
