@@ -20,11 +20,11 @@ static void addBiasVectors(float *output, const float *bias, long rows, long col
 }
 #endif
 
-void sac_add_bias(float *output, const float *bias, long rows, long columns, int relu) {
+void sac_add_bias(float *output, const float *bias, long rows, long columns, int relu, int useAVX512) {
 #if defined(__x86_64__)
-    static int vectors = -1;
-    if (vectors < 0) vectors = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    if (vectors) { addBiasVectors(output, bias, rows, columns, relu); return; }
+    if (useAVX512) { addBiasVectors(output, bias, rows, columns, relu); return; }
+#else
+    (void)useAVX512;
 #endif
     for (long r = 0; r < rows; r++) {
         for (long c = 0; c < columns; c++) {

@@ -114,7 +114,7 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         sac_bfloat16_pack_column_pairs(weights, o, i, weightsByInputPairs.baseAddress!, Self.usesAVX512BF16)
         if roundsGradients { sac_bfloat16_pack_row_pairs(weights, o, i, weightsByOutputPairs.baseAddress!, Self.usesAVX512BF16) }
         forwardProduct.run(a: weightsByInputPairs.baseAddress!, b: input.baseAddress!, c: output)
-        sac_add_bias(output, parameters + layer.biasOffset, rows, o, relu ? 1 : 0)
+        sac_add_bias(output, parameters + layer.biasOffset, rows, o, relu ? 1 : 0, Self.usesAVX512BF16)
     }
 
     /// Rounds ∂L/∂y for ``backward(input:outputGradient:parameters:gradients:inputGradient:inputColumns:transposeScratch:accumulate:)``;

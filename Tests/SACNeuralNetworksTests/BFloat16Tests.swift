@@ -1,3 +1,4 @@
+import CSACOpenBLAS
 import CSACVectorKernels
 import Testing
 @testable import SACNeuralNetworks
@@ -61,19 +62,23 @@ import SACRandomness
     }
 
     /// A layer's bias and ReLU in one pass: NaN becomes 0 as in `ReLU.forward`, and the masked tail of a
-    /// row that is not a multiple of 16 wide is handled like the rest.
+    /// row that is not a multiple of 16 wide is handled like the rest. The scalar path always, the AVX-512
+    /// one where the CPU has it.
     @Test func biasAndReLUInOnePass() {
         let rows = 3, columns = 21
         let bias = (0..<columns).map { Float($0) - 10 }
-        var output = (0..<(rows * columns)).map { Float($0 % 7) - 3 }
-        output[5] = .nan
-        var sums = output
-        for r in 0..<rows { for c in 0..<columns { sums[r * columns + c] = output[r * columns + c] + bias[c] } }
-        var linear = output
-        sac_add_bias(&output, bias, rows, columns, 1)
-        sac_add_bias(&linear, bias, rows, columns, 0)
-        #expect(output == sums.map { max(0, $0) } && output[5] == 0)
-        #expect(zip(linear, sums).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } && linear[5].isNaN && linear.contains { $0 < 0 })
+        var input = (0..<(rows * columns)).map { Float($0 % 7) - 3 }
+        input[5] = .nan
+        var sums = input
+        for r in 0..<rows { for c in 0..<columns { sums[r * columns + c] = input[r * columns + c] + bias[c] } }
+        for vectors: Int32 in sac_cpu_vector_level() >= 3 ? [0, 1] : [0] {
+            var output = input, linear = input
+            sac_add_bias(&output, bias, rows, columns, 1, vectors)
+            sac_add_bias(&linear, bias, rows, columns, 0, vectors)
+            #expect(output == sums.map { max(0, $0) } && output[5] == 0, "vectors \(vectors)")
+            #expect(zip(linear, sums).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } && linear[5].isNaN && linear.contains { $0 < 0 },
+                    "vectors \(vectors)")
+        }
     }
 
     /// The vector conversion gives the scalar one's bits on ordinary values.

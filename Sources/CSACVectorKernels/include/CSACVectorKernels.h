@@ -33,7 +33,8 @@ void sac_bfloat16_round_transposed(const float *source, long rows, long columns,
                                    uint16_t *padded, long paddedColumns, int useAVX512BF16);
 
 /// `output[r][c] ← output[r][c] + bias[c]` for a row-major rows × columns output, then, with `relu`,
-/// `max(0, ·)` (NaN becomes 0): a layer's bias and activation in one pass. AVX-512 where the CPU has it.
-void sac_add_bias(float *output, const float *bias, long rows, long columns, int relu);
+/// `max(0, ·)` (NaN becomes 0): a layer's bias and activation in one pass, sixteen lanes at a time with
+/// `useAVX512` (only where the CPU has AVX-512 F), the same bits either way.
+void sac_add_bias(float *output, const float *bias, long rows, long columns, int relu, int useAVX512);
 
 #endif
