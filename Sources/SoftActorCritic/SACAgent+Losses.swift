@@ -111,16 +111,6 @@ extension SACAgent {
         actor.forward(actorNextWorkspace, sample: nextPolicySample)
     }
 
-    /// a_π ~ π_φ(·|s) and a′ ~ π_φ(·|s′) with one forward pass on the rows [s; s′] (the weights are
-    /// read and packed once per layer for both).
-    func sampleBothPolicies(on batch: ReplayBatch) {
-        load(actorWorkspace, observations: batch.observations)
-        load(actorNextWorkspace, observations: batch.nextObservations)
-        actor.network.forward(actorPairWorkspace)
-        actor.sampleActions(actorWorkspace, sample: policySample)
-        actor.sampleActions(actorNextWorkspace, sample: nextPolicySample)
-    }
-
     /// y of `criticLoss(batch:)` into `softTarget`.
     func computeSoftTarget(batch: ReplayBatch) {
         let n = batch.size

@@ -64,7 +64,7 @@ public final class SACAgent {
     var temperatureGradient: [Float] = [0]
 
     // Workspaces and samples, allocated once.
-    let actorPairWorkspace: MultilayerPerceptron.Workspace      // actor on [s; s′], 2 × batch rows
+    let actorPairWorkspace: MultilayerPerceptron.Workspace      // the two below in one allocation
     let actorWorkspace: MultilayerPerceptron.Workspace          // actor on s: the first half's view
     let actorNextWorkspace: MultilayerPerceptron.Workspace      // actor on s′: the second half's view
     let actingWorkspace: MultilayerPerceptron.Workspace         // actor on one observation
@@ -258,13 +258,15 @@ public final class SACAgent {
     }
 
     /// Draws this update's policy samples on s (for J_V and J_π) and on s′ (for the critics' target y).
-    /// The actor is stepped last, so both come from the same parameters and are drawn once: in one product
-    /// per layer on one thread, or half each on two, the lane on s′ drawing its noise from a copy of the
-    /// generator advanced past the other lane's draws (the stream one thread draws).
+    /// The actor is stepped last, so both come from the same parameters and are drawn once, one lane each
+    /// (one product per layer on batch rows, on either thread count: a single product on [s; s′] would
+    /// sum in another order where OpenBLAS takes a small-matrix kernel for one size and not the other).
+    /// On two threads the lane on s′ draws its noise from a copy of the generator advanced past the other
+    /// lane's draws (the stream one thread draws).
     private func samplePolicies(on batch: ReplayBatch) {
         if laneRunner == nil {
             drawNoise()
-            if valueNetwork == nil { sampleBothPolicies(on: batch) } else { runLanes(.samplePolicies, batch: batch) }
+            runLanes(.samplePolicies, batch: batch)
         } else {
             nextNoiseGenerator = generator
             nextNoiseGenerator.skipStandardNormals(policySample.noise.count)

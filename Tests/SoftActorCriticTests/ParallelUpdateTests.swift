@@ -27,6 +27,32 @@ import SACNeuralNetworks
         #expect(serial.update(batch: batch) == parallel.update(batch: batch))
     }
 
+    /// The same at batch sizes where OpenBLAS takes its small-matrix kernels for some products and not
+    /// others: one thread once sampled the actor on [s; s′] in one product of 2·batch rows, two threads
+    /// in two products of batch rows, and at batch 5 and 32 those summed in other orders.
+    @Test(arguments: [5, 16, 32, 64])
+    func twoThreadsGiveTheSameUpdatesAtEveryBatchSize(batchSize: Int) throws {
+        BLAS.setThreadCount(1)
+        func make() throws -> (SACAgent, ReplayBatch) {
+            var configuration = SACConfiguration()
+            configuration.hiddenSizes = [32, 32]
+            configuration.batchSize = batchSize
+            configuration.seed = 3
+            let agent = try SACAgent(observationCount: 3, actionCount: 1, configuration: configuration)
+            let batch = ReplayBatch(size: batchSize, observationCount: 3, actionCount: 1)
+            for i in 0..<batch.observations.count { batch.observations[i] = Float(i % 7) / 7 - 0.5 }
+            for i in 0..<batch.nextObservations.count { batch.nextObservations[i] = Float(i % 5) / 5 - 0.5 }
+            for i in 0..<batch.actions.count { batch.actions[i] = Float(i % 3) / 3 - 0.3 }
+            return (agent, batch)
+        }
+        let (serial, batch) = try make()
+        let (parallel, _) = try make()
+        parallel.updateThreads = 2
+        for _ in 0..<5 { #expect(serial.update(batch: batch) == parallel.update(batch: batch)) }
+        #expect(serial.actor.network.parameters == parallel.actor.network.parameters)
+        #expect(serial.critics == parallel.critics)
+    }
+
     /// bfloat16 updates are reproducible: a second run, and a run on two threads, give the same bits
     /// (each product runs single-threaded on the same libxsmm kernel). They differ from float32's.
     @Test(.enabled(if: MatrixPrecision.bfloat16Unavailability == nil, "needs AVX512_BF16"), arguments: SACVariant.allCases)
