@@ -19,7 +19,7 @@ enum TrainingCheckpoint {
     static let previousFileName = "checkpoint.prev.sacc"
 
     static func encode(agent: SACAgent, trainer: TrainerConfiguration, buffer: ReplayBuffer, state: TrainerState,
-                       elapsedSeconds: Double, environmentSnapshot: [UInt64]?) -> [UInt8] {
+                       episodes: EpisodesInFlight, elapsedSeconds: Double, environmentSnapshot: [UInt64]?) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let agentJSON = String(decoding: (try? encoder.encode(agent.configuration)) ?? Data(), as: UTF8.self)
@@ -32,7 +32,7 @@ enum TrainingCheckpoint {
             writer.write(UInt64(agent.actionCount))
             agent.write(to: &writer)
             buffer.write(to: &writer)
-            state.write(to: &writer, elapsedSeconds: elapsedSeconds)
+            state.write(to: &writer, episodes: episodes, elapsedSeconds: elapsedSeconds)
             let snapshot = environmentSnapshot ?? []
             writer.write(UInt8(environmentSnapshot == nil ? 0 : 1))
             writer.write(UInt64(snapshot.count))
@@ -93,12 +93,12 @@ enum TrainingCheckpoint {
     /// restores `environment` from the checkpoint's snapshot when both have one. Returns whether it did; if
     /// not, the run starts new episodes.
     static func restore(_ contents: Contents, agent: SACAgent, buffer: ReplayBuffer, state: inout TrainerState,
-                        environment: any VectorEnvironment) throws -> Bool {
+                        episodes: inout EpisodesInFlight, environment: any VectorEnvironment) throws -> Bool {
         var reader = contents.reader
         try agent.restore(from: &reader, version: contents.version)
         try buffer.restore(from: &reader)
-        try state.restore(from: &reader)
-        guard state.observations.count == environment.numEnvs else { throw Mismatch.copies(stored: state.observations.count) }
+        try state.restore(from: &reader, episodes: &episodes)
+        guard episodes.observations.count == environment.numEnvs else { throw Mismatch.copies(stored: episodes.observations.count) }
         let hasSnapshot = try reader.read(UInt8.self) != 0
         let count = Int(try reader.read(UInt64.self))
         guard count <= reader.remaining / 8 else { throw BinaryFormatError.truncated(needed: count * 8, available: reader.remaining, at: reader.position) }
@@ -228,39 +228,38 @@ extension ReplayBuffer {
 
 /// The trainer's counters, episodes in flight and warm-up generator.
 extension TrainerState {
-    func write(to writer: inout BinaryWriter, elapsedSeconds: Double) {
+    func write(to writer: inout BinaryWriter, episodes inFlight: EpisodesInFlight, elapsedSeconds: Double) {
         for value in [step, episodes, reconnects, skippedEpisodes] { writer.write(UInt64(value)) }
         writer.write(updateCredit)
         writer.write(elapsedSeconds)
-        writer.write(UInt8(needsReset ? 1 : 0))
-        writer.write(UInt64(observations.count))
-        for i in observations.indices {
-            writer.write(floats: observations[i])
-            writer.write(episodeReturns[i])
-            writer.write(UInt64(episodeLengths[i]))
+        writer.write(UInt8(inFlight.needsReset ? 1 : 0))
+        writer.write(UInt64(inFlight.observations.count))
+        for i in inFlight.observations.indices {
+            writer.write(floats: inFlight.observations[i])
+            writer.write(inFlight.returns[i])
+            writer.write(UInt64(inFlight.lengths[i]))
         }
         writer.write(floats: [lastEpisodeReturn, lastEvaluationReturn].map { Float($0 ?? .nan) })
         for word in [warmupGenerator.state.0, warmupGenerator.state.1, warmupGenerator.state.2, warmupGenerator.state.3] { writer.write(word) }
     }
 
-    mutating func restore(from reader: inout BinaryReader) throws(BinaryFormatError) {
+    mutating func restore(from reader: inout BinaryReader, episodes inFlight: inout EpisodesInFlight) throws(BinaryFormatError) {
         step = Int(try reader.read(UInt64.self))
         episodes = Int(try reader.read(UInt64.self))
         reconnects = Int(try reader.read(UInt64.self))
         skippedEpisodes = Int(try reader.read(UInt64.self))
         updateCredit = try reader.readDouble()
         elapsedSecondsBefore = try reader.readDouble()
-        needsReset = try reader.read(UInt8.self) != 0
+        let needsReset = try reader.read(UInt8.self) != 0
         let copies = Int(try reader.read(UInt64.self))
         // Each copy takes at least 24 bytes; a larger count is corruption, not a reason to allocate.
         guard copies <= reader.remaining / 24 else { throw .invalidField(name: "copies", detail: "\(copies) copies in \(reader.remaining) bytes") }
-        observations = []
-        episodeReturns = []
-        episodeLengths = []
+        inFlight = EpisodesInFlight(copies: 0)
+        inFlight.needsReset = needsReset
         for _ in 0..<copies {
-            observations.append(try reader.readFloats())
-            episodeReturns.append(try reader.readDouble())
-            episodeLengths.append(Int(try reader.read(UInt64.self)))
+            inFlight.observations.append(try reader.readFloats())
+            inFlight.returns.append(try reader.readDouble())
+            inFlight.lengths.append(Int(try reader.read(UInt64.self)))
         }
         let last = try reader.readFloats()
         guard last.count == 2 else { throw .invalidField(name: "returns", detail: "\(last.count) values") }
