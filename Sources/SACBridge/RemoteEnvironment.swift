@@ -10,7 +10,7 @@ import SACZeroMQ
 /// without a round trip. A step in which the simulator failed throws
 /// ``RemoteEnvironmentError/environmentFailure(address:index:_:)``; the server has restarted the episode, and
 /// `reset(seed: nil)` returns its first observation. The session must hold exactly one environment.
-public final class RemoteEnvironment: ReconnectableEnvironment, AsynchronousEnvironment {
+public final class RemoteEnvironment: ReconnectableEnvironment {
     /// The session of one copy this environment steps.
     public let session: RemoteVectorEnvironment
     public var observationSpace: Box { session.observationSpace }
@@ -45,19 +45,8 @@ public final class RemoteEnvironment: ReconnectableEnvironment, AsynchronousEnvi
     }
 
     public func step(_ action: [Float]) throws -> StepResult {
-        try beginStep(action)
-        return try finishStep()
-    }
-
-    /// Sends the step request and returns at once (the simulator steps while the caller works).
-    public func beginStep(_ action: [Float]) throws {
         if nextEpisodeStart != nil { throw EnvironmentError.resetNeeded(id: id) }
-        try session.beginStep([action])
-    }
-
-    /// Receives the reply to ``beginStep(_:)``.
-    public func finishStep() throws -> StepResult {
-        let result = try session.finishStep()[0]
+        let result = try session.step([action])[0]
         nextEpisodeStart = result.resetObservation
         if let failure = result.failure { throw failure }
         return result.transition

@@ -78,7 +78,13 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         return rows(reply.observations.floats(), count: copies.count)
     }
 
-    public func beginStep(_ actions: [[Float]]) throws {
+    public func step(_ actions: [[Float]]) throws -> [VectorStepResult] {
+        try send(actions)
+        return try receive()
+    }
+
+    /// Validates the actions and sends the step request.
+    private func send(_ actions: [[Float]]) throws {
         guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
         for action in actions { try actionSpace.validate(action) }
         guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
@@ -88,7 +94,8 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         try flatActions.withUnsafeBufferPointer { flat throws(RemoteEnvironmentError) in try client.sendStep(float32: flat) }
     }
 
-    public func finishStep() throws -> [VectorStepResult] {
+    /// Reads the step reply into `reply` and makes one result per copy of it.
+    private func receive() throws -> [VectorStepResult] {
         try client.receiveStep(into: &reply)
         var failures: [Int: BridgeError] = [:]
         for failure in reply.failures {
@@ -130,7 +137,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         return results
     }
 
-    public var stepsConcurrently: Bool { true }
+    public var stepsElsewhere: Bool { true }
     /// The server's reported stepping time over every session this environment opened.
     public var reportedStepSeconds: Double? { stepSecondsOfClosedSessions + client.serverStepSeconds }
     public var address: String? { client.address }

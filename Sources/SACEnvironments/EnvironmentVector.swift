@@ -1,9 +1,9 @@
 /// Copies of an `Environment` presented as one ``VectorEnvironment``: stepped one after another in this
 /// process, each restarted by `reset(seed: nil)` as soon as its episode ends.
 ///
-/// A single copy that is an ``AsynchronousEnvironment`` (a ``ReconnectableEnvironment`` too, in practice:
-/// a remote simulator) keeps its two-phase step and its reconnection, so a trainer written against
-/// ``VectorEnvironment`` treats `EnvironmentVector(remote)` as it treats a batched remote session.
+/// Copies that are ``ReconnectableEnvironment``s (remote simulators) keep their reconnection and step
+/// elsewhere (``stepsElsewhere``), so a trainer written against ``VectorEnvironment`` treats
+/// `EnvironmentVector(remote)` as it treats a batched remote session.
 ///
 /// A copy whose step throws (other than a lost connection) is restarted alone, as a batched server
 /// restarts a failed copy: its result carries the error in ``VectorStepResult/failure`` and the new
@@ -12,7 +12,6 @@
 public final class EnvironmentVector: VectorEnvironment {
     /// The copies, in order.
     public private(set) var copies: [any Environment]
-    private var pendingActions: [[Float]]?
     /// Copies whose previous step failed.
     private var failedLastStep: Set<Int> = []
 
@@ -37,7 +36,6 @@ public final class EnvironmentVector: VectorEnvironment {
 
     public func reset(seeds: [UInt64?]) throws -> [[Float]] {
         guard seeds.isEmpty || seeds.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: seeds.count) }
-        pendingActions = nil
         failedLastStep = []
         return try copies.indices.map { i in try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[i]) }
     }
@@ -54,23 +52,16 @@ public final class EnvironmentVector: VectorEnvironment {
         }
     }
 
-    public func beginStep(_ actions: [[Float]]) throws {
+    public func step(_ actions: [[Float]]) throws -> [VectorStepResult] {
         guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
         for action in actions { try actionSpace.validate(action) }
-        if let asynchronous = singleAsynchronousCopy { try asynchronous.beginStep(actions[0]) }
-        pendingActions = actions
-    }
-
-    public func finishStep() throws -> [VectorStepResult] {
-        guard let actions = pendingActions else { throw EnvironmentError.resetNeeded(id: id) }
-        pendingActions = nil
         var results: [VectorStepResult] = []
         results.reserveCapacity(numEnvs)
         var failed: Set<Int> = []
         for i in copies.indices {
             let transition: StepResult
             do {
-                transition = try singleAsynchronousCopy?.finishStep() ?? copies[i].step(actions[i])
+                transition = try copies[i].step(actions[i])
             } catch {
                 guard !isConnectionLoss(error), !failedLastStep.contains(i) else { throw error }
                 let restart = try copies[i].reset(seed: nil)
@@ -85,11 +76,8 @@ public final class EnvironmentVector: VectorEnvironment {
         return results
     }
 
-    public var stepsConcurrently: Bool { singleAsynchronousCopy != nil }
-
-    private var singleAsynchronousCopy: (any AsynchronousEnvironment)? {
-        numEnvs == 1 ? copies[0] as? any AsynchronousEnvironment : nil
-    }
+    /// Whether a copy is remote (a ``ReconnectableEnvironment``).
+    public var stepsElsewhere: Bool { copies.contains { $0 is any ReconnectableEnvironment } }
 
     public var address: String? { (copies[0] as? any ReconnectableEnvironment)?.address }
 
@@ -98,7 +86,6 @@ public final class EnvironmentVector: VectorEnvironment {
     }
 
     public func reconnect() throws {
-        pendingActions = nil
         failedLastStep = []
         for copy in copies { try (copy as? any ReconnectableEnvironment)?.reconnect() }
     }

@@ -5,10 +5,10 @@
 /// true final observation and ``VectorStepResult/resetObservation`` the first observation of its next
 /// episode (Gymnasium's "same-step" autoreset), so the caller never resets a single copy.
 ///
-/// Stepping is split in two (``beginStep(_:)`` then ``finishStep()``) so that a caller can compute while a
-/// remote simulator steps; ``stepsConcurrently`` says whether that overlap is real. A remote implementation
-/// also reports lost connections (``isConnectionLoss(_:)``) and re-opens them (``reconnect()``); the
-/// defaults describe an in-process environment that cannot lose its connection.
+/// A step is one synchronous call; overlapping it with other work is a `VectorEnvironmentGroup`'s job,
+/// which steps a member whose copies live elsewhere (``stepsElsewhere``) on a thread of its own. A remote
+/// implementation also reports lost connections (``isConnectionLoss(_:)``) and re-opens them
+/// (``reconnect()``); the defaults describe an in-process environment that cannot lose its connection.
 public protocol VectorEnvironment: AnyObject {
     /// Copies stepped per call, at least 1.
     var numEnvs: Int { get }
@@ -31,15 +31,13 @@ public protocol VectorEnvironment: AnyObject {
     /// ``EnvironmentError/cannotResetCopiesAlone(_:)`` where ``resetsCopiesAlone`` is false.
     func reset(copies: [Int], seeds: [UInt64?]) throws -> [[Float]]
 
-    /// Validates one action per copy and starts the step. Exactly one ``finishStep()`` must follow.
-    func beginStep(_ actions: [[Float]]) throws
+    /// Validates one action per copy (each in ``actionSpace``) and steps every copy: one result per copy.
+    func step(_ actions: [[Float]]) throws -> [VectorStepResult]
 
-    /// Completes the step begun by ``beginStep(_:)``: one result per copy.
-    func finishStep() throws -> [VectorStepResult]
-
-    /// Whether the step runs elsewhere between ``beginStep(_:)`` and ``finishStep()`` (a remote simulator),
-    /// so that work done in between overlaps with it.
-    var stepsConcurrently: Bool { get }
+    /// Whether the copies step outside this process (a remote simulator), so that a step spends its time
+    /// waiting: a `VectorEnvironmentGroup` then steps this member on a thread of its own and its caller's
+    /// work overlaps with the step.
+    var stepsElsewhere: Bool { get }
 
     /// Where the copies live, for messages (`tcp://…`); `nil` in process.
     var address: String? { get }
@@ -66,13 +64,7 @@ public protocol VectorEnvironment: AnyObject {
 }
 
 extension VectorEnvironment {
-    /// Steps every copy: ``beginStep(_:)`` then ``finishStep()``.
-    public func step(_ actions: [[Float]]) throws -> [VectorStepResult] {
-        try beginStep(actions)
-        return try finishStep()
-    }
-
-    public var stepsConcurrently: Bool { false }
+    public var stepsElsewhere: Bool { false }
     public var address: String? { nil }
     public var reportedStepSeconds: Double? { nil }
     public var resetsCopiesAlone: Bool { false }

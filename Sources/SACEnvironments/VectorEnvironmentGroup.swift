@@ -3,13 +3,13 @@ import Foundation
 /// Several vector environments stepped as one: any mix of remote sessions (one per simulator server) and
 /// local ``EnvironmentVector``s, whose copies become one run's copies in a stable order, member by member.
 ///
-/// Every member that steps elsewhere (``VectorEnvironment/stepsConcurrently``) gets a thread of its own
+/// Every member that steps elsewhere (``VectorEnvironment/stepsElsewhere``) gets a thread of its own
 /// that sends its requests and waits for its replies, so M servers step at the same time and the caller's
 /// work meanwhile (a trainer's updates) overlaps with all of them; in-process members step on the caller's
 /// thread.
 ///
 /// Two ways to drive a group:
-/// - As a ``VectorEnvironment`` (``reset(seeds:)``, ``beginStep(_:)``, ``finishStep()``): every call takes
+/// - As a ``VectorEnvironment`` (``reset(seeds:)``, ``step(_:)``): every call takes
 ///   every member's result. With deterministic members the group steps exactly as its copies would in one
 ///   process. A lost connection is thrown; ``reconnect()`` re-opens the lost members.
 /// - Member by member (``beginStep(member:actions:)``, ``beginReset(member:seeds:)``, ``collect(timeout:)``),
@@ -64,7 +64,7 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         actionSpace = first.actionSpace
         parts = members.enumerated().map { [mailbox] k, member in
             GroupMember(index: k, environment: member, mailbox: mailbox, reconnectAttempts: options.reconnectAttempts,
-                        threaded: member.stepsConcurrently)
+                        threaded: member.stepsElsewhere)
         }
         states = Array(repeating: .ready, count: members.count)
     }
@@ -207,7 +207,8 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         return observations
     }
 
-    public func beginStep(_ actions: [[Float]]) throws {
+    /// Steps every copy of every member (the members at the same time).
+    public func step(_ actions: [[Float]]) throws -> [VectorStepResult] {
         guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
         try requireAllReady()
         for action in actions { try actionSpace.validate(action) }
@@ -215,9 +216,6 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
             states[k] = .busy
             parts[k].submit(.step(Array(actions[ranges[k]]), recover: false))
         }
-    }
-
-    public func finishStep() throws -> [VectorStepResult] {
         var results: [VectorStepResult] = []
         results.reserveCapacity(numEnvs)
         for event in try events(from: wait(timeout: .seconds(1 << 30), forAll: true)) {
@@ -232,7 +230,7 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         }
     }
 
-    public var stepsConcurrently: Bool { members.contains { $0.stepsConcurrently } }
+    public var stepsElsewhere: Bool { members.contains { $0.stepsElsewhere } }
 
     /// The members' addresses, comma-separated; `nil` when every member is in process.
     public var address: String? {

@@ -129,7 +129,7 @@ public final class Trainer {
                 if events.isEmpty, collector.isStartingEpisodes, shouldStop?() == true { return false }
             }
         }
-        let overlap = configuration.overlapUpdatesWithSteps && collector.group.stepsConcurrently
+        let overlap = configuration.overlapUpdatesWithSteps && collector.group.stepsElsewhere
         var lastReport: ContinuousClock.Instant?
         while state.step < configuration.totalSteps {
             if shouldStop?() == true { return false }

@@ -18,7 +18,7 @@ import SoftActorCritic
         let background = try server(copies: 3)
         let remote = try RemoteVectorEnvironment(address: background.endpoint, numEnvs: 3)
         let local = try EnvironmentVector((0..<3).map { _ in try EnvironmentRegistry.make("pendulum") })
-        #expect(remote.numEnvs == 3 && remote.observationSpace == local.observationSpace && remote.stepsConcurrently)
+        #expect(remote.numEnvs == 3 && remote.observationSpace == local.observationSpace && remote.stepsElsewhere)
         let seeds: [UInt64?] = [5, 6, 7]
         #expect(try remote.reset(seeds: seeds) == (try local.reset(seeds: seeds)))
         var restarts = 0
@@ -33,7 +33,7 @@ import SoftActorCritic
             restarts += theirs.filter { $0.resetObservation != nil }.count
         }
         #expect(restarts == 3)
-        #expect(throws: EnvironmentError.copyCountMismatch(expected: 3, got: 2)) { try remote.beginStep([[0], [0]]) }
+        #expect(throws: EnvironmentError.copyCountMismatch(expected: 3, got: 2)) { _ = try remote.step([[0], [0]]) }
     }
 
     /// Protocol 1.1: one remote copy restarts alone, seeded, and the others go on exactly as local copies

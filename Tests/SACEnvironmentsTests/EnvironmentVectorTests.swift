@@ -37,14 +37,15 @@ import SACEnvironments
         let vector = try pendulums(2)
         #expect(throws: EnvironmentError.copyCountMismatch(expected: 2, got: 3)) { try vector.reset(seeds: [1, 2, 3]) }
         _ = try vector.reset(seeds: [])
-        #expect(throws: EnvironmentError.copyCountMismatch(expected: 2, got: 1)) { try vector.beginStep([[0]]) }
+        #expect(throws: EnvironmentError.copyCountMismatch(expected: 2, got: 1)) { _ = try vector.step([[0]]) }
         do {
-            try vector.beginStep([[0], [.nan]])
+            _ = try vector.step([[0], [.nan]])
             Issue.record("a NaN action was accepted")
         } catch let EnvironmentError.nonFiniteAction(index, value) {
             #expect(index == 0 && value.isNaN)
         }
-        #expect(throws: EnvironmentError.resetNeeded(id: "Pendulum-v1")) { try vector.finishStep() }
+        // A refused step stepped nothing: the next one is every copy's first.
+        #expect(try vector.step([[0], [0]]).count == 2)
         #expect(throws: EnvironmentError.self) {
             try EnvironmentVector([try EnvironmentRegistry.make("pendulum"), try EnvironmentRegistry.make("mountaincar")])
         }

@@ -37,7 +37,7 @@ import SACEnvironments
         let group = try VectorEnvironmentGroup([try pendulums(1), try pendulums(2)])
         #expect(throws: EnvironmentError.copyCountMismatch(expected: 3, got: 2)) { try group.reset(seeds: [1, 2]) }
         _ = try group.reset(seeds: [])
-        #expect(throws: EnvironmentError.copyCountMismatch(expected: 3, got: 1)) { try group.beginStep([[0]]) }
+        #expect(throws: EnvironmentError.copyCountMismatch(expected: 3, got: 1)) { _ = try group.step([[0]]) }
     }
 
     /// A group's snapshot is its members' snapshots; restoring it continues every copy exactly.
