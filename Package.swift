@@ -99,13 +99,16 @@ let package = Package(
         .executableTarget(name: "LocalOrRemoteExample", dependencies: ["SACBridge", "SACEnvironments"], path: "examples/LocalOrRemote"),
         .testTarget(name: "SACRandomnessTests", dependencies: ["SACRandomness"], exclude: ["ReferenceData"]),
         .testTarget(name: "SACNeuralNetworksTests", dependencies: ["SACNeuralNetworks", "SACRandomness", "CSACVectorKernels"]),
-        .testTarget(name: "SACEnvironmentsTests", dependencies: ["SACEnvironments"], exclude: ["ReferenceData"]),
+        .testTarget(name: "SACEnvironmentsTests", dependencies: ["SACEnvironments", "SACTestSupport"], exclude: ["ReferenceData"]),
         .testTarget(name: "SACZeroMQTests", dependencies: ["SACZeroMQ"]),
+        // Test support shared by the test targets: scripted group members, server launchers, endpoints,
+        // finite differences, small configurations (package access: not part of any product).
+        .target(name: "SACTestSupport", dependencies: ["SACEnvironments"], path: "Tests/SACTestSupport"),
         // Test support: counts heap allocations, to show that an update allocates nothing.
         .target(name: "SACAllocationCounter", path: "Tests/SACAllocationCounter"),
         .testTarget(
             name: "SoftActorCriticTests",
-            dependencies: ["SoftActorCritic", "SACNeuralNetworks", "SACEnvironments", "SACRandomness", "SACAllocationCounter"]
+            dependencies: ["SoftActorCritic", "SACNeuralNetworks", "SACEnvironments", "SACRandomness", "SACAllocationCounter", "SACTestSupport"]
         ),
         .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic", "SACBridge", "SACNeuralNetworks"]),
         .testTarget(name: "SACDevelopmentToolsTests", dependencies: ["SACDevelopmentTools"]),

@@ -2,6 +2,7 @@ import Foundation
 
 /// Where the members of a ``VectorEnvironmentGroup`` post what their requests produced, and what the
 /// group waits on: one lock and condition for the whole group, so that a wait for "any member" is one wait.
+/// The lock guards the postings and the closing flag, nothing else.
 final class GroupMailbox: @unchecked Sendable {
     /// What one member's request produced.
     struct Posting {
@@ -9,7 +10,7 @@ final class GroupMailbox: @unchecked Sendable {
         var outcome: GroupMember.Outcome
     }
 
-    let condition = NSCondition()
+    private let condition = NSCondition()
     /// Guarded by `condition`.
     private var postings: [Posting] = []
     /// Guarded by `condition`: set when the group goes away; member threads finish their request and end.

@@ -1,18 +1,20 @@
 import Foundation
+import Synchronization
 
 /// One member of a ``VectorEnvironmentGroup``: its environment, the thread that runs its requests when it
 /// steps elsewhere (a remote simulator), its reconnection with back-off, and what the group counts of it.
 ///
 /// The environment is used by one thread at a time: the member's thread while a request runs, the group's
-/// caller otherwise (a member without a thread runs its requests on the caller's thread). The member's
-/// own lock hands a request over and the mailbox's hands the outcome back, so a request sees everything
-/// the previous one did. Each member sleeps on a condition of its own: a posting wakes the caller, not
-/// every member.
+/// caller otherwise (a member without a thread runs its requests on the caller's thread). The request slot's
+/// lock hands a request over and the mailbox's lock hands the outcome back, so a request sees everything the
+/// previous one did; that hand-over is what the compiler cannot see, hence `@unchecked Sendable`. The
+/// statistics sit behind a mutex of their own.
 final class GroupMember: @unchecked Sendable {
     enum Request {
-        /// `recover`: after a connection loss, post ``Outcome/lost(_:)``, then reconnect with back-off and
-        /// post ``Outcome/rejoined(_:attempts:seconds:)`` or ``Outcome/dropped(lastError:attempts:seconds:)``;
-        /// otherwise post ``Outcome/failed(_:)``.
+        /// `recover`: after a connection loss, post ``VectorEnvironmentGroup/Event/lost(member:error:)``, then
+        /// reconnect with back-off and post ``VectorEnvironmentGroup/Event/rejoined(member:observations:attempts:seconds:)``
+        /// or ``VectorEnvironmentGroup/Event/dropped(member:lastError:attempts:seconds:)``; otherwise post
+        /// ``Outcome/failed(_:)``.
         case step([[Float]], recover: Bool)
         case reset([UInt64?], recover: Bool)
         /// Some copies alone (``VectorEnvironment/reset(copies:seeds:)``).
@@ -20,21 +22,20 @@ final class GroupMember: @unchecked Sendable {
         case reconnect
     }
 
+    /// What a request produced: an event for the group's caller, or the two answers of the group's own
+    /// ``VectorEnvironment`` calls that are not events.
     enum Outcome {
-        case stepped([VectorStepResult])
-        case reset([[Float]])
-        case copiesReset([Int], [[Float]])
+        case event(VectorEnvironmentGroup.Event)
+        /// ``Request/reconnect`` succeeded.
         case reconnected
+        /// The request threw and is not recovered (an error that is not a connection loss, or `recover: false`).
         case failed(any Error)
-        case lost(any Error)
-        case rejoined([[Float]], attempts: Int, seconds: Double)
-        case dropped(lastError: String, attempts: Int, seconds: Double)
 
-        /// Whether this answers the request in flight (later outcomes of a recovery do not).
+        /// Whether this answers the request in flight (the later outcomes of a recovery do not).
         var answersRequest: Bool {
             switch self {
-            case .stepped, .reset, .copiesReset, .reconnected, .failed, .lost: true
-            case .rejoined, .dropped: false
+            case .event(.rejoined), .event(.dropped): false
+            case .event, .reconnected, .failed: true
             }
         }
     }
@@ -48,8 +49,10 @@ final class GroupMember: @unchecked Sendable {
     private let requests = NSCondition()
     private var pending: Request?
     private var isClosed = false
-    /// Guarded by the mailbox's lock: what the group reports of this member.
-    private(set) var replies = 0, reconnects = 0, roundTripSeconds = 0.0, reportedStepSeconds: Double?
+    private var thread: Thread?
+    /// What the group reports of this member (``VectorEnvironmentGroup/statistics``), but for the fields the
+    /// group fills in.
+    let statistics: Mutex<VectorEnvironmentGroup.MemberStatistics>
 
     /// `threaded`: run requests on a thread of the member's own (for an environment that steps elsewhere).
     init(index: Int, environment: any VectorEnvironment, mailbox: GroupMailbox, reconnectAttempts: Int, threaded: Bool) {
@@ -57,6 +60,9 @@ final class GroupMember: @unchecked Sendable {
         self.environment = environment
         self.mailbox = mailbox
         self.reconnectAttempts = reconnectAttempts
+        statistics = Mutex(VectorEnvironmentGroup.MemberStatistics(
+            address: environment.address, copies: environment.numEnvs, replies: 0, reconnects: 0, roundTripSeconds: 0,
+            reportedStepSeconds: nil, isDropped: false))
         if threaded {
             let thread = Thread { [self] in serve() }
             thread.name = "sac-group-member-\(index)"
@@ -64,8 +70,6 @@ final class GroupMember: @unchecked Sendable {
             self.thread = thread
         }
     }
-
-    private var thread: Thread?
 
     /// Hands `request` to the member's thread, or runs it here when the member has none.
     func submit(_ request: Request) {
@@ -104,41 +108,43 @@ final class GroupMember: @unchecked Sendable {
             do {
                 let results = try environment.step(actions)
                 let seconds = (clock.now - began).seconds, reported = environment.reportedStepSeconds
-                mailbox.condition.withLock {
-                    replies += 1
-                    roundTripSeconds += seconds
-                    reportedStepSeconds = reported
+                statistics.withLock {
+                    $0.replies += 1
+                    $0.roundTripSeconds += seconds
+                    $0.reportedStepSeconds = reported
                 }
-                mailbox.post(.stepped(results), from: index)
+                post(.event(.stepped(member: index, results: results)))
             } catch {
                 fail(error, recover: recover)
             }
         case let .reset(seeds, recover):
             do {
-                mailbox.post(.reset(try environment.reset(seeds: seeds)), from: index)
+                post(.event(.reset(member: index, observations: try environment.reset(seeds: seeds))))
             } catch {
                 fail(error, recover: recover)
             }
         case let .resetCopies(copies, seeds):
             do {
-                mailbox.post(.copiesReset(copies, try environment.reset(copies: copies, seeds: seeds)), from: index)
+                post(.event(.copiesReset(member: index, copies: copies, observations: try environment.reset(copies: copies, seeds: seeds))))
             } catch {
                 fail(error, recover: true)
             }
         case .reconnect:
             do {
                 try environment.reconnect()
-                mailbox.condition.withLock { reconnects += 1 }
-                mailbox.post(.reconnected, from: index)
+                statistics.withLock { $0.reconnects += 1 }
+                post(.reconnected)
             } catch {
-                mailbox.post(.failed(error), from: index)
+                post(.failed(error))
             }
         }
     }
 
+    private func post(_ outcome: Outcome) { mailbox.post(outcome, from: index) }
+
     private func fail(_ error: any Error, recover: Bool) {
-        guard recover, environment.isConnectionLoss(error) else { return mailbox.post(.failed(error), from: index) }
-        mailbox.post(.lost(error), from: index)
+        guard recover, environment.isConnectionLoss(error) else { return post(.failed(error)) }
+        post(.event(.lost(member: index, error: error)))
         rejoin(after: error)
     }
 
@@ -151,10 +157,10 @@ final class GroupMember: @unchecked Sendable {
         }
         switch outcome {
         case let .succeeded(observations, attempt, seconds):
-            mailbox.condition.withLock { reconnects += 1 }
-            mailbox.post(.rejoined(observations, attempts: attempt, seconds: seconds), from: index)
+            statistics.withLock { $0.reconnects += 1 }
+            post(.event(.rejoined(member: index, observations: observations, attempts: attempt, seconds: seconds)))
         case let .gaveUp(lastError, seconds):
-            mailbox.post(.dropped(lastError: lastError, attempts: reconnectAttempts, seconds: seconds), from: index)
+            post(.event(.dropped(member: index, lastError: lastError, attempts: reconnectAttempts, seconds: seconds)))
         case .stopped:
             break
         }

@@ -39,3 +39,14 @@ extension VectorEnvironmentGroup {
         public var isDropped: Bool
     }
 }
+
+extension VectorEnvironmentGroup.Event {
+    /// Where the member stands once its event is collected.
+    var memberState: VectorEnvironmentGroup.MemberState {
+        switch self {
+        case .stepped, .reset, .copiesReset, .rejoined: .ready
+        case .lost: .recovering
+        case .dropped: .dropped
+        }
+    }
+}

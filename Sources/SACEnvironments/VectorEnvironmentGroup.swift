@@ -149,30 +149,15 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         for posting in postings {
             let k = posting.member
             switch posting.outcome {
-            case let .stepped(results):
-                states[k] = .ready
-                events.append(.stepped(member: k, results: results))
-            case let .reset(observations):
-                states[k] = .ready
-                events.append(.reset(member: k, observations: observations))
-            case let .copiesReset(copies, observations):
-                states[k] = .ready
-                events.append(.copiesReset(member: k, copies: copies, observations: observations))
+            case let .event(event):
+                states[k] = event.memberState
+                events.append(event)
             case .reconnected:
                 states[k] = .ready
             case let .failed(error):
                 states[k] = .ready
                 if members[k].isConnectionLoss(error) { lost.insert(k) }
                 if firstFailure == nil { firstFailure = error }
-            case let .lost(error):
-                states[k] = .recovering
-                events.append(.lost(member: k, error: error))
-            case let .rejoined(observations, attempts, seconds):
-                states[k] = .ready
-                events.append(.rejoined(member: k, observations: observations, attempts: attempts, seconds: seconds))
-            case let .dropped(lastError, attempts, seconds):
-                states[k] = .dropped
-                events.append(.dropped(member: k, lastError: lastError, attempts: attempts, seconds: seconds))
             }
         }
         if let firstFailure { throw firstFailure }
@@ -181,12 +166,10 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
 
     /// What the group has counted of each member so far.
     public var statistics: [MemberStatistics] {
-        mailbox.condition.withLock {
-            parts.enumerated().map { k, part in
-                MemberStatistics(address: members[k].address, copies: ranges[k].count, replies: part.replies, reconnects: part.reconnects,
-                                 roundTripSeconds: part.roundTripSeconds, reportedStepSeconds: part.reportedStepSeconds,
-                                 isDropped: states[k] == .dropped)
-            }
+        parts.enumerated().map { k, part in
+            var statistics = part.statistics.withLock { $0 }
+            statistics.isDropped = states[k] == .dropped
+            return statistics
         }
     }
 
