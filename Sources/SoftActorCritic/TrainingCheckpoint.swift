@@ -122,11 +122,11 @@ extension SACAgent {
         for network in targetCritics { writer.write(floats: network.parameters) }
         writer.write(floats: value?.parameters ?? [])
         writer.write(floats: targetValue?.parameters ?? [])
-        writer.write(floats: temperatureParameter)
-        for optimizer in [actorOptimizer] + criticOptimizers + [valueNetwork?.optimizer ?? Adam(parameterCount: 0), temperatureOptimizer] {
+        writer.write(floats: networks.temperatureParameter)
+        for optimizer in [networks.actorOptimizer] + networks.criticOptimizers + [valueNetwork?.optimizer ?? Adam(parameterCount: 0), networks.temperatureOptimizer] {
             optimizer.write(to: &writer)
         }
-        for word in [generator.state.0, generator.state.1, generator.state.2, generator.state.3] { writer.write(word) }
+        for word in [networks.generator.state.0, networks.generator.state.1, networks.generator.state.2, networks.generator.state.3] { writer.write(word) }
         writer.write(UInt64(updateCount))
         // Version 3: the normalisations' running statistics and step counts (empty for plain networks).
         for network in [actor.network] + critics {
@@ -154,14 +154,14 @@ extension SACAgent {
         var targetValueParameters = valueNetwork?.target.parameters ?? []
         try read(into: &targetValueParameters, "target value network")
         valueNetwork?.target.parameters = targetValueParameters
-        try read(into: &temperatureParameter, "log alpha")
-        try actorOptimizer.restore(from: &reader)
-        for k in criticOptimizers.indices { try criticOptimizers[k].restore(from: &reader) }
+        try read(into: &networks.temperatureParameter, "log alpha")
+        try networks.actorOptimizer.restore(from: &reader)
+        for k in networks.criticOptimizers.indices { try networks.criticOptimizers[k].restore(from: &reader) }
         var valueAdam = valueNetwork?.optimizer ?? Adam(parameterCount: 0)
         try valueAdam.restore(from: &reader)
         valueNetwork?.optimizer = valueAdam
-        try temperatureOptimizer.restore(from: &reader)
-        generator.state = (try reader.read(), try reader.read(), try reader.read(), try reader.read())
+        try networks.temperatureOptimizer.restore(from: &reader)
+        networks.generator.state = (try reader.read(), try reader.read(), try reader.read(), try reader.read())
         updateCount = Int(try reader.read(UInt64.self))
         guard version >= 3 else { return }
         func readStatistics(into network: inout MultilayerPerceptron, _ name: String) throws(BinaryFormatError) {

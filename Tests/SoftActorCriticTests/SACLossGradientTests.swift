@@ -33,12 +33,12 @@ import SACNeuralNetworks
     func crossQJointCriticLossGradientMatchesFiniteDifferences(seed: UInt64) throws {
         let (agent, batch) = try smallAgentAndBatch(variant: .crossQ, seed: seed)
         for k in 0..<2 {
-            _ = agent.crossQCriticLoss(batch: batch)
+            _ = agent.criticLoss(batch: batch)
             let analytic = agent.critics[k].gradients.map(Double.init)
             let original = agent.critics[k].parameters
             let numeric = finiteDifferenceGradient(at: original, step: 2e-4) { parameters in
                 agent.critics[k].parameters = parameters
-                return agent.crossQCriticLoss(batch: batch, keepingTarget: true)
+                return agent.criticLoss(batch: batch, keepingTarget: true)
             }
             agent.critics[k].parameters = original
             let error = relativeError(analytic, numeric)
