@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(name: "TrainPendulumExample", dependencies: ["SoftActorCritic", "SACEnvironments"], path: "examples/TrainPendulum"),
         .executableTarget(name: "LocalOrRemoteExample", dependencies: ["SACBridge", "SACEnvironments"], path: "examples/LocalOrRemote"),
         .testTarget(name: "SACRandomnessTests", dependencies: ["SACRandomness"], exclude: ["ReferenceData"]),
-        .testTarget(name: "SACNeuralNetworksTests", dependencies: ["SACNeuralNetworks", "SACRandomness", "CSACVectorKernels"]),
+        .testTarget(name: "SACNeuralNetworksTests", dependencies: ["SACNeuralNetworks", "SACRandomness", "CSACVectorKernels", "SACTestSupport"]),
         .testTarget(name: "SACEnvironmentsTests", dependencies: ["SACEnvironments", "SACTestSupport"], exclude: ["ReferenceData"]),
         .testTarget(name: "SACZeroMQTests", dependencies: ["SACZeroMQ"]),
         // Test support shared by the test targets: scripted group members, server launchers, endpoints,

@@ -55,9 +55,9 @@ struct BenchScaleCommand: ParsableCommand {
         let peakStepsPerSecond = Double(max(counts.max() ?? 1, 4) * numEnvs) * 1e3 / stepDelayMs
         let updatesPerStep = self.updatesPerStep ?? min(1, 0.5 / (peakStepsPerSecond * updateMs / 1e3))
         let fast = try (0..<max(counts.max() ?? 1, 4)).map { _ in
-            try ServerProcess.sac(["--env", "pendulum", "--num-envs", "\(numEnvs)", "--step-delay-ms", "\(stepDelayMs)", "--spin-us", "0"])
+            try ServerProcess(.sac, arguments: ["--env", "pendulum", "--num-envs", "\(numEnvs)", "--step-delay-ms", "\(stepDelayMs)", "--spin-us", "0", "--bind", "tcp://127.0.0.1:*"])
         }
-        let straggler = try ServerProcess.sac(["--env", "pendulum", "--num-envs", "\(numEnvs)", "--step-delay-ms", "\(10 * stepDelayMs)", "--spin-us", "0"])
+        let straggler = try ServerProcess(.sac, arguments: ["--env", "pendulum", "--num-envs", "\(numEnvs)", "--step-delay-ms", "\(10 * stepDelayMs)", "--spin-us", "0", "--bind", "tcp://127.0.0.1:*"])
         if !json {
             print(String(format: "one update %.2f ms; %.4f updates per step; servers step %d copies in %.1f ms (straggler %.1f ms); %.0f s per row",
                          updateMs, updatesPerStep, numEnvs, stepDelayMs, 10 * stepDelayMs, seconds))
@@ -153,10 +153,10 @@ struct BenchScaleCommand: ParsableCommand {
     /// 1 of twice as many: the final evaluation's return and the wall time of each. Both evaluate on a server
     /// of one copy (episode i from seed 10000 + i), so that their evaluations are the same episodes.
     private func realRows() throws {
-        let evaluation = try ServerProcess.gymBridge(["--env", "Pendulum-v1", "--num-envs", "1"])
+        let evaluation = try ServerProcess(.gymBridge(pythonPath: FileManager.default.currentDirectoryPath + "/protocol/python"), arguments: ["--env", "Pendulum-v1", "--num-envs", "1", "--bind", "tcp://127.0.0.1:*"])
         if !json { print("\nPendulum-v1 against gym_bridge, \(realSteps) steps, \(2 * numEnvs) copies in all\nservers  copies each  eval return  wall s") }
         for (count, copies) in [(1, 2 * numEnvs), (2, numEnvs)] {
-            let servers = try (0..<count).map { _ in try ServerProcess.gymBridge(["--env", "Pendulum-v1", "--num-envs", "\(copies)"]) }
+            let servers = try (0..<count).map { _ in try ServerProcess(.gymBridge(pythonPath: FileManager.default.currentDirectoryPath + "/protocol/python"), arguments: ["--env", "Pendulum-v1", "--num-envs", "\(copies)", "--bind", "tcp://127.0.0.1:*"]) }
             let members = try servers.map { try RemoteVectorEnvironment(address: $0.endpoint) }
             let environment: any VectorEnvironment = count == 1 ? members[0] : try VectorEnvironmentGroup(members)
             var trainer = TrainerConfiguration()

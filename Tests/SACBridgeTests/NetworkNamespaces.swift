@@ -1,4 +1,5 @@
 import Foundation
+import SACBridge
 
 /// Hosts of their own on this machine: network namespaces, each joined to the host by a veth pair with an
 /// address of its own (10.77.k.2, the host side 10.77.k.1), removed on deinit. Needs root and `ip netns`.
@@ -64,7 +65,7 @@ final class NetworkNamespaces {
         try process.run()
         var status: Int32 = 0
         waitpid(process.processIdentifier, &status, 0)
-        guard status == 0 else { throw TestServerError.failedToStart("ip \(arguments.joined(separator: " ")) exited with \(status)") }
+        guard status == 0 else { throw ServerProcess.StartFailure(description: "ip \(arguments.joined(separator: " ")) exited with \(status)") }
         return status
     }
 }

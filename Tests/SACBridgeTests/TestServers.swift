@@ -11,90 +11,17 @@ extension BackgroundEnvironmentServer {
     }
 }
 
-enum TestServerError: Error { case failedToStart(String) }
-
-/// An envbridge server in a child process, killed on deinit: `python3 -m gym_bridge serve` (Gymnasium's
-/// environments) or this build's `sac serve` (the built-in ones).
-final class ServerProcess {
-    enum Program { case gymBridge, sac }
-
-    let process = Process()
-    private(set) var endpoint = ""
-
-    init(environment: String = "Pendulum-v1", numEnvs: Int = 1, bind: String = "tcp://127.0.0.1:*", extraArguments: [String] = [],
-         program: Program = .gymBridge, prefix: [String] = []) throws {
-        let arguments = ["serve", "--env", environment, "--bind", bind, "--num-envs", "\(numEnvs)"] + extraArguments
-        switch program {
-        case .gymBridge:
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-m", "gym_bridge"] + arguments
-            // Always this checkout's gym_bridge, whatever version pip installed.
-            let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../protocol/python").standardized.path
-            var environment = ProcessInfo.processInfo.environment
-            environment["PYTHONPATH"] = checkout + (environment["PYTHONPATH"].map { ":" + $0 } ?? "")
-            process.environment = environment
-        case .sac:
-            let sac = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sac").path
-            guard FileManager.default.isExecutableFile(atPath: sac) else { throw TestServerError.failedToStart("build the sac tool first (swift build)") }
-            process.executableURL = URL(fileURLWithPath: sac)
-            process.arguments = arguments
-        }
-        // A command that runs the server elsewhere, e.g. `ip netns exec NAME`.
-        if let first = prefix.first, let executable = process.executableURL?.path {
-            process.arguments = Array(prefix.dropFirst()) + [executable] + (process.arguments ?? [])
-            process.executableURL = URL(fileURLWithPath: first)
-        }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        // The server announces its resolved endpoint on its first line of standard error.
-        var line = Data()
-        let handle = errors.fileHandleForReading
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let byte = handle.readData(ofLength: 1)
-            if byte.isEmpty { break }
-            if byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: "tcp://[0-9.]+:[0-9]+", options: .regularExpression) else {
-            process.terminate()
-            throw TestServerError.failedToStart("\(process.arguments ?? []) said: \(text) (is the gym-bridge package installed? scripts/install-dependencies --python)")
-        }
-        endpoint = String(text[range])
+extension ServerProcess {
+    /// A server of `environment` with `numEnvs` copies bound to `bind`: `gym_bridge` from this checkout
+    /// (Gymnasium's environments) or this build's `sac serve` (the built-in ones).
+    convenience init(environment: String = "Pendulum-v1", numEnvs: Int = 1, bind: String = "tcp://127.0.0.1:*", extraArguments: [String] = [],
+                     program: Program = .gymBridge(pythonPath: nil), prefix: [String] = []) throws {
+        let arguments = ["--env", environment, "--bind", bind, "--num-envs", "\(numEnvs)"] + extraArguments
+        // Always this checkout's gym_bridge, whatever version pip installed.
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../protocol/python").standardized.path
+        let program: Program = if case .gymBridge = program { .gymBridge(pythonPath: checkout) } else { program }
+        try self.init(program, arguments: arguments, prefix: prefix)
     }
-
-    /// SIGTERM, then SIGKILL after 5 s. Polls instead of `waitUntilExit()`, which needs a run loop that
-    /// test threads do not have.
-    func stop() {
-        let pid = process.processIdentifier
-        guard !stopped, pid > 0 else { return }
-        stopped = true
-        kill(pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline {
-            var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid || result == -1 { return }   // reaped here, or already reaped by Foundation
-            usleep(10_000)
-        }
-        kill(pid, SIGKILL)
-    }
-
-    private var stopped = false
-
-    /// Kills the server at once (SIGKILL), as a crash would.
-    func crash() {
-        guard !stopped else { return }
-        stopped = true
-        kill(process.processIdentifier, SIGKILL)
-        var status: Int32 = 0
-        waitpid(process.processIdentifier, &status, 0)
-    }
-
-    deinit { stop() }
 }
 
 /// Unique endpoints per test, so parallel tests never collide.
@@ -142,7 +69,7 @@ final class ReservedPort: @unchecked Sendable {
 
     init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestServerError.failedToStart("socket: errno \(errno)") }
+        guard descriptor >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -155,7 +82,7 @@ final class ReservedPort: @unchecked Sendable {
         }
         guard bound else {
             close(descriptor)
-            throw TestServerError.failedToStart("bind 127.0.0.1:0: errno \(errno)")
+            throw POSIXError(.init(rawValue: errno) ?? .EIO)
         }
         self.descriptor = descriptor
         port = Int(UInt16(bigEndian: address.sin_port))

@@ -1,3 +1,4 @@
+import SACTestSupport
 import CSACOpenBLAS
 import CSACVectorKernels
 import Testing

@@ -1,3 +1,4 @@
+import SACTestSupport
 import SACNeuralNetworks
 import SACRandomness
 import Testing

@@ -1,3 +1,4 @@
+import SACTestSupport
 import Testing
 import SACNeuralNetworks
 import SACRandomness

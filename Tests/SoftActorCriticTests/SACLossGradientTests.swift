@@ -1,3 +1,4 @@
+import SACTestSupport
 import Testing
 @testable import SoftActorCritic
 import SACNeuralNetworks

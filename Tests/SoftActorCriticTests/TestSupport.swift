@@ -3,26 +3,6 @@ import SACNeuralNetworks
 import SACEnvironments
 import SACRandomness
 
-/// Central finite differences of a scalar function of a float vector, accumulated in Double.
-func finiteDifferenceGradient(at point: [Float], step h: Float = 1e-3, _ f: ([Float]) -> Float) -> [Double] {
-    var x = point
-    return (0..<point.count).map { i in
-        let original = x[i]
-        x[i] = original + h
-        let plus = Double(f(x))
-        x[i] = original - h
-        let minus = Double(f(x))
-        x[i] = original
-        return (plus - minus) / Double(2 * h)
-    }
-}
-
-/// ‖a − b‖ / max(‖a‖, ‖b‖): the relative error of a whole gradient.
-func relativeError(_ a: [Double], _ b: [Double]) -> Double {
-    let diff = zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
-    let norm = max(a.map { $0 * $0 }.reduce(0, +).squareRoot(), b.map { $0 * $0 }.reduce(0, +).squareRoot(), 1e-12)
-    return diff / norm
-}
 
 /// A small agent and a random batch for gradient checks: 3 observation features, 2 actions, 8×8 hidden.
 func smallAgentAndBatch(variant: SACVariant, seed: UInt64 = 7, hidden: Int = 8, precision: MatrixPrecision = .float32) throws -> (SACAgent, ReplayBatch) {
