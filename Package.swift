@@ -63,13 +63,7 @@ let package = Package(
             dependencies: ["SACEnvironments", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .target(name: "SACBridge", dependencies: ["SACBridgeProtocol", "SACEnvironments", "SACZeroMQ"]),
-        .target(
-            name: "SoftActorCritic",
-            dependencies: [
-                "SACNeuralNetworks", "SACEnvironments", "SACRandomness",
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+        .target(name: "SoftActorCritic", dependencies: ["SACNeuralNetworks", "SACEnvironments", "SACRandomness"]),
         .target(
             name: "SACPolicyExport",
             dependencies: [
@@ -81,8 +75,8 @@ let package = Package(
         .executableTarget(
             name: "SACCommand",
             dependencies: [
-                "SoftActorCritic", "SACPolicyExport", "SACEnvironments", "SACNeuralNetworks", "SACBridge", "SACBridgeProtocol", "SACZeroMQ",
-                "SACLearningCurves", "SACRandomness",
+                "SoftActorCritic", "SACPolicyExport", "SACEnvironments", "SACNeuralNetworks", "SACBridge", "SACZeroMQ",
+                "SACLearningCurves",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

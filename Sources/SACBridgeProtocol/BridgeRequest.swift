@@ -1,5 +1,3 @@
-import SACEnvironments
-
 /// A request from client to server, in the library's own types (see `protocol/envbridge.proto`).
 public struct BridgeRequest: Equatable, Sendable {
     /// Chosen by the client and echoed by the reply; a retry reuses it.

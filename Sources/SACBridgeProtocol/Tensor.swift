@@ -1,5 +1,3 @@
-import SACEnvironments
-
 /// A dense tensor as it travels: dtype, shape and the raw little-endian bytes of its elements, row-major.
 /// Invariant: `bytes.count == shape.product × dtype.size`.
 public struct Tensor: Equatable, Sendable, CustomStringConvertible {

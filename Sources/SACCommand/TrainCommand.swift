@@ -127,7 +127,7 @@ struct TrainCommand: ParsableCommand {
         agent.criticHiddenSizes = criticHidden.flatMap(Self.widths)
         agent.batchSize = batchSize
         agent.learningRate = learningRate ?? agent.learningRate
-        agent.precision = precision == .float32 ? nil : precision
+        agent.precision = precision
         agent.gamma = gamma
         agent.tau = tau
         agent.alpha = alpha
@@ -195,7 +195,15 @@ struct TrainCommand: ParsableCommand {
         } catch {
             display.finish()
             writeLearningCurve(directory: directory, title: "\(env.id) \(run.agent.configuration.variant.rawValue)", logger: logger)
-            throw error
+            let resume = "sac train --resume \(directory) \(EnvironmentOptions.commandLine(sources))"
+            switch error {
+            case SACError.environmentUnreachable:
+                throw CommandFailure("\(error)\ncontinue with: \(resume)")
+            case SACError.serversLost:
+                throw CommandFailure("\(error)\ncontinue with: \(resume) (or with a lower --min-servers)")
+            default:
+                throw error
+            }
         }
         display.finish()
         writeLearningCurve(directory: directory, title: "\(env.id) \(run.agent.configuration.variant.rawValue) seed \(run.configuration.seed)", logger: logger)

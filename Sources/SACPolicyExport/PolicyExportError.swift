@@ -14,7 +14,7 @@ public enum PolicyExportError: Error, Equatable, CustomStringConvertible {
         case let .nonFiniteParameter(name, index):
             "the policy's \(name) has a non-finite value at index \(index); the policy cannot be exported (was training diverging?)"
         case let .invalidCName(name):
-            "'\(name)' is not a C identifier: use letters, digits and underscores, not starting with a digit (e.g. --name pendulum_policy)"
+            "'\(name)' is not a C identifier: use letters, digits and underscores, not starting with a digit (e.g. pendulum_policy)"
         case let .cannotEncode(format, reason):
             "cannot encode the \(format) export: \(reason)"
         case let .cannotWrite(path, reason):
