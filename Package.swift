@@ -109,13 +109,13 @@ let package = Package(
         .testTarget(name: "SACBridgeProtocolTests", dependencies: ["SACBridgeProtocol", "SACRandomness"]),
         .testTarget(
             name: "SACPolicyExportTests",
-            dependencies: ["SACPolicyExport", "SoftActorCritic", "SACNeuralNetworks", "SACRandomness"],
+            dependencies: ["SACPolicyExport", "SoftActorCritic", "SACNeuralNetworks", "SACRandomness", "SACTestSupport"],
             exclude: ["check_exported_policy.py"]
         ),
         .testTarget(name: "SACLearningCurvesTests", dependencies: ["SACLearningCurves"]),
         .testTarget(
             name: "SACBridgeTests",
-            dependencies: ["SACBridge", "SACBridgeProtocol", "SACEnvironments", "SACZeroMQ", "SoftActorCritic"]
+            dependencies: ["SACBridge", "SACBridgeProtocol", "SACEnvironments", "SACZeroMQ", "SoftActorCritic", "SACTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

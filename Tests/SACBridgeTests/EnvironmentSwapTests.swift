@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SACTestSupport
 import SACBridge
 import SACEnvironments
 
@@ -8,6 +9,13 @@ import SACEnvironments
 @Suite(.serialized) struct EnvironmentSwapTests {
     enum Location: String, CaseIterable, CustomTestStringConvertible {
         case local, swiftInproc, swiftIPC, swiftTCP, swiftTCPSpinning, pythonGymnasium
+
+        /// Every location but Gymnasium's where the Python server cannot start (said once on standard error).
+        static let runnable: [Location] = {
+            guard let problem = PythonModules.gymBridgeProblem else { return allCases }
+            FileHandle.standardError.write(Data("EnvironmentSwapTests: Gymnasium's server left out: \(problem)\n".utf8))
+            return allCases.filter { $0 != .pythonGymnasium }
+        }()
         var testDescription: String { rawValue }
     }
 
@@ -51,7 +59,7 @@ import SACEnvironments
         return results
     }
 
-    @Test(arguments: Location.allCases)
+    @Test(arguments: Location.runnable)
     func sameActionsGiveSameTrajectoryAsLocal(location: Location) throws {
         let reference = try trajectory(at: .local)
         let remote = try trajectory(at: location)
@@ -72,7 +80,7 @@ import SACEnvironments
     /// `sac serve` and from gym_bridge serving Gymnasium's own Pendulum; and a seeded episode under the same
     /// actions agrees step for step (within 1e-5, as above: the dynamics are float64 with float32 roundings
     /// reproduced, not the same instructions).
-    @Test(arguments: [Location.swiftTCP, .pythonGymnasium])
+    @Test(arguments: [Location.swiftTCP, .pythonGymnasium].filter(Location.runnable.contains))
     func seededStartsAreTheSameEverywhere(location: Location) throws {
         var (local, _) = try makePendulum(at: .local)
         var (remote, keepAlive) = try makePendulum(at: location)

@@ -3,6 +3,7 @@ import SACBridge
 import SACEnvironments
 import SACZeroMQ
 import SoftActorCritic
+import SACTestSupport
 
 /// The tests' Swift servers, with the built-in Pendulum by default.
 extension BackgroundEnvironmentServer {
@@ -18,8 +19,7 @@ extension ServerProcess {
                      program: Program = .gymBridge(pythonPath: nil), prefix: [String] = []) throws {
         let arguments = ["--env", environment, "--bind", bind, "--num-envs", "\(numEnvs)"] + extraArguments
         // Always this checkout's gym_bridge, whatever version pip installed.
-        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../protocol/python").standardized.path
-        let program: Program = if case .gymBridge = program { .gymBridge(pythonPath: checkout) } else { program }
+        let program: Program = if case .gymBridge = program { .gymBridge(pythonPath: PythonModules.checkout) } else { program }
         try self.init(program, arguments: arguments, prefix: prefix)
     }
 }

@@ -4,10 +4,11 @@ import SACNeuralNetworks
 import SACRandomness
 import SoftActorCritic
 import Testing
+import SACTestSupport
 
 /// Every export, run outside Swift (onnxruntime, a C compiler, NumPy), takes the actions Swift's evaluator
 /// takes on 1,000 observations, 900 inside the observation bounds and 100 far outside them.
-@Suite struct ExportedPoliciesActLikeSwiftTests {
+@Suite(.enabled(if: PythonModules.exportCheckProblem == nil, Comment(rawValue: "needs python3 with numpy, onnx and onnxruntime (\(PythonModules.exportCheckProblem ?? "")): scripts/install-dependencies --python"))) struct ExportedPoliciesActLikeSwiftTests {
     /// Largest allowed |exported action − Swift's action| / ((high − low) / 2): 1e-5 of the squashed action
     /// tanh μ ∈ [−1, 1], which the rescale to the environment's bounds multiplies by the half range (5 for
     /// one dimension here, so 5e-5 in its units). The products run in float32 in a different order in each
