@@ -101,7 +101,8 @@ struct EnvironmentOptions: ParsableArguments {
             return try EnvironmentVector((0..<(count ?? 1)).map { try EnvironmentRegistry.make(first.env, seed: seed &+ UInt64($0)) })
         }
         guard sources.count > 1 else {
-            return try RemoteVectorEnvironment(address: first.env, numEnvs: count, options: try remoteOptions(first))
+            let remote = try RemoteVectorEnvironment(address: first.env, numEnvs: count, options: try remoteOptions(first))
+            return try VectorEnvironmentGroup([remote], options: groupOptions)
         }
         var members: [RemoteVectorEnvironment] = [], unreachable: [String] = []
         for source in sources {

@@ -142,7 +142,6 @@ struct TrainCommand: ParsableCommand {
         trainer.seed = environment.seed
         trainer.checkpointInterval = checkpointEvery
         trainer.onNonFinite = onNonfinite
-        trainer.reconnectAttempts = reconnectAttempts
         return (agent, trainer)
     }
 

@@ -20,6 +20,8 @@ final class GroupMember: @unchecked Sendable {
         /// Some copies alone (``VectorEnvironment/reset(copies:seeds:)``).
         case resetCopies([Int], seeds: [UInt64?])
         case reconnect
+        /// Reconnect with back-off after `error`, a connection loss a request with `recover: false` threw.
+        case rejoin(after: any Error)
     }
 
     /// What a request produced: an event for the group's caller, or the two answers of the group's own
@@ -129,6 +131,8 @@ final class GroupMember: @unchecked Sendable {
             } catch {
                 fail(error, recover: true)
             }
+        case let .rejoin(error):
+            rejoin(after: error)
         case .reconnect:
             do {
                 try environment.reconnect()

@@ -122,6 +122,17 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         parts[k].submit(.resetCopies(copies, seeds: seeds))
     }
 
+    /// Starts reconnecting member `k`, which must be ready, after `error`, a connection loss that one of the
+    /// group's own ``VectorEnvironment`` calls threw: with back-off on the member's thread, as a member lost
+    /// while stepping is. ``collect(timeout:)`` then reports ``Event/rejoined(member:observations:attempts:seconds:)``
+    /// (every copy reset) or ``Event/dropped(member:lastError:attempts:seconds:)``.
+    public func beginRecovery(member k: Int, after error: any Error) throws {
+        guard states[k] == .ready else { throw EnvironmentError.memberUnavailable(name(ofMember: k), state: "\(states[k])") }
+        states[k] = .recovering
+        lost.remove(k)
+        parts[k].submit(.rejoin(after: error))
+    }
+
     /// What happened since the last call: with ``Collection/sync`` once every busy member has answered,
     /// with ``Collection/firstReady`` as soon as any has (both: or a recovering member rejoined or was
     /// dropped). Returns nothing when `timeout` passes first (the answers stay for the next call), so a

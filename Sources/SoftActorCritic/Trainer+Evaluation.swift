@@ -3,16 +3,17 @@ import SACEnvironments
 
 /// The periodic and final evaluations: deterministic episodes on the evaluation environment.
 extension Trainer {
-    /// Deterministic episodes on the evaluation environment, reconnecting it with back-off when it is lost.
+    /// Deterministic episodes on the evaluation environment. A lost connection is reconnected by the
+    /// evaluation group with back-off, as a training member is, and the evaluation starts over.
     func evaluate() throws -> EvaluationResult {
         let evaluator = Evaluator(actor: agent.actor, scaling: scaling)
         var result: EvaluationResult
         while true {
             do {
-                result = try evaluator.run(episodes: configuration.evaluationEpisodes, in: evaluationEnvironment)
+                result = try evaluator.run(episodes: configuration.evaluationEpisodes, in: evaluationGroup)
                 break
-            } catch {
-                try recover(from: error, environment: evaluationEnvironment)
+            } catch where evaluationGroup.isConnectionLoss(error) {
+                try awaitReconnection(after: error)
             }
         }
         state.lastEvaluationReturn = result.mean
@@ -20,25 +21,26 @@ extension Trainer {
         return result
     }
 
-    /// Reconnects the lost evaluation environment with exponential back-off, or rethrows errors that are not
-    /// connection losses. Past the attempt budget: ``SACError/environmentUnreachable(address:attempts:waitedSeconds:lastError:)``.
-    private func recover(from error: any Error, environment: any VectorEnvironment) throws {
-        guard environment.isConnectionLoss(error) else { throw error }
-        let address = environment.address ?? environment.id
-        let outcome = try ReconnectionBackOff.run(attempts: configuration.reconnectAttempts, lostBecause: error, wait: { delay in
-            // A stop request (Ctrl-C) ends the waiting: the run checkpoints and stops as interrupted.
+    /// Waits while the evaluation group reconnects its member after `error`; a stop request (Ctrl-C) ends
+    /// the waiting, the run then checkpoints and stops as interrupted. Throws
+    /// ``SACError/environmentUnreachable(address:attempts:waitedSeconds:lastError:)`` when the member is dropped.
+    private func awaitReconnection(after error: any Error) throws {
+        try evaluationGroup.beginRecovery(member: 0, after: error)
+        let address = evaluationGroup.name(ofMember: 0)
+        while true {
+            for event in try evaluationGroup.collect(timeout: .milliseconds(250)) {
+                switch event {
+                case let .rejoined(_, _, attempts, seconds):
+                    state.reconnects += 1
+                    onWarning?("lost \(address) (\(error)); reconnected after \(String(format: "%.1f", seconds)) s (attempt \(attempts)); the evaluation starts over")
+                    return
+                case let .dropped(_, lastError, attempts, seconds):
+                    throw SACError.environmentUnreachable(address: address, attempts: attempts, waitedSeconds: seconds, lastError: lastError)
+                default:
+                    continue
+                }
+            }
             if shouldStop?() == true { throw StopRequested() }
-            Thread.sleep(forTimeInterval: delay)
-            return true
-        }) { try environment.reconnect() }
-        switch outcome {
-        case let .succeeded(_, attempt, seconds):
-            state.reconnects += 1
-            onWarning?("lost \(address) (\(error)); reconnected after \(String(format: "%.1f", seconds)) s (attempt \(attempt)); the episodes in flight end as truncated")
-        case let .gaveUp(lastError, seconds):
-            throw SACError.environmentUnreachable(address: address, attempts: configuration.reconnectAttempts, waitedSeconds: seconds, lastError: lastError)
-        case .stopped:
-            throw StopRequested()
         }
     }
 }

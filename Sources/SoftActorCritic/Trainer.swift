@@ -38,7 +38,8 @@ public final class Trainer {
 
     /// The training environment's members and every copy's episode in flight.
     let collector: Collector
-    let evaluationEnvironment: any VectorEnvironment
+    /// The evaluation environment, as a group of its own with the training group's options.
+    let evaluationGroup: VectorEnvironmentGroup
     let scaling: ActionScaling
     private let batch: ReplayBatch
     var state: TrainerState
@@ -69,11 +70,9 @@ public final class Trainer {
         buffer = try ReplayBuffer(capacity: configuration.replayCapacity, observationCount: o, actionCount: a)
         batch = ReplayBatch(size: agentConfiguration.batchSize, observationCount: o, actionCount: a)
         self.configuration = configuration
-        var options = VectorEnvironmentGroup.Options()
-        options.reconnectAttempts = configuration.reconnectAttempts
-        let group = try environment as? VectorEnvironmentGroup ?? VectorEnvironmentGroup([environment], options: options)
+        let group = try environment as? VectorEnvironmentGroup ?? VectorEnvironmentGroup([environment])
         collector = Collector(group: group, scaling: scaling, seed: configuration.seed, onNonFinite: configuration.onNonFinite)
-        self.evaluationEnvironment = evaluationEnvironment
+        evaluationGroup = try evaluationEnvironment as? VectorEnvironmentGroup ?? VectorEnvironmentGroup([evaluationEnvironment], options: group.options)
         state = TrainerState(seed: configuration.seed)
         started = clock.now
         directory = try runDirectory.map { try RunDirectory(path: $0, appendingMetrics: appendingMetrics) }

@@ -19,8 +19,6 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     public var checkpointInterval: Int = 0
     /// What to do when the environment returns a NaN or infinite observation or reward.
     public var onNonFinite: NonFinitePolicy = .fail
-    /// Reconnection attempts after a lost remote environment before the run gives up (with a checkpoint).
-    public var reconnectAttempts: Int = 5
     /// With a remote simulator (an environment that steps concurrently), run the updates owed for the
     /// transitions stored so far while the simulators compute the next step, instead of before choosing its
     /// actions. The next step's actions then come from the policy before those updates, so a run differs
@@ -47,6 +45,5 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
         if evaluationInterval < 0 { throw .invalidConfiguration("evaluation interval \(evaluationInterval) must be >= 0") }
         if evaluationEpisodes < 1 { throw .invalidConfiguration("evaluation episodes \(evaluationEpisodes) must be >= 1") }
         if checkpointInterval < 0 { throw .invalidConfiguration("checkpoint interval \(checkpointInterval) must be >= 0") }
-        if reconnectAttempts < 0 { throw .invalidConfiguration("reconnect attempts \(reconnectAttempts) must be >= 0") }
     }
 }

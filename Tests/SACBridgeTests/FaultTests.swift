@@ -30,11 +30,14 @@ import SoftActorCritic
                 options.timeoutMilliseconds = 300
                 options.retries = 1
                 let agent = SACConfiguration.small(width: 16)
-                var trainer = TrainerConfiguration.short(steps: 4_000, learningStarts: 100, evaluationEpisodes: 1)
-                trainer.reconnectAttempts = 8
+                let trainer = TrainerConfiguration.short(steps: 4_000, learningStarts: 100, evaluationEpisodes: 1)
+                var recovery = VectorEnvironmentGroup.Options()
+                recovery.reconnectAttempts = 8
                 let run = try Trainer(agentConfiguration: agent, configuration: trainer,
-                                      environment: try RemoteEnvironment(address: endpoint, options: options),
-                                      evaluationEnvironment: try RemoteEnvironment(address: endpoint, options: options), runDirectory: nil)
+                                      environment: try VectorEnvironmentGroup([EnvironmentVector(RemoteEnvironment(address: endpoint, options: options))],
+                                                                              options: recovery),
+                                      evaluationEnvironment: EnvironmentVector(try RemoteEnvironment(address: endpoint, options: options)),
+                                      runDirectory: nil)
                 run.onProgress = { shared.progress($0.step) }
                 shared.finish(try run.run(), nil)
             } catch {
@@ -95,10 +98,13 @@ import SoftActorCritic
         var trainer = TrainerConfiguration()
         trainer.totalSteps = 100_000
         trainer.learningStarts = 100_000
-        trainer.reconnectAttempts = 2
+        var recovery = VectorEnvironmentGroup.Options()
+        recovery.reconnectAttempts = 2
         let run = try Trainer(agentConfiguration: agent, configuration: trainer,
-                              environment: try RemoteEnvironment(address: server.endpoint, options: options),
-                              evaluationEnvironment: try RemoteEnvironment(address: server.endpoint, options: options), runDirectory: directory)
+                              environment: try VectorEnvironmentGroup([EnvironmentVector(RemoteEnvironment(address: server.endpoint, options: options))],
+                                                                      options: recovery),
+                              evaluationEnvironment: EnvironmentVector(try RemoteEnvironment(address: server.endpoint, options: options)),
+                              runDirectory: directory)
         var killed = false
         run.onProgress = { progress in
             if progress.step > 50 && !killed { server.crash(); killed = true }

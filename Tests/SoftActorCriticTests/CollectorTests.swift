@@ -16,7 +16,6 @@ import SACTestSupport
         trainer.learningStarts = 50
         trainer.evaluationInterval = 0
         trainer.evaluationEpisodes = 1
-        trainer.reconnectAttempts = 1
         return (agent, trainer)
     }
 
