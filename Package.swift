@@ -89,10 +89,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "TrainPendulumExample", dependencies: ["SoftActorCritic", "SACEnvironments"], path: "examples/TrainPendulum"),
+        .executableTarget(
+            name: "TrainPendulumExample", dependencies: ["SoftActorCritic", "SACEnvironments"], path: "examples/TrainPendulum"),
         .executableTarget(name: "LocalOrRemoteExample", dependencies: ["SACBridge", "SACEnvironments"], path: "examples/LocalOrRemote"),
         .testTarget(name: "SACRandomnessTests", dependencies: ["SACRandomness"], exclude: ["ReferenceData"]),
-        .testTarget(name: "SACNeuralNetworksTests", dependencies: ["SACNeuralNetworks", "SACRandomness", "CSACVectorKernels", "SACTestSupport"]),
+        .testTarget(
+            name: "SACNeuralNetworksTests", dependencies: ["SACNeuralNetworks", "SACRandomness", "CSACVectorKernels", "SACTestSupport"]),
         .testTarget(name: "SACEnvironmentsTests", dependencies: ["SACEnvironments", "SACTestSupport"], exclude: ["ReferenceData"]),
         .testTarget(name: "SACZeroMQTests", dependencies: ["SACZeroMQ"]),
         // Test support shared by the test targets: scripted group members, server launchers, endpoints,
@@ -102,7 +104,9 @@ let package = Package(
         .target(name: "SACAllocationCounter", path: "Tests/SACAllocationCounter"),
         .testTarget(
             name: "SoftActorCriticTests",
-            dependencies: ["SoftActorCritic", "SACNeuralNetworks", "SACEnvironments", "SACRandomness", "SACAllocationCounter", "SACTestSupport"]
+            dependencies: [
+                "SoftActorCritic", "SACNeuralNetworks", "SACEnvironments", "SACRandomness", "SACAllocationCounter", "SACTestSupport",
+            ]
         ),
         .testTarget(name: "SACCommandTests", dependencies: ["SACCommand", "SoftActorCritic", "SACBridge", "SACNeuralNetworks"]),
         .testTarget(name: "SACDevelopmentToolsTests", dependencies: ["SACDevelopmentTools"]),
@@ -115,7 +119,10 @@ let package = Package(
         .testTarget(name: "SACLearningCurvesTests", dependencies: ["SACLearningCurves"]),
         .testTarget(
             name: "SACBridgeTests",
-            dependencies: ["SACBridge", "SACBridgeProtocol", "SACEnvironments", "SACZeroMQ", "SoftActorCritic", "SACTestSupport"]
+            dependencies: [
+                "SACBridge", "SACBridgeProtocol", "SACEnvironments", "SACZeroMQ", "SoftActorCritic", "SACTestSupport",
+                "SACAllocationCounter",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

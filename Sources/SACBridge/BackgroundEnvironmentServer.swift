@@ -16,15 +16,19 @@ public final class BackgroundEnvironmentServer: Sendable {
     private let state: State
 
     /// Serves the built-in environment `environment` (an `EnvironmentRegistry` name) on `endpoint`.
-    public convenience init(environment: String, endpoint: String, options: EnvironmentServer.Options = .init(),
-                            context: ZeroMQContext = .shared) throws(EnvironmentServerError) {
+    public convenience init(
+        environment: String, endpoint: String, options: EnvironmentServer.Options = .init(),
+        context: ZeroMQContext = .shared
+    ) throws(EnvironmentServerError) {
         try self.init(endpoint: endpoint, context: context) { try EnvironmentServer(environment: environment, options: options) }
     }
 
     /// Serves what `makeServer` makes (called on the server's thread) on `endpoint`; throws if the server
     /// cannot be made or bound within `startTimeoutSeconds`.
-    public init(endpoint: String, context: ZeroMQContext = .shared, startTimeoutSeconds: Double = 10,
-                makeServer: @escaping @Sendable () throws -> EnvironmentServer) throws(EnvironmentServerError) {
+    public init(
+        endpoint: String, context: ZeroMQContext = .shared, startTimeoutSeconds: Double = 10,
+        makeServer: @escaping @Sendable () throws -> EnvironmentServer
+    ) throws(EnvironmentServerError) {
         let state = State()
         Thread {
             do {

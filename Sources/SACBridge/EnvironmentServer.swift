@@ -2,7 +2,7 @@ import SACBridgeProtocol
 import SACEnvironments
 import SACZeroMQ
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Serves in-process `Environment`s over the envbridge protocol: each client session gets
@@ -120,10 +120,14 @@ public final class EnvironmentServer {
 
             mutating func place(_ observation: [Float], at i: Int) throws(BridgeError) {
                 guard observation.count == observationCount else {
-                    throw BridgeError(.environmentFailure, "the environment returned \(observation.count) observation elements; its observation space has \(observationCount)")
+                    throw BridgeError(
+                        .environmentFailure,
+                        "the environment returned \(observation.count) observation elements; its observation space has \(observationCount)")
                 }
                 observations.withUnsafeMutableBufferPointer { rows in
-                    observation.withUnsafeBufferPointer { rows.baseAddress!.advanced(by: i * observationCount).update(from: $0.baseAddress!, count: $0.count) }
+                    observation.withUnsafeBufferPointer {
+                        rows.baseAddress!.advanced(by: i * observationCount).update(from: $0.baseAddress!, count: $0.count)
+                    }
                 }
             }
         }
@@ -132,12 +136,13 @@ public final class EnvironmentServer {
             self.id = id
             self.lastUsed = now
             let n = environments.count, actionCount = actionShape.reduce(1, *), observationCount = observationShape.reduce(1, *)
-            state = State(environments: environments, needsReset: Array(repeating: true, count: n),
-                          actionBatchShape: [n] + actionShape, observationBatchShape: [n] + observationShape,
-                          observationCount: observationCount,
-                          actionRows: (0..<n).map { _ in [Float](repeating: 0, count: actionCount) },
-                          observations: [Float](repeating: 0, count: n * observationCount), rewards: [Double](repeating: 0, count: n),
-                          terminated: [Bool](repeating: false, count: n), truncated: [Bool](repeating: false, count: n))
+            state = State(
+                environments: environments, needsReset: Array(repeating: true, count: n),
+                actionBatchShape: [n] + actionShape, observationBatchShape: [n] + observationShape,
+                observationCount: observationCount,
+                actionRows: (0..<n).map { _ in [Float](repeating: 0, count: actionCount) },
+                observations: [Float](repeating: 0, count: n * observationCount), rewards: [Double](repeating: 0, count: n),
+                terminated: [Bool](repeating: false, count: n), truncated: [Bool](repeating: false, count: n))
         }
 
         func close() { for i in state.environments.indices { try? state.environments[i].close() } }
@@ -203,7 +208,10 @@ public final class EnvironmentServer {
             }
             guard let session = session(sessionID) else {
                 if let closed = closedReplies[sessionID], closed.requestID == requestID { return closed.reply }
-                throw BridgeError(.unknownSession, "session '\(sessionID)' is unknown to server instance \(instanceID) (expired, closed, or the server restarted); handshake again")
+                throw BridgeError(
+                    .unknownSession,
+                    "session '\(sessionID)' is unknown to server instance \(instanceID) (expired, closed, or the server restarted); handshake again"
+                )
             }
             session.lastUsed = now
             if session.lastRequestID == requestID { return session.state.lastReply }
@@ -233,38 +241,57 @@ public final class EnvironmentServer {
             let id = requestID != 0 || frame.count > options.maximumMessageBytes ? requestID : MessageCodec.requestID(in: frame)
             return MessageCodec.encode(BridgeReply(requestID: id, serverInstanceID: instanceID, kind: .error(error)))
         } catch {
-            return MessageCodec.encode(BridgeReply(requestID: requestID, serverInstanceID: instanceID,
-                                                   kind: .error(BridgeError(.environmentFailure, "\(error)"))))
+            return MessageCodec.encode(
+                BridgeReply(
+                    requestID: requestID, serverInstanceID: instanceID,
+                    kind: .error(BridgeError(.environmentFailure, "\(error)"))))
         }
     }
 
     private func handshake(_ hello: BridgeRequest.Handshake, requestID: UInt64) throws -> BridgeReply {
         guard hello.protocolMajor == ProtocolVersion.major else {
-            throw BridgeError(.unsupportedVersion, "client speaks protocol \(hello.protocolMajor).\(hello.protocolMinor), server speaks \(ProtocolVersion.major).\(ProtocolVersion.minor); major versions must match")
+            throw BridgeError(
+                .unsupportedVersion,
+                "client speaks protocol \(hello.protocolMajor).\(hello.protocolMinor), server speaks \(ProtocolVersion.major).\(ProtocolVersion.minor); major versions must match"
+            )
         }
         if sessions.count >= options.maximumSessions {
             let now = Self.now()
-            guard let idlest = sessions.values.min(by: { $0.lastUsed < $1.lastUsed }), now - idlest.lastUsed >= options.evictionGraceSeconds else {
-                throw BridgeError(.environmentFailure, "server holds its maximum of \(options.maximumSessions) sessions and every one was used within the last \(options.evictionGraceSeconds) s; close one, or try again")
+            guard let idlest = sessions.values.min(by: { $0.lastUsed < $1.lastUsed }), now - idlest.lastUsed >= options.evictionGraceSeconds
+            else {
+                throw BridgeError(
+                    .environmentFailure,
+                    "server holds its maximum of \(options.maximumSessions) sessions and every one was used within the last \(options.evictionGraceSeconds) s; close one, or try again"
+                )
             }
             idlest.close()
             forget(idlest.id)
         }
         let environments = try (0..<options.numEnvs).map { _ in try makeEnvironment() }
-        let session = Session(id: Self.randomID(using: &generator), environments: environments,
-                              actionShape: actionSpace.shape, observationShape: observationSpace.shape, instanceID: instanceID, now: Self.now())
+        let session = Session(
+            id: Self.randomID(using: &generator), environments: environments,
+            actionShape: actionSpace.shape, observationShape: observationSpace.shape, instanceID: instanceID, now: Self.now())
         sessions[session.id] = session
         // Swift environments produce float32 observations, so a float32 request needs no cast.
         session.state.float64Observations = hello.observationDType == .float64
-        let observationBox = session.state.float64Observations
-            ? BridgeReply.Space(low: Tensor(float64: observationSpace.low.map(Double.init), shape: observationSpace.shape),
-                                high: Tensor(float64: observationSpace.high.map(Double.init), shape: observationSpace.shape))
-            : BridgeReply.Space(low: Tensor(float32: observationSpace.low, shape: observationSpace.shape),
-                                high: Tensor(float32: observationSpace.high, shape: observationSpace.shape))
-        let space = { (box: Box) in BridgeReply.Space(low: Tensor(float32: box.low, shape: box.shape), high: Tensor(float32: box.high, shape: box.shape)) }
-        return BridgeReply(requestID: requestID, serverInstanceID: instanceID, kind: .handshake(.init(
-            protocolMinor: options.protocolMinor, environmentID: environmentID, observationSpace: observationBox, actionSpace: space(actionSpace),
-            numEnvs: environments.count, sessionID: session.id, maxEpisodeSteps: maxEpisodeSteps)))
+        let observationBox =
+            session.state.float64Observations
+            ? BridgeReply.Space(
+                low: Tensor(float64: observationSpace.low.map(Double.init), shape: observationSpace.shape),
+                high: Tensor(float64: observationSpace.high.map(Double.init), shape: observationSpace.shape))
+            : BridgeReply.Space(
+                low: Tensor(float32: observationSpace.low, shape: observationSpace.shape),
+                high: Tensor(float32: observationSpace.high, shape: observationSpace.shape))
+        let space = { (box: Box) in
+            BridgeReply.Space(low: Tensor(float32: box.low, shape: box.shape), high: Tensor(float32: box.high, shape: box.shape))
+        }
+        return BridgeReply(
+            requestID: requestID, serverInstanceID: instanceID,
+            kind: .handshake(
+                .init(
+                    protocolMinor: options.protocolMinor, environmentID: environmentID, observationSpace: observationBox,
+                    actionSpace: space(actionSpace),
+                    numEnvs: environments.count, sessionID: session.id, maxEpisodeSteps: maxEpisodeSteps)))
     }
 
     /// Resets every environment of the session, or (protocol 1.1) those `reset.environmentIndices` names,
@@ -274,7 +301,9 @@ public final class EnvironmentServer {
         let indices = reset.environmentIndices.isEmpty ? Array(0..<n) : reset.environmentIndices
         if !reset.environmentIndices.isEmpty {
             for (k, index) in indices.enumerated() {
-                guard (0..<n).contains(index) else { throw BridgeError(.badRequest, "env_indices names environment \(index); this session steps 0..<\(n)") }
+                guard (0..<n).contains(index) else {
+                    throw BridgeError(.badRequest, "env_indices names environment \(index); this session steps 0..<\(n)")
+                }
                 guard k == 0 || index > indices[k - 1] else {
                     throw BridgeError(.badRequest, "env_indices must be strictly increasing, got \(reset.environmentIndices)")
                 }
@@ -296,7 +325,8 @@ public final class EnvironmentServer {
                     throw BridgeError(.badRequest, "\(environmentID) has no state hook, so a reset cannot set its start state")
                 }
                 guard state.count == settable.stateSize else {
-                    throw BridgeError(.wrongShape, "state of \(state.count) values for \(environmentID), whose state has \(settable.stateSize)")
+                    throw BridgeError(
+                        .wrongShape, "state of \(state.count) values for \(environmentID), whose state has \(settable.stateSize)")
                 }
                 observation = try settable.reset(toState: state.doubles())
                 session.environments[i] = settable
@@ -307,11 +337,17 @@ public final class EnvironmentServer {
         session.resetOnce = true
         let seedsUsed = reset.seeds.isEmpty ? Array(repeating: nil, count: m) : reset.seeds
         guard m < n else {
-            return .reset(.init(observations: session.observationTensor(session.observations, shape: session.observationBatchShape), seedsUsed: seedsUsed))
+            return .reset(
+                .init(
+                    observations: session.observationTensor(session.observations, shape: session.observationBatchShape),
+                    seedsUsed: seedsUsed))
         }
         let width = session.observations.count / n
         let rows = indices.flatMap { session.observations[($0 * width)..<(($0 + 1) * width)] }
-        return .reset(.init(observations: session.observationTensor(rows, shape: [m] + session.observationBatchShape.dropFirst()), seedsUsed: seedsUsed))
+        return .reset(
+            .init(
+                observations: session.observationTensor(rows, shape: [m] + session.observationBatchShape.dropFirst()), seedsUsed: seedsUsed)
+        )
     }
 
     /// A step request's actions: read in place from its frame, or decoded into a tensor (and converted to
@@ -362,7 +398,9 @@ public final class EnvironmentServer {
     /// `lastReply`. The actions go into the session's buffers and the reply is written from them, so a
     /// step without final observations, failures or infos allocates only the environments' observations.
     private func step(_ session: inout Session.State, _ actions: StepActions, requestID: UInt64) throws {
-        guard session.resetOnce else { throw BridgeError(.resetNeeded, "step before the session's first reset; send a reset request first") }
+        guard session.resetOnce else {
+            throw BridgeError(.resetNeeded, "step before the session's first reset; send a reset request first")
+        }
         let n = session.environments.count, a = actionSpace.count
         guard actions.hasShape(session.actionBatchShape) else {
             throw BridgeError(.wrongShape, "actions of shape \(actions.shape); this session needs \(session.actionBatchShape)")
@@ -373,7 +411,9 @@ public final class EnvironmentServer {
             actions.copyFloats((i * a)..<((i + 1) * a), into: &session.actionRows[i])
             if let bad = session.actionRows[i].firstIndex(where: { !$0.isFinite }) {
                 let index = i * a + bad, float = session.actionRows[i][bad]
-                let value = actions.dtype == .float64 && float.isInfinite ? "\(actions.element(index)), beyond the float32 range of the environment," : "\(float)"
+                let value =
+                    actions.dtype == .float64 && float.isInfinite
+                    ? "\(actions.element(index)), beyond the float32 range of the environment," : "\(float)"
                 throw BridgeError(.nonFiniteAction, "action element \(index) (environment \(i)) is \(value); actions must be finite")
             }
         }
@@ -390,11 +430,16 @@ public final class EnvironmentServer {
         if options.stepDelayMilliseconds > 0 { usleep(useconds_t(options.stepDelayMilliseconds * 1_000)) }
         for i in 0..<n {
             do {
-                guard !session.needsReset[i] else { throw BridgeError(.resetNeeded, "environment \(i) needs a reset after an earlier failure") }
+                guard !session.needsReset[i] else {
+                    throw BridgeError(.resetNeeded, "environment \(i) needs a reset after an earlier failure")
+                }
                 let result = try session.environments[i].step(session.actionRows[i])
                 if result.isLast {
                     guard result.observation.count == observationSpace.count else {
-                        throw BridgeError(.environmentFailure, "the environment returned \(result.observation.count) observation elements; its observation space has \(observationSpace.count)")
+                        throw BridgeError(
+                            .environmentFailure,
+                            "the environment returned \(result.observation.count) observation elements; its observation space has \(observationSpace.count)"
+                        )
                     }
                     finals[i] = session.observationTensor(result.observation, shape: observationSpace.shape)
                     try session.place(try session.environments[i].reset(seed: nil), at: i)
@@ -419,10 +464,13 @@ public final class EnvironmentServer {
         }
         let seconds = Self.now() - started
         guard finals.isEmpty, failures.isEmpty, infos.isEmpty, !session.float64Observations else {
-            session.lastReply = MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, step: .init(
-                observations: session.observationTensor(session.observations, shape: session.observationBatchShape), rewards: session.rewards,
-                terminated: session.terminated, truncated: session.truncated, finalObservations: finals, failures: failures,
-                infos: infos, serverStepSeconds: seconds))
+            session.lastReply = MessageCodec.encodeStepReply(
+                requestID: requestID, serverInstanceID: instanceID,
+                step: .init(
+                    observations: session.observationTensor(session.observations, shape: session.observationBatchShape),
+                    rewards: session.rewards,
+                    terminated: session.terminated, truncated: session.truncated, finalObservations: finals, failures: failures,
+                    infos: infos, serverStepSeconds: seconds))
             return
         }
         let shape = session.observationBatchShape
@@ -430,9 +478,10 @@ public final class EnvironmentServer {
             session.rewards.withUnsafeBufferPointer { rewards in
                 session.terminated.withUnsafeBufferPointer { terminated in
                     session.truncated.withUnsafeBufferPointer { truncated in
-                        MessageCodec.encodeStepReply(requestID: requestID, serverInstanceID: instanceID, observations: observations,
-                                                     observationShape: shape, rewards: rewards, terminated: terminated, truncated: truncated,
-                                                     serverStepSeconds: seconds, into: &session.lastReply)
+                        MessageCodec.encodeStepReply(
+                            requestID: requestID, serverInstanceID: instanceID, observations: observations,
+                            observationShape: shape, rewards: rewards, terminated: terminated, truncated: truncated,
+                            serverStepSeconds: seconds, into: &session.lastReply)
                     }
                 }
             }
@@ -485,11 +534,15 @@ public final class EnvironmentServer {
 
     /// Binds a REP socket to `endpoint` and answers requests until `shouldStop()` returns true (checked at
     /// least every 100 ms). `onBound` receives the resolved endpoint (useful with `tcp://127.0.0.1:*`).
-    public func serve(on endpoint: String, context: ZeroMQContext = .shared, onBound: (String) -> Void = { _ in },
-                      until shouldStop: () -> Bool) throws(ZeroMQError) {
+    public func serve(
+        on endpoint: String, context: ZeroMQContext = .shared, onBound: (String) -> Void = { _ in },
+        until shouldStop: () -> Bool
+    ) throws(ZeroMQError) {
         // A ZAP handler is per context, so a CURVE server gets a context of its own.
         let context = options.curveSecretKey == nil ? context : try ZeroMQContext()
-        let authenticator = try options.allowedClientKeys.map { keys throws(ZeroMQError) in try ZAPAuthenticator(context: context, allowedClientKeys: keys) }
+        let authenticator = try options.allowedClientKeys.map { keys throws(ZeroMQError) in
+            try ZAPAuthenticator(context: context, allowedClientKeys: keys)
+        }
         let socket = try ZeroMQSocket(.reply, context: context)
         defer {
             socket.close()
@@ -521,8 +574,10 @@ public final class EnvironmentServer {
                 reply = handle(frame)
             } catch .unexpectedMultipart(let frames) {
                 spin.requestArrived()
-                reply = MessageCodec.encode(BridgeReply(requestID: 0, serverInstanceID: instanceID,
-                                                        kind: .error(BridgeError(.badRequest, "request has \(frames) frames; envbridge requests are one frame"))))
+                reply = MessageCodec.encode(
+                    BridgeReply(
+                        requestID: 0, serverInstanceID: instanceID,
+                        kind: .error(BridgeError(.badRequest, "request has \(frames) frames; envbridge requests are one frame"))))
             } catch {
                 spin.receiveTimedOut()
                 continue

@@ -107,7 +107,8 @@ package struct ProtocolFuzzer {
             case let .handshake(opened):
                 kind = "handshake"
                 // Sessions opened by fuzzed handshakes would fill the server: close them at once.
-                _ = server.handle(MessageCodec.encode(BridgeRequest(requestID: controlID(index), sessionID: opened.sessionID, kind: .close)))
+                _ = server.handle(
+                    MessageCodec.encode(BridgeRequest(requestID: controlID(index), sessionID: opened.sessionID, kind: .close)))
             case .reset: kind = "reset"
             case .step: kind = "step"
             case .close: kind = "close"; sessionClosed = true

@@ -25,8 +25,9 @@ public final class RemoteEnvironment: ReconnectableEnvironment {
 
     /// Connects to `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`) and opens a session.
     public init(address: String, options: RemoteEnvironmentClient.Options = .init(), context: ZeroMQContext = .shared) throws {
-        session = try RemoteVectorEnvironment(address: address, numEnvs: 1, options: options, context: context,
-                                              hint: "RemoteEnvironment steps one; start the server with --num-envs 1, or use RemoteVectorEnvironment")
+        session = try RemoteVectorEnvironment(
+            address: address, numEnvs: 1, options: options, context: context,
+            hint: "RemoteEnvironment steps one; start the server with --num-envs 1, or use RemoteVectorEnvironment")
     }
 
     public func reset(seed: UInt64?) throws -> [Float] {

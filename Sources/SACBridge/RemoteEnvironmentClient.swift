@@ -2,7 +2,7 @@ import SACBridgeProtocol
 import SACEnvironments
 import SACZeroMQ
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A session with an envbridge server: the batched, two-phase client beneath ``RemoteEnvironment``.
@@ -91,10 +91,12 @@ public final class RemoteEnvironmentClient {
         self.context = context
         spinMicroseconds = options.spinMicroseconds(for: address)
         let monitor: ZeroMQConnectionMonitor?
-        (socket, monitor) = try Self.makeSocket(address: address, options: options, context: context, monitored: !address.hasPrefix("inproc://"))
-        session = BridgeReply.Handshake(environmentID: "", observationSpace: .init(low: .init(float32: []), high: .init(float32: [])),
-                                        actionSpace: .init(low: .init(float32: []), high: .init(float32: [])), numEnvs: 0,
-                                        sessionID: "", maxEpisodeSteps: 0)
+        (socket, monitor) = try Self.makeSocket(
+            address: address, options: options, context: context, monitored: !address.hasPrefix("inproc://"))
+        session = BridgeReply.Handshake(
+            environmentID: "", observationSpace: .init(low: .init(float32: []), high: .init(float32: [])),
+            actionSpace: .init(low: .init(float32: []), high: .init(float32: [])), numEnvs: 0,
+            sessionID: "", maxEpisodeSteps: 0)
         serverInstanceID = ""
         if let monitor { try waitUntilReachable(monitor) }
         // The retries of this handshake reuse its nonce, so a lost reply never opens a second session.
@@ -109,7 +111,9 @@ public final class RemoteEnvironmentClient {
         let idBytes = opened.environmentID.utf8.count
         let hasControl = opened.environmentID.unicodeScalars.contains { $0.properties.generalCategory == .control }
         guard (1...Self.maximumIDBytes).contains(idBytes), !hasControl else {
-            throw violation("environment id of \(idBytes) bytes\(hasControl ? " with control characters" : ""); ids are 1...\(Self.maximumIDBytes) bytes of printable text")
+            throw violation(
+                "environment id of \(idBytes) bytes\(hasControl ? " with control characters" : ""); ids are 1...\(Self.maximumIDBytes) bytes of printable text"
+            )
         }
         session = opened
         observationRowsShape = [opened.numEnvs] + opened.observationSpace.low.shape
@@ -127,16 +131,23 @@ public final class RemoteEnvironmentClient {
 
     /// Resets every environment, or those `environments` names (strictly increasing; only where
     /// ``resetsEnvironmentsAlone``); `seeds` and `states` are empty or one per environment reset.
-    public func reset(seeds: [UInt64?] = [], states: [[Double]?] = [], environments: [Int] = []) throws(RemoteEnvironmentError) -> BridgeReply.Reset {
+    public func reset(seeds: [UInt64?] = [], states: [[Double]?] = [], environments: [Int] = []) throws(RemoteEnvironmentError)
+        -> BridgeReply.Reset
+    {
         guard environments.isEmpty || resetsEnvironmentsAlone else {
-            throw .unsupported(address: address, "the server speaks protocol \(session.protocolMajor).\(session.protocolMinor), which resets only every environment at once (1.1 resets some alone)")
+            throw .unsupported(
+                address: address,
+                "the server speaks protocol \(session.protocolMajor).\(session.protocolMinor), which resets only every environment at once (1.1 resets some alone)"
+            )
         }
         let tensors = states.map { $0.map { Tensor(float64: $0) } }
-        let reply = try roundTrip(.reset(.init(seeds: seeds, states: tensors, environmentIndices: environments)), sessionID: session.sessionID)
+        let reply = try roundTrip(
+            .reset(.init(seeds: seeds, states: tensors, environmentIndices: environments)), sessionID: session.sessionID)
         guard case let .reset(reset) = reply.kind else { throw violation("expected a reset reply, got \(reply.kind)") }
         let rows = environments.isEmpty ? numEnvs : environments.count
         guard reset.observations.shape == [rows] + observationRowsShape.dropFirst() else {
-            throw violation("reset observations have shape \(reset.observations.shape), expected \([rows] + observationRowsShape.dropFirst())")
+            throw violation(
+                "reset observations have shape \(reset.observations.shape), expected \([rows] + observationRowsShape.dropFirst())")
         }
         return reset
     }
@@ -145,7 +156,8 @@ public final class RemoteEnvironmentClient {
     /// `actions` is `[num_envs, *action_shape]`.
     public func sendStep(_ actions: Tensor) throws(RemoteEnvironmentError) {
         precondition(pendingStepID == nil, "sendStep called twice without receiveStep")
-        requestBytes = MessageCodec.encode(BridgeRequest(requestID: nextRequestID, sessionID: session.sessionID, kind: .step(actions: actions)))
+        requestBytes = MessageCodec.encode(
+            BridgeRequest(requestID: nextRequestID, sessionID: session.sessionID, kind: .step(actions: actions)))
         try sendPendingStep()
     }
 
@@ -154,9 +166,13 @@ public final class RemoteEnvironmentClient {
     public func sendStep(float32 actions: UnsafeBufferPointer<Float>) throws(RemoteEnvironmentError) {
         precondition(pendingStepID == nil, "sendStep called twice without receiveStep")
         guard actions.count == actionRowsShape.reduce(1, *) else {
-            throw .invalidActions(address: address, "\(actions.count) action elements; this session steps \(numEnvs) environments of shape \(Array(actionRowsShape.dropFirst())) (\(actionRowsShape.reduce(1, *)) elements)")
+            throw .invalidActions(
+                address: address,
+                "\(actions.count) action elements; this session steps \(numEnvs) environments of shape \(Array(actionRowsShape.dropFirst())) (\(actionRowsShape.reduce(1, *)) elements)"
+            )
         }
-        MessageCodec.encodeStepRequest(requestID: nextRequestID, sessionID: session.sessionID, actions: actions, actionShape: actionRowsShape, into: &requestBytes)
+        MessageCodec.encodeStepRequest(
+            requestID: nextRequestID, sessionID: session.sessionID, actions: actions, actionShape: actionRowsShape, into: &requestBytes)
         try sendPendingStep()
     }
 
@@ -194,7 +210,9 @@ public final class RemoteEnvironmentClient {
         }
         let n = numEnvs
         guard step.rewards.count == n, step.terminated.count == n, step.truncated.count == n else {
-            throw violation("step reply has \(step.rewards.count) rewards, \(step.terminated.count) terminated and \(step.truncated.count) truncated flags for \(n) environments")
+            throw violation(
+                "step reply has \(step.rewards.count) rewards, \(step.terminated.count) terminated and \(step.truncated.count) truncated flags for \(n) environments"
+            )
         }
         try checkRows(step.observations, what: "step observations")
         serverStepSeconds += step.serverStepSeconds
@@ -234,13 +252,16 @@ public final class RemoteEnvironmentClient {
         if state == .refused { throw .refused(address: address, milliseconds: limit) }
     }
 
-    private static func makeSocket(address: String, options: Options, context: ZeroMQContext) throws(RemoteEnvironmentError) -> ZeroMQSocket {
+    private static func makeSocket(address: String, options: Options, context: ZeroMQContext) throws(RemoteEnvironmentError) -> ZeroMQSocket
+    {
         try makeSocket(address: address, options: options, context: context, monitored: false).socket
     }
 
     /// A connected REQ socket, with a monitor of its connection attempts when `monitored`.
-    private static func makeSocket(address: String, options: Options, context: ZeroMQContext,
-                                   monitored: Bool) throws(RemoteEnvironmentError) -> (socket: ZeroMQSocket, monitor: ZeroMQConnectionMonitor?) {
+    private static func makeSocket(
+        address: String, options: Options, context: ZeroMQContext,
+        monitored: Bool
+    ) throws(RemoteEnvironmentError) -> (socket: ZeroMQSocket, monitor: ZeroMQConnectionMonitor?) {
         do {
             let socket = try ZeroMQSocket(.request, context: context)
             try socket.setReceiveTimeout(milliseconds: options.timeoutMilliseconds)
@@ -337,7 +358,9 @@ public final class RemoteEnvironmentClient {
     }
 
     private func checkRows(_ tensor: Tensor, what: String) throws(RemoteEnvironmentError) {
-        guard tensor.shape == observationRowsShape else { throw violation("\(what) have shape \(tensor.shape), expected \(observationRowsShape)") }
+        guard tensor.shape == observationRowsShape else {
+            throw violation("\(what) have shape \(tensor.shape), expected \(observationRowsShape)")
+        }
     }
 
     private func violation(_ detail: String) -> RemoteEnvironmentError {

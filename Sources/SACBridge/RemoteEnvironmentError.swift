@@ -26,12 +26,17 @@ public enum RemoteEnvironmentError: Error, Equatable, Sendable, CustomStringConv
     public var description: String {
         switch self {
         case let .transport(address, error): return "\(address): \(error)"
-        case let .timedOut(address, milliseconds): return "\(address): no reply after waiting \(milliseconds) ms in all (timeout and retries); is the simulator running and not hung (with CURVE: is the server key right and this client's key allowed)?"
-        case let .refused(address, milliseconds): return "\(address) refused every connection for \(milliseconds) ms: no server listens there (is it started, and is the address right?)"
+        case let .timedOut(address, milliseconds):
+            return
+                "\(address): no reply after waiting \(milliseconds) ms in all (timeout and retries); is the simulator running and not hung (with CURVE: is the server key right and this client's key allowed)?"
+        case let .refused(address, milliseconds):
+            return
+                "\(address) refused every connection for \(milliseconds) ms: no server listens there (is it started, and is the address right?)"
         case let .server(address, error): return "\(address) refused the request: \(error)"
         case let .environmentFailure(address, index, error): return "\(address): environment \(index) failed: \(error.message)"
         case let .protocolViolation(address, detail): return "\(address) broke the protocol: \(detail)"
-        case let .serverRestarted(address, previous, current): return "\(address) restarted (instance \(previous) → \(current)); its session is gone"
+        case let .serverRestarted(address, previous, current):
+            return "\(address) restarted (instance \(previous) → \(current)); its session is gone"
         case let .invalidActions(address, detail): return "\(address): \(detail)"
         case let .unsupported(address, detail): return "\(address): \(detail)"
         }

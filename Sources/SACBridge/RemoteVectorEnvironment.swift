@@ -30,10 +30,13 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
 
     /// Connects to `address` and opens a session; `numEnvs`, when given, must equal the number of
     /// copies the server steps per request.
-    public convenience init(address: String, numEnvs: Int? = nil, options: RemoteEnvironmentClient.Options = .init(),
-                            context: ZeroMQContext = .shared) throws {
-        try self.init(address: address, numEnvs: numEnvs, options: options, context: context,
-                      hint: "start the server with --num-envs \(numEnvs ?? 1), or leave out --num-envs to take the server's number")
+    public convenience init(
+        address: String, numEnvs: Int? = nil, options: RemoteEnvironmentClient.Options = .init(),
+        context: ZeroMQContext = .shared
+    ) throws {
+        try self.init(
+            address: address, numEnvs: numEnvs, options: options, context: context,
+            hint: "start the server with --num-envs \(numEnvs ?? 1), or leave out --num-envs to take the server's number")
     }
 
     /// `hint`: what to do when the server steps another number of copies than `numEnvs`.
@@ -70,8 +73,14 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
 
     public func reset(copies: [Int], seeds: [UInt64?]) throws -> [[Float]] {
         try checkCopies(copies, of: numEnvs)
-        guard seeds.isEmpty || seeds.count == copies.count else { throw EnvironmentError.copyCountMismatch(expected: copies.count, got: seeds.count) }
-        guard resetsCopiesAlone else { throw EnvironmentError.cannotResetCopiesAlone("\(client.address) speaks envbridge \(client.session.protocolMajor).\(client.session.protocolMinor), which resets only every copy at once") }
+        guard seeds.isEmpty || seeds.count == copies.count else {
+            throw EnvironmentError.copyCountMismatch(expected: copies.count, got: seeds.count)
+        }
+        guard resetsCopiesAlone else {
+            throw EnvironmentError.cannotResetCopiesAlone(
+                "\(client.address) speaks envbridge \(client.session.protocolMajor).\(client.session.protocolMinor), which resets only every copy at once"
+            )
+        }
         guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
         let reply = try client.reset(seeds: seeds, environments: copies)
         for copy in copies { failedLastStep.remove(copy) }
@@ -100,7 +109,8 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         var failures: [Int: BridgeError] = [:]
         for failure in reply.failures {
             guard (0..<numEnvs).contains(failure.index) else {
-                throw RemoteEnvironmentError.protocolViolation(address: client.address, "failure reported for environment \(failure.index) of \(numEnvs)")
+                throw RemoteEnvironmentError.protocolViolation(
+                    address: client.address, "failure reported for environment \(failure.index) of \(numEnvs)")
             }
             // Failing again right after its restart, or unable to restart: the copy is out of service.
             guard failure.error.code != .resetNeeded, !failedLastStep.contains(failure.index) else {
@@ -114,19 +124,25 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         results.reserveCapacity(numEnvs)
         for i in 0..<numEnvs {
             if let failure = failures[i] {
-                results.append(.failed(RemoteEnvironmentError.environmentFailure(address: client.address, index: i, failure), restart: observations[i]))
+                results.append(
+                    .failed(RemoteEnvironmentError.environmentFailure(address: client.address, index: i, failure), restart: observations[i])
+                )
                 continue
             }
-            var transition = StepResult(observation: observations[i], reward: reply.rewards[i], terminated: reply.terminated[i],
-                                        truncated: reply.truncated[i], info: i < reply.infos.count ? reply.infos[i] : [:])
+            var transition = StepResult(
+                observation: observations[i], reward: reply.rewards[i], terminated: reply.terminated[i],
+                truncated: reply.truncated[i], info: i < reply.infos.count ? reply.infos[i] : [:])
             var start: [Float]?
             if transition.isLast {
                 guard let final = reply.finalObservations[i] else {
-                    throw RemoteEnvironmentError.protocolViolation(address: client.address, "environment \(i)'s episode ended without a final observation")
+                    throw RemoteEnvironmentError.protocolViolation(
+                        address: client.address, "environment \(i)'s episode ended without a final observation")
                 }
                 let finalObservation = final.floats()
                 guard finalObservation.count == observationSpace.count else {
-                    throw RemoteEnvironmentError.protocolViolation(address: client.address, "environment \(i)'s final observation has \(finalObservation.count) elements, expected \(observationSpace.count)")
+                    throw RemoteEnvironmentError.protocolViolation(
+                        address: client.address,
+                        "environment \(i)'s final observation has \(finalObservation.count) elements, expected \(observationSpace.count)")
                 }
                 start = transition.observation
                 transition.observation = finalObservation
@@ -151,9 +167,11 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         client.close()
         let fresh = try RemoteEnvironmentClient(address: client.address, options: client.options, context: context)
         guard fresh.numEnvs == numEnvs, try fresh.session.observationSpace.box() == observationSpace,
-              try fresh.session.actionSpace.box() == actionSpace else {
+            try fresh.session.actionSpace.box() == actionSpace
+        else {
             fresh.close()
-            throw RemoteEnvironmentError.unsupported(address: client.address, "after reconnecting, the server offers different spaces or a different number of environments")
+            throw RemoteEnvironmentError.unsupported(
+                address: client.address, "after reconnecting, the server offers different spaces or a different number of environments")
         }
         stepSecondsOfClosedSessions += client.serverStepSeconds
         client = fresh

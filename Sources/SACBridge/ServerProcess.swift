@@ -36,7 +36,9 @@ package final class ServerProcess {
             }
         case .sac:
             let sac = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sac").path
-            guard FileManager.default.isExecutableFile(atPath: sac) else { throw StartFailure(description: "no sac executable at \(sac): build it (swift build)") }
+            guard FileManager.default.isExecutableFile(atPath: sac) else {
+                throw StartFailure(description: "no sac executable at \(sac): build it (swift build)")
+            }
             process.executableURL = URL(fileURLWithPath: sac)
             process.arguments = ["serve"] + arguments
         }
@@ -59,7 +61,9 @@ package final class ServerProcess {
         let text = String(decoding: line, as: UTF8.self)
         guard let range = text.range(of: "tcp://[0-9.]+:[0-9]+", options: .regularExpression) else {
             crash()
-            throw StartFailure(description: "\(([process.executableURL?.path ?? ""] + (process.arguments ?? [])).joined(separator: " ")) did not start: \(text)")
+            throw StartFailure(
+                description:
+                    "\(([process.executableURL?.path ?? ""] + (process.arguments ?? [])).joined(separator: " ")) did not start: \(text)")
         }
         endpoint = String(text[range])
     }
@@ -75,7 +79,7 @@ package final class ServerProcess {
         while Date() < deadline {
             var status: Int32 = 0
             let result = waitpid(pid, &status, WNOHANG)
-            if result == pid || result == -1 { return }   // reaped here, or already reaped by Foundation
+            if result == pid || result == -1 { return } // reaped here, or already reaped by Foundation
             usleep(10_000)
         }
         kill(pid, SIGKILL)

@@ -51,8 +51,10 @@ public struct BridgeReply: Equatable, Sendable {
         /// The time limit, 0 when unknown.
         public var maxEpisodeSteps: Int
 
-        public init(protocolMajor: UInt32 = ProtocolVersion.major, protocolMinor: UInt32 = ProtocolVersion.minor, environmentID: String,
-                    observationSpace: Space, actionSpace: Space, numEnvs: Int, sessionID: String, maxEpisodeSteps: Int) {
+        public init(
+            protocolMajor: UInt32 = ProtocolVersion.major, protocolMinor: UInt32 = ProtocolVersion.minor, environmentID: String,
+            observationSpace: Space, actionSpace: Space, numEnvs: Int, sessionID: String, maxEpisodeSteps: Int
+        ) {
             self.protocolMajor = protocolMajor
             self.protocolMinor = protocolMinor
             self.environmentID = environmentID
@@ -93,8 +95,10 @@ public struct BridgeReply: Equatable, Sendable {
         /// Seconds the server spent stepping the environments.
         public var serverStepSeconds: Double
 
-        public init(observations: Tensor, rewards: [Double], terminated: [Bool], truncated: [Bool], finalObservations: [Int: Tensor] = [:],
-                    failures: [Failure] = [], infos: [[String: Double]] = [], serverStepSeconds: Double = 0) {
+        public init(
+            observations: Tensor, rewards: [Double], terminated: [Bool], truncated: [Bool], finalObservations: [Int: Tensor] = [:],
+            failures: [Failure] = [], infos: [[String: Double]] = [], serverStepSeconds: Double = 0
+        ) {
             self.observations = observations
             self.rewards = rewards
             self.terminated = terminated

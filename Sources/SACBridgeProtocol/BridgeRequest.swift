@@ -31,8 +31,10 @@ public struct BridgeRequest: Equatable, Sendable {
         /// gets the session the first one opened rather than a second; empty: none.
         public var clientNonce: String
 
-        public init(protocolMajor: UInt32 = ProtocolVersion.major, protocolMinor: UInt32 = ProtocolVersion.minor,
-                    clientName: String = "", observationDType: TensorDType? = nil, clientNonce: String = "") {
+        public init(
+            protocolMajor: UInt32 = ProtocolVersion.major, protocolMinor: UInt32 = ProtocolVersion.minor,
+            clientName: String = "", observationDType: TensorDType? = nil, clientNonce: String = ""
+        ) {
             self.protocolMajor = protocolMajor
             self.protocolMinor = protocolMinor
             self.clientName = clientName

@@ -24,14 +24,19 @@ public enum MessageCodec {
     /// shape `actionShape` (`[num_envs, *action_shape]`), written from the actions in place into `buffer`
     /// (replacing its contents; in its storage when the size is unchanged, as it is from one step of a
     /// session to the next). The same bytes as ``encode(_:)-(BridgeRequest)`` gives for that request.
-    package static func encodeStepRequest(requestID: UInt64, sessionID: String, actions: UnsafeBufferPointer<Float>, actionShape: [Int],
-                                         into buffer: inout [UInt8]) {
+    package static func encodeStepRequest(
+        requestID: UInt64, sessionID: String, actions: UnsafeBufferPointer<Float>, actionShape: [Int],
+        into buffer: inout [UInt8]
+    ) {
         precondition(Tensor.elementCount(actionShape) == actions.count, "shape \(actionShape) for \(actions.count) actions")
         #if _endian(little)
-        StepMessageCodec.encodeStepRequest(requestID: requestID, sessionID: sessionID,
-                                           actions: .init(dtype: .float32, shape: actionShape, bytes: UnsafeRawBufferPointer(actions)), into: &buffer)
+            StepMessageCodec.encodeStepRequest(
+                requestID: requestID, sessionID: sessionID,
+                actions: .init(dtype: .float32, shape: actionShape, bytes: UnsafeRawBufferPointer(actions)), into: &buffer)
         #else
-        buffer = encode(BridgeRequest(requestID: requestID, sessionID: sessionID, kind: .step(actions: Tensor(float32: Array(actions), shape: actionShape))))
+            buffer = encode(
+                BridgeRequest(
+                    requestID: requestID, sessionID: sessionID, kind: .step(actions: Tensor(float32: Array(actions), shape: actionShape))))
         #endif
     }
 
@@ -96,11 +101,14 @@ public enum MessageCodec {
         let kind: BridgeRequest.Kind
         switch message.kind {
         case nil:
-            throw BridgeError(.badRequest, "request has no message kind (handshake, reset, step or close); is the client speaking a newer protocol?")
+            throw BridgeError(
+                .badRequest, "request has no message kind (handshake, reset, step or close); is the client speaking a newer protocol?")
         case let .handshake(body)?:
-            kind = .handshake(.init(protocolMajor: body.protocolMajor, protocolMinor: body.protocolMinor, clientName: body.clientName,
-                                    observationDType: try dtype(body.observationDtype, allowUnspecified: true, field: "observation_dtype"),
-                                    clientNonce: body.clientNonce))
+            kind = .handshake(
+                .init(
+                    protocolMajor: body.protocolMajor, protocolMinor: body.protocolMinor, clientName: body.clientName,
+                    observationDType: try dtype(body.observationDtype, allowUnspecified: true, field: "observation_dtype"),
+                    clientNonce: body.clientNonce))
         case let .reset(body)?:
             var states: [Tensor?] = []
             for state in body.states {
@@ -121,7 +129,8 @@ public enum MessageCodec {
     /// The wire bytes of a reply.
     public static func encode(_ reply: BridgeReply) -> [UInt8] {
         if case let .step(step) = reply.kind,
-           let bytes = StepMessageCodec.encodeStepReply(requestID: reply.requestID, serverInstanceID: reply.serverInstanceID, step: step) {
+            let bytes = StepMessageCodec.encodeStepReply(requestID: reply.requestID, serverInstanceID: reply.serverInstanceID, step: step)
+        {
             return bytes
         }
         return encodeWithProtobuf(reply)
@@ -146,14 +155,16 @@ public enum MessageCodec {
         serverStepSeconds: Double, into buffer: inout [UInt8]
     ) {
         #if _endian(little)
-        StepMessageCodec.encodeStepReply(
-            requestID: requestID, serverInstanceID: serverInstanceID,
-            observations: .init(dtype: .float32, shape: observationShape, bytes: UnsafeRawBufferPointer(observations)),
-            rewards: rewards, terminated: terminated, truncated: truncated, serverStepSeconds: serverStepSeconds, into: &buffer)
+            StepMessageCodec.encodeStepReply(
+                requestID: requestID, serverInstanceID: serverInstanceID,
+                observations: .init(dtype: .float32, shape: observationShape, bytes: UnsafeRawBufferPointer(observations)),
+                rewards: rewards, terminated: terminated, truncated: truncated, serverStepSeconds: serverStepSeconds, into: &buffer)
         #else
-        buffer = encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID, step: .init(
-            observations: Tensor(float32: Array(observations), shape: observationShape), rewards: Array(rewards),
-            terminated: Array(terminated), truncated: Array(truncated), serverStepSeconds: serverStepSeconds))
+            buffer = encodeStepReply(
+                requestID: requestID, serverInstanceID: serverInstanceID,
+                step: .init(
+                    observations: Tensor(float32: Array(observations), shape: observationShape), rewards: Array(rewards),
+                    terminated: Array(terminated), truncated: Array(truncated), serverStepSeconds: serverStepSeconds))
         #endif
     }
 
@@ -243,21 +254,25 @@ public enum MessageCodec {
         case nil:
             throw BridgeError(.badRequest, "reply has no message kind")
         case let .handshake(body)?:
-            kind = .handshake(.init(
-                protocolMajor: body.protocolMajor, protocolMinor: body.protocolMinor, environmentID: body.environmentID,
-                observationSpace: try space(body.observationSpace, field: "observation_space"),
-                actionSpace: try space(body.actionSpace, field: "action_space"),
-                numEnvs: Int(body.numEnvs), sessionID: body.sessionID, maxEpisodeSteps: Int(body.maxEpisodeSteps)))
+            kind = .handshake(
+                .init(
+                    protocolMajor: body.protocolMajor, protocolMinor: body.protocolMinor, environmentID: body.environmentID,
+                    observationSpace: try space(body.observationSpace, field: "observation_space"),
+                    actionSpace: try space(body.actionSpace, field: "action_space"),
+                    numEnvs: Int(body.numEnvs), sessionID: body.sessionID, maxEpisodeSteps: Int(body.maxEpisodeSteps)))
         case let .reset(body)?:
             kind = .reset(.init(observations: try tensor(body.observations, field: "observations"), seedsUsed: body.seedsUsed.map(seed)))
         case let .step(body)?:
             var finals: [Int: Tensor] = [:]
             for final in body.finalObservations { finals[Int(final.index)] = try tensor(final.observation, field: "final_observation") }
-            kind = .step(.init(
-                observations: try tensor(body.observations, field: "observations"), rewards: body.rewards,
-                terminated: body.terminated, truncated: body.truncated, finalObservations: finals,
-                failures: body.failures.map { BridgeReply.Failure(index: Int($0.index), error: BridgeError(code($0.code), $0.message)) },
-                infos: body.infos.map(\.values), serverStepSeconds: body.serverStepSeconds))
+            kind = .step(
+                .init(
+                    observations: try tensor(body.observations, field: "observations"), rewards: body.rewards,
+                    terminated: body.terminated, truncated: body.truncated, finalObservations: finals,
+                    failures: body.failures.map {
+                        BridgeReply.Failure(index: Int($0.index), error: BridgeError(code($0.code), $0.message))
+                    },
+                    infos: body.infos.map(\.values), serverStepSeconds: body.serverStepSeconds))
         case .close?:
             kind = .close
         case let .error(body)?:
@@ -277,7 +292,9 @@ public enum MessageCodec {
         dtype == .float32 ? .float32 : .float64
     }
 
-    private static func dtype(_ value: Envbridge_V1_DType, allowUnspecified: Bool = false, field: String) throws(BridgeError) -> TensorDType? {
+    private static func dtype(_ value: Envbridge_V1_DType, allowUnspecified: Bool = false, field: String) throws(BridgeError)
+        -> TensorDType?
+    {
         switch value {
         case .float32: return .float32
         case .float64: return .float64

@@ -69,8 +69,9 @@ enum StepMessageCodec {
             step.rewards.withUnsafeBufferPointer { rewards in
                 step.terminated.withUnsafeBufferPointer { terminated in
                     step.truncated.withUnsafeBufferPointer { truncated in
-                        encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID, observations: observations, rewards: rewards,
-                                        terminated: terminated, truncated: truncated, finals: finals, serverStepSeconds: step.serverStepSeconds)
+                        encodeStepReply(
+                            requestID: requestID, serverInstanceID: serverInstanceID, observations: observations, rewards: rewards,
+                            terminated: terminated, truncated: truncated, finals: finals, serverStepSeconds: step.serverStepSeconds)
                     }
                 }
             }
@@ -84,8 +85,9 @@ enum StepMessageCodec {
         serverStepSeconds: Double
     ) -> [UInt8] {
         var bytes: [UInt8] = []
-        encodeStepReply(requestID: requestID, serverInstanceID: serverInstanceID, observations: observations, rewards: rewards,
-                        terminated: terminated, truncated: truncated, finals: finals, serverStepSeconds: serverStepSeconds, into: &bytes)
+        encodeStepReply(
+            requestID: requestID, serverInstanceID: serverInstanceID, observations: observations, rewards: rewards,
+            terminated: terminated, truncated: truncated, finals: finals, serverStepSeconds: serverStepSeconds, into: &bytes)
         return bytes
     }
 
@@ -101,10 +103,12 @@ enum StepMessageCodec {
         if !terminated.isEmpty { body += ProtobufWriter.lengthDelimitedSize(field: Field.replyTerminated, length: terminated.count) }
         if !truncated.isEmpty { body += ProtobufWriter.lengthDelimitedSize(field: Field.replyTruncated, length: truncated.count) }
         for (index, observation) in finals {
-            body += ProtobufWriter.lengthDelimitedSize(field: Field.replyFinalObservations, length: finalObservationSize(index, observation))
+            body += ProtobufWriter.lengthDelimitedSize(
+                field: Field.replyFinalObservations, length: finalObservationSize(index, observation))
         }
         if serverStepSeconds.bitPattern != 0 { body += 1 + 8 }
-        let size = idFieldsSize(requestID, serverInstanceID.utf8.count) + ProtobufWriter.lengthDelimitedSize(field: Field.step, length: body)
+        let size =
+            idFieldsSize(requestID, serverInstanceID.utf8.count) + ProtobufWriter.lengthDelimitedSize(field: Field.step, length: body)
         ProtobufWriter.write(size: size, into: &buffer) { writer in
             writeIDFields(&writer, requestID, serverInstanceID)
             writer.lengthDelimitedHeader(Field.step, length: body)
@@ -208,8 +212,10 @@ enum StepMessageCodec {
             var reader = ProtobufReader(bytes)
             guard let (id, sessionID, body) = readIDFieldsAndStep(&reader), reader.isAtEnd else { return nil }
             var message = ProtobufReader(bytes, range: body)
-            guard message.key() == .init(field: Field.stepRequestActions, wireType: .lengthDelimited), let range = message.lengthDelimited(),
-                  message.isAtEnd, let actions = readTensorLayout(bytes, range) else { return nil }
+            guard message.key() == .init(field: Field.stepRequestActions, wireType: .lengthDelimited),
+                let range = message.lengthDelimited(),
+                message.isAtEnd, let actions = readTensorLayout(bytes, range)
+            else { return nil }
             return StepRequestView(requestID: id, sessionID: sessionID, frame: frame, actions: actions)
         }
     }
@@ -241,7 +247,9 @@ enum StepMessageCodec {
         var lastField = 0
         while !message.isAtEnd {
             guard let key = message.key(),
-                  key.field > lastField || (key.field == lastField && (key.field == Field.replyFinalObservations || key.field == Field.replyInfos)) else { return nil }
+                key.field > lastField
+                    || (key.field == lastField && (key.field == Field.replyFinalObservations || key.field == Field.replyInfos))
+            else { return nil }
             lastField = key.field
             switch (key.field, key.wireType) {
             case (Field.replyObservations, .lengthDelimited):
@@ -251,13 +259,16 @@ enum StepMessageCodec {
                 guard let range = message.lengthDelimited(), range.count % 8 == 0 else { return nil }
                 rewards = range
             case (Field.replyTerminated, .lengthDelimited), (Field.replyTruncated, .lengthDelimited):
-                guard let range = message.lengthDelimited(), UnsafeBufferPointer(rebasing: bytes[range]).allSatisfy({ $0 <= 1 }) else { return nil }
+                guard let range = message.lengthDelimited(), UnsafeBufferPointer(rebasing: bytes[range]).allSatisfy({ $0 <= 1 }) else {
+                    return nil
+                }
                 if key.field == Field.replyTerminated { terminated = range } else { truncated = range }
             case (Field.replyFinalObservations, .lengthDelimited):
                 // Indices strictly increasing, as every encoder here and in gym_bridge writes them; a repeated
                 // index (the last one wins in protobuf) is left to swift-protobuf.
                 guard let range = message.lengthDelimited(), let final = readFinalObservation(bytes, range),
-                      finals.last.map({ $0.index < final.index }) ?? true else { return nil }
+                    finals.last.map({ $0.index < final.index }) ?? true
+                else { return nil }
                 finals.append(final)
             case (Field.replyInfos, .lengthDelimited):
                 guard let range = message.lengthDelimited(), let info = readInfo(bytes, range) else { return nil }
@@ -270,8 +281,9 @@ enum StepMessageCodec {
             }
         }
         guard let observations else { return nil }
-        return StepReplyView(requestID: id, serverInstanceID: instanceID, serverStepSeconds: seconds, frame: frame, observations: observations,
-                             rewards: rewards, terminated: terminated, truncated: truncated, finals: finals, infos: infos)
+        return StepReplyView(
+            requestID: id, serverInstanceID: instanceID, serverStepSeconds: seconds, frame: frame, observations: observations,
+            rewards: rewards, terminated: terminated, truncated: truncated, finals: finals, infos: infos)
     }
 
     /// An `Info { map<string, double> values = 1 }`: each entry `{1: key, 2: value}` with its key first,
@@ -280,7 +292,9 @@ enum StepMessageCodec {
     private static func readInfo(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [String: Double]? {
         var reader = ProtobufReader(bytes, range: range), values: [String: Double] = [:]
         while !reader.isAtEnd {
-            guard reader.key() == .init(field: Field.infoValues, wireType: .lengthDelimited), let entry = reader.lengthDelimited() else { return nil }
+            guard reader.key() == .init(field: Field.infoValues, wireType: .lengthDelimited), let entry = reader.lengthDelimited() else {
+                return nil
+            }
             var fields = ProtobufReader(bytes, range: entry)
             var key = "", value = 0.0
             var next = fields.isAtEnd ? nil : fields.key()
@@ -310,7 +324,9 @@ enum StepMessageCodec {
             key = next
         }
         if key == .init(field: Field.sessionOrInstanceID, wireType: .lengthDelimited) {
-            guard let range = reader.lengthDelimited(), let text = utf8String(reader.bytes, range), let next = reader.key() else { return nil }
+            guard let range = reader.lengthDelimited(), let text = utf8String(reader.bytes, range), let next = reader.key() else {
+                return nil
+            }
             string = text
             key = next
         }
@@ -367,11 +383,13 @@ enum StepMessageCodec {
     static func readTensorLayout(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> TensorLayout? {
         var reader = ProtobufReader(bytes, range: range)
         guard reader.key() == .init(field: Field.tensorDType, wireType: .varint), let code = reader.varint(),
-              let dtype: TensorDType = code == 1 ? .float32 : code == 2 ? .float64 : nil else { return nil }
+            let dtype: TensorDType = code == 1 ? .float32 : code == 2 ? .float64 : nil
+        else { return nil }
         var shape = range.upperBound..<range.upperBound, data = range.upperBound..<range.upperBound
         var lastField = Field.tensorDType
         while !reader.isAtEnd {
-            guard let key = reader.key(), key.field > lastField, key.wireType == .lengthDelimited, let payload = reader.lengthDelimited() else { return nil }
+            guard let key = reader.key(), key.field > lastField, key.wireType == .lengthDelimited, let payload = reader.lengthDelimited()
+            else { return nil }
             lastField = key.field
             switch key.field {
             case Field.tensorShape: shape = payload
@@ -392,7 +410,9 @@ enum StepMessageCodec {
         return TensorLayout(dtype: dtype, shape: shape, data: data)
     }
 
-    private static func readFinalObservation(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (index: Int, observation: TensorLayout)? {
+    private static func readFinalObservation(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (
+        index: Int, observation: TensorLayout
+    )? {
         var reader = ProtobufReader(bytes, range: range)
         var index: UInt64 = 0
         guard var key = reader.key() else { return nil }
@@ -401,8 +421,10 @@ enum StepMessageCodec {
             index = value
             key = next
         }
-        guard key == .init(field: Field.finalObservation, wireType: .lengthDelimited), let payload = reader.lengthDelimited(), reader.isAtEnd,
-              let observation = readTensorLayout(bytes, payload) else { return nil }
+        guard key == .init(field: Field.finalObservation, wireType: .lengthDelimited), let payload = reader.lengthDelimited(),
+            reader.isAtEnd,
+            let observation = readTensorLayout(bytes, payload)
+        else { return nil }
         return (Int(index), observation)
     }
 }

@@ -19,9 +19,12 @@ package struct StepReplyView: Sendable {
     /// The numeric infos, read as the view was made (dictionaries either way).
     private let infos: [[String: Double]]
 
-    init(requestID: UInt64, serverInstanceID: String, serverStepSeconds: Double, frame: [UInt8], observations: StepMessageCodec.TensorLayout,
-         rewards: Range<Int>, terminated: Range<Int>, truncated: Range<Int>, finals: [(index: Int, observation: StepMessageCodec.TensorLayout)],
-         infos: [[String: Double]] = []) {
+    init(
+        requestID: UInt64, serverInstanceID: String, serverStepSeconds: Double, frame: [UInt8], observations: StepMessageCodec.TensorLayout,
+        rewards: Range<Int>, terminated: Range<Int>, truncated: Range<Int>,
+        finals: [(index: Int, observation: StepMessageCodec.TensorLayout)],
+        infos: [[String: Double]] = []
+    ) {
         self.requestID = requestID
         self.serverInstanceID = serverInstanceID
         self.serverStepSeconds = serverStepSeconds

@@ -11,7 +11,10 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     /// A tensor over raw bytes; throws ``BridgeError`` (`wrongShape`) when the byte count does not fit.
     public init(dtype: TensorDType, shape: [Int], bytes: [UInt8]) throws(BridgeError) {
         guard let count = Self.elementCount(shape), count * dtype.size == bytes.count else {
-            throw BridgeError(.wrongShape, "tensor of shape \(shape) and dtype \(dtype.rawValue) needs \((Self.elementCount(shape) ?? -1) * dtype.size) bytes, got \(bytes.count)")
+            throw BridgeError(
+                .wrongShape,
+                "tensor of shape \(shape) and dtype \(dtype.rawValue) needs \((Self.elementCount(shape) ?? -1) * dtype.size) bytes, got \(bytes.count)"
+            )
         }
         self.dtype = dtype
         self.shape = shape
@@ -29,14 +32,16 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     /// A float32 tensor; `shape` defaults to `[values.count]`.
     public init(float32 values: [Float], shape: [Int]? = nil) {
         #if _endian(little)
-        // The wire's byte order is the machine's: one copy (element by element into zeroed bytes had been
-        // a sixth of the server's step).
-        let bytes = values.withUnsafeBytes { Array($0) }
+            // The wire's byte order is the machine's: one copy (element by element into zeroed bytes had been
+            // a sixth of the server's step).
+            let bytes = values.withUnsafeBytes { Array($0) }
         #else
-        var bytes = [UInt8](repeating: 0, count: values.count * 4)
-        bytes.withUnsafeMutableBytes { raw in
-            for (i, value) in values.enumerated() { raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
-        }
+            var bytes = [UInt8](repeating: 0, count: values.count * 4)
+            bytes.withUnsafeMutableBytes { raw in
+                for (i, value) in values.enumerated() {
+                    raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                }
+            }
         #endif
         self.dtype = .float32
         self.shape = shape ?? [values.count]
@@ -48,7 +53,9 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     public init(float64 values: [Double], shape: [Int]? = nil) {
         var bytes = [UInt8](repeating: 0, count: values.count * 8)
         bytes.withUnsafeMutableBytes { raw in
-            for (i, value) in values.enumerated() { raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 8 * i, as: UInt64.self) }
+            for (i, value) in values.enumerated() {
+                raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 8 * i, as: UInt64.self)
+            }
         }
         self.dtype = .float64
         self.shape = shape ?? [values.count]
@@ -90,11 +97,11 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     /// The elements as `Float`: exact for float32; for float64 a rounding the caller asks for by calling this.
     public func floats() -> [Float] {
         #if _endian(little)
-        if dtype == .float32 {
-            var values = [Float](repeating: 0, count: count)
-            values.withUnsafeMutableBytes { target in bytes.withUnsafeBytes { target.copyMemory(from: $0) } }
-            return values
-        }
+            if dtype == .float32 {
+                var values = [Float](repeating: 0, count: count)
+                values.withUnsafeMutableBytes { target in bytes.withUnsafeBytes { target.copyMemory(from: $0) } }
+                return values
+            }
         #endif
         // Through Double, which holds every float32 exactly: the same Float for both dtypes.
         return bytes.withUnsafeBytes { raw in (0..<count).map { Float(Self.element($0, in: raw.baseAddress!, dtype: dtype)) } }

@@ -28,9 +28,11 @@ enum CurveKeyFiles {
 
     static func write(_ pair: CurveKeyPair, name: String) throws {
         let secret = "# SwiftSAC CURVE secret key: keep it private\n\(pair.secretKey)\n"
-        let public_ = "# SwiftSAC CURVE public key: give it to peers (servers: to clients; clients: to the server's allow-list)\n\(pair.publicKey)\n"
+        let public_ =
+            "# SwiftSAC CURVE public key: give it to peers (servers: to clients; clients: to the server's allow-list)\n\(pair.publicKey)\n"
         guard FileManager.default.createFile(atPath: name + ".key", contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]),
-              FileManager.default.createFile(atPath: name + ".pub", contents: Data(public_.utf8)) else {
+            FileManager.default.createFile(atPath: name + ".pub", contents: Data(public_.utf8))
+        else {
             throw ValidationError("cannot write \(name).key and \(name).pub")
         }
     }

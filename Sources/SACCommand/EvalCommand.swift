@@ -16,7 +16,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Policy file to evaluate instead of a run directory's.")
     var policy: String?
 
-    @Option(help: "Environment to evaluate in: a built-in name or the ZeroMQ address of an envbridge server (default: the built-in environment the policy was trained on).")
+    @Option(
+        help:
+            "Environment to evaluate in: a built-in name or the ZeroMQ address of an envbridge server (default: the built-in environment the policy was trained on)."
+    )
     var env: String?
 
     @Option(help: "Episodes to run; episode i resets with seed 10000 + i.")
@@ -35,7 +38,8 @@ struct EvalCommand: ParsableCommand {
         let saved = try SavedPolicy(contentsOf: path)
         let name = env ?? saved.environmentID
         // A remote server may step several copies per request; the evaluator shares the episodes among them.
-        let environment: any VectorEnvironment = name.contains("://")
+        let environment: any VectorEnvironment =
+            name.contains("://")
             ? try RemoteVectorEnvironment(address: name) : EnvironmentVector(try EnvironmentRegistry.make(name))
         defer { try? environment.close() }
         let result = try Evaluator(actor: saved.actor, scaling: saved.scaling).run(episodes: episodes, in: environment)
@@ -63,8 +67,10 @@ struct EvaluationTable {
 
     var text: String {
         let header = ["episodes", "mean", "std", "min", "max", "mean length"]
-        let row = ["\(result.returns.count)", String(format: "%.1f", result.mean), String(format: "%.1f", result.standardDeviation),
-                   String(format: "%.1f", result.minimum), String(format: "%.1f", result.maximum), String(format: "%.1f", result.meanLength)]
+        let row = [
+            "\(result.returns.count)", String(format: "%.1f", result.mean), String(format: "%.1f", result.standardDeviation),
+            String(format: "%.1f", result.minimum), String(format: "%.1f", result.maximum), String(format: "%.1f", result.meanLength),
+        ]
         let widths = zip(header, row).map { max($0.count, $1.count) }
         func line(_ cells: [String]) -> String {
             zip(cells, widths).map { String(repeating: " ", count: $1 - $0.count) + $0 }.joined(separator: "  ")

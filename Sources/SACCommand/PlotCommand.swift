@@ -6,7 +6,8 @@ import SACLearningCurves
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Plot the learning curve of one run directory, or overlay several (seeds of one variant become a mean with a min–max band).")
+        abstract:
+            "Plot the learning curve of one run directory, or overlay several (seeds of one variant become a mean with a min–max band).")
 
     @Argument(help: "Run directories written by 'sac train'.")
     var runDirs: [String]
@@ -24,7 +25,8 @@ struct PlotCommand: ParsableCommand {
     func run() throws {
         let runs = try runDirs.map { directory in try RunMetrics(runDirectory: directory, label: Self.group(of: directory)) }
         let environments = Set(runDirs.compactMap { Self.summary(of: $0)?["env"] as? String }).sorted()
-        let chart = LearningCurveChart(title: title ?? "\(environments.joined(separator: ", ")): evaluation return, mean and range over runs")
+        let chart = LearningCurveChart(
+            title: title ?? "\(environments.joined(separator: ", ")): evaluation return, mean and range over runs")
         // One run: its own chart, training episodes included; several: means and bands per group.
         let svg = runs.count == 1 ? try chart.render(run: runs[0]) : try chart.render(runs: runs) { $0.label }
         do {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import SoftActorCritic
@@ -42,8 +42,10 @@ final class ProgressLine {
 
     private func describe(_ p: TrainingProgress) -> String {
         let percent = 100 * Double(p.step) / Double(max(p.totalSteps, 1))
-        var parts = [String(format: "step %d/%d (%.0f%%)", p.step, p.totalSteps, percent),
-                     String(format: "%.0f steps/s", p.stepsPerSecond)]
+        var parts = [
+            String(format: "step %d/%d (%.0f%%)", p.step, p.totalSteps, percent),
+            String(format: "%.0f steps/s", p.stepsPerSecond),
+        ]
         if let last = p.lastEpisodeReturn { parts.append(String(format: "return %.1f", last)) }
         if let eval = p.lastEvaluationReturn { parts.append(String(format: "eval %.1f", eval)) }
         parts.append(String(format: "α %.3f", p.alpha))

@@ -8,10 +8,17 @@ import SACZeroMQ
 
 /// Options every command that builds an environment shares.
 struct EnvironmentOptions: ParsableArguments {
-    @Option(name: .customLong("env"), parsing: .singleValue, help: ArgumentHelp("Environment: \(EnvironmentRegistry.entries.map { "\($0.id) (\($0.aliases.joined(separator: ", ")))" }.joined(separator: ", ")), or the ZeroMQ address of an envbridge server (tcp://127.0.0.1:5555, ipc:///tmp/sim.sock). Repeat it with addresses to train on several servers at once, each with its own --num-envs (see --collect; default: pendulum).", valueName: "env"))
+    @Option(
+        name: .customLong("env"), parsing: .singleValue,
+        help: ArgumentHelp(
+            "Environment: \(EnvironmentRegistry.entries.map { "\($0.id) (\($0.aliases.joined(separator: ", ")))" }.joined(separator: ", ")), or the ZeroMQ address of an envbridge server (tcp://127.0.0.1:5555, ipc:///tmp/sim.sock). Repeat it with addresses to train on several servers at once, each with its own --num-envs (see --collect; default: pendulum).",
+            valueName: "env"))
     var envs: [String] = []
 
-    @Option(help: "A file of envbridge server addresses, one per line (# comments), each optionally followed by the path of that server's CURVE public key; added to --env.")
+    @Option(
+        help:
+            "A file of envbridge server addresses, one per line (# comments), each optionally followed by the path of that server's CURVE public key; added to --env."
+    )
     var envFile: String?
 
     @Option(name: .long, help: "Milliseconds to wait for a remote environment's reply.")
@@ -26,7 +33,11 @@ struct EnvironmentOptions: ParsableArguments {
     @Option(name: .long, help: "Seed of the run (networks, exploration, environment resets).")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "Threads for gradient updates: 1, or 2 to run the two critics side by side (default: 2 on a machine with 2 or more cores). Every product runs on one OpenBLAS thread either way, so a run is the same bit for bit whatever this is.")
+    @Option(
+        name: .long,
+        help:
+            "Threads for gradient updates: 1, or 2 to run the two critics side by side (default: 2 on a machine with 2 or more cores). Every product runs on one OpenBLAS thread either way, so a run is the same bit for bit whatever this is."
+    )
     var threads: Int?
 
     /// One environment the run steps: a built-in name, or a server's address with its own CURVE key.
@@ -67,14 +78,17 @@ struct EnvironmentOptions: ParsableArguments {
         let sources = try sources()
         if sources.count > 1 {
             for source in sources where !source.isRemote {
-                throw ValidationError("'\(source.env)' is not a server address; several environments must all be envbridge servers (tcp://…, ipc://…)")
+                throw ValidationError(
+                    "'\(source.env)' is not a server address; several environments must all be envbridge servers (tcp://…, ipc://…)")
             }
             var seen: Set<String> = []
             for source in sources where !seen.insert(source.env).inserted {
                 throw ValidationError("\(source.env) is given twice; give each server once")
             }
         } else if !sources[0].isRemote, EnvironmentRegistry.entry(named: sources[0].env) == nil {
-            throw ValidationError("unknown environment '\(sources[0].env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", ")), or a ZeroMQ address such as tcp://127.0.0.1:5555")
+            throw ValidationError(
+                "unknown environment '\(sources[0].env)'; choose one of: \(EnvironmentRegistry.entries.map(\.id).joined(separator: ", ")), or a ZeroMQ address such as tcp://127.0.0.1:5555"
+            )
         }
         guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 ms, got \(timeout)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -94,8 +108,10 @@ struct EnvironmentOptions: ParsableArguments {
     /// session with each, grouped with `groupOptions` (each server steps its own number of copies); a
     /// server that cannot be reached is left out with `warn` while at least
     /// `VectorEnvironmentGroup.Options.minimumMembers` are reached, and is an error naming it otherwise.
-    func makeVectorEnvironment(_ sources: [Source], seed: UInt64, count: Int?, groupOptions: VectorEnvironmentGroup.Options = .init(),
-                               warn: (String) -> Void = { _ in }) throws -> any VectorEnvironment {
+    func makeVectorEnvironment(
+        _ sources: [Source], seed: UInt64, count: Int?, groupOptions: VectorEnvironmentGroup.Options = .init(),
+        warn: (String) -> Void = { _ in }
+    ) throws -> any VectorEnvironment {
         let first = sources[0]
         guard first.isRemote else {
             return try EnvironmentVector((0..<(count ?? 1)).map { try EnvironmentRegistry.make(first.env, seed: seed &+ UInt64($0)) })
@@ -113,7 +129,8 @@ struct EnvironmentOptions: ParsableArguments {
             }
         }
         guard members.count >= groupOptions.minimumMembers, !members.isEmpty else {
-            throw ValidationError("""
+            throw ValidationError(
+                """
                 \(unreachable.count) of \(sources.count) servers cannot be reached, leaving \(members.count), fewer than --min-servers \(groupOptions.minimumMembers):
                 \(unreachable.joined(separator: "\n"))
                 """)
@@ -124,7 +141,9 @@ struct EnvironmentOptions: ParsableArguments {
 
     /// A session of its own with the first server `environment` steps (or one built-in environment), for
     /// evaluation episodes.
-    func makeEvaluationEnvironment(_ sources: [Source], seed: UInt64, besides environment: any VectorEnvironment) throws -> any VectorEnvironment {
+    func makeEvaluationEnvironment(_ sources: [Source], seed: UInt64, besides environment: any VectorEnvironment) throws
+        -> any VectorEnvironment
+    {
         guard sources[0].isRemote else { return try makeVectorEnvironment(sources, seed: seed, count: 1) }
         let address = (environment as? VectorEnvironmentGroup)?.members[0].address ?? sources[0].env
         let source = sources.first { $0.env == address } ?? sources[0]

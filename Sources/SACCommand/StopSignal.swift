@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SIGINT/SIGTERM as a flag polled by long-running loops (`sac train` checkpoints and stops, `sac serve`

@@ -17,7 +17,10 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var environment: EnvironmentOptions
 
-    @Option(help: ArgumentHelp("SAC variant: twin-q (twin Q + automatic temperature), value-network (the 2018 paper's V_ψ), or crossq (batch-renormalised critics without targets: fewer samples per skill).", valueName: "twin-q|value-network|crossq"))
+    @Option(
+        help: ArgumentHelp(
+            "SAC variant: twin-q (twin Q + automatic temperature), value-network (the 2018 paper's V_ψ), or crossq (batch-renormalised critics without targets: fewer samples per skill).",
+            valueName: "twin-q|value-network|crossq"))
     var variant: SACVariant = .twinQ
 
     @Option(help: "Environment steps to train for (default 20000; with --resume, the new total, default the original one).")
@@ -26,7 +29,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Run directory (default: runs/<env>-<variant>-seed<seed>).")
     var runDir: String?
 
-    @Option(help: "Copies of the environment stepped together (a remote server must step as many per request: its --num-envs; default 1 in process, the server's number remotely). Steps and the update schedule count every copy's steps.")
+    @Option(
+        help:
+            "Copies of the environment stepped together (a remote server must step as many per request: its --num-envs; default 1 in process, the server's number remotely). Steps and the update schedule count every copy's steps."
+    )
     var numEnvs: Int?
 
     @Option(help: "Gradient updates per environment step; fractional (0.25) or above 1 (4).")
@@ -53,7 +59,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Adam learning rate of every network and of log α (default 3e-4; crossq 1e-3).")
     var learningRate: Float?
 
-    @Option(help: ArgumentHelp("Number format of the updates' matrix products: float32 (bit-for-bit reproducible), or bf16 — the hidden layers' products with bfloat16 inputs and float32 accumulation, faster where the CPU has AVX512_BF16 (float32 elsewhere, with a log line).", valueName: "float32|bf16"))
+    @Option(
+        help: ArgumentHelp(
+            "Number format of the updates' matrix products: float32 (bit-for-bit reproducible), or bf16 — the hidden layers' products with bfloat16 inputs and float32 accumulation, faster where the CPU has AVX512_BF16 (float32 elsewhere, with a log line).",
+            valueName: "float32|bf16"))
     var precision: MatrixPrecision = .float32
 
     @Option(help: "Discount factor γ.")
@@ -77,13 +86,22 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "On a NaN or infinite observation or reward: fail (stop with a checkpoint) or skip-episode.")
     var onNonfinite: TrainerConfiguration.NonFinitePolicy = .fail
 
-    @Option(help: "Reconnection attempts, with back-off (0.25 s doubling up to 8 s), after a remote environment is lost; past them a server is dropped (see --min-servers).")
+    @Option(
+        help:
+            "Reconnection attempts, with back-off (0.25 s doubling up to 8 s), after a remote environment is lost; past them a server is dropped (see --min-servers)."
+    )
     var reconnectAttempts: Int = 5
 
-    @Option(help: ArgumentHelp("With several servers: sync takes every server's results at every step (reproducible bit for bit from the seeds with deterministic simulators; a step waits for the slowest server); first-ready takes whichever servers have answered as soon as one has, and sends those their next actions at once (a slow or hung server never stalls the others; not reproducible bit for bit).", valueName: "sync|first-ready"))
+    @Option(
+        help: ArgumentHelp(
+            "With several servers: sync takes every server's results at every step (reproducible bit for bit from the seeds with deterministic simulators; a step waits for the slowest server); first-ready takes whichever servers have answered as soon as one has, and sends those their next actions at once (a slow or hung server never stalls the others; not reproducible bit for bit).",
+            valueName: "sync|first-ready"))
     var collect: VectorEnvironmentGroup.Collection = .sync
 
-    @Option(help: "With several servers: how many must remain. A server unreachable at the start is left out, and one lost for good during the run dropped, while at least this many remain; below that the run stops (with a checkpoint).")
+    @Option(
+        help:
+            "With several servers: how many must remain. A server unreachable at the start is left out, and one lost for good during the run dropped, while at least this many remain; below that the run stops (with a checkpoint)."
+    )
     var minServers: Int = 1
 
     @Flag(help: "Print only warnings and the final result.")
@@ -93,7 +111,9 @@ struct TrainCommand: ParsableCommand {
     /// configurations' own `validate()`.
     func validate() throws {
         if resume != nil, runDir != nil { throw ValidationError("--resume continues in its own run directory; do not also give --run-dir") }
-        guard hiddenSizes != nil else { throw ValidationError("--hidden must be comma-separated positive integers such as 256,256, got '\(hidden)'") }
+        guard hiddenSizes != nil else {
+            throw ValidationError("--hidden must be comma-separated positive integers such as 256,256, got '\(hidden)'")
+        }
         if let criticHidden, Self.widths(criticHidden) == nil {
             throw ValidationError("--critic-hidden must be comma-separated positive integers such as 512,512, got '\(criticHidden)'")
         }
@@ -163,11 +183,16 @@ struct TrainCommand: ParsableCommand {
         let run: Trainer
         if let resume {
             run = try Trainer.resume(runDirectory: resume, environment: env, evaluationEnvironment: evaluationEnv, totalSteps: steps)
-            logger.info("resuming \(run.agent.configuration.variant.rawValue) on \(env.id) at update \(run.agent.updateCount) toward \(run.configuration.totalSteps) steps; run directory \(directory)")
+            logger.info(
+                "resuming \(run.agent.configuration.variant.rawValue) on \(env.id) at update \(run.agent.updateCount) toward \(run.configuration.totalSteps) steps; run directory \(directory)"
+            )
         } else {
-            run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: env,
-                              evaluationEnvironment: evaluationEnv, runDirectory: directory)
-            logger.info("training \(variant.rawValue) on \(env.id)\(env.numEnvs > 1 ? " ×\(env.numEnvs)" : "") for \(trainer.totalSteps) steps, seed \(environment.seed); run directory \(directory)")
+            run = try Trainer(
+                agentConfiguration: agent, configuration: trainer, environment: env,
+                evaluationEnvironment: evaluationEnv, runDirectory: directory)
+            logger.info(
+                "training \(variant.rawValue) on \(env.id)\(env.numEnvs > 1 ? " ×\(env.numEnvs)" : "") for \(trainer.totalSteps) steps, seed \(environment.seed); run directory \(directory)"
+            )
         }
         environment.applyThreads(to: run.agent)
         switch BLAS.kernel.choice {
@@ -176,7 +201,9 @@ struct TrainCommand: ParsableCommand {
         case .keptFallback: logger.warning("matrix products: OpenBLAS \(BLAS.kernel); they run several times slower than they could")
         }
         if run.agent.configuration.effectivePrecision != run.agent.precision {
-            logger.warning("bf16 products are not available here (\(MatrixPrecision.bfloat16Unavailability ?? "unknown reason")); the updates run in float32")
+            logger.warning(
+                "bf16 products are not available here (\(MatrixPrecision.bfloat16Unavailability ?? "unknown reason")); the updates run in float32"
+            )
         } else if run.agent.precision == .bfloat16 {
             logger.info("matrix products: bf16 inputs, float32 accumulation (libxsmm) for the hidden layers")
         }
@@ -205,14 +232,19 @@ struct TrainCommand: ParsableCommand {
             }
         }
         display.finish()
-        writeLearningCurve(directory: directory, title: "\(env.id) \(run.agent.configuration.variant.rawValue) seed \(run.configuration.seed)", logger: logger)
+        writeLearningCurve(
+            directory: directory, title: "\(env.id) \(run.agent.configuration.variant.rawValue) seed \(run.configuration.seed)",
+            logger: logger)
         if summary.status == .interrupted {
-            print("interrupted at step \(summary.envSteps); checkpoint written. Continue with: sac train --resume \(directory) \(EnvironmentOptions.commandLine(sources))")
+            print(
+                "interrupted at step \(summary.envSteps); checkpoint written. Continue with: sac train --resume \(directory) \(EnvironmentOptions.commandLine(sources))"
+            )
             return
         }
         let mean = summary.evalReturnMean.map { String(format: "%.1f", $0) } ?? "n/a"
         let std = summary.evalReturnStd.map { String(format: "%.1f", $0) } ?? "n/a"
-        print("""
+        print(
+            """
             \(summary.env) \(summary.variant) seed \(summary.seed): eval return \(mean) ± \(std) over \(run.configuration.evaluationEpisodes) episodes \
             after \(summary.envSteps) steps, \(summary.gradientUpdates) updates in \(String(format: "%.1f", summary.wallSeconds)) s \
             (\(String(format: "%.1f", summary.updatesPerSecond)) updates/s)

@@ -25,12 +25,18 @@ struct BenchBridgeCommand: ParsableCommand {
     @Flag(help: "Skip the Python Gymnasium server even when it is installed.")
     var noPython = false
 
-    @Option(help: ArgumentHelp("Run every server process (raw echoes, sac serve, gym_bridge) on this CPU (taskset -c), as one would pin a simulator.",
-                               discussion: "The client stays unpinned. A process that the scheduler moves between cores between requests meets cold caches after every wake-up."))
+    @Option(
+        help: ArgumentHelp(
+            "Run every server process (raw echoes, sac serve, gym_bridge) on this CPU (taskset -c), as one would pin a simulator.",
+            discussion:
+                "The client stays unpinned. A process that the scheduler moves between cores between requests meets cold caches after every wake-up."
+        ))
     var serverCPU: Int?
 
-    @Option(help: ArgumentHelp("gym_bridge worker processes (its --workers) in the extra target with --num-envs above 1.",
-                               discussion: "Default: the cores beside one, at least one."))
+    @Option(
+        help: ArgumentHelp(
+            "gym_bridge worker processes (its --workers) in the extra target with --num-envs above 1.",
+            discussion: "Default: the cores beside one, at least one."))
     var pythonWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
 
     func validate() throws {
@@ -115,7 +121,9 @@ struct BenchBridgeCommand: ParsableCommand {
         defer { cleanups.reversed().forEach { $0() } }
 
         // The protocol against the Swift server on a thread of this process.
-        let server = try BackgroundEnvironmentServer(endpoint: endpoint) { try EnvironmentServer(environment: "pendulum", options: serverOptions) }
+        let server = try BackgroundEnvironmentServer(endpoint: endpoint) {
+            try EnvironmentServer(environment: "pendulum", options: serverOptions)
+        }
         cleanups.append { server.stop() }
         let client = try RemoteEnvironmentClient(address: server.endpoint)
         cleanups.append { client.close() }
@@ -126,8 +134,9 @@ struct BenchBridgeCommand: ParsableCommand {
         let (sessionID, instanceID) = (client.session.sessionID, client.serverInstanceID)
         let requestBytes = MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: sessionID, kind: .step(actions: actions)))
         let replyBytes = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: instanceID, kind: .step(lastReply)))
-        let codecMicroseconds = Self.clientCodecMicroseconds(actions: actions, sessionID: sessionID, replyBytes: replyBytes,
-                                                             requests: requests)
+        let codecMicroseconds = Self.clientCodecMicroseconds(
+            actions: actions, sessionID: sessionID, replyBytes: replyBytes,
+            requests: requests)
         let rawEndpoint = transport == .inproc ? "inproc://sac-bench-raw" : endpoint.replacingOccurrences(of: ".sock", with: "-raw.sock")
         let echo = try RawEcho.start(endpoint: rawEndpoint, reply: replyBytes)
         cleanups.append { echo.stop() }
@@ -139,8 +148,12 @@ struct BenchBridgeCommand: ParsableCommand {
         let spin = RemoteEnvironmentClient.Options.automaticSpinMicroseconds
         let clientSpin = RemoteEnvironmentClient.Options().spinMicroseconds(for: server.endpoint)
         var targets = [
-            Target(name: "raw") { try socket.send(requestBytes); _ = try socket.receive() },
-            Target(name: "raw-spin") { try socket.send(requestBytes); _ = try socket.receive(spinMicroseconds: spin) },
+            Target(name: "raw") {
+                try socket.send(requestBytes); _ = try socket.receive()
+            },
+            Target(name: "raw-spin") {
+                try socket.send(requestBytes); _ = try socket.receive(spinMicroseconds: spin)
+            },
             Target(name: "swift", roundTrip: Stepper(client, actions: actions).step),
         ]
         // The remote servers' clients by target name, for the time the servers report stepping.
@@ -158,22 +171,33 @@ struct BenchBridgeCommand: ParsableCommand {
             // next request first, as gym_bridge does (`--spin-us`; the Swift server blocks by default).
             for (name, spinUs) in [("raw-remote", 0), ("raw-remote-spin", Self.spinWindowMicroseconds)] {
                 let bind = processEndpoint()
-                let echoProcess = try start([executable, "bench", "echo", "--bind", bind, "--reply-bytes", "\(replyBytes.count)", "--spin-us", "\(spinUs)"])
-                cleanups.append { kill(echoProcess.processIdentifier, SIGKILL); echoProcess.waitUntilExit() }
+                let echoProcess = try start([
+                    executable, "bench", "echo", "--bind", bind, "--reply-bytes", "\(replyBytes.count)", "--spin-us", "\(spinUs)",
+                ])
+                cleanups.append {
+                    kill(echoProcess.processIdentifier, SIGKILL); echoProcess.waitUntilExit()
+                }
                 let remoteSocket = try ZeroMQSocket(.request)
                 cleanups.append { remoteSocket.close() }
                 try remoteSocket.connect(bind)
-                targets.append(Target(name: name) { try remoteSocket.send(requestBytes); _ = try remoteSocket.receive() })
+                targets.append(
+                    Target(name: name) {
+                        try remoteSocket.send(requestBytes); _ = try remoteSocket.receive()
+                    })
             }
             func gymBridge(numEnvs: Int, spinUs: Int, workers: Int = 0) -> [String] {
-                ["/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)",
-                 "--spin-us", "\(spinUs)", "--workers", "\(workers)", "--bind"]
+                [
+                    "/usr/bin/env", "python3", "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "\(numEnvs)",
+                    "--spin-us", "\(spinUs)", "--workers", "\(workers)", "--bind",
+                ]
             }
             var servers = [("swift-remote", [sac, "serve", "--env", "pendulum", "--num-envs", "\(numEnvs)", "--bind"], actions)]
             // gym_bridge blocking, and as it runs by default: spinning while that measures quicker (its --spin-us).
             if !noPython {
-                servers += [("python", gymBridge(numEnvs: numEnvs, spinUs: 0), actions),
-                            ("python-spin", gymBridge(numEnvs: numEnvs, spinUs: Self.spinWindowMicroseconds), actions)]
+                servers += [
+                    ("python", gymBridge(numEnvs: numEnvs, spinUs: 0), actions),
+                    ("python-spin", gymBridge(numEnvs: numEnvs, spinUs: Self.spinWindowMicroseconds), actions),
+                ]
             }
             if numEnvs > 1 {
                 // What batching buys, in this run: the same servers with one environment per request, and
@@ -181,14 +205,21 @@ struct BenchBridgeCommand: ParsableCommand {
                 let one = Tensor(float32: [0.1], shape: [1, 1])
                 servers.append(("swift-remote-one", [sac, "serve", "--env", "pendulum", "--num-envs", "1", "--bind"], one))
                 if !noPython {
-                    servers += [("python-spin-one", gymBridge(numEnvs: 1, spinUs: Self.spinWindowMicroseconds), one),
-                                ("python-workers", gymBridge(numEnvs: numEnvs, spinUs: Self.spinWindowMicroseconds, workers: pythonWorkers), actions)]
+                    servers += [
+                        ("python-spin-one", gymBridge(numEnvs: 1, spinUs: Self.spinWindowMicroseconds), one),
+                        (
+                            "python-workers", gymBridge(numEnvs: numEnvs, spinUs: Self.spinWindowMicroseconds, workers: pythonWorkers),
+                            actions
+                        ),
+                    ]
                 }
             }
             for (name, arguments, actions) in servers {
                 let bind = processEndpoint()
                 guard let process = try? start(arguments + [bind]) else { continue }
-                cleanups.append { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+                cleanups.append {
+                    kill(process.processIdentifier, SIGKILL); process.waitUntilExit()
+                }
                 var clientOptions = RemoteEnvironmentClient.Options()
                 clientOptions.timeoutMilliseconds = 15_000
                 clientOptions.retries = 0
@@ -235,7 +266,10 @@ struct BenchBridgeCommand: ParsableCommand {
             ("  raw libzmq round trips/s, blocking receive", String(format: "%.0f", raw) + (clientSpin > 0 ? "" : " (reference)")),
             ("  raw, checking \(spin) µs before blocking", String(format: "%.0f", rawSpin) + (clientSpin > 0 ? " (reference)" : "")),
             ("  Swift server requests/s", String(format: "%.0f (%.0f environment steps/s)", swift, swift * Double(numEnvs))),
-            ("  Swift server / reference", String(format: "%.2f; ", swift / reference) + Self.roundRatios(measured["swift"]!, referenceTarget)),
+            (
+                "  Swift server / reference",
+                String(format: "%.2f; ", swift / reference) + Self.roundRatios(measured["swift"]!, referenceTarget)
+            ),
             ("  share of time the server spent stepping", String(format: "%.0f%%", 100 * serverShare)),
             ("  Swift server's handle() per step request", String(format: "%.1f µs (decode, step, encode)", handleMicroseconds)),
             ("  Swift client's codec per step", String(format: "%.2f µs (encode request, decode reply)", codecMicroseconds)),
@@ -255,34 +289,57 @@ struct BenchBridgeCommand: ParsableCommand {
             let serverSpin = Self.spinWindowMicroseconds
             rows.append(("server in another process:", ""))
             rows.append(("  raw libzmq round trips/s, blocking receive", String(format: "%.0f (reference)", rawRemote)))
-            rows.append(("  raw, echo spinning as gym_bridge does", String(format: "%.0f (%d µs adaptive spin)", rawRemoteSpin, serverSpin)))
+            rows.append(
+                ("  raw, echo spinning as gym_bridge does", String(format: "%.0f (%d µs adaptive spin)", rawRemoteSpin, serverSpin)))
             record.set("raw_remote_round_trips_per_second", Int(rawRemote))
             record.set("raw_remote_spin_round_trips_per_second", Int(rawRemoteSpin))
             record.set("echo_spin_us", serverSpin)
             if let swiftRemote = rate["swift-remote"] {
                 rows.append(("  Swift server (sac serve) requests/s", String(format: "%.0f", swiftRemote)))
-                rows.append(("  Swift server / raw (/ spinning raw)", String(format: "%.2f (%.2f); ", swiftRemote / rawRemote, swiftRemote / rawRemoteSpin)
-                             + Self.roundRatios(measured["swift-remote"]!, measured["raw-remote"]!)))
+                rows.append(
+                    (
+                        "  Swift server / raw (/ spinning raw)",
+                        String(format: "%.2f (%.2f); ", swiftRemote / rawRemote, swiftRemote / rawRemoteSpin)
+                            + Self.roundRatios(measured["swift-remote"]!, measured["raw-remote"]!)
+                    ))
                 record.set("swift_remote_requests_per_second", Int(swiftRemote))
                 record.set("swift_remote_ratio", swiftRemote / rawRemote, digits: 3)
-                record.set("swift_remote_round_median_ratio", Self.medianRoundRatio(measured["swift-remote"]!, measured["raw-remote"]!), digits: 3)
+                record.set(
+                    "swift_remote_round_median_ratio", Self.medianRoundRatio(measured["swift-remote"]!, measured["raw-remote"]!), digits: 3)
                 record.set("swift_remote_spin_ratio", swiftRemote / rawRemoteSpin, digits: 3)
             }
             let origin = Self.checkoutPython == nil ? "installed gym_bridge" : "gym_bridge of this checkout"
             if let python = rate["python"] {
-                rows.append(("  Python Gymnasium server, blocking, requests/s", String(format: "%.0f (%.0f environment steps/s), %@", python, python * Double(numEnvs), origin)))
-                rows.append(("  Python server blocking / raw", String(format: "%.2f; ", python / rawRemote) + Self.roundRatios(measured["python"]!, measured["raw-remote"]!)))
+                rows.append(
+                    (
+                        "  Python Gymnasium server, blocking, requests/s",
+                        String(format: "%.0f (%.0f environment steps/s), %@", python, python * Double(numEnvs), origin)
+                    ))
+                rows.append(
+                    (
+                        "  Python server blocking / raw",
+                        String(format: "%.2f; ", python / rawRemote) + Self.roundRatios(measured["python"]!, measured["raw-remote"]!)
+                    ))
                 record.set("python_requests_per_second", Int(python))
                 record.set("python_ratio", python / rawRemote, digits: 3)
                 record.set("python_round_median_ratio", Self.medianRoundRatio(measured["python"]!, measured["raw-remote"]!), digits: 3)
             }
             if let pythonSpin = rate["python-spin"] {
-                rows.append(("  Python server by default (--spin-us \(serverSpin)), requests/s", String(format: "%.0f (%.0f environment steps/s)", pythonSpin, pythonSpin * Double(numEnvs))))
-                rows.append(("  Python server by default / raw (/ spinning raw)", String(format: "%.2f (%.2f); ", pythonSpin / rawRemote, pythonSpin / rawRemoteSpin)
-                             + Self.roundRatios(measured["python-spin"]!, measured["raw-remote"]!)))
+                rows.append(
+                    (
+                        "  Python server by default (--spin-us \(serverSpin)), requests/s",
+                        String(format: "%.0f (%.0f environment steps/s)", pythonSpin, pythonSpin * Double(numEnvs))
+                    ))
+                rows.append(
+                    (
+                        "  Python server by default / raw (/ spinning raw)",
+                        String(format: "%.2f (%.2f); ", pythonSpin / rawRemote, pythonSpin / rawRemoteSpin)
+                            + Self.roundRatios(measured["python-spin"]!, measured["raw-remote"]!)
+                    ))
                 record.set("python_spin_requests_per_second", Int(pythonSpin))
                 record.set("python_spin_ratio", pythonSpin / rawRemote, digits: 3)
-                record.set("python_spin_round_median_ratio", Self.medianRoundRatio(measured["python-spin"]!, measured["raw-remote"]!), digits: 3)
+                record.set(
+                    "python_spin_round_median_ratio", Self.medianRoundRatio(measured["python-spin"]!, measured["raw-remote"]!), digits: 3)
                 record.set("python_spin_to_spinning_raw_ratio", pythonSpin / rawRemoteSpin, digits: 3)
             }
             if numEnvs > 1 {
@@ -291,16 +348,28 @@ struct BenchBridgeCommand: ParsableCommand {
                     guard let b = rate[batched], let o = rate[single] else { return }
                     let gain = b * Double(numEnvs) / o
                     let rounds = Self.sortedRoundRatios(measured[batched]!, measured[single]!).map { $0 * Double(numEnvs) }
-                    rows.append((name, String(format: "%.1f× (%.0f against %.0f environment steps/s); per round %.1f× (%.1f–%.1f over %d)",
-                                              gain, b * Double(numEnvs), o, median(rounds), rounds.first ?? .nan, rounds.last ?? .nan, rounds.count)))
+                    rows.append(
+                        (
+                            name,
+                            String(
+                                format: "%.1f× (%.0f against %.0f environment steps/s); per round %.1f× (%.1f–%.1f over %d)",
+                                gain, b * Double(numEnvs), o, median(rounds), rounds.first ?? .nan, rounds.last ?? .nan, rounds.count)
+                        ))
                     record.set(key, gain, digits: 2)
                 }
                 // Where a Python request's time goes: gym_bridge reports how long it stepped the copies.
                 for (name, label) in [("python-spin", "without workers"), ("python-workers", "--workers \(pythonWorkers)")] {
-                    guard let remote = remoteClients[name], let before = remoteSecondsBefore[name], let target = measured[name] else { continue }
+                    guard let remote = remoteClients[name], let before = remoteSecondsBefore[name], let target = measured[name] else {
+                        continue
+                    }
                     let stepping = (remote.serverStepSeconds - before) / Double(target.count)
-                    rows.append(("  Python server stepping its copies, \(label)", String(format: "%.0f of %.0f µs per request (%.1f µs per copy)",
-                                                                                       stepping * 1e6, target.seconds / Double(target.count) * 1e6, stepping * 1e6 / Double(numEnvs))))
+                    rows.append(
+                        (
+                            "  Python server stepping its copies, \(label)",
+                            String(
+                                format: "%.0f of %.0f µs per request (%.1f µs per copy)",
+                                stepping * 1e6, target.seconds / Double(target.count) * 1e6, stepping * 1e6 / Double(numEnvs))
+                        ))
                     record.set(name.replacingOccurrences(of: "-", with: "_") + "_stepping_us", stepping * 1e6, digits: 1)
                 }
                 rows.append(("\(numEnvs) per request ÷ one per request, environment steps/s:", ""))
@@ -322,10 +391,13 @@ struct BenchBridgeCommand: ParsableCommand {
     /// Microseconds the Swift server takes to answer one step request, without any transport.
     private static func serverHandleMicroseconds(options: EnvironmentServer.Options, actions: Tensor, requests: Int) throws -> Double {
         let server = try EnvironmentServer(environment: "pendulum", options: options)
-        let hello = try? MessageCodec.decodeReply(server.handle(MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))))
+        let hello = try? MessageCodec.decodeReply(
+            server.handle(MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))))
         guard case let .handshake(session)? = hello?.kind else { throw ValidationError("the server refused a handshake") }
         _ = server.handle(MessageCodec.encode(BridgeRequest(requestID: 2, sessionID: session.sessionID, kind: .reset(.init()))))
-        let frames = (0..<requests).map { MessageCodec.encode(BridgeRequest(requestID: UInt64(3 + $0), sessionID: session.sessionID, kind: .step(actions: actions))) }
+        let frames = (0..<requests).map {
+            MessageCodec.encode(BridgeRequest(requestID: UInt64(3 + $0), sessionID: session.sessionID, kind: .step(actions: actions)))
+        }
         let clock = ContinuousClock(), begin = clock.now
         var bytes = 0
         for frame in frames { bytes &+= server.handle(frame).count }
@@ -336,8 +408,10 @@ struct BenchBridgeCommand: ParsableCommand {
 
     /// Microseconds the client spends encoding a step request and reading its reply, without any transport,
     /// as ``Stepper`` does: into a reused request buffer, and read in place into a reused step.
-    private static func clientCodecMicroseconds(actions: Tensor, sessionID: String, replyBytes: [UInt8],
-                                                requests: Int) -> Double {
+    private static func clientCodecMicroseconds(
+        actions: Tensor, sessionID: String, replyBytes: [UInt8],
+        requests: Int
+    ) -> Double {
         let floats = actions.floats()
         var requestBytes: [UInt8] = []
         var step = BridgeReply.Step.empty
@@ -345,7 +419,8 @@ struct BenchBridgeCommand: ParsableCommand {
         var bytes = 0
         for id in 0..<requests {
             floats.withUnsafeBufferPointer {
-                MessageCodec.encodeStepRequest(requestID: UInt64(id), sessionID: sessionID, actions: $0, actionShape: actions.shape, into: &requestBytes)
+                MessageCodec.encodeStepRequest(
+                    requestID: UInt64(id), sessionID: sessionID, actions: $0, actionShape: actions.shape, into: &requestBytes)
             }
             bytes &+= requestBytes.count
             MessageCodec.viewStepReply(replyBytes)?.read(into: &step)
@@ -357,7 +432,9 @@ struct BenchBridgeCommand: ParsableCommand {
 
     /// A fresh endpoint on this transport for a server process.
     private func processEndpoint() -> String {
-        transport == .tcp ? "tcp://127.0.0.1:\(Int.random(in: 20_000..<40_000))" : "ipc:///tmp/sac-bench-\(getpid())-\(Int.random(in: 0..<1_000_000)).sock"
+        transport == .tcp
+            ? "tcp://127.0.0.1:\(Int.random(in: 20_000..<40_000))"
+            : "ipc:///tmp/sac-bench-\(getpid())-\(Int.random(in: 0..<1_000_000)).sock"
     }
 
     /// `protocol/python` of the checkout this runs in, if any: gym_bridge is served from there rather

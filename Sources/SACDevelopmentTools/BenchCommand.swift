@@ -8,14 +8,18 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure gradient-update and bridge throughput (build with -c release).",
-        subcommands: [BenchUpdatesCommand.self, BenchBridgeCommand.self, BenchOverlapCommand.self, BenchScaleCommand.self, BenchMemoryCommand.self, BenchEchoCommand.self])
+        subcommands: [
+            BenchUpdatesCommand.self, BenchBridgeCommand.self, BenchOverlapCommand.self, BenchScaleCommand.self, BenchMemoryCommand.self,
+            BenchEchoCommand.self,
+        ])
 }
 
 /// `sac-dev bench updates`: gradient updates per second of the agent alone, against the sgemm roofline.
 struct BenchUpdatesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "updates",
-        abstract: "Gradient updates per second of the agent alone (no environment), with GFLOP/s and the sgemm peak measured in the same run.")
+        abstract:
+            "Gradient updates per second of the agent alone (no environment), with GFLOP/s and the sgemm peak measured in the same run.")
 
     enum Shapes: String, ExpressibleByArgument, CaseIterable {
         case pendulum, halfcheetahShapes = "halfcheetah-shapes"
@@ -28,7 +32,11 @@ struct BenchUpdatesCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads of each matrix product (default: 1 with --threads 2, OpenBLAS's choice otherwise).")
     var blasThreads: Int?
 
-    @Option(name: .customLong("threads"), help: "Threads of each update, as in `sac train`: 2 runs the two critics (and the actor on s and s′) side by side, each product on one OpenBLAS thread unless --blas-threads says otherwise.")
+    @Option(
+        name: .customLong("threads"),
+        help:
+            "Threads of each update, as in `sac train`: 2 runs the two critics (and the actor on s and s′) side by side, each product on one OpenBLAS thread unless --blas-threads says otherwise."
+    )
     var updateThreads: Int = 1
 
     @Option(help: "Timed updates.")
@@ -40,7 +48,11 @@ struct BenchUpdatesCommand: ParsableCommand {
     @Option(help: "Hidden widths of the Q networks, comma-separated (default: the variant's).")
     var criticHidden: String?
 
-    @Option(name: .customLong("precision"), help: "Number format of the matrix products: float32 or bf16 (bfloat16 inputs, float32 accumulation; float32 where the CPU lacks AVX512_BF16). Given twice (--precision float32 --precision bf16), the rounds alternate between the two and the table adds their ratio.")
+    @Option(
+        name: .customLong("precision"),
+        help:
+            "Number format of the matrix products: float32 or bf16 (bfloat16 inputs, float32 accumulation; float32 where the CPU lacks AVX512_BF16). Given twice (--precision float32 --precision bf16), the rounds alternate between the two and the table adds their ratio."
+    )
     var precisions: [MatrixPrecision] = [.float32]
 
     @Option(help: "Rounds the timed updates are split into, each followed by a short sgemm peak measurement.")
@@ -53,7 +65,9 @@ struct BenchUpdatesCommand: ParsableCommand {
         guard updates >= 10 else { throw ValidationError("--updates must be at least 10") }
         guard rounds >= 1, rounds <= updates else { throw ValidationError("--rounds must be between 1 and --updates") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
-        if let criticHidden, SACConfiguration.widths(parsing: criticHidden) == nil { throw ValidationError("--critic-hidden must be comma-separated positive integers, got '\(criticHidden)'") }
+        if let criticHidden, SACConfiguration.widths(parsing: criticHidden) == nil {
+            throw ValidationError("--critic-hidden must be comma-separated positive integers, got '\(criticHidden)'")
+        }
         guard updateThreads == 1 || updateThreads == 2 else { throw ValidationError("--threads must be 1 or 2") }
         guard (1...2).contains(precisions.count) else { throw ValidationError("--precision may be given once or twice") }
     }
@@ -103,18 +117,25 @@ struct BenchUpdatesCommand: ParsableCommand {
             }
         }
         var rows: [(String, String)] = [
-            ("shapes", "\(env.rawValue) (obs \(o), act \(a)), \(variant.rawValue), batch \(configuration.batchSize), actor 256x256, critics "
-                + configuration.effectiveCriticHiddenSizes.map(String.init).joined(separator: "x")),
+            (
+                "shapes",
+                "\(env.rawValue) (obs \(o), act \(a)), \(variant.rawValue), batch \(configuration.batchSize), actor 256x256, critics "
+                    + configuration.effectiveCriticHiddenSizes.map(String.init).joined(separator: "x")
+            ),
             ("BLAS", "OpenBLAS \(BLAS.kernel), \(BLAS.threadCount) thread(s); \(updateThreads) update thread(s)"),
         ]
         for measurement in measurements {
-            rows += measurement.rows(updates: updates, rounds: rounds, skipPeak: skipPeak, updateThreads: updateThreads, label: measurements.count > 1)
+            rows += measurement.rows(
+                updates: updates, rounds: rounds, skipPeak: skipPeak, updateThreads: updateThreads, label: measurements.count > 1)
         }
         if measurements.count > 1 {
             for measurement in measurements.dropFirst() {
                 let ratios = measurement.roundRatios(to: measurements[0])
-                rows.append(("\(measurement.agent.precision.rawValue) / \(measurements[0].agent.precision.rawValue) updates/s",
-                             String(format: "%.2f× (median of the rounds' own ratios, %.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!)))
+                rows.append(
+                    (
+                        "\(measurement.agent.precision.rawValue) / \(measurements[0].agent.precision.rawValue) updates/s",
+                        String(format: "%.2f× (median of the rounds' own ratios, %.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!)
+                    ))
             }
         }
         let width = rows.map(\.0.count).max() ?? 0
@@ -168,7 +189,8 @@ private final class RepeatedProducts: PairedWork, @unchecked Sendable {
             buffer.initialize(repeating: 0x3dcd)
             return buffer
         }
-        bfloat16 = precision == .bfloat16
+        bfloat16 =
+            precision == .bfloat16
             ? try (0..<2).map { _ in try BFloat16Product(m: size, n: size, k: size) } : []
     }
 
@@ -181,11 +203,11 @@ private final class RepeatedProducts: PairedWork, @unchecked Sendable {
         let (a, b, c) = (buffers[3 * lane], buffers[3 * lane + 1], buffers[3 * lane + 2])
         for _ in 0..<repetitions {
             if bfloat16.isEmpty {
-                BLAS.gemm(transposeA: false, transposeB: true, m: size, n: size, k: size, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+                BLAS.gemm(
+                    transposeA: false, transposeB: true, m: size, n: size, k: size, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
             } else {
                 bfloat16[lane].run(a: rounded[2 * lane].baseAddress!, b: rounded[2 * lane + 1].baseAddress!, c: c.baseAddress!)
             }
         }
     }
 }
-

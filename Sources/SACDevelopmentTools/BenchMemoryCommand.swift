@@ -26,8 +26,10 @@ struct BenchMemoryCommand: ParsableCommand {
         let grown = Self.residentBytes() - before
         // Raw bytes of what a transition is: s and s′ (17 floats each), a (6), r and terminated (1 each), float32.
         let raw = transitions * (2 * o + a + 2) * 4
-        print(String(format: "%d HalfCheetah transitions: raw %.1f MB, resident growth %.1f MB, ratio %.3f", transitions,
-                     Double(raw) / 1e6, Double(grown) / 1e6, Double(grown) / Double(raw)))
+        print(
+            String(
+                format: "%d HalfCheetah transitions: raw %.1f MB, resident growth %.1f MB, ratio %.3f", transitions,
+                Double(raw) / 1e6, Double(grown) / 1e6, Double(grown) / Double(raw)))
         var record = BenchmarkRecord("memory")
         record.set("transitions", transitions)
         record.set("raw_bytes", raw)
@@ -40,8 +42,9 @@ struct BenchMemoryCommand: ParsableCommand {
     /// VmRSS of this process from /proc/self/status, bytes.
     static func residentBytes() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return 0 }
         return kilobytes * 1024
     }
 }

@@ -10,7 +10,10 @@ struct BenchOverlapCommand: ParsableCommand {
         commandName: "overlap",
         abstract: "Milliseconds per step against a simulator that takes --sim-ms per step, with updates run during or after each step.")
 
-    @Option(help: "Simulated step time of the server, milliseconds (default: the measured time of one update, so that the simulator and the updates per step take equally long).")
+    @Option(
+        help:
+            "Simulated step time of the server, milliseconds (default: the measured time of one update, so that the simulator and the updates per step take equally long)."
+    )
     var simMs: Double?
 
     @Option(help: "Timed environment steps per run (after 100 warm-up steps).")
@@ -20,7 +23,9 @@ struct BenchOverlapCommand: ParsableCommand {
     var rounds: Int = 3
 
     func validate() throws {
-        guard simMs.map({ $0 > 0 }) ?? true, steps >= 50, rounds >= 1 else { throw ValidationError("--sim-ms must be > 0, --steps >= 50 and --rounds >= 1") }
+        guard simMs.map({ $0 > 0 }) ?? true, steps >= 50, rounds >= 1 else {
+            throw ValidationError("--sim-ms must be > 0, --steps >= 50 and --rounds >= 1")
+        }
     }
 
     func run() throws {
@@ -41,9 +46,10 @@ struct BenchOverlapCommand: ParsableCommand {
             trainer.evaluationInterval = 0
             trainer.evaluationEpisodes = 1
             trainer.overlapUpdatesWithSteps = overlap
-            let run = try Trainer(agentConfiguration: SACConfiguration(), configuration: trainer,
-                                  environment: try RemoteEnvironment(address: server.endpoint),
-                                  evaluationEnvironment: TimeLimit(Pendulum(), maxEpisodeSteps: 200), runDirectory: nil)
+            let run = try Trainer(
+                agentConfiguration: SACConfiguration(), configuration: trainer,
+                environment: try RemoteEnvironment(address: server.endpoint),
+                evaluationEnvironment: TimeLimit(Pendulum(), maxEpisodeSteps: 200), runDirectory: nil)
             let clock = ContinuousClock()
             var start: ContinuousClock.Instant?, end = clock.now, first = 0, last = 0, firstUpdates = 0.0, lastUpdates = 0.0
             run.onProgress = { progress in
@@ -71,12 +77,18 @@ struct BenchOverlapCommand: ParsableCommand {
         let rows: [(String, String)] = [
             ("one update (measured first)", String(format: "%.2f ms", updateMs)),
             ("simulator step", String(format: "%.2f ms%@", simMs, self.simMs == nil ? " (as long as one update)" : "")),
-            ("updates after each step (sequential)", String(format: "%.2f ms per step, median of %d rounds (%@)", medianSequential, rounds, list(sequential))),
+            (
+                "updates after each step (sequential)",
+                String(format: "%.2f ms per step, median of %d rounds (%@)", medianSequential, rounds, list(sequential))
+            ),
             ("updates during each step (overlapped)", String(format: "%.2f ms per step (%@)", medianOverlapped, list(overlapped))),
             ("overlapped / simulator step", String(format: "%.2f", medianOverlapped / simMs)),
             ("overlapped / sequential", String(format: "%.2f", medianOverlapped / medianSequential)),
             ("updates per step in each overlapped run", String(format: "%@ ms", list(roundUpdates))),
-            ("overlapped / longer of simulator, updates", String(format: "%.2f, median of the rounds (%@)", median(toLonger), list(toLonger))),
+            (
+                "overlapped / longer of simulator, updates",
+                String(format: "%.2f, median of the rounds (%@)", median(toLonger), list(toLonger))
+            ),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
@@ -95,7 +107,8 @@ struct BenchOverlapCommand: ParsableCommand {
     /// 20 warm-up updates, on a buffer of random transitions).
     static func millisecondsPerUpdate() throws -> Double {
         let agent = try SACAgent(observationCount: 3, actionCount: 1, configuration: SACConfiguration())
-        var replay = try RandomReplay(transitions: 2_000, observationCount: 3, actionCount: 1, batchSize: agent.configuration.batchSize, seed: 3)
+        var replay = try RandomReplay(
+            transitions: 2_000, observationCount: 3, actionCount: 1, batchSize: agent.configuration.batchSize, seed: 3)
         replay.update(agent, times: 20)
         let clock = ContinuousClock(), start = clock.now
         replay.update(agent, times: 100)

@@ -8,10 +8,10 @@ struct DevelopmentTool: ParsableCommand {
         commandName: "sac-dev",
         abstract: "SwiftSAC's benchmarks and protocol fuzzer (build with -c release for anything timed).",
         discussion: """
-        Gradient updates per second:    sac-dev bench updates --env pendulum --threads 2
-        The bridge against raw libzmq:  sac-dev bench bridge --transport tcp
-        Fuzz the codec and the server:  sac-dev fuzz --inputs 1000000
-        """,
+            Gradient updates per second:    sac-dev bench updates --env pendulum --threads 2
+            The bridge against raw libzmq:  sac-dev bench bridge --transport tcp
+            Fuzz the codec and the server:  sac-dev fuzz --inputs 1000000
+            """,
         subcommands: [BenchCommand.self, FuzzCommand.self]
     )
 }

@@ -26,13 +26,17 @@ struct FuzzCommand: ParsableCommand {
 
     func run() throws {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: vectors))?.filter { $0.hasSuffix(".bin") }.sorted() ?? []
-        guard !files.isEmpty else { throw ValidationError("no *.bin seed messages in \(vectors); run from the repository root or pass --vectors") }
+        guard !files.isEmpty else {
+            throw ValidationError("no *.bin seed messages in \(vectors); run from the repository root or pass --vectors")
+        }
         let corpus = files.compactMap { FileManager.default.contents(atPath: vectors + "/" + $0).map { [UInt8]($0) } }
         let clock = ContinuousClock(), start = clock.now
         let report = try ProtocolFuzzer.run(environment: env, vectors: corpus, inputs: inputs, seed: seed)
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        print("fuzz: \(report) in \(String(format: "%.1f", seconds)) s (\(Int(Double(report.inputs) / seconds)) inputs/s), 0 crashes, seed \(seed)")
+        print(
+            "fuzz: \(report) in \(String(format: "%.1f", seconds)) s (\(Int(Double(report.inputs) / seconds)) inputs/s), 0 crashes, seed \(seed)"
+        )
         if report.answered != report.inputs { throw ExitCode(1) }
     }
 }

@@ -25,8 +25,12 @@ struct PrecisionMeasurement {
         let rate = Double(updates) / (sampling + updating).seconds
         let prefix = label ? "\(agent.precision.rawValue): " : ""
         var rows: [(String, String)] = [
-            ("\(prefix)precision", agent.precision == requested ? requested.rawValue
-                : "\(agent.precision.rawValue) (\(requested.rawValue) asked for: \(MatrixPrecision.bfloat16Unavailability ?? ""))"),
+            (
+                "\(prefix)precision",
+                agent.precision == requested
+                    ? requested.rawValue
+                    : "\(agent.precision.rawValue) (\(requested.rawValue) asked for: \(MatrixPrecision.bfloat16Unavailability ?? ""))"
+            ),
             ("\(prefix)updates/s", String(format: "%.1f", rate)),
             ("\(prefix)ms per update", String(format: "%.3f (sampling %.3f)", 1e3 / rate, 1e3 * sampling.seconds / Double(updates))),
             ("\(prefix)GFLOP per update (matrix products)", String(format: "%.3f", flops / 1e9)),
@@ -37,10 +41,17 @@ struct PrecisionMeasurement {
             rows += [(peakTitle, "not measured"), ("\(prefix)fraction of \(peakName) peak", "not measured")]
         } else {
             rows += [
-                (peakTitle, String(format: "%.1f (median of %d rounds, %.1f–%.1f)", median(roundPeaks), rounds, roundPeaks.min()!, roundPeaks.max()!)),
-                ("\(prefix)fraction of \(peakName) peak",
-                 String(format: "%.0f%% (median of the rounds' own fractions, %.0f–%.0f%%)", 100 * median(roundFractions),
-                        100 * roundFractions.min()!, 100 * roundFractions.max()!)),
+                (
+                    peakTitle,
+                    String(
+                        format: "%.1f (median of %d rounds, %.1f–%.1f)", median(roundPeaks), rounds, roundPeaks.min()!, roundPeaks.max()!)
+                ),
+                (
+                    "\(prefix)fraction of \(peakName) peak",
+                    String(
+                        format: "%.0f%% (median of the rounds' own fractions, %.0f–%.0f%%)", 100 * median(roundFractions),
+                        100 * roundFractions.min()!, 100 * roundFractions.max()!)
+                ),
             ]
         }
         return rows

@@ -27,7 +27,8 @@ public struct Box: Equatable, Sendable, Codable, CustomStringConvertible {
     /// A box with the same bounds for every element.
     public init(low: Float, high: Float, shape: [Int]) throws(EnvironmentError) {
         let count = shape.reduce(1, *)
-        try self.init(low: [Float](repeating: low, count: max(0, count)), high: [Float](repeating: high, count: max(0, count)), shape: shape)
+        try self.init(
+            low: [Float](repeating: low, count: max(0, count)), high: [Float](repeating: high, count: max(0, count)), shape: shape)
     }
 
     /// Number of elements.

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Wraps an environment and makes every step take at least `stepSeconds` of wall time, as a slow

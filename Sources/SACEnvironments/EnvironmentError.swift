@@ -33,7 +33,8 @@ public enum EnvironmentError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .resetNeeded(id):
             return "\(id): call reset() before step() (at the start and after a failed call)"
         case let .unknownEnvironment(name, known):
-            return "unknown environment '\(name)'; known: \(known.joined(separator: ", ")), or a ZeroMQ address such as tcp://127.0.0.1:5555"
+            return
+                "unknown environment '\(name)'; known: \(known.joined(separator: ", ")), or a ZeroMQ address such as tcp://127.0.0.1:5555"
         case let .invalidSpace(detail):
             return "invalid space: \(detail)"
         case let .invalidState(detail):

@@ -19,7 +19,9 @@ public final class EnvironmentVector: VectorEnvironment {
     public init(_ copies: [any Environment]) throws(EnvironmentError) {
         guard let first = copies.first else { throw .invalidSpace("a vector environment needs at least one copy") }
         for copy in copies.dropFirst() where copy.observationSpace != first.observationSpace || copy.actionSpace != first.actionSpace {
-            throw .invalidSpace("copies of \(first.id) disagree: \(copy.id) has observation space \(copy.observationSpace) and action space \(copy.actionSpace)")
+            throw .invalidSpace(
+                "copies of \(first.id) disagree: \(copy.id) has observation space \(copy.observationSpace) and action space \(copy.actionSpace)"
+            )
         }
         self.copies = copies
     }
@@ -45,7 +47,9 @@ public final class EnvironmentVector: VectorEnvironment {
 
     public func reset(copies indices: [Int], seeds: [UInt64?]) throws -> [[Float]] {
         try checkCopies(indices, of: numEnvs)
-        guard seeds.isEmpty || seeds.count == indices.count else { throw EnvironmentError.copyCountMismatch(expected: indices.count, got: seeds.count) }
+        guard seeds.isEmpty || seeds.count == indices.count else {
+            throw EnvironmentError.copyCountMismatch(expected: indices.count, got: seeds.count)
+        }
         return try indices.enumerated().map { k, i in
             failedLastStep.remove(i)
             return try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[k])

@@ -62,9 +62,10 @@ final class GroupMember: @unchecked Sendable {
         self.environment = environment
         self.mailbox = mailbox
         self.reconnectAttempts = reconnectAttempts
-        statistics = Mutex(VectorEnvironmentGroup.MemberStatistics(
-            address: environment.address, copies: environment.numEnvs, replies: 0, reconnects: 0, roundTripSeconds: 0,
-            reportedStepSeconds: nil, isDropped: false))
+        statistics = Mutex(
+            VectorEnvironmentGroup.MemberStatistics(
+                address: environment.address, copies: environment.numEnvs, replies: 0, reconnects: 0, roundTripSeconds: 0,
+                reportedStepSeconds: nil, isDropped: false))
         if threaded {
             let thread = Thread { [self] in serve() }
             thread.name = "sac-group-member-\(index)"

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import SACRandomness
 
@@ -38,8 +38,9 @@ public struct MountainCarContinuous: Environment, Sendable {
     /// A car seeded with `seed` until the first `reset(seed:)`.
     public init(seed: UInt64 = 0) {
         // Gymnasium's bounds; these literals cannot violate low <= high.
-        self.observationSpace = try! Box(low: [Float(Self.minPosition), -Float(Self.maxSpeed)],
-                                         high: [Float(Self.maxPosition), Float(Self.maxSpeed)])
+        self.observationSpace = try! Box(
+            low: [Float(Self.minPosition), -Float(Self.maxSpeed)],
+            high: [Float(Self.maxPosition), Float(Self.maxSpeed)])
         self.actionSpace = try! Box(low: [-1], high: [1])
         self.generator = PCG64(seed: seed)
     }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import SACRandomness
 
@@ -71,11 +71,13 @@ public struct Pendulum: Environment, Sendable {
         try actionSpace.validate(action)
         guard let (theta, thetaDot) = state else { throw EnvironmentError.resetNeeded(id: id) }
         let u = min(max(action[0], -Self.maxTorque), Self.maxTorque)
-        let costs = Self.normalizeAngle(theta) * Self.normalizeAngle(theta) + 0.1 * thetaDot * thetaDot
+        let costs =
+            Self.normalizeAngle(theta) * Self.normalizeAngle(theta) + 0.1 * thetaDot * thetaDot
             + Double(Float(0.001) * (u * u))
-        let newThetaDot = min(max(
-            thetaDot + (3 * gravity / 2 * sin(theta) + Double(Float(3.0) * u)) * Self.dt,
-            -Self.maxSpeed), Self.maxSpeed)
+        let newThetaDot = min(
+            max(
+                thetaDot + (3 * gravity / 2 * sin(theta) + Double(Float(3.0) * u)) * Self.dt,
+                -Self.maxSpeed), Self.maxSpeed)
         state = (theta + newThetaDot * Self.dt, newThetaDot)
         return StepResult(observation: observation, reward: -costs, terminated: false, truncated: false)
     }

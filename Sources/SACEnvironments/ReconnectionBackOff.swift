@@ -14,8 +14,10 @@ package enum ReconnectionBackOff {
     /// Runs `body` until it succeeds, at most `attempts` times (0: not at all), calling `wait(seconds)`
     /// before each try; `wait` returns false (or throws) to stop waiting. `lostBecause` is what the loss
     /// threw, reported as the last error when there is no try.
-    package static func run<T, E: Error>(attempts: Int, lostBecause error: any Error, wait: (Double) throws(E) -> Bool,
-                                         _ body: () throws -> T) throws(E) -> Outcome<T> {
+    package static func run<T, E: Error>(
+        attempts: Int, lostBecause error: any Error, wait: (Double) throws(E) -> Bool,
+        _ body: () throws -> T
+    ) throws(E) -> Outcome<T> {
         let clock = ContinuousClock(), lostAt = clock.now
         var delay = 0.25
         var lastError = "\(error)"

@@ -16,8 +16,10 @@ public protocol SnapshottableEnvironment: Environment {
 extension PCG64 {
     /// The state's and the increment's high and low words.
     var words: [UInt64] {
-        [UInt64(truncatingIfNeeded: state >> 64), UInt64(truncatingIfNeeded: state),
-         UInt64(truncatingIfNeeded: increment >> 64), UInt64(truncatingIfNeeded: increment)]
+        [
+            UInt64(truncatingIfNeeded: state >> 64), UInt64(truncatingIfNeeded: state),
+            UInt64(truncatingIfNeeded: increment >> 64), UInt64(truncatingIfNeeded: increment),
+        ]
     }
 
     init(words: ArraySlice<UInt64>) {

@@ -20,7 +20,9 @@ extension MountainCarContinuous: StateSettable {
     /// Position and velocity.
     public var stateSize: Int { 2 }
     public mutating func reset(toState state: [Double]) throws -> [Float] {
-        guard state.count == 2 else { throw EnvironmentError.invalidState("MountainCarContinuous-v0 state is [position, velocity], got \(state.count) values") }
+        guard state.count == 2 else {
+            throw EnvironmentError.invalidState("MountainCarContinuous-v0 state is [position, velocity], got \(state.count) values")
+        }
         return try reset(position: state[0], velocity: state[1])
     }
 }

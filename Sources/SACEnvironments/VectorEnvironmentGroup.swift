@@ -45,13 +45,16 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
                 addresses[address] = k
             }
             guard member.id == first.id, member.observationSpace == first.observationSpace, member.actionSpace == first.actionSpace else {
-                throw .incompatibleMembers("""
+                throw .incompatibleMembers(
+                    """
                     \(Self.name(member, k)) serves \(member.id) with observations \(member.observationSpace) and actions \
                     \(member.actionSpace), \(Self.name(first, 0)) serves \(first.id) with \(first.observationSpace) and \(first.actionSpace)
                     """)
             }
         }
-        guard options.reconnectAttempts >= 0 else { throw .incompatibleMembers("reconnect attempts \(options.reconnectAttempts) must be >= 0") }
+        guard options.reconnectAttempts >= 0 else {
+            throw .incompatibleMembers("reconnect attempts \(options.reconnectAttempts) must be >= 0")
+        }
         self.members = members
         self.options = options
         var start = 0
@@ -63,8 +66,9 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         observationSpace = first.observationSpace
         actionSpace = first.actionSpace
         parts = members.enumerated().map { [mailbox] k, member in
-            GroupMember(index: k, environment: member, mailbox: mailbox, reconnectAttempts: options.reconnectAttempts,
-                        threaded: member.stepsElsewhere)
+            GroupMember(
+                index: k, environment: member, mailbox: mailbox, reconnectAttempts: options.reconnectAttempts,
+                threaded: member.stepsElsewhere)
         }
         states = Array(repeating: .ready, count: members.count)
     }
@@ -96,7 +100,9 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     /// own; its result arrives as ``Event/stepped(member:results:)`` from ``collect(timeout:)``.
     public func beginStep(member k: Int, actions: [[Float]]) throws {
         guard states[k] == .ready else { throw EnvironmentError.memberUnavailable(name(ofMember: k), state: "\(states[k])") }
-        guard actions.count == ranges[k].count else { throw EnvironmentError.copyCountMismatch(expected: ranges[k].count, got: actions.count) }
+        guard actions.count == ranges[k].count else {
+            throw EnvironmentError.copyCountMismatch(expected: ranges[k].count, got: actions.count)
+        }
         for action in actions { try actionSpace.validate(action) }
         states[k] = .busy
         parts[k].submit(.step(actions, recover: true))
@@ -106,7 +112,9 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     /// observations arrive as ``Event/reset(member:observations:)``.
     public func beginReset(member k: Int, seeds: [UInt64?]) throws {
         guard states[k] == .ready else { throw EnvironmentError.memberUnavailable(name(ofMember: k), state: "\(states[k])") }
-        guard seeds.isEmpty || seeds.count == ranges[k].count else { throw EnvironmentError.copyCountMismatch(expected: ranges[k].count, got: seeds.count) }
+        guard seeds.isEmpty || seeds.count == ranges[k].count else {
+            throw EnvironmentError.copyCountMismatch(expected: ranges[k].count, got: seeds.count)
+        }
         states[k] = .busy
         parts[k].submit(.reset(seeds, recover: true))
     }
@@ -116,7 +124,9 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     /// others' episodes go on. The first observations arrive as ``Event/copiesReset(member:copies:observations:)``.
     public func beginReset(member k: Int, copies: [Int], seeds: [UInt64?]) throws {
         guard states[k] == .ready else { throw EnvironmentError.memberUnavailable(name(ofMember: k), state: "\(states[k])") }
-        guard members[k].resetsCopiesAlone else { throw EnvironmentError.cannotResetCopiesAlone("\(name(ofMember: k)) resets only every copy at once") }
+        guard members[k].resetsCopiesAlone else {
+            throw EnvironmentError.cannotResetCopiesAlone("\(name(ofMember: k)) resets only every copy at once")
+        }
         try checkCopies(copies, of: ranges[k].count)
         states[k] = .busy
         parts[k].submit(.resetCopies(copies, seeds: seeds))

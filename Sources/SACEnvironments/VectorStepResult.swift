@@ -28,8 +28,9 @@ public struct VectorStepResult: Equatable, Sendable {
     /// The result of a copy whose step failed with `failure` and that restarted at `restart`: reward 0,
     /// neither flag set, and nothing to store.
     public static func failed(_ failure: any Error & Sendable, restart: [Float]) -> VectorStepResult {
-        VectorStepResult(transition: StepResult(observation: restart, reward: 0, terminated: false, truncated: false),
-                         resetObservation: restart, failure: failure)
+        VectorStepResult(
+            transition: StepResult(observation: restart, reward: 0, terminated: false, truncated: false),
+            resetObservation: restart, failure: failure)
     }
 
     /// The observation the copy's next action is chosen from.

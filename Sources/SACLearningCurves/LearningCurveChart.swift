@@ -103,21 +103,25 @@ public struct LearningCurveChart {
                 svg += line(x(tick), chart.margin.top + plotHeight, x(tick), chart.margin.top + plotHeight + 5, "#333")
                 svg += text(Frame.format(tick), x(tick), chart.margin.top + plotHeight + 20, anchor: "middle")
             }
-            svg += "<rect x=\"\(chart.margin.left)\" y=\"\(chart.margin.top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"none\" stroke=\"#333\"/>\n"
+            svg +=
+                "<rect x=\"\(chart.margin.left)\" y=\"\(chart.margin.top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"none\" stroke=\"#333\"/>\n"
             svg += text("environment steps", chart.margin.left + plotWidth / 2, chart.height - 18, anchor: "middle", size: 14)
-            svg += "<text x=\"22\" y=\"\(chart.margin.top + plotHeight / 2)\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 22 \(chart.margin.top + plotHeight / 2))\">return per episode (sum of rewards)</text>\n"
+            svg +=
+                "<text x=\"22\" y=\"\(chart.margin.top + plotHeight / 2)\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 22 \(chart.margin.top + plotHeight / 2))\">return per episode (sum of rewards)</text>\n"
             return svg
         }
 
         func polyline(_ points: [RunMetrics.Point], color: String, width: Double, opacity: Double = 1) -> String {
             let coordinates = points.map { "\(f(x(Double($0.step)))),\(f(y($0.value)))" }.joined(separator: " ")
-            return "<polyline points=\"\(coordinates)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(width)\" stroke-opacity=\"\(opacity)\" stroke-linejoin=\"round\"/>\n"
+            return
+                "<polyline points=\"\(coordinates)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(width)\" stroke-opacity=\"\(opacity)\" stroke-linejoin=\"round\"/>\n"
         }
 
         func band(low: [RunMetrics.Point], high: [RunMetrics.Point], color: String) -> String {
             let upper = high.map { "\(f(x(Double($0.step)))),\(f(y($0.value)))" }
             let lower = low.reversed().map { "\(f(x(Double($0.step)))),\(f(y($0.value)))" }
-            return "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.15\" stroke=\"none\"/>\n"
+            return
+                "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.15\" stroke=\"none\"/>\n"
         }
 
         func marker(_ point: RunMetrics.Point, color: String) -> String {
@@ -157,7 +161,8 @@ public struct LearningCurveChart {
         private func f(_ value: Double) -> String { String(format: "%.1f", value) }
 
         static func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+                of: ">", with: "&gt;")
         }
 
         /// Ticks at 1, 2 or 5 × 10ⁿ spacing covering [low, high], about six of them.

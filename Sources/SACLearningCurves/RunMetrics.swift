@@ -29,8 +29,9 @@ public struct RunMetrics: Equatable, Sendable {
     public init(csv: String, label: String) throws(LearningCurveError) {
         let lines = csv.split(whereSeparator: \.isNewline)
         guard let header = lines.first?.split(separator: ",").map(String.init),
-              let kind = header.firstIndex(of: "kind"), let step = header.firstIndex(of: "step"),
-              let value = header.firstIndex(of: "episode_return") else {
+            let kind = header.firstIndex(of: "kind"), let step = header.firstIndex(of: "step"),
+            let value = header.firstIndex(of: "episode_return")
+        else {
             throw .malformed(label, "the header lacks kind, step or episode_return")
         }
         var episodes: [Point] = [], evaluations: [Point] = []

@@ -1,10 +1,10 @@
 import CSACOpenBLAS
 import CSACVectorKernels
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 #if arch(x86_64)
-import _Builtin_intrinsics.intel
+    import _Builtin_intrinsics.intel
 #endif
 
 /// The Adam optimiser (Kingma & Ba, 2015) with PyTorch's exact update order (`torch.optim.Adam`,
@@ -57,14 +57,17 @@ public struct Adam: Equatable, Sendable {
 
     /// One Adam step on `parameters` given `gradients` of the same length.
     public mutating func step(parameters: inout [Float], gradients: [Float]) {
-        precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count,
-                     "Adam built for \(firstMoment.count) parameters got \(parameters.count) parameters and \(gradients.count) gradients")
+        precondition(
+            parameters.count == firstMoment.count && gradients.count == firstMoment.count,
+            "Adam built for \(firstMoment.count) parameters got \(parameters.count) parameters and \(gradients.count) gradients")
         let coefficients = beginStep()
         let count = parameters.count
         withMoments { m, v in
             parameters.withUnsafeMutableBufferPointer { p in
                 gradients.withUnsafeBufferPointer { g in
-                    Self.apply(coefficients, firstMoment: m, secondMoment: v, parameters: p.baseAddress!, gradients: g.baseAddress!, range: 0..<count)
+                    Self.apply(
+                        coefficients, firstMoment: m, secondMoment: v, parameters: p.baseAddress!, gradients: g.baseAddress!,
+                        range: 0..<count)
                 }
             }
         }
@@ -86,8 +89,9 @@ public struct Adam: Equatable, Sendable {
         let t = Double(stepCount)
         let biasCorrection1 = 1 - pow(beta1, t)
         let biasCorrection2Sqrt = (1 - pow(beta2, t)).squareRoot()
-        return StepCoefficients(stepSize: Float(Double(learningRate) / biasCorrection1), inverseCorrection2: Float(1 / biasCorrection2Sqrt),
-                                oneMinusBeta1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2), epsilon: epsilon)
+        return StepCoefficients(
+            stepSize: Float(Double(learningRate) / biasCorrection1), inverseCorrection2: Float(1 / biasCorrection2Sqrt),
+            oneMinusBeta1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2), epsilon: epsilon)
     }
 
     /// Updates elements `range` of the moments and parameters (pointers to element 0 of each array): in
@@ -97,14 +101,17 @@ public struct Adam: Equatable, Sendable {
         parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, range: Range<Int>
     ) {
         guard hasAVX512 else {
-            applyPortably(coefficients, firstMoment: firstMoment, secondMoment: secondMoment, parameters: parameters, gradients: gradients, range: range)
+            applyPortably(
+                coefficients, firstMoment: firstMoment, secondMoment: secondMoment, parameters: parameters, gradients: gradients,
+                range: range)
             return
         }
         // A square root and a division per parameter make Adam compute-bound in Swift's baseline-x86-64
         // lanes (profiled in docs/performance.md); the C kernel runs sixteen wide.
-        sac_adam_apply_avx512(coefficients.stepSize, coefficients.inverseCorrection2, coefficients.oneMinusBeta1, coefficients.beta2,
-                              coefficients.oneMinusBeta2, coefficients.epsilon, firstMoment, secondMoment, parameters, gradients,
-                              range.lowerBound, range.upperBound)
+        sac_adam_apply_avx512(
+            coefficients.stepSize, coefficients.inverseCorrection2, coefficients.oneMinusBeta1, coefficients.beta2,
+            coefficients.oneMinusBeta2, coefficients.epsilon, firstMoment, secondMoment, parameters, gradients,
+            range.lowerBound, range.upperBound)
     }
 
     /// Whether ``apply(_:firstMoment:secondMoment:parameters:gradients:range:)`` runs the AVX-512 kernel: the
@@ -120,8 +127,10 @@ public struct Adam: Equatable, Sendable {
         let (oneMinusBeta1, beta2, oneMinusBeta2) = (coefficients.oneMinusBeta1, coefficients.beta2, coefficients.oneMinusBeta2)
         // Eight lanes at a time: the four arrays may alias as far as the compiler knows, so it would not
         // vectorise the scalar loop by itself. Same IEEE operations, same results.
-        let (m, v, p, g) = (UnsafeMutableRawPointer(firstMoment), UnsafeMutableRawPointer(secondMoment),
-                            UnsafeMutableRawPointer(parameters), UnsafeRawPointer(gradients))
+        let (m, v, p, g) = (
+            UnsafeMutableRawPointer(firstMoment), UnsafeMutableRawPointer(secondMoment),
+            UnsafeMutableRawPointer(parameters), UnsafeRawPointer(gradients)
+        )
         var i = range.lowerBound
         while i + 8 <= range.upperBound {
             let offset = 4 * i
@@ -133,7 +142,8 @@ public struct Adam: Equatable, Sendable {
             m.storeBytes(of: mi, toByteOffset: offset, as: SIMD8<Float>.self)
             v.storeBytes(of: vi, toByteOffset: offset, as: SIMD8<Float>.self)
             let pi = p.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            p.storeBytes(of: pi - stepSize * (mi / (squareRoot(vi) * inverseCorrection2 + epsilon)), toByteOffset: offset, as: SIMD8<Float>.self)
+            p.storeBytes(
+                of: pi - stepSize * (mi / (squareRoot(vi) * inverseCorrection2 + epsilon)), toByteOffset: offset, as: SIMD8<Float>.self)
             i += 8
         }
         while i < range.upperBound {
@@ -155,9 +165,9 @@ public struct Adam: Equatable, Sendable {
     @inline(__always)
     static func squareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
         #if arch(x86_64)
-        SIMD8(lowHalf: _mm_sqrt_ps(x.lowHalf), highHalf: _mm_sqrt_ps(x.highHalf))
+            SIMD8(lowHalf: _mm_sqrt_ps(x.lowHalf), highHalf: _mm_sqrt_ps(x.highHalf))
         #else
-        x.squareRoot()
+            x.squareRoot()
         #endif
     }
 }

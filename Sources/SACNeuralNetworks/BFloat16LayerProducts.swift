@@ -46,22 +46,26 @@ final class BFloat16LayerProducts: @unchecked Sendable {
     /// The products for `rows` rows with buffers of their own.
     convenience init(layer: DenseLayer, rows: Int) throws(NetworkError) {
         let (i, o) = (layer.inputSize, layer.outputSize)
-        try self.init(layer: layer, rows: rows, input: .allocate(capacity: rows * Self.even(i)),
-                      weightsByInputPairs: .allocate(capacity: o * Self.even(i)),
-                      weightsByOutputPairs: .allocate(capacity: Self.even(o) * i), ownsShared: true)
+        try self.init(
+            layer: layer, rows: rows, input: .allocate(capacity: rows * Self.even(i)),
+            weightsByInputPairs: .allocate(capacity: o * Self.even(i)),
+            weightsByOutputPairs: .allocate(capacity: Self.even(o) * i), ownsShared: true)
     }
 
     /// The products for rows `range` of `owner`'s batch, sharing its rounded input and weights.
     convenience init(viewing owner: BFloat16LayerProducts, rows range: Range<Int>) throws(NetworkError) {
         let width = owner.paddedInputs
-        try self.init(layer: owner.layer, rows: range.count,
-                      input: UnsafeMutableBufferPointer(rebasing: owner.input[(range.lowerBound * width)..<(range.upperBound * width)]),
-                      weightsByInputPairs: owner.weightsByInputPairs, weightsByOutputPairs: owner.weightsByOutputPairs, ownsShared: false)
+        try self.init(
+            layer: owner.layer, rows: range.count,
+            input: UnsafeMutableBufferPointer(rebasing: owner.input[(range.lowerBound * width)..<(range.upperBound * width)]),
+            weightsByInputPairs: owner.weightsByInputPairs, weightsByOutputPairs: owner.weightsByOutputPairs, ownsShared: false)
     }
 
-    private init(layer: DenseLayer, rows: Int, input: UnsafeMutableBufferPointer<UInt16>,
-                 weightsByInputPairs: UnsafeMutableBufferPointer<UInt16>, weightsByOutputPairs: UnsafeMutableBufferPointer<UInt16>,
-                 ownsShared: Bool) throws(NetworkError) {
+    private init(
+        layer: DenseLayer, rows: Int, input: UnsafeMutableBufferPointer<UInt16>,
+        weightsByInputPairs: UnsafeMutableBufferPointer<UInt16>, weightsByOutputPairs: UnsafeMutableBufferPointer<UInt16>,
+        ownsShared: Bool
+    ) throws(NetworkError) {
         let (i, o) = (layer.inputSize, layer.outputSize)
         self.layer = layer
         self.rows = rows
@@ -78,14 +82,19 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         self.inputByRowPairs = inputByRowPairs
         self.outputGradientTransposed = outputGradientTransposed
         self.outputGradient = outputGradient
-        let owned = [inputByRowPairs, outputGradientTransposed, outputGradient] + (ownsShared ? [input, weightsByInputPairs, weightsByOutputPairs] : [])
+        let owned =
+            [inputByRowPairs, outputGradientTransposed, outputGradient]
+            + (ownsShared ? [input, weightsByInputPairs, weightsByOutputPairs] : [])
         for buffer in owned { buffer.initialize(repeating: 0) }
         do {
             forwardProduct = try BFloat16Product(m: o, n: rows, k: paddedInputs)
-            gradientProducts = i >= MatrixPrecision.bfloat16MinimumWidth
-                ? (try BFloat16Product(m: i, n: o, k: paddedRows),
-                   try BFloat16Product(m: i, n: o, k: paddedRows, accumulate: true),
-                   try BFloat16Product(m: i, n: rows, k: paddedOutputs))
+            gradientProducts =
+                i >= MatrixPrecision.bfloat16MinimumWidth
+                ? (
+                    try BFloat16Product(m: i, n: o, k: paddedRows),
+                    try BFloat16Product(m: i, n: o, k: paddedRows, accumulate: true),
+                    try BFloat16Product(m: i, n: rows, k: paddedOutputs)
+                )
                 : nil
         } catch {
             for buffer in owned { buffer.deallocate() }
@@ -121,8 +130,9 @@ final class BFloat16LayerProducts: @unchecked Sendable {
     /// call once per backward step, before it (on a ``WorkerPair``, before the two halves start).
     func roundOutputGradient(_ gradient: UnsafePointer<Float>) {
         guard roundsGradients else { return }
-        sac_bfloat16_round_transposed(gradient, rows, layer.outputSize, outputGradientTransposed.baseAddress!, paddedRows,
-                                      outputGradient.baseAddress!, paddedOutputs, Self.usesAVX512BF16)
+        sac_bfloat16_round_transposed(
+            gradient, rows, layer.outputSize, outputGradientTransposed.baseAddress!, paddedRows,
+            outputGradient.baseAddress!, paddedOutputs, Self.usesAVX512BF16)
     }
 
     /// ``DenseLayer``'s backward pass with the products in bfloat16, the same arguments for this view's
@@ -130,13 +140,16 @@ final class BFloat16LayerProducts: @unchecked Sendable {
     /// ∂L/∂x = (∂L/∂y)·W into `inputGradient`; either may be `nil`. Where the gradients are not rounded
     /// (a narrow input), and for some `inputColumns` only (∂Q/∂a of a wide first layer), the products are
     /// ``DenseLayer``'s float32 ones from the unrounded ∂L/∂y.
-    func backward(input x: UnsafePointer<Float>, outputGradient gradient: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
-                  gradients: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?, inputColumns: Range<Int>?,
-                  transposeScratch: UnsafeMutablePointer<Float>?, accumulate: Bool) {
+    func backward(
+        input x: UnsafePointer<Float>, outputGradient gradient: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
+        gradients: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?, inputColumns: Range<Int>?,
+        transposeScratch: UnsafeMutablePointer<Float>?, accumulate: Bool
+    ) {
         let someColumns = inputColumns != nil && inputColumns != 0..<layer.inputSize
         guard let products = gradientProducts else {
-            layer.backward(input: x, outputGradient: gradient, batch: rows, parameters: parameters, gradients: gradients,
-                           inputGradient: inputGradient, inputColumns: inputColumns, transposeScratch: transposeScratch, accumulate: accumulate)
+            layer.backward(
+                input: x, outputGradient: gradient, batch: rows, parameters: parameters, gradients: gradients,
+                inputGradient: inputGradient, inputColumns: inputColumns, transposeScratch: transposeScratch, accumulate: accumulate)
             return
         }
         if let gradients {
@@ -147,8 +160,9 @@ final class BFloat16LayerProducts: @unchecked Sendable {
         }
         guard let inputGradient else { return }
         if someColumns {
-            layer.backward(input: x, outputGradient: gradient, batch: rows, parameters: parameters, gradients: nil,
-                           inputGradient: inputGradient, inputColumns: inputColumns, transposeScratch: transposeScratch)
+            layer.backward(
+                input: x, outputGradient: gradient, batch: rows, parameters: parameters, gradients: nil,
+                inputGradient: inputGradient, inputColumns: inputColumns, transposeScratch: transposeScratch)
         } else {
             products.input.run(a: weightsByOutputPairs.baseAddress!, b: outputGradient.baseAddress!, c: inputGradient)
         }

@@ -13,7 +13,8 @@ package final class BFloat16Product: @unchecked Sendable {
     /// `k` must be even (VNNI pairs); `accumulate` adds the product to C instead of overwriting it.
     package init(m: Int, n: Int, k: Int, accumulate: Bool = false) throws(NetworkError) {
         guard m > 0, n > 0, k > 0, k % 2 == 0,
-              let kernel = sac_xsmm_bfloat16_kernel(Int32(m), Int32(n), Int32(k), accumulate ? 1 : 0) else {
+            let kernel = sac_xsmm_bfloat16_kernel(Int32(m), Int32(n), Int32(k), accumulate ? 1 : 0)
+        else {
             throw .productUnavailable("libxsmm has no bfloat16 kernel for a \(m)×\(n)×\(k) product")
         }
         self.m = m

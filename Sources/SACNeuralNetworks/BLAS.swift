@@ -64,8 +64,9 @@ public enum BLAS {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                         alpha: alpha, a: pa.baseAddress!, b: pb.baseAddress!, beta: beta, c: pc.baseAddress!)
+                    gemm(
+                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                        alpha: alpha, a: pa.baseAddress!, b: pb.baseAddress!, beta: beta, c: pc.baseAddress!)
                 }
             }
         }

@@ -1,6 +1,6 @@
 import CSACOpenBLAS
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The OpenBLAS CPU kernel this process's matrix products run on, and how it came to be that one.
@@ -60,14 +60,16 @@ public struct BLASKernel: Sendable, Equatable, CustomStringConvertible {
     static func choose() -> BLASKernel {
         let detected = currentName()
         guard getenv("OPENBLAS_CORETYPE") == nil, canChooseAgain else { return BLASKernel(name: detected, choice: .openBLAS) }
-        return choose(detected: detected, candidates: kernelsForThisCPU, select: { name in
-            // OpenBLAS reads the variable while it chooses; it is removed again so that child processes (a
-            // Python simulator with its own OpenBLAS) make their own choice.
-            if let name { setenv("OPENBLAS_CORETYPE", name, 1) }
-            sac_openblas_choose_kernel_again()
-            if name != nil { unsetenv("OPENBLAS_CORETYPE") }
-            return currentName()
-        }, check: { productCheckFailure(multiply: cblasProduct) })
+        return choose(
+            detected: detected, candidates: kernelsForThisCPU,
+            select: { name in
+                // OpenBLAS reads the variable while it chooses; it is removed again so that child processes (a
+                // Python simulator with its own OpenBLAS) make their own choice.
+                if let name { setenv("OPENBLAS_CORETYPE", name, 1) }
+                sac_openblas_choose_kernel_again()
+                if name != nil { unsetenv("OPENBLAS_CORETYPE") }
+                return currentName()
+            }, check: { productCheckFailure(multiply: cblasProduct) })
     }
 
     /// The choice itself: when `detected` is the generic fallback, the first of `candidates` that
@@ -75,7 +77,9 @@ public struct BLASKernel: Sendable, Equatable, CustomStringConvertible {
     /// whose products pass `check` (nil: they agree); if none does, `select(nil)` restores OpenBLAS's own
     /// detection.
     static func choose(detected: String, candidates: [String], select: (String?) -> String, check: () -> String?) -> BLASKernel {
-        guard detected.equalsIgnoringCase(genericFallback), !candidates.isEmpty else { return BLASKernel(name: detected, choice: .openBLAS) }
+        guard detected.equalsIgnoringCase(genericFallback), !candidates.isEmpty else {
+            return BLASKernel(name: detected, choice: .openBLAS)
+        }
         var reasons: [String] = []
         for candidate in candidates {
             let chosen = select(candidate)
@@ -97,15 +101,20 @@ public struct BLASKernel: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A row-major `C ← α·op(A)·op(B) + β·C` (arguments as ``BLAS/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``).
-    typealias Product = (_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-                         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ beta: Float, _ c: UnsafeMutablePointer<Float>) -> Void
+    typealias Product = (
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ beta: Float, _ c: UnsafeMutablePointer<Float>
+    ) -> Void
 
     /// cblas_sgemm itself: the check runs while ``BLAS/kernel`` is being initialised, so it cannot go
     /// through ``BLAS/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
-    private static func cblasProduct(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-                                     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ beta: Float, _ c: UnsafeMutablePointer<Float>) {
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), beta, c, Int32(n))
+    private static func cblasProduct(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ beta: Float, _ c: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), beta, c, Int32(n))
     }
 
     /// Compares `multiply` with a double-precision reference on shapes that reach both of OpenBLAS's

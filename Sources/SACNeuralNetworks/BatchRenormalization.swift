@@ -65,12 +65,14 @@ public struct BatchRenormalization: Equatable, Sendable {
     /// running ones once `step`, the count of earlier training batches, exceeds the warm-up, as in
     /// SB3-contrib), updates the running
     /// statistics, and leaves in `cache` (``cacheRows`` × features) what ``backward`` needs.
-    func forwardTraining(input: UnsafePointer<Float>, batch: Int, parameters: UnsafePointer<Float>,
-                         statistics: UnsafeMutablePointer<Float>, step: Int, configuration: Configuration,
-                         output: UnsafeMutablePointer<Float>, cache: UnsafeMutablePointer<Float>) {
+    func forwardTraining(
+        input: UnsafePointer<Float>, batch: Int, parameters: UnsafePointer<Float>,
+        statistics: UnsafeMutablePointer<Float>, step: Int, configuration: Configuration,
+        output: UnsafeMutablePointer<Float>, cache: UnsafeMutablePointer<Float>
+    ) {
         let f = features, n = Float(batch), epsilon = configuration.epsilon
         let mean = cache, shiftedMean = cache + f, inverseDeviation = cache + 2 * f, slope = cache + 3 * f, varianceScale = cache + 4 * f
-        let variance = output  // scratch: the output's first row holds σ² until the outputs are written
+        let variance = output // scratch: the output's first row holds σ² until the outputs are written
         mean.update(repeating: 0, count: f)
         for row in 0..<batch { let x = input + row * f; for j in 0..<f { mean[j] += x[j] } }
         for j in 0..<f { mean[j] /= n }
@@ -108,9 +110,11 @@ public struct BatchRenormalization: Equatable, Sendable {
 
     /// Inference-mode pass: `y = a·x + c` from the running statistics; leaves the cache ``backward`` needs
     /// (its last two rows hold a and c, which an inference backward pass does not read).
-    func forwardInference(input: UnsafePointer<Float>, batch: Int, parameters: UnsafePointer<Float>,
-                          statistics: UnsafePointer<Float>, epsilon: Float,
-                          output: UnsafeMutablePointer<Float>, cache: UnsafeMutablePointer<Float>) {
+    func forwardInference(
+        input: UnsafePointer<Float>, batch: Int, parameters: UnsafePointer<Float>,
+        statistics: UnsafePointer<Float>, epsilon: Float,
+        output: UnsafeMutablePointer<Float>, cache: UnsafeMutablePointer<Float>
+    ) {
         let f = features
         let mean = cache, shiftedMean = cache + f, inverseDeviation = cache + 2 * f, scale = cache + 3 * f, offset = cache + 4 * f
         inferenceCoefficients(parameters: parameters, statistics: statistics, epsilon: epsilon, scale: scale, offset: offset)
@@ -127,8 +131,10 @@ public struct BatchRenormalization: Equatable, Sendable {
     }
 
     /// The inference map `y = a·x + c`: `a = γ/√(v + ε)`, `c = β − m·a`, in float32, as the exports use it.
-    public func inferenceCoefficients(parameters: UnsafePointer<Float>, statistics: UnsafePointer<Float>, epsilon: Float,
-                                      scale: UnsafeMutablePointer<Float>, offset: UnsafeMutablePointer<Float>) {
+    public func inferenceCoefficients(
+        parameters: UnsafePointer<Float>, statistics: UnsafePointer<Float>, epsilon: Float,
+        scale: UnsafeMutablePointer<Float>, offset: UnsafeMutablePointer<Float>
+    ) {
         let runningMean = statistics + statisticsOffset, runningVariance = runningMean + features
         for j in 0..<features {
             scale[j] = parameters[scaleOffset + j] / (runningVariance[j] + epsilon).squareRoot()
@@ -147,10 +153,12 @@ public struct BatchRenormalization: Equatable, Sendable {
     /// overwritten, or added to with `accumulate`; `scratch` holds 2 × features. With `columns`, only those
     /// features' input gradients are computed (each feature's depends on its own column alone); the
     /// parameter gradients then must not be asked for.
-    func backward(input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int, training: Bool,
-                  parameters: UnsafePointer<Float>, cache: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                  gradients: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?,
-                  columns: Range<Int>? = nil, accumulate: Bool) {
+    func backward(
+        input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int, training: Bool,
+        parameters: UnsafePointer<Float>, cache: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+        gradients: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?,
+        columns: Range<Int>? = nil, accumulate: Bool
+    ) {
         let f = features, n = Float(batch), range = columns ?? 0..<features
         precondition(columns == nil || gradients == nil, "parameter gradients need every column")
         let mean = cache, shiftedMean = cache + f, inverseDeviation = cache + 2 * f, slope = cache + 3 * f, varianceScale = cache + 4 * f

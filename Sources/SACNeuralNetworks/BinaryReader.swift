@@ -42,7 +42,8 @@ public struct BinaryReader: Sendable {
         var result = [Float](repeating: 0, count: Int(count))
         var index = slice.startIndex
         for i in 0..<Int(count) {
-            let bits = UInt32(slice[index]) | UInt32(slice[index + 1]) << 8 | UInt32(slice[index + 2]) << 16 | UInt32(slice[index + 3]) << 24
+            let bits =
+                UInt32(slice[index]) | UInt32(slice[index + 1]) << 8 | UInt32(slice[index + 2]) << 16 | UInt32(slice[index + 3]) << 24
             result[i] = Float(bitPattern: bits)
             index += 4
         }

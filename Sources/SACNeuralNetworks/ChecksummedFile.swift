@@ -11,8 +11,10 @@
 /// All integers little-endian. The length tells a truncated file from a corrupt one.
 public enum ChecksummedFile {
     /// Frames the body written by `body`.
-    public static func encode(magic: [UInt8], version: UInt32, reservingCapacity capacity: Int = 0,
-                              body: (inout BinaryWriter) -> Void) -> [UInt8] {
+    public static func encode(
+        magic: [UInt8], version: UInt32, reservingCapacity capacity: Int = 0,
+        body: (inout BinaryWriter) -> Void
+    ) -> [UInt8] {
         var content = BinaryWriter(reservingCapacity: capacity)
         body(&content)
         var writer = BinaryWriter(reservingCapacity: content.bytes.count + 20)
@@ -37,8 +39,10 @@ public enum ChecksummedFile {
     /// ``decode(_:magic:kind:version:)`` for a format read in several versions: returns the body's reader and
     /// the version found, one of `versions` (another is ``BinaryFormatError/unsupportedVersion(found:supported:)``,
     /// naming the newest).
-    public static func decode(_ bytes: [UInt8], magic: [UInt8], kind: String,
-                              versions: ClosedRange<UInt32>) throws(BinaryFormatError) -> (reader: BinaryReader, version: UInt32) {
+    public static func decode(
+        _ bytes: [UInt8], magic: [UInt8], kind: String,
+        versions: ClosedRange<UInt32>
+    ) throws(BinaryFormatError) -> (reader: BinaryReader, version: UInt32) {
         var header = BinaryReader(bytes)
         let found = Array(try header.readBytes(magic.count))
         guard found == magic else { throw .badMagic(expected: kind, found: found) }

@@ -45,8 +45,9 @@ public struct DenseLayer: Equatable, Sendable {
         for row in 0..<batch {
             (output + row * outputSize).update(from: bias, count: outputSize)
         }
-        BLAS.gemm(transposeA: false, transposeB: true, m: batch, n: outputSize, k: inputSize,
-                  a: input, b: parameters + weightOffset, beta: 1, c: output)
+        BLAS.gemm(
+            transposeA: false, transposeB: true, m: batch, n: outputSize, k: inputSize,
+            a: input, b: parameters + weightOffset, beta: 1, c: output)
     }
 
     /// Backward pass given `∂L/∂output` (`batch × outputSize`).
@@ -71,8 +72,9 @@ public struct DenseLayer: Equatable, Sendable {
         transposeScratch: UnsafeMutablePointer<Float>? = nil, accumulate: Bool = false
     ) {
         if let gradients {
-            BLAS.gemm(transposeA: true, transposeB: false, m: outputSize, n: inputSize, k: batch,
-                      a: outputGradient, b: input, beta: accumulate ? 1 : 0, c: gradients + weightOffset)
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: outputSize, n: inputSize, k: batch,
+                a: outputGradient, b: input, beta: accumulate ? 1 : 0, c: gradients + weightOffset)
             biasGradient(outputGradient: outputGradient, batch: batch, into: gradients + biasOffset, accumulate: accumulate)
         }
         guard let inputGradient else { return }
@@ -83,14 +85,16 @@ public struct DenseLayer: Equatable, Sendable {
         let weights = parameters + weightOffset + columns.lowerBound
         if width < Self.narrowInputLimit, let scratch = transposeScratch {
             // (∂L/∂x)ᵀ = Wᵀ · (∂L/∂y)ᵀ, then transposed into place.
-            BLAS.gemm(transposeA: true, transposeB: true, m: width, n: batch, k: outputSize,
-                      a: weights, lda: inputSize, b: outputGradient, beta: 0, c: scratch)
+            BLAS.gemm(
+                transposeA: true, transposeB: true, m: width, n: batch, k: outputSize,
+                a: weights, lda: inputSize, b: outputGradient, beta: 0, c: scratch)
             for column in 0..<width {
                 for row in 0..<batch { inputGradient[row * inputSize + columns.lowerBound + column] = scratch[column * batch + row] }
             }
         } else {
-            BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: width, k: outputSize,
-                      a: outputGradient, b: weights, ldb: inputSize, beta: 0, c: inputGradient + columns.lowerBound, ldc: inputSize)
+            BLAS.gemm(
+                transposeA: false, transposeB: false, m: batch, n: width, k: outputSize,
+                a: outputGradient, b: weights, ldb: inputSize, beta: 0, c: inputGradient + columns.lowerBound, ldc: inputSize)
         }
     }
 

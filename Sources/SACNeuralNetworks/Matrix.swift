@@ -22,9 +22,10 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     /// A matrix over existing row-major `values`; throws when their count is not `rows * columns`.
     public init(rows: Int, columns: Int, values: [Float]) throws(NetworkError) {
         guard rows >= 0, columns >= 0, values.count == rows * columns else {
-            throw .shapeMismatch(operation: "Matrix(rows:columns:values:)",
-                                 expected: "\(rows)×\(columns) = \(max(0, rows * columns)) values",
-                                 actual: "\(values.count) values")
+            throw .shapeMismatch(
+                operation: "Matrix(rows:columns:values:)",
+                expected: "\(rows)×\(columns) = \(max(0, rows * columns)) values",
+                actual: "\(values.count) values")
         }
         self.rows = rows
         self.columns = columns
@@ -49,8 +50,9 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     /// Copies `values` into row `row`; throws if the length differs from `columns`.
     public mutating func setRow(_ row: Int, to values: [Float]) throws(NetworkError) {
         guard row >= 0, row < rows, values.count == columns else {
-            throw .shapeMismatch(operation: "Matrix.setRow", expected: "row < \(rows) with \(columns) values",
-                                 actual: "row \(row) with \(values.count) values")
+            throw .shapeMismatch(
+                operation: "Matrix.setRow", expected: "row < \(rows) with \(columns) values",
+                actual: "row \(row) with \(values.count) values")
         }
         let base = row * columns
         for c in 0..<columns { storage[base + c] = values[c] }

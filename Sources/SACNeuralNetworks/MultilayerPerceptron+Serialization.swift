@@ -28,8 +28,10 @@ extension MultilayerPerceptron {
     ///
     /// Gradients are not stored. Reading the bytes back gives a bit-identical network.
     public func serialized() -> [UInt8] {
-        ChecksummedFile.encode(magic: Self.fileMagic, version: normalization == nil ? 1 : 2,
-                               reservingCapacity: 60 + 4 * layerSizes.count + 4 * parameters.count + 4 * normalizationStatistics.count) { writer in
+        ChecksummedFile.encode(
+            magic: Self.fileMagic, version: normalization == nil ? 1 : 2,
+            reservingCapacity: 60 + 4 * layerSizes.count + 4 * parameters.count + 4 * normalizationStatistics.count
+        ) { writer in
             writer.write(UInt32(layerSizes.count))
             for size in layerSizes { writer.write(UInt32(size)) }
             writer.write(floats: parameters)
@@ -49,7 +51,8 @@ extension MultilayerPerceptron {
     /// wrong magic, unknown version, truncation, a checksum mismatch, or sizes that disagree with the
     /// parameter count.
     public init(serialized bytes: [UInt8]) throws(BinaryFormatError) {
-        var (reader, version) = try ChecksummedFile.decode(bytes, magic: Self.fileMagic, kind: "SACN network", versions: 1...Self.fileFormatVersion)
+        var (reader, version) = try ChecksummedFile.decode(
+            bytes, magic: Self.fileMagic, kind: "SACN network", versions: 1...Self.fileFormatVersion)
         let sizeCount = try reader.read(UInt32.self)
         guard sizeCount >= 2, Int(sizeCount) <= reader.remaining / 4 else {
             throw .invalidField(name: "layer count", detail: "\(sizeCount) layer sizes")
@@ -68,12 +71,20 @@ extension MultilayerPerceptron {
             configuration.dMax = try reader.readFloat()
             steps = Int(clamping: try reader.read(UInt64.self))
             statistics = try reader.readFloats()
-            guard configuration.epsilon > 0, configuration.momentum >= 0, configuration.momentum <= 1, configuration.rMax >= 1, configuration.dMax >= 0 else {
-                throw .invalidField(name: "normalization", detail: "momentum \(configuration.momentum), epsilon \(configuration.epsilon), r_max \(configuration.rMax), d_max \(configuration.dMax)")
+            guard configuration.epsilon > 0, configuration.momentum >= 0, configuration.momentum <= 1, configuration.rMax >= 1,
+                configuration.dMax >= 0
+            else {
+                throw .invalidField(
+                    name: "normalization",
+                    detail:
+                        "momentum \(configuration.momentum), epsilon \(configuration.epsilon), r_max \(configuration.rMax), d_max \(configuration.dMax)"
+                )
             }
             normalization = configuration
         }
-        guard let network = try? MultilayerPerceptron(layerSizes: sizes, normalization: normalization), network.parameterCount == parameters.count else {
+        guard let network = try? MultilayerPerceptron(layerSizes: sizes, normalization: normalization),
+            network.parameterCount == parameters.count
+        else {
             throw .invalidField(name: "parameters", detail: "\(parameters.count) parameters do not fit layer sizes \(sizes)")
         }
         guard network.normalizationStatistics.count == statistics.count || normalization == nil else {

@@ -64,8 +64,9 @@ extension MultilayerPerceptron {
             self.precision = precision.available
             var bfloat16Layers: [BFloat16LayerProducts?] = []
             for layer in layers {
-                bfloat16Layers.append(self.precision == .bfloat16 && BFloat16LayerProducts.applies(to: layer)
-                                      ? try BFloat16LayerProducts(layer: layer, rows: batchSize) : nil)
+                bfloat16Layers.append(
+                    self.precision == .bfloat16 && BFloat16LayerProducts.applies(to: layer)
+                        ? try BFloat16LayerProducts(layer: layer, rows: batchSize) : nil)
             }
             self.bfloat16Layers = bfloat16Layers
         }
@@ -94,7 +95,8 @@ extension MultilayerPerceptron {
             precision = owner.precision
             var bfloat16Layers: [BFloat16LayerProducts?] = []
             for products in owner.bfloat16Layers {
-                bfloat16Layers.append(try products.map { products throws(NetworkError) in try BFloat16LayerProducts(viewing: products, rows: rows) })
+                bfloat16Layers.append(
+                    try products.map { products throws(NetworkError) in try BFloat16LayerProducts(viewing: products, rows: rows) })
             }
             self.bfloat16Layers = bfloat16Layers
         }
@@ -118,8 +120,9 @@ extension MultilayerPerceptron {
         /// the workspace; passes on two views of distinct rows may run at the same time.
         /// Throws only where a bfloat16 workspace's products cannot be built for the view's rows.
         public func rows(_ rows: Range<Int>) throws(NetworkError) -> Workspace {
-            precondition(rows.lowerBound >= 0 && rows.upperBound <= batchSize && !rows.isEmpty,
-                         "rows \(rows) of a workspace of \(batchSize)")
+            precondition(
+                rows.lowerBound >= 0 && rows.upperBound <= batchSize && !rows.isEmpty,
+                "rows \(rows) of a workspace of \(batchSize)")
             return try Workspace(viewing: self, rows: rows)
         }
 

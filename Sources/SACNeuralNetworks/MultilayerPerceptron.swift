@@ -38,8 +38,10 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     ///   - layerSizes: input size, hidden sizes, output size; at least two entries, all > 0.
     ///   - normalization: a ``BatchRenormalization`` with these hyperparameters before every dense layer.
     ///   - generator: the source of the initial weights and biases.
-    public init(layerSizes: [Int], normalization: BatchRenormalization.Configuration? = nil,
-                generator: inout some RandomNumberGenerator) throws(NetworkError) {
+    public init(
+        layerSizes: [Int], normalization: BatchRenormalization.Configuration? = nil,
+        generator: inout some RandomNumberGenerator
+    ) throws(NetworkError) {
         try self.init(layerSizes: layerSizes, normalization: normalization)
         parameters.withUnsafeMutableBufferPointer { buffer in
             for layer in layers { layer.initialize(buffer.baseAddress!, using: &generator) }
@@ -93,8 +95,9 @@ public struct MultilayerPerceptron: Equatable, Sendable {
             normalizationStatistics.withUnsafeBufferPointer { statistics in
                 scale.withUnsafeMutableBufferPointer { a in
                     shift.withUnsafeMutableBufferPointer { c in
-                        layer.inferenceCoefficients(parameters: p.baseAddress!, statistics: statistics.baseAddress!,
-                                                    epsilon: configuration.epsilon, scale: a.baseAddress!, offset: c.baseAddress!)
+                        layer.inferenceCoefficients(
+                            parameters: p.baseAddress!, statistics: statistics.baseAddress!,
+                            epsilon: configuration.epsilon, scale: a.baseAddress!, offset: c.baseAddress!)
                     }
                 }
             }
@@ -113,8 +116,9 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     /// network's output in `workspace.output`. Normalisations use their running statistics (inference
     /// mode). Allocates nothing.
     public func forward(_ workspace: Workspace) {
-        assert(workspace.layerSizes == layerSizes && workspace.isNormalized == isNormalized,
-               "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
+        assert(
+            workspace.layerSizes == layerSizes && workspace.isNormalized == isNormalized,
+            "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
         let batch = workspace.batchSize
         workspace.normalizedInTraining = false
         parameters.withUnsafeBufferPointer { params in
@@ -138,7 +142,9 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     /// plain network the same as ``forward(_:)``. Allocates nothing.
     public mutating func forwardTraining(_ workspace: Workspace) {
         guard let configuration = normalization else { return forward(workspace) }
-        assert(workspace.layerSizes == layerSizes && workspace.isNormalized, "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
+        assert(
+            workspace.layerSizes == layerSizes && workspace.isNormalized,
+            "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
         let batch = workspace.batchSize, step = normalizationSteps
         workspace.normalizedInTraining = true
         let layers = self.layers, normalizations = self.normalizations
@@ -162,7 +168,8 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     }
 
     /// Dense layer `index` and its ReLU (all but the last layer) on the workspace's rows.
-    private static func forwardDense(_ index: Int, _ layer: DenseLayer, count: Int, workspace: Workspace, parameters: UnsafePointer<Float>) {
+    private static func forwardDense(_ index: Int, _ layer: DenseLayer, count: Int, workspace: Workspace, parameters: UnsafePointer<Float>)
+    {
         let batch = workspace.batchSize
         let output = workspace.activations[index].baseAddress!
         let relu = index < count - 1
@@ -177,8 +184,9 @@ public struct MultilayerPerceptron: Equatable, Sendable {
     /// Convenience forward pass from a matrix; checks the shape against the workspace.
     public func forward(_ input: Matrix, workspace: Workspace) throws(NetworkError) -> Matrix {
         guard input.rows == workspace.batchSize, input.columns == inputSize else {
-            throw .shapeMismatch(operation: "MultilayerPerceptron.forward",
-                                 expected: "\(workspace.batchSize)×\(inputSize)", actual: input.shapeDescription)
+            throw .shapeMismatch(
+                operation: "MultilayerPerceptron.forward",
+                expected: "\(workspace.batchSize)×\(inputSize)", actual: input.shapeDescription)
         }
         _ = input.withUnsafeBufferPointer { workspace.inputBuffer.update(fromContentsOf: $0) }
         forward(workspace)
@@ -203,8 +211,10 @@ public struct MultilayerPerceptron: Equatable, Sendable {
         _ workspace: Workspace, parameterGradients: Bool = true, inputGradient: Bool = false, inputColumns: Range<Int>? = nil,
         accumulate: Bool = false, pair: WorkerPair? = nil
     ) {
-        backward(workspace, parameterGradients: parameterGradients, inputGradient: inputGradient, inputColumns: inputColumns,
-                 accumulate: accumulate, pair: pair) { _, _, _ in }
+        backward(
+            workspace, parameterGradients: parameterGradients, inputGradient: inputGradient, inputColumns: inputColumns,
+            accumulate: accumulate, pair: pair
+        ) { _, _, _ in }
     }
 
     /// ``backward(_:parameterGradients:inputGradient:inputColumns:accumulate:pair:)`` that hands each layer's
@@ -221,8 +231,9 @@ public struct MultilayerPerceptron: Equatable, Sendable {
         accumulate: Bool = false, pair: WorkerPair? = nil,
         layerDone: (_ parameters: UnsafeMutablePointer<Float>, _ gradients: UnsafePointer<Float>, _ range: Range<Int>) -> Void
     ) {
-        assert(workspace.layerSizes == layerSizes && workspace.isNormalized == isNormalized,
-               "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
+        assert(
+            workspace.layerSizes == layerSizes && workspace.isNormalized == isNormalized,
+            "workspace for \(workspace.layerSizes) used with network \(layerSizes)")
         let batch = workspace.batchSize
         let layers = self.layers, normalizations = self.normalizations, normalized = isNormalized
         gradients.withUnsafeMutableBufferPointer { grads in
@@ -250,13 +261,15 @@ public struct MultilayerPerceptron: Equatable, Sendable {
                     let layer = layers[index]
                     let outputGradient = workspace.gradients[index].baseAddress!
                     if index < layers.count - 1 {
-                        ReLU.backward(output: workspace.activations[index].baseAddress!, gradient: outputGradient,
-                                      count: batch * layer.outputSize)
+                        ReLU.backward(
+                            output: workspace.activations[index].baseAddress!, gradient: outputGradient,
+                            count: batch * layer.outputSize)
                     }
                     let inputGradientTarget: UnsafeMutablePointer<Float>?
                     if normalized {
                         // The normalisation needs ∂L/∂(its output) unless nothing below it is wanted.
-                        inputGradientTarget = index > 0 || inputGradient || parameterGradients ? workspace.normalizedGradients[index].baseAddress! : nil
+                        inputGradientTarget =
+                            index > 0 || inputGradient || parameterGradients ? workspace.normalizedGradients[index].baseAddress! : nil
                     } else {
                         inputGradientTarget = index > 0 ? workspace.gradients[index - 1].baseAddress! : networkInputGradient
                     }

@@ -77,16 +77,18 @@ public final class WorkerPair: @unchecked Sendable {
         }
 
         func waitUntilFinished(_ generation: Int) {
-            Self.wait(until: { finished.load(ordering: .sequentiallyConsistent) >= generation }, asleep: callerAsleep,
-                      semaphore: wakeCaller, spinNanoseconds: spinNanoseconds)
+            Self.wait(
+                until: { finished.load(ordering: .sequentiallyConsistent) >= generation }, asleep: callerAsleep,
+                semaphore: wakeCaller, spinNanoseconds: spinNanoseconds)
         }
 
         func serve() {
             Self.nameThisThreadInTheKernel("WorkerPair")
             var seen = 0
             while true {
-                Self.wait(until: { posted.load(ordering: .sequentiallyConsistent) > seen }, asleep: workerAsleep,
-                          semaphore: wakeWorker, spinNanoseconds: spinNanoseconds)
+                Self.wait(
+                    until: { posted.load(ordering: .sequentiallyConsistent) > seen }, asleep: workerAsleep,
+                    semaphore: wakeWorker, spinNanoseconds: spinNanoseconds)
                 seen += 1
                 if stopping.load(ordering: .sequentiallyConsistent) { return }
                 work?.perform(task, lane: 1)
@@ -98,8 +100,10 @@ public final class WorkerPair: @unchecked Sendable {
         /// Spins, then sleeps, until `condition` holds. The sleeper announces itself in `asleep` before
         /// checking once more, and the other side signals after changing the condition if it sees the
         /// announcement, so no wake-up is lost (a surplus one only costs a spurious check).
-        private static func wait(until condition: () -> Bool, asleep: borrowing Atomic<Bool>, semaphore: DispatchSemaphore,
-                                 spinNanoseconds: Int) {
+        private static func wait(
+            until condition: () -> Bool, asleep: borrowing Atomic<Bool>, semaphore: DispatchSemaphore,
+            spinNanoseconds: Int
+        ) {
             if condition() { return }
             // The clock is read once every 64 checks: a check costs a few nanoseconds, a clock read tens.
             let deadline = spinNanoseconds > 0 ? monotonicNanoseconds() + spinNanoseconds : 0

@@ -53,11 +53,12 @@ public struct DeterministicPolicy: Equatable, Sendable {
             let rows = isLast ? actions : layer.outputSize
             let weightStart = layer.weightOffset, biasStart = layer.biasOffset
             let normalization = network.inferenceNormalization(ofLayer: index)
-            layers.append(Layer(
-                weight: Array(network.parameters[weightStart..<(weightStart + rows * layer.inputSize)]),
-                bias: Array(network.parameters[biasStart..<(biasStart + rows)]),
-                inputSize: layer.inputSize, outputSize: rows,
-                normalizationScale: normalization?.scale, normalizationShift: normalization?.shift))
+            layers.append(
+                Layer(
+                    weight: Array(network.parameters[weightStart..<(weightStart + rows * layer.inputSize)]),
+                    bias: Array(network.parameters[biasStart..<(biasStart + rows)]),
+                    inputSize: layer.inputSize, outputSize: rows,
+                    normalizationScale: normalization?.scale, normalizationShift: normalization?.shift))
         }
         self.layers = layers
         actionLow = policy.scaling.low

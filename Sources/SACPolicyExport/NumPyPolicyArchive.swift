@@ -43,8 +43,10 @@ public struct NumPyPolicyArchive: Sendable {
             if network.isNormalized {
                 let normalization = network.normalizations[index], f = normalization.features
                 let statistics = network.normalizationStatistics, p = network.parameters
-                arrays.append(("normalization_scale_\(index)", NumPyArray(Array(p[normalization.scaleOffset..<(normalization.scaleOffset + f)]))))
-                arrays.append(("normalization_shift_\(index)", NumPyArray(Array(p[normalization.shiftOffset..<(normalization.shiftOffset + f)]))))
+                arrays.append(
+                    ("normalization_scale_\(index)", NumPyArray(Array(p[normalization.scaleOffset..<(normalization.scaleOffset + f)]))))
+                arrays.append(
+                    ("normalization_shift_\(index)", NumPyArray(Array(p[normalization.shiftOffset..<(normalization.shiftOffset + f)]))))
                 let mean = normalization.statisticsOffset
                 arrays.append(("normalization_mean_\(index)", NumPyArray(Array(statistics[mean..<(mean + f)]))))
                 arrays.append(("normalization_variance_\(index)", NumPyArray(Array(statistics[(mean + f)..<(mean + 2 * f)]))))

@@ -49,8 +49,10 @@ public struct ONNXPolicyModel: Sendable {
             graph.initializer.append(Self.tensor(bias, dims: [layer.outputSize], values: layer.bias))
             let isLast = index == policy.layers.count - 1
             let linear = isLast ? "mean" : "layer\(index).linear"
-            graph.node.append(Self.node("Gemm", inputs: [previous, weight, bias], output: linear,
-                                        attributes: [Self.intAttribute("transB", 1)]))
+            graph.node.append(
+                Self.node(
+                    "Gemm", inputs: [previous, weight, bias], output: linear,
+                    attributes: [Self.intAttribute("transB", 1)]))
             previous = linear
             if !isLast {
                 graph.node.append(Self.node("Relu", inputs: [linear], output: "layer\(index).relu"))
@@ -118,8 +120,10 @@ public struct ONNXPolicyModel: Sendable {
         return tensor
     }
 
-    private static func node(_ operation: String, inputs: [String], output: String,
-                             attributes: [Onnx_AttributeProto] = []) -> Onnx_NodeProto {
+    private static func node(
+        _ operation: String, inputs: [String], output: String,
+        attributes: [Onnx_AttributeProto] = []
+    ) -> Onnx_NodeProto {
         var node = Onnx_NodeProto()
         node.opType = operation
         node.name = output

@@ -19,7 +19,8 @@ struct StoredZipArchive {
         let nameBytes = Array(name.utf8)
         let offset = body.bytes.count
         guard count < Int(UInt16.max), nameBytes.count <= Int(UInt16.max),
-              offset + 30 + nameBytes.count + contents.count < Int(UInt32.max) else {
+            offset + 30 + nameBytes.count + contents.count < Int(UInt32.max)
+        else {
             throw .cannotEncode(format: "numpy", reason: "the archive would exceed 4 GiB or 65,535 entries")
         }
         let crc = CRC32.checksum(contents)
@@ -29,12 +30,12 @@ struct StoredZipArchive {
         body.write(bytes: contents)
 
         directory.write(UInt32(0x0201_4B50))
-        directory.write(UInt16(20))  // made by: MS-DOS, zip 2.0
+        directory.write(UInt16(20)) // made by: MS-DOS, zip 2.0
         writeCommonFields(&directory, crc: crc, size: contents.count, nameLength: nameBytes.count)
-        directory.write(UInt16(0))  // comment length
-        directory.write(UInt16(0))  // disk number start
-        directory.write(UInt16(0))  // internal attributes
-        directory.write(UInt32(0))  // external attributes
+        directory.write(UInt16(0)) // comment length
+        directory.write(UInt16(0)) // disk number start
+        directory.write(UInt16(0)) // internal attributes
+        directory.write(UInt32(0)) // external attributes
         directory.write(UInt32(offset))
         directory.write(bytes: nameBytes)
         count += 1
@@ -44,27 +45,27 @@ struct StoredZipArchive {
     var bytes: [UInt8] {
         var end = BinaryWriter()
         end.write(UInt32(0x0605_4B50))
-        end.write(UInt16(0))  // this disk
-        end.write(UInt16(0))  // disk with the directory
+        end.write(UInt16(0)) // this disk
+        end.write(UInt16(0)) // disk with the directory
         end.write(UInt16(count))
         end.write(UInt16(count))
         end.write(UInt32(directory.bytes.count))
         end.write(UInt32(body.bytes.count))
-        end.write(UInt16(0))  // comment length
+        end.write(UInt16(0)) // comment length
         return body.bytes + directory.bytes + end.bytes
     }
 
     /// The fields local headers and directory entries share, from "version needed" to "extra length".
     private func writeCommonFields(_ writer: inout BinaryWriter, crc: UInt32, size: Int, nameLength: Int) {
-        writer.write(UInt16(20))  // version needed to extract: 2.0
-        writer.write(UInt16(0))  // flags
-        writer.write(UInt16(0))  // compression: stored
-        writer.write(UInt16(0))  // time 00:00:00
+        writer.write(UInt16(20)) // version needed to extract: 2.0
+        writer.write(UInt16(0)) // flags
+        writer.write(UInt16(0)) // compression: stored
+        writer.write(UInt16(0)) // time 00:00:00
         writer.write(Self.dosDate)
         writer.write(crc)
-        writer.write(UInt32(size))  // compressed size
-        writer.write(UInt32(size))  // uncompressed size
+        writer.write(UInt32(size)) // compressed size
+        writer.write(UInt32(size)) // uncompressed size
         writer.write(UInt16(nameLength))
-        writer.write(UInt16(0))  // extra field length
+        writer.write(UInt16(0)) // extra field length
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// When a server should look for the next request without blocking before it sleeps in a receive.

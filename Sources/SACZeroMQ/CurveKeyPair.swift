@@ -18,7 +18,8 @@ public struct CurveKeyPair: Equatable, Sendable {
     /// The pair of `secretKey` (Z85), its public key derived.
     public init(secretKey: String) throws(ZeroMQError) {
         guard Self.isValidKey(secretKey) else {
-            throw .call("CurveKeyPair(secretKey:)", errno: 0, message: "a CURVE key is 40 Z85 characters, got \(secretKey.count) characters")
+            throw .call(
+                "CurveKeyPair(secretKey:)", errno: 0, message: "a CURVE key is 40 Z85 characters, got \(secretKey.count) characters")
         }
         var publicKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_public(&publicKey, secretKey) == 0 else { throw .last("zmq_curve_public") }

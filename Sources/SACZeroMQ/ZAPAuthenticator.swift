@@ -26,11 +26,14 @@ public final class ZAPAuthenticator {
         let requestID = frames.count > 1 ? frames[1] : []
         var ok = false
         if frames.count >= 7, String(decoding: frames[0], as: UTF8.self) == "1.0", String(decoding: frames[5], as: UTF8.self) == "CURVE",
-           let key = CurveKeyPair.z85(frames[6]) {
+            let key = CurveKeyPair.z85(frames[6])
+        {
             ok = allowedClientKeys.contains(key)
         }
         if ok { admitted += 1 } else { refused += 1 }
-        try socket.sendMultipart([Array("1.0".utf8), requestID, Array((ok ? "200" : "400").utf8),
-                                  Array((ok ? "OK" : "client key not allowed").utf8), [], []])
+        try socket.sendMultipart([
+            Array("1.0".utf8), requestID, Array((ok ? "200" : "400").utf8),
+            Array((ok ? "OK" : "client key not allowed").utf8), [], [],
+        ])
     }
 }

@@ -1,6 +1,6 @@
 import CSACZeroMQ
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A ZeroMQ socket. Owns its libzmq socket and closes it in `close()` or, as a safety net, in `deinit`.
@@ -10,11 +10,11 @@ import Glibc
 public final class ZeroMQSocket {
     /// Socket patterns used by the bridge.
     public enum Kind: Int32, Sendable {
-        case request = 3    // ZMQ_REQ
-        case reply = 4      // ZMQ_REP
-        case dealer = 5     // ZMQ_DEALER
-        case router = 6     // ZMQ_ROUTER
-        case pair = 0       // ZMQ_PAIR
+        case request = 3 // ZMQ_REQ
+        case reply = 4 // ZMQ_REP
+        case dealer = 5 // ZMQ_DEALER
+        case router = 6 // ZMQ_ROUTER
+        case pair = 0 // ZMQ_PAIR
     }
 
     private var handle: UnsafeMutableRawPointer?
@@ -252,10 +252,15 @@ public final class ZeroMQSocket {
     /// one-frame receive goes through ``receive(into:spinMicroseconds:)``).
     private func receiveMessage(spinMicroseconds: Int) throws(ZeroMQError) -> (first: [UInt8], rest: [[UInt8]]) {
         var message: (first: [UInt8], rest: [[UInt8]])?
-        if try spin(spinMicroseconds, { () throws(ZeroMQError) in
-            message = try receiveMessage(dontWait: true)
-            return message != nil
-        }), let message { return message }
+        if try spin(
+            spinMicroseconds,
+            { () throws(ZeroMQError) in
+                message = try receiveMessage(dontWait: true)
+                return message != nil
+            }), let message
+        {
+            return message
+        }
         // A blocking receive never answers "nothing yet".
         return try receiveMessage(dontWait: false) ?? ([], [])
     }

@@ -142,7 +142,8 @@ final class Collector {
                 try startEpisodes(member: k, copies: Array(0..<group.ranges[k].count), observations: observations, step: step)
                 memberNeedsReset[k] = false
             case let .dropped(k, lastError, attempts, seconds):
-                let lost = SACError.LostServer(address: group.name(ofMember: k), attempts: attempts, waitedSeconds: seconds, lastError: lastError)
+                let lost = SACError.LostServer(
+                    address: group.name(ofMember: k), attempts: attempts, waitedSeconds: seconds, lastError: lastError)
                 droppedServers.append(lost)
                 guard group.members.count > 1 else {
                     throw .environmentUnreachable(address: lost.address, attempts: attempts, waitedSeconds: seconds, lastError: lastError)
@@ -169,7 +170,11 @@ final class Collector {
             let which = "environment step \(step + 1)\(group.numEnvs > 1 ? " (copy \(i))" : "")"
             if let failure = result.failure {
                 // The simulator restarted this copy alone; the others' transitions are kept.
-                events.append(.episodeAbandoned(copy: i, message: "\(which) failed in the simulator (\(failure)); its episode was abandoned and nothing stored for that step"))
+                events.append(
+                    .episodeAbandoned(
+                        copy: i,
+                        message: "\(which) failed in the simulator (\(failure)); its episode was abandoned and nothing stored for that step"
+                    ))
                 episodes.forget(copy: i)
                 episodes.observations[i] = result.nextObservation
                 if let problem = Self.nonFiniteValue(result.nextObservation, reward: 0) {
@@ -181,7 +186,9 @@ final class Collector {
                 guard onNonFinite == .skipEpisode else {
                     throw .nonFiniteTransition(step: step + 1, detail: group.numEnvs > 1 ? "copy \(i): \(problem)" : problem)
                 }
-                events.append(.episodeAbandoned(copy: i, message: "\(which) returned \(problem); the episode was abandoned and nothing stored for that step"))
+                events.append(
+                    .episodeAbandoned(
+                        copy: i, message: "\(which) returned \(problem); the episode was abandoned and nothing stored for that step"))
                 episodes.forget(copy: i)
                 abandoned.append(j)
                 continue
@@ -262,10 +269,13 @@ final class Collector {
         let remote = zip(group.statistics, storedPerMember).filter { $0.0.address != nil }
         guard !remote.isEmpty else { return nil }
         return remote.map { statistics, stored in
-            ServerSummary(address: statistics.address ?? "", copies: statistics.copies, envSteps: stored, reconnects: statistics.reconnects,
-                          roundTripMs: statistics.replies > 0 ? 1e3 * statistics.roundTripSeconds / Double(statistics.replies) : nil,
-                          serverStepMs: statistics.reportedStepSeconds.flatMap { statistics.replies > 0 ? 1e3 * $0 / Double(statistics.replies) : nil },
-                          state: statistics.isDropped ? .dropped : .ok)
+            ServerSummary(
+                address: statistics.address ?? "", copies: statistics.copies, envSteps: stored, reconnects: statistics.reconnects,
+                roundTripMs: statistics.replies > 0 ? 1e3 * statistics.roundTripSeconds / Double(statistics.replies) : nil,
+                serverStepMs: statistics.reportedStepSeconds.flatMap {
+                    statistics.replies > 0 ? 1e3 * $0 / Double(statistics.replies) : nil
+                },
+                state: statistics.isDropped ? .dropped : .ok)
         }
     }
 }

@@ -30,7 +30,8 @@ final class CrossQUpdate: SACUpdateRule, LaneWork {
     /// The workspaces of the joint pass for `critics` on `batchSize` rows of each half: the joint ones,
     /// their (s, a) halves and their (s′, a′) halves.
     static func makeWorkspaces(_ critics: [MultilayerPerceptron], batchSize: Int, precision: MatrixPrecision) throws
-        -> (joint: [MultilayerPerceptron.Workspace], current: [MultilayerPerceptron.Workspace], next: [MultilayerPerceptron.Workspace]) {
+        -> (joint: [MultilayerPerceptron.Workspace], current: [MultilayerPerceptron.Workspace], next: [MultilayerPerceptron.Workspace])
+    {
         let joint = try critics.map { try $0.makeWorkspace(batchSize: 2 * batchSize, precision: precision) }
         return (joint, try joint.map { try $0.rows(0..<batchSize) }, try joint.map { try $0.rows(batchSize..<2 * batchSize) })
     }
@@ -54,9 +55,9 @@ final class CrossQUpdate: SACUpdateRule, LaneWork {
         var metrics = UpdateMetrics()
         metrics.alpha = networks.alpha
         networks.generator.fillStandardNormal(networks.nextPolicySample.noise)
-        networks.sampleNextPolicy(on: batch)                          // a′, inference mode
-        jointForwardAndTarget(batch: batch)                           // Q_θk on [(s, a); (s′, a′)], training mode; y
-        run(.jointSteps, batch: batch)                                // J_Q(θk); θk ← θk − λ∇J_Q(θk)
+        networks.sampleNextPolicy(on: batch) // a′, inference mode
+        jointForwardAndTarget(batch: batch) // Q_θk on [(s, a); (s′, a′)], training mode; y
+        run(.jointSteps, batch: batch) // J_Q(θk); θk ← θk − λ∇J_Q(θk)
         metrics.criticLoss = networks.criticLossParts[0] + networks.criticLossParts[1]
         metrics.meanQ = networks.criticMeanQ[0]
         networks.updateCount += 1
@@ -68,8 +69,8 @@ final class CrossQUpdate: SACUpdateRule, LaneWork {
             return metrics
         }
         networks.generator.fillStandardNormal(networks.policySample.noise)
-        networks.sampleCurrentPolicy(on: batch, training: true)      // a_π, training mode
-        metrics.actorLoss = networks.actorLoss(batch: batch, evaluatingCritics: true)   // J_π(φ), Q_θk in inference mode
+        networks.sampleCurrentPolicy(on: batch, training: true) // a_π, training mode
+        metrics.actorLoss = networks.actorLoss(batch: batch, evaluatingCritics: true) // J_π(φ), Q_θk in inference mode
         networks.finishPolicyStep(batch: batch, metrics: &metrics)
         lastPolicyMetrics = metrics
         return metrics

@@ -44,7 +44,9 @@ public struct Evaluator {
     /// evaluation throw ``SACError/evaluationFailed(failures:lastFailure:)``.
     public func run(episodes: Int, in environment: any VectorEnvironment) throws -> EvaluationResult {
         guard environment.observationSpace.count == actor.observationCount else {
-            throw SACError.spaceMismatch("policy takes \(actor.observationCount) observation features, \(environment.id) gives \(environment.observationSpace.count)")
+            throw SACError.spaceMismatch(
+                "policy takes \(actor.observationCount) observation features, \(environment.id) gives \(environment.observationSpace.count)"
+            )
         }
         var result = EvaluationResult(returns: [], lengths: [])
         var failures = 0

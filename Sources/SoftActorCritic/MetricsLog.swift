@@ -9,7 +9,8 @@ import Foundation
 /// and are empty before learning starts.
 public final class MetricsLog {
     /// The CSV header line.
-    public static let header = "kind,step,episode_return,episode_length,eval_return_std,critic_loss,actor_loss,value_loss,alpha,entropy,updates_per_second"
+    public static let header =
+        "kind,step,episode_return,episode_length,eval_return_std,critic_loss,actor_loss,value_loss,alpha,entropy,updates_per_second"
 
     private let handle: FileHandle
     /// Path of the CSV file.
@@ -35,8 +36,10 @@ public final class MetricsLog {
     deinit { try? handle.close() }
 
     /// Appends one row.
-    public func append(kind: String, step: Int, episodeReturn: Double, episodeLength: Double, evaluationStd: Double?,
-                       metrics: UpdateMetrics?, updatesPerSecond: Double) {
+    public func append(
+        kind: String, step: Int, episodeReturn: Double, episodeLength: Double, evaluationStd: Double?,
+        metrics: UpdateMetrics?, updatesPerSecond: Double
+    ) {
         func text(_ value: Float?) -> String { value.map { "\($0)" } ?? "" }
         let fields = [
             kind, "\(step)", "\(episodeReturn)", "\(episodeLength)", evaluationStd.map { "\($0)" } ?? "",

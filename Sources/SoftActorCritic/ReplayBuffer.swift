@@ -35,7 +35,8 @@ public final class ReplayBuffer {
     /// An empty buffer for `capacity` transitions of the given sizes.
     public init(capacity: Int, observationCount: Int, actionCount: Int) throws(SACError) {
         guard capacity > 0, observationCount > 0, actionCount > 0 else {
-            throw .invalidConfiguration("replay capacity \(capacity), observation size \(observationCount) and action size \(actionCount) must all be > 0")
+            throw .invalidConfiguration(
+                "replay capacity \(capacity), observation size \(observationCount) and action size \(actionCount) must all be > 0")
         }
         self.capacity = capacity
         self.observationCount = observationCount
@@ -61,12 +62,18 @@ public final class ReplayBuffer {
 
     /// Stores one transition, overwriting the oldest when full. Lengths must match the buffer's sizes.
     public func add(observation: [Float], action: [Float], reward: Float, nextObservation: [Float], terminated isTerminal: Bool) {
-        precondition(observation.count == observationCount && nextObservation.count == observationCount && action.count == actionCount,
-                     "transition of sizes (\(observation.count), \(action.count), \(nextObservation.count)) for a buffer of (\(observationCount), \(actionCount))")
+        precondition(
+            observation.count == observationCount && nextObservation.count == observationCount && action.count == actionCount,
+            "transition of sizes (\(observation.count), \(action.count), \(nextObservation.count)) for a buffer of (\(observationCount), \(actionCount))"
+        )
         let slot = totalAdded % capacity
-        observation.withUnsafeBufferPointer { (observations + slot * observationCount).update(from: $0.baseAddress!, count: observationCount) }
+        observation.withUnsafeBufferPointer {
+            (observations + slot * observationCount).update(from: $0.baseAddress!, count: observationCount)
+        }
         action.withUnsafeBufferPointer { (actions + slot * actionCount).update(from: $0.baseAddress!, count: actionCount) }
-        nextObservation.withUnsafeBufferPointer { (nextObservations + slot * observationCount).update(from: $0.baseAddress!, count: observationCount) }
+        nextObservation.withUnsafeBufferPointer {
+            (nextObservations + slot * observationCount).update(from: $0.baseAddress!, count: observationCount)
+        }
         rewards[slot] = reward
         terminated[slot] = isTerminal ? 1 : 0
         totalAdded += 1
@@ -100,8 +107,10 @@ public final class ReplayBuffer {
     }
 
     /// Copies row `slots[i]` of a `width`-column array into row i of `destination`.
-    private static func gather(_ source: UnsafeMutablePointer<Float>, width: Int, slots: UnsafeMutableBufferPointer<Int>,
-                               into destination: UnsafeMutablePointer<Float>) {
+    private static func gather(
+        _ source: UnsafeMutablePointer<Float>, width: Int, slots: UnsafeMutableBufferPointer<Int>,
+        into destination: UnsafeMutablePointer<Float>
+    ) {
         for (row, slot) in slots.enumerated() {
             let from = source + slot * width, to = destination + row * width
             // A short row is cheaper to copy inline than through a call to memmove.
@@ -110,13 +119,17 @@ public final class ReplayBuffer {
     }
 
     /// The transition in slot `index` (0 ..< count), for inspection and tests.
-    public func transition(at index: Int) -> (observation: [Float], action: [Float], reward: Float, nextObservation: [Float], terminated: Bool) {
+    public func transition(at index: Int) -> (
+        observation: [Float], action: [Float], reward: Float, nextObservation: [Float], terminated: Bool
+    ) {
         precondition(index >= 0 && index < count, "slot \(index) outside 0..<\(count)")
         let o = observationCount, a = actionCount
-        return (Array(UnsafeBufferPointer(start: observations + index * o, count: o)),
-                Array(UnsafeBufferPointer(start: actions + index * a, count: a)),
-                rewards[index],
-                Array(UnsafeBufferPointer(start: nextObservations + index * o, count: o)),
-                terminated[index] != 0)
+        return (
+            Array(UnsafeBufferPointer(start: observations + index * o, count: o)),
+            Array(UnsafeBufferPointer(start: actions + index * a, count: a)),
+            rewards[index],
+            Array(UnsafeBufferPointer(start: nextObservations + index * o, count: o)),
+            terminated[index] != 0
+        )
     }
 }

@@ -31,13 +31,16 @@ final class RunDirectory {
     }
 
     /// Appends one `metrics.csv` row: a finished episode or an evaluation (`std`: of the evaluation's returns).
-    func appendMetrics(kind: String, step: Int, value: Double, length: Double, std: Double?, metrics updateMetrics: UpdateMetrics?,
-                       updates: Int) {
+    func appendMetrics(
+        kind: String, step: Int, value: Double, length: Double, std: Double?, metrics updateMetrics: UpdateMetrics?,
+        updates: Int
+    ) {
         let now = clock.now
         let seconds = lastRowTime.map { (now - $0).seconds } ?? 0
         let rate = seconds > 0 ? Double(updates - updatesAtLastRow) / seconds : 0
-        metrics.append(kind: kind, step: step, episodeReturn: value, episodeLength: length, evaluationStd: std,
-                       metrics: updateMetrics, updatesPerSecond: rate)
+        metrics.append(
+            kind: kind, step: step, episodeReturn: value, episodeLength: length, evaluationStd: std,
+            metrics: updateMetrics, updatesPerSecond: rate)
         updatesAtLastRow = updates
         lastRowTime = now
     }
@@ -58,6 +61,7 @@ final class RunDirectory {
 
     /// Replaces `checkpoint.sacc` with `bytes`, keeping the one it replaces as `checkpoint.prev.sacc`.
     func writeCheckpoint(_ bytes: [UInt8]) throws(SACError) {
-        try AtomicFile.write(bytes, to: path + "/" + TrainingCheckpoint.fileName, keepPrevious: path + "/" + TrainingCheckpoint.previousFileName)
+        try AtomicFile.write(
+            bytes, to: path + "/" + TrainingCheckpoint.fileName, keepPrevious: path + "/" + TrainingCheckpoint.previousFileName)
     }
 }

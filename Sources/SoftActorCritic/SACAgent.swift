@@ -35,22 +35,28 @@ public final class SACAgent {
         self.precision = precision
         let normalization = configuration.effectiveBatchRenormalization
         do {
-            let actor = try SquashedGaussianActor(observationCount: observationCount, actionCount: actionCount, hiddenSizes: configuration.hiddenSizes,
-                                                  normalization: normalization, generator: &generator)
+            let actor = try SquashedGaussianActor(
+                observationCount: observationCount, actionCount: actionCount, hiddenSizes: configuration.hiddenSizes,
+                normalization: normalization, generator: &generator)
             let criticSizes = [observationCount + actionCount] + configuration.effectiveCriticHiddenSizes + [1]
-            let critics = try (0..<2).map { _ in try MultilayerPerceptron(layerSizes: criticSizes, normalization: normalization, generator: &generator) }
+            let critics = try (0..<2).map { _ in
+                try MultilayerPerceptron(layerSizes: criticSizes, normalization: normalization, generator: &generator)
+            }
             func networks(criticWorkspaces: [MultilayerPerceptron.Workspace]) throws -> SACNetworks {
-                try SACNetworks(configuration: configuration, actor: actor, critics: critics, criticWorkspaces: criticWorkspaces,
-                                precision: precision, generator: generator)
+                try SACNetworks(
+                    configuration: configuration, actor: actor, critics: critics, criticWorkspaces: criticWorkspaces,
+                    precision: precision, generator: generator)
             }
             switch configuration.variant {
             case .twinQ:
-                self.networks = try networks(criticWorkspaces: try critics.map { try $0.makeWorkspace(batchSize: batch, precision: precision) })
+                self.networks = try networks(
+                    criticWorkspaces: try critics.map { try $0.makeWorkspace(batchSize: batch, precision: precision) })
                 rule = try TwinQUpdate(networks: self.networks, precision: precision)
             case .valueNetwork:
                 let criticWorkspaces = try critics.map { try $0.makeWorkspace(batchSize: batch, precision: precision) }
-                let value = try SoftValueNetwork(observationCount: observationCount, hiddenSizes: configuration.hiddenSizes, batchSize: batch,
-                                                 precision: precision, learningRate: configuration.learningRate, generator: &generator)
+                let value = try SoftValueNetwork(
+                    observationCount: observationCount, hiddenSizes: configuration.hiddenSizes, batchSize: batch,
+                    precision: precision, learningRate: configuration.learningRate, generator: &generator)
                 self.networks = try networks(criticWorkspaces: criticWorkspaces)
                 rule = ValueNetworkUpdate(networks: self.networks, value: value)
             case .crossQ:
@@ -133,7 +139,8 @@ public final class SACAgent {
 
     /// An action in (−1, 1)ᴬ for one observation: a sample from π(·|s), or `tanh(μ)` when `deterministic`.
     public func act(_ observation: [Float], deterministic: Bool) -> [Float] {
-        precondition(observation.count == observationCount, "observation of \(observation.count) features for an agent of \(observationCount)")
+        precondition(
+            observation.count == observationCount, "observation of \(observation.count) features for an agent of \(observationCount)")
         let workspace = networks.actingWorkspace, sample = networks.actingSample
         _ = observation.withUnsafeBufferPointer { workspace.inputBuffer.update(fromContentsOf: $0) }
         if deterministic { return actor.deterministicAction(workspace) }
@@ -149,7 +156,8 @@ public final class SACAgent {
         let n = observations.count
         guard n > 1, let (workspace, sample) = actingBatch(rows: n) else { return observations.map { act($0, deterministic: false) } }
         for (row, observation) in observations.enumerated() {
-            precondition(observation.count == observationCount, "observation of \(observation.count) features for an agent of \(observationCount)")
+            precondition(
+                observation.count == observationCount, "observation of \(observation.count) features for an agent of \(observationCount)")
             observation.withUnsafeBufferPointer {
                 _ = workspace.inputBuffer[(row * observationCount)..<((row + 1) * observationCount)].update(fromContentsOf: $0)
             }

@@ -98,9 +98,12 @@ public struct SACConfiguration: Codable, Equatable, Sendable {
         func check(_ condition: Bool, _ message: String) throws(SACError) {
             if !condition { throw .invalidConfiguration(message) }
         }
-        try check(!hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 }, "hidden sizes \(hiddenSizes) must be one or more positive widths")
+        try check(
+            !hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 }, "hidden sizes \(hiddenSizes) must be one or more positive widths")
         if let criticHiddenSizes {
-            try check(!criticHiddenSizes.isEmpty && criticHiddenSizes.allSatisfy { $0 > 0 }, "critic hidden sizes \(criticHiddenSizes) must be one or more positive widths")
+            try check(
+                !criticHiddenSizes.isEmpty && criticHiddenSizes.allSatisfy { $0 > 0 },
+                "critic hidden sizes \(criticHiddenSizes) must be one or more positive widths")
         }
         if let policyDelay {
             try check(policyDelay >= 1, "policy delay \(policyDelay) must be >= 1")
@@ -109,9 +112,12 @@ public struct SACConfiguration: Codable, Equatable, Sendable {
         if let adamBeta1 { try check(adamBeta1 >= 0 && adamBeta1 < 1, "Adam beta1 \(adamBeta1) must lie in [0, 1)") }
         if let batchRenormalization {
             try check(variant == .crossQ, "batch renormalisation applies to crossq only")
-            try check(batchRenormalization.momentum > 0 && batchRenormalization.momentum <= 1, "renormalisation momentum must lie in (0, 1]")
-            try check(batchRenormalization.epsilon > 0 && batchRenormalization.warmupSteps >= 0
-                      && batchRenormalization.rMax >= 1 && batchRenormalization.dMax >= 0, "renormalisation needs epsilon > 0, warm-up >= 0, r_max >= 1, d_max >= 0")
+            try check(
+                batchRenormalization.momentum > 0 && batchRenormalization.momentum <= 1, "renormalisation momentum must lie in (0, 1]")
+            try check(
+                batchRenormalization.epsilon > 0 && batchRenormalization.warmupSteps >= 0
+                    && batchRenormalization.rMax >= 1 && batchRenormalization.dMax >= 0,
+                "renormalisation needs epsilon > 0, warm-up >= 0, r_max >= 1, d_max >= 0")
         }
         try check(batchSize > 0, "batch size \(batchSize) must be > 0")
         try check(learningRate > 0 && learningRate.isFinite, "learning rate \(learningRate) must be finite and > 0")

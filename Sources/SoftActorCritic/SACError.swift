@@ -45,12 +45,17 @@ public enum SACError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidCheckpoint(path, reason):
             return "cannot resume from \(path): \(reason)"
         case let .environmentUnreachable(address, attempts, waited, lastError):
-            return "the environment at \(address) stayed unreachable through \(attempts) reconnection attempts over \(String(format: "%.1f", waited)) s (last error: \(lastError)); a checkpoint was written: resume the run (Trainer.resume) once it is back"
+            return
+                "the environment at \(address) stayed unreachable through \(attempts) reconnection attempts over \(String(format: "%.1f", waited)) s (last error: \(lastError)); a checkpoint was written: resume the run (Trainer.resume) once it is back"
         case let .serversLost(remaining, minimum, lost):
-            let each = lost.map { "\($0.address) (\($0.attempts) attempts over \(String(format: "%.1f", $0.waitedSeconds)) s; last error: \($0.lastError))" }
-            return "only \(remaining) server\(remaining == 1 ? "" : "s") left, fewer than the \(minimum) required (the group's minimumMembers); lost: \(each.joined(separator: ", ")); a checkpoint was written: resume the run (Trainer.resume) once they are back"
+            let each = lost.map {
+                "\($0.address) (\($0.attempts) attempts over \(String(format: "%.1f", $0.waitedSeconds)) s; last error: \($0.lastError))"
+            }
+            return
+                "only \(remaining) server\(remaining == 1 ? "" : "s") left, fewer than the \(minimum) required (the group's minimumMembers); lost: \(each.joined(separator: ", ")); a checkpoint was written: resume the run (Trainer.resume) once they are back"
         case let .evaluationFailed(failures, lastFailure):
-            return "the simulator failed in \(failures) evaluation episodes (last: \(lastFailure)); each was discarded, and this many means the simulator cannot finish one"
+            return
+                "the simulator failed in \(failures) evaluation episodes (last: \(lastFailure)); each was discarded, and this many means the simulator cannot finish one"
         }
     }
 }

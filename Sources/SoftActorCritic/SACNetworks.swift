@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import SACNeuralNetworks
 import SACRandomness
@@ -37,13 +37,13 @@ final class SACNetworks: LaneWork {
     /// advanced past the noise of the policy on s.
     var nextNoiseGenerator: Xoshiro256StarStar
 
-    let actorWorkspace: MultilayerPerceptron.Workspace       // actor on s
-    let actorNextWorkspace: MultilayerPerceptron.Workspace   // actor on s′
-    let actingWorkspace: MultilayerPerceptron.Workspace      // actor on one observation
+    let actorWorkspace: MultilayerPerceptron.Workspace // actor on s
+    let actorNextWorkspace: MultilayerPerceptron.Workspace // actor on s′
+    let actingWorkspace: MultilayerPerceptron.Workspace // actor on one observation
     /// Q_k on batch rows (s, a) and (s, a_π); a view of the joint pass's workspace for CrossQ.
     let criticWorkspaces: [MultilayerPerceptron.Workspace]
-    let policySample: PolicySample                           // a_π ~ π(·|s)
-    let nextPolicySample: PolicySample                       // a′ ~ π(·|s′)
+    let policySample: PolicySample // a_π ~ π(·|s)
+    let nextPolicySample: PolicySample // a′ ~ π(·|s′)
     let actingSample: PolicySample
     /// `batch`: the regression target y of the critic loss.
     let softTarget: UnsafeMutableBufferPointer<Float>
@@ -56,8 +56,10 @@ final class SACNetworks: LaneWork {
     private var actorStep: ActorStepBuffers?
 
     /// The shared parts around an initialised actor and Q networks; `criticWorkspaces` are the variant's.
-    init(configuration: SACConfiguration, actor: SquashedGaussianActor, critics: [MultilayerPerceptron],
-         criticWorkspaces: [MultilayerPerceptron.Workspace], precision: MatrixPrecision, generator: Xoshiro256StarStar) throws {
+    init(
+        configuration: SACConfiguration, actor: SquashedGaussianActor, critics: [MultilayerPerceptron],
+        criticWorkspaces: [MultilayerPerceptron.Workspace], precision: MatrixPrecision, generator: Xoshiro256StarStar
+    ) throws {
         self.configuration = configuration
         observationCount = actor.observationCount
         actionCount = actor.actionCount
@@ -135,7 +137,8 @@ final class SACNetworks: LaneWork {
         critics.withUnsafeMutableBufferPointer { critics in
             targets.withUnsafeMutableBufferPointer { targets in
                 criticOptimizers.withUnsafeMutableBufferPointer { optimizers in
-                    lanes.run(work, task: task, batch: batch, buffers: LaneBuffers(critics: critics, targets: targets, optimizers: optimizers))
+                    lanes.run(
+                        work, task: task, batch: batch, buffers: LaneBuffers(critics: critics, targets: targets, optimizers: optimizers))
                 }
             }
         }
@@ -146,12 +149,14 @@ final class SACNetworks: LaneWork {
         switch task {
         case .criticInputGradients:
             // J_π needs ∂Q/∂a only: the columns of the actions in the critic's input [s, a].
-            buffers.critics[k].backward(criticWorkspaces[k], parameterGradients: false, inputGradient: true,
-                                        inputColumns: observationCount..<(observationCount + actionCount))
+            buffers.critics[k].backward(
+                criticWorkspaces[k], parameterGradients: false, inputGradient: true,
+                inputColumns: observationCount..<(observationCount + actionCount))
         case .actorAdam:
             guard let step = actorStep else { return }
-            Adam.apply(step.coefficients, firstMoment: step.firstMoment, secondMoment: step.secondMoment,
-                       parameters: step.parameters, gradients: step.gradients, range: step.range(lane: k))
+            Adam.apply(
+                step.coefficients, firstMoment: step.firstMoment, secondMoment: step.secondMoment,
+                parameters: step.parameters, gradients: step.gradients, range: step.range(lane: k))
         case .samplePolicies, .samplePolicyOnS:
             guard let batch else { return }
             // On two threads each lane draws its own noise (see `samplePolicies`); on one, `drawNoise()` has.
@@ -295,8 +300,9 @@ final class SACNetworks: LaneWork {
                 optimizer.pointee.withMoments { m, v in
                     network.pointee.parameters.withUnsafeMutableBufferPointer { p in
                         network.pointee.gradients.withUnsafeBufferPointer { g in
-                            actorStep = ActorStepBuffers(coefficients: coefficients, firstMoment: m, secondMoment: v,
-                                                         parameters: p.baseAddress!, gradients: g.baseAddress!, count: p.count)
+                            actorStep = ActorStepBuffers(
+                                coefficients: coefficients, firstMoment: m, secondMoment: v,
+                                parameters: p.baseAddress!, gradients: g.baseAddress!, count: p.count)
                             run(.actorAdam)
                             actorStep = nil
                         }
@@ -351,7 +357,10 @@ final class SACNetworks: LaneWork {
     }
 
     /// Writes the rows `[s, a]` of a critic's input.
-    func load(_ workspace: MultilayerPerceptron.Workspace, observations: UnsafeMutableBufferPointer<Float>, actions: UnsafeMutableBufferPointer<Float>) {
+    func load(
+        _ workspace: MultilayerPerceptron.Workspace, observations: UnsafeMutableBufferPointer<Float>,
+        actions: UnsafeMutableBufferPointer<Float>
+    ) {
         let o = observationCount, a = actionCount
         let input = workspace.inputBuffer.baseAddress!, s = observations.baseAddress!, u = actions.baseAddress!
         // Element by element: rows this short cost less inline than as two calls to memmove each.

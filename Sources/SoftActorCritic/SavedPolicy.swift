@@ -28,8 +28,10 @@ public struct SavedPolicy: Equatable, Sendable {
     public var observationShape: [Int], actionShape: [Int]
 
     /// A policy from its parts.
-    public init(environmentID: String, variant: String, actor: SquashedGaussianActor, scaling: ActionScaling,
-                observationShape: [Int]? = nil, actionShape: [Int]? = nil) {
+    public init(
+        environmentID: String, variant: String, actor: SquashedGaussianActor, scaling: ActionScaling,
+        observationShape: [Int]? = nil, actionShape: [Int]? = nil
+    ) {
         self.environmentID = environmentID
         self.variant = variant
         self.actor = actor
@@ -62,7 +64,9 @@ public struct SavedPolicy: Equatable, Sendable {
         variant = try reader.readString()
         let low = try reader.readFloats(), high = try reader.readFloats()
         let length = try reader.read(UInt64.self)
-        guard length <= UInt64(reader.remaining) else { throw .truncated(needed: Int(clamping: length), available: reader.remaining, at: reader.position) }
+        guard length <= UInt64(reader.remaining) else {
+            throw .truncated(needed: Int(clamping: length), available: reader.remaining, at: reader.position)
+        }
         let network = try MultilayerPerceptron(serialized: Array(try reader.readBytes(Int(length))))
         guard low.count == high.count, network.outputSize == 2 * low.count else {
             throw .invalidField(name: "action bounds", detail: "\(low.count) bounds for an actor with \(network.outputSize) outputs")

@@ -14,8 +14,10 @@ struct SoftValueNetwork {
     let targetWorkspace: MultilayerPerceptron.Workspace
 
     /// A freshly initialised V_ψ, with V_ψ̄ = V_ψ.
-    init(observationCount: Int, hiddenSizes: [Int], batchSize: Int, precision: MatrixPrecision, learningRate: Float,
-         generator: inout some RandomNumberGenerator) throws(NetworkError) {
+    init(
+        observationCount: Int, hiddenSizes: [Int], batchSize: Int, precision: MatrixPrecision, learningRate: Float,
+        generator: inout some RandomNumberGenerator
+    ) throws(NetworkError) {
         network = try MultilayerPerceptron(layerSizes: [observationCount] + hiddenSizes + [1], generator: &generator)
         target = network
         optimizer = Adam(parameterCount: network.parameterCount, learningRate: learningRate)

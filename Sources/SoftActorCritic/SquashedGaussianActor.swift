@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import SACNeuralNetworks
 import SACRandomness
@@ -33,10 +33,13 @@ public struct SquashedGaussianActor: Equatable, Sendable {
 
     /// A new actor with PyTorch-default initialisation; with `normalization`, a batch renormalisation
     /// before every dense layer (CrossQ's actor).
-    public init(observationCount: Int, actionCount: Int, hiddenSizes: [Int], normalization: BatchRenormalization.Configuration? = nil,
-                generator: inout some RandomNumberGenerator) throws(NetworkError) {
-        network = try MultilayerPerceptron(layerSizes: [observationCount] + hiddenSizes + [2 * actionCount],
-                                           normalization: normalization, generator: &generator)
+    public init(
+        observationCount: Int, actionCount: Int, hiddenSizes: [Int], normalization: BatchRenormalization.Configuration? = nil,
+        generator: inout some RandomNumberGenerator
+    ) throws(NetworkError) {
+        network = try MultilayerPerceptron(
+            layerSizes: [observationCount] + hiddenSizes + [2 * actionCount],
+            normalization: normalization, generator: &generator)
         self.actionCount = actionCount
     }
 

@@ -12,7 +12,7 @@ extension Trainer {
             do {
                 result = try evaluator.run(episodes: configuration.evaluationEpisodes, in: evaluationGroup)
                 break
-            } catch where evaluationGroup.isConnectionLoss(error) {
+            } catch  where evaluationGroup.isConnectionLoss(error) {
                 try awaitReconnection(after: error)
             }
         }
@@ -32,10 +32,13 @@ extension Trainer {
                 switch event {
                 case let .rejoined(_, _, attempts, seconds):
                     state.reconnects += 1
-                    onWarning?("lost \(address) (\(error)); reconnected after \(String(format: "%.1f", seconds)) s (attempt \(attempts)); the evaluation starts over")
+                    onWarning?(
+                        "lost \(address) (\(error)); reconnected after \(String(format: "%.1f", seconds)) s (attempt \(attempts)); the evaluation starts over"
+                    )
                     return
                 case let .dropped(_, lastError, attempts, seconds):
-                    throw SACError.environmentUnreachable(address: address, attempts: attempts, waitedSeconds: seconds, lastError: lastError)
+                    throw SACError.environmentUnreachable(
+                        address: address, attempts: attempts, waitedSeconds: seconds, lastError: lastError)
                 default:
                     continue
                 }

@@ -5,8 +5,9 @@ extension Trainer {
     /// The trained policy, with the action bounds of the environment.
     public var policy: SavedPolicy {
         let group = collector.group
-        return SavedPolicy(environmentID: group.id, variant: agent.configuration.variant.rawValue, actor: agent.actor, scaling: scaling,
-                           observationShape: group.observationSpace.shape, actionShape: group.actionSpace.shape)
+        return SavedPolicy(
+            environmentID: group.id, variant: agent.configuration.variant.rawValue, actor: agent.actor, scaling: scaling,
+            observationShape: group.observationSpace.shape, actionShape: group.actionSpace.shape)
     }
 
     /// Seconds the run has trained, over every process that continued it.
@@ -18,11 +19,12 @@ extension Trainer {
         guard let onProgress else { return }
         let rate = Double(state.step - stepsAtStart) / max((clock.now - started).seconds, 1e-9)
         let servers = collector.serverCounts
-        onProgress(TrainingProgress(
-            step: state.step, totalSteps: configuration.totalSteps, stepsPerSecond: rate, gradientUpdates: agent.updateCount,
-            updateSeconds: updateSeconds, lastEpisodeReturn: state.lastEpisodeReturn, lastEvaluationReturn: state.lastEvaluationReturn,
-            alpha: Double(agent.alpha), secondsRemaining: rate > 0 ? Double(configuration.totalSteps - state.step) / rate : 0,
-            isFinal: isFinal, servers: servers.servers, serversUp: servers.up))
+        onProgress(
+            TrainingProgress(
+                step: state.step, totalSteps: configuration.totalSteps, stepsPerSecond: rate, gradientUpdates: agent.updateCount,
+                updateSeconds: updateSeconds, lastEpisodeReturn: state.lastEpisodeReturn, lastEvaluationReturn: state.lastEvaluationReturn,
+                alpha: Double(agent.alpha), secondsRemaining: rate > 0 ? Double(configuration.totalSteps - state.step) / rate : 0,
+                isFinal: isFinal, servers: servers.servers, serversUp: servers.up))
     }
 
     func makeSummary(status: TrainingStatus) -> TrainingSummary {
@@ -43,7 +45,8 @@ extension Trainer {
 
     /// Appends a `metrics.csv` row with the latest update's figures.
     func appendRow(kind: String, value: Double, length: Double, std: Double?) {
-        directory?.appendMetrics(kind: kind, step: state.step, value: value, length: length, std: std, metrics: state.lastMetrics,
-                                 updates: agent.updateCount)
+        directory?.appendMetrics(
+            kind: kind, step: state.step, value: value, length: length, std: std, metrics: state.lastMetrics,
+            updates: agent.updateCount)
     }
 }

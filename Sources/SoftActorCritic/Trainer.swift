@@ -53,16 +53,23 @@ public final class Trainer {
     /// Seconds this process has spent in gradient updates (``TrainingProgress/updateSeconds``).
     var updateSeconds = 0.0
 
-    init(agentConfiguration: SACConfiguration, configuration: TrainerConfiguration, environment: any VectorEnvironment,
-         evaluationEnvironment: any VectorEnvironment, runDirectory: String?, appendingMetrics: Bool) throws {
+    init(
+        agentConfiguration: SACConfiguration, configuration: TrainerConfiguration, environment: any VectorEnvironment,
+        evaluationEnvironment: any VectorEnvironment, runDirectory: String?, appendingMetrics: Bool
+    ) throws {
         try configuration.validate()
         // Boxes of any shape are flattened row-major (their bounds and values already are), as SB3's MlpPolicy
         // flattens them: an observation of shape [2, 2] is 4 features, a scalar action [] one.
         guard environment.observationSpace.count >= 1, environment.actionSpace.count >= 1 else {
-            throw SACError.spaceMismatch("SAC needs at least one observation feature and one action; \(environment.id) has spaces of shapes \(environment.observationSpace.shape) and \(environment.actionSpace.shape)")
+            throw SACError.spaceMismatch(
+                "SAC needs at least one observation feature and one action; \(environment.id) has spaces of shapes \(environment.observationSpace.shape) and \(environment.actionSpace.shape)"
+            )
         }
-        guard evaluationEnvironment.observationSpace == environment.observationSpace, evaluationEnvironment.actionSpace == environment.actionSpace else {
-            throw SACError.spaceMismatch("the evaluation environment \(evaluationEnvironment.id) has other spaces than the training environment \(environment.id)")
+        guard evaluationEnvironment.observationSpace == environment.observationSpace,
+            evaluationEnvironment.actionSpace == environment.actionSpace
+        else {
+            throw SACError.spaceMismatch(
+                "the evaluation environment \(evaluationEnvironment.id) has other spaces than the training environment \(environment.id)")
         }
         scaling = try ActionScaling(environment.actionSpace)
         let o = environment.observationSpace.count, a = environment.actionSpace.count
@@ -72,7 +79,8 @@ public final class Trainer {
         self.configuration = configuration
         let group = try environment as? VectorEnvironmentGroup ?? VectorEnvironmentGroup([environment])
         collector = Collector(group: group, scaling: scaling, seed: configuration.seed, onNonFinite: configuration.onNonFinite)
-        evaluationGroup = try evaluationEnvironment as? VectorEnvironmentGroup ?? VectorEnvironmentGroup([evaluationEnvironment], options: group.options)
+        evaluationGroup =
+            try evaluationEnvironment as? VectorEnvironmentGroup ?? VectorEnvironmentGroup([evaluationEnvironment], options: group.options)
         state = TrainerState(seed: configuration.seed)
         started = clock.now
         directory = try runDirectory.map { try RunDirectory(path: $0, appendingMetrics: appendingMetrics) }
@@ -110,8 +118,10 @@ public final class Trainer {
         let snapshot = collector.snapshot()
         var episodes = collector.episodes
         episodes.needsReset = snapshot == nil
-        try directory.writeCheckpoint(TrainingCheckpoint.encode(agent: agent, trainer: configuration, buffer: buffer, state: state, episodes: episodes,
-                                                                elapsedSeconds: elapsedSeconds, environmentSnapshot: snapshot))
+        try directory.writeCheckpoint(
+            TrainingCheckpoint.encode(
+                agent: agent, trainer: configuration, buffer: buffer, state: state, episodes: episodes,
+                elapsedSeconds: elapsedSeconds, environmentSnapshot: snapshot))
     }
 
     // MARK: The loop
@@ -150,7 +160,8 @@ public final class Trainer {
     /// One action per copy in `copies`, in (−1, 1)ᴬ: uniformly random during warm-up, then sampled from the
     /// policy for all of them at once.
     private func chooseActions(for copies: [Int]) throws -> [[Float]] {
-        let actions = state.step < configuration.learningStarts
+        let actions =
+            state.step < configuration.learningStarts
             ? copies.map { _ in (0..<agent.actionCount).map { _ in Float(state.warmupGenerator.nextUniform(in: -1, 1)) } }
             : agent.act(copies.map { collector.episodes.observations[$0] })
         if let action = actions.first(where: { !$0.allSatisfy(\.isFinite) }) {
@@ -166,8 +177,9 @@ public final class Trainer {
             switch event {
             case let .transition(_, observation, action, transition):
                 state.step += 1
-                buffer.add(observation: observation, action: action, reward: Float(transition.reward),
-                           nextObservation: transition.observation, terminated: transition.terminated)
+                buffer.add(
+                    observation: observation, action: action, reward: Float(transition.reward),
+                    nextObservation: transition.observation, terminated: transition.terminated)
                 if state.step > configuration.learningStarts { state.updateCredit += configuration.updatesPerStep }
             case let .episodeEnded(_, value, length):
                 state.episodes += 1
@@ -201,7 +213,8 @@ public final class Trainer {
             buffer.sample(into: batch, using: &agent.generator)
             let metrics = agent.update(batch: batch)
             guard metrics.criticLoss.isFinite, metrics.actorLoss.isFinite else {
-                throw SACError.diverged("losses became non-finite at update \(agent.updateCount) (critic \(metrics.criticLoss), actor \(metrics.actorLoss))")
+                throw SACError.diverged(
+                    "losses became non-finite at update \(agent.updateCount) (critic \(metrics.criticLoss), actor \(metrics.actorLoss))")
             }
             state.lastMetrics = metrics
             state.updateCredit -= 1

@@ -40,7 +40,9 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     public func validate() throws(SACError) {
         if totalSteps < 1 { throw .invalidConfiguration("steps \(totalSteps) must be >= 1") }
         if learningStarts < 0 { throw .invalidConfiguration("learning starts \(learningStarts) must be >= 0") }
-        if !(updatesPerStep >= 0 && updatesPerStep.isFinite) { throw .invalidConfiguration("updates per step \(updatesPerStep) must be finite and >= 0") }
+        if !(updatesPerStep >= 0 && updatesPerStep.isFinite) {
+            throw .invalidConfiguration("updates per step \(updatesPerStep) must be finite and >= 0")
+        }
         if replayCapacity < 1 { throw .invalidConfiguration("replay capacity \(replayCapacity) must be >= 1") }
         if evaluationInterval < 0 { throw .invalidConfiguration("evaluation interval \(evaluationInterval) must be >= 0") }
         if evaluationEpisodes < 1 { throw .invalidConfiguration("evaluation episodes \(evaluationEpisodes) must be >= 1") }

@@ -18,14 +18,17 @@ enum TrainingCheckpoint {
     static let fileName = "checkpoint.sacc"
     static let previousFileName = "checkpoint.prev.sacc"
 
-    static func encode(agent: SACAgent, trainer: TrainerConfiguration, buffer: ReplayBuffer, state: TrainerState,
-                       episodes: EpisodesInFlight, elapsedSeconds: Double, environmentSnapshot: [UInt64]?) -> [UInt8] {
+    static func encode(
+        agent: SACAgent, trainer: TrainerConfiguration, buffer: ReplayBuffer, state: TrainerState,
+        episodes: EpisodesInFlight, elapsedSeconds: Double, environmentSnapshot: [UInt64]?
+    ) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let agentJSON = String(decoding: (try? encoder.encode(agent.configuration)) ?? Data(), as: UTF8.self)
         let trainerJSON = String(decoding: (try? encoder.encode(trainer)) ?? Data(), as: UTF8.self)
         let transitionBytes = buffer.capacityBytes / buffer.capacity
-        return ChecksummedFile.encode(magic: magic, version: formatVersion, reservingCapacity: buffer.count * transitionBytes + (1 << 20)) { writer in
+        return ChecksummedFile.encode(magic: magic, version: formatVersion, reservingCapacity: buffer.count * transitionBytes + (1 << 20)) {
+            writer in
             writer.write(string: agentJSON)
             writer.write(string: trainerJSON)
             writer.write(UInt64(agent.observationCount))
@@ -57,11 +60,13 @@ enum TrainingCheckpoint {
         var (reader, version) = try ChecksummedFile.decode(bytes, magic: magic, kind: "SAC checkpoint", versions: 2...formatVersion)
         let decoder = JSONDecoder()
         guard let agent = try? decoder.decode(SACConfiguration.self, from: Data(try reader.readString().utf8)),
-              let trainer = try? decoder.decode(TrainerConfiguration.self, from: Data(try reader.readString().utf8)) else {
+            let trainer = try? decoder.decode(TrainerConfiguration.self, from: Data(try reader.readString().utf8))
+        else {
             throw .invalidField(name: "configuration", detail: "unreadable configuration JSON")
         }
         let o = Int(try reader.read(UInt64.self)), a = Int(try reader.read(UInt64.self))
-        return Contents(agentConfiguration: agent, trainerConfiguration: trainer, observationCount: o, actionCount: a, reader: reader, version: version)
+        return Contents(
+            agentConfiguration: agent, trainerConfiguration: trainer, observationCount: o, actionCount: a, reader: reader, version: version)
     }
 
     /// Reads `checkpoint.sacc` of `directory`, falling back to the previous generation when the latest is
@@ -74,7 +79,9 @@ enum TrainingCheckpoint {
             guard let data = FileManager.default.contents(atPath: path) else { problems.append("\(path) cannot be read"); continue }
             do {
                 let contents = try open([UInt8](data))
-                let warning = path == previous ? "the latest checkpoint is unusable (\(problems.joined(separator: "; "))); resuming from the previous one" : nil
+                let warning =
+                    path == previous
+                    ? "the latest checkpoint is unusable (\(problems.joined(separator: "; "))); resuming from the previous one" : nil
                 return (contents, path, warning)
             } catch {
                 problems.append("\(path): \(error)")
@@ -92,8 +99,10 @@ enum TrainingCheckpoint {
     /// Applies `contents` to a new agent, buffer and trainer state made from its configurations, and
     /// restores `environment` from the checkpoint's snapshot when both have one. Returns whether it did; if
     /// not, the run starts new episodes.
-    static func restore(_ contents: Contents, agent: SACAgent, buffer: ReplayBuffer, state: inout TrainerState,
-                        episodes: inout EpisodesInFlight, environment: any VectorEnvironment) throws -> Bool {
+    static func restore(
+        _ contents: Contents, agent: SACAgent, buffer: ReplayBuffer, state: inout TrainerState,
+        episodes: inout EpisodesInFlight, environment: any VectorEnvironment
+    ) throws -> Bool {
         var reader = contents.reader
         try agent.restore(from: &reader, version: contents.version)
         try buffer.restore(from: &reader)
@@ -101,7 +110,9 @@ enum TrainingCheckpoint {
         guard episodes.observations.count == environment.numEnvs else { throw Mismatch.copies(stored: episodes.observations.count) }
         let hasSnapshot = try reader.read(UInt8.self) != 0
         let count = Int(try reader.read(UInt64.self))
-        guard count <= reader.remaining / 8 else { throw BinaryFormatError.truncated(needed: count * 8, available: reader.remaining, at: reader.position) }
+        guard count <= reader.remaining / 8 else {
+            throw BinaryFormatError.truncated(needed: count * 8, available: reader.remaining, at: reader.position)
+        }
         var words: [UInt64] = []
         for _ in 0..<count { words.append(try reader.read(UInt64.self)) }
         guard hasSnapshot, environment.snapshot() != nil else { return false }
@@ -123,10 +134,14 @@ extension SACAgent {
         writer.write(floats: value?.parameters ?? [])
         writer.write(floats: targetValue?.parameters ?? [])
         writer.write(floats: networks.temperatureParameter)
-        for optimizer in [networks.actorOptimizer] + networks.criticOptimizers + [valueNetwork?.optimizer ?? Adam(parameterCount: 0), networks.temperatureOptimizer] {
+        for optimizer in [networks.actorOptimizer] + networks.criticOptimizers + [
+            valueNetwork?.optimizer ?? Adam(parameterCount: 0), networks.temperatureOptimizer,
+        ] {
             optimizer.write(to: &writer)
         }
-        for word in [networks.generator.state.0, networks.generator.state.1, networks.generator.state.2, networks.generator.state.3] { writer.write(word) }
+        for word in [networks.generator.state.0, networks.generator.state.1, networks.generator.state.2, networks.generator.state.3] {
+            writer.write(word)
+        }
         writer.write(UInt64(updateCount))
         // Version 3: the normalisations' running statistics and step counts (empty for plain networks).
         for network in [actor.network] + critics {
@@ -146,7 +161,9 @@ extension SACAgent {
         try read(into: &actor.network.parameters, "actor")
         for k in critics.indices { try read(into: &critics[k].parameters, "critic \(k + 1)") }
         let targets = Int(try reader.read(UInt32.self))
-        guard targets == targetCritics.count else { throw .invalidField(name: "target critics", detail: "\(targets) stored, \(targetCritics.count) expected") }
+        guard targets == targetCritics.count else {
+            throw .invalidField(name: "target critics", detail: "\(targets) stored, \(targetCritics.count) expected")
+        }
         for k in targetCritics.indices { try read(into: &targetCritics[k].parameters, "target critic \(k + 1)") }
         var valueParameters = valueNetwork?.network.parameters ?? []
         try read(into: &valueParameters, "value network")
@@ -209,7 +226,8 @@ extension ReplayBuffer {
         let storedCapacity = Int(try reader.read(UInt64.self)), stored = Int(try reader.read(UInt64.self))
         let added = Int(try reader.read(UInt64.self))
         guard storedCapacity == capacity, stored <= capacity, added >= stored else {
-            throw .invalidField(name: "replay buffer", detail: "capacity \(storedCapacity) with \(stored) stored; this buffer has capacity \(capacity)")
+            throw .invalidField(
+                name: "replay buffer", detail: "capacity \(storedCapacity) with \(stored) stored; this buffer has capacity \(capacity)")
         }
         let o = observationCount, a = actionCount
         let fields: [(UnsafeMutablePointer<Float>, Int, String)] = [
@@ -240,7 +258,9 @@ extension TrainerState {
             writer.write(UInt64(inFlight.lengths[i]))
         }
         writer.write(floats: [lastEpisodeReturn, lastEvaluationReturn].map { Float($0 ?? .nan) })
-        for word in [warmupGenerator.state.0, warmupGenerator.state.1, warmupGenerator.state.2, warmupGenerator.state.3] { writer.write(word) }
+        for word in [warmupGenerator.state.0, warmupGenerator.state.1, warmupGenerator.state.2, warmupGenerator.state.3] {
+            writer.write(word)
+        }
     }
 
     mutating func restore(from reader: inout BinaryReader, episodes inFlight: inout EpisodesInFlight) throws(BinaryFormatError) {
@@ -253,7 +273,9 @@ extension TrainerState {
         let needsReset = try reader.read(UInt8.self) != 0
         let copies = Int(try reader.read(UInt64.self))
         // Each copy takes at least 24 bytes; a larger count is corruption, not a reason to allocate.
-        guard copies <= reader.remaining / 24 else { throw .invalidField(name: "copies", detail: "\(copies) copies in \(reader.remaining) bytes") }
+        guard copies <= reader.remaining / 24 else {
+            throw .invalidField(name: "copies", detail: "\(copies) copies in \(reader.remaining) bytes")
+        }
         inFlight = EpisodesInFlight(copies: 0)
         inFlight.needsReset = needsReset
         for _ in 0..<copies {

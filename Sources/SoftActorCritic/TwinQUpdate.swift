@@ -19,7 +19,9 @@ final class TwinQUpdate: SACUpdateRule, LaneWork {
     init(networks: SACNetworks, precision: MatrixPrecision) throws {
         self.networks = networks
         targets = networks.critics
-        targetWorkspaces = try networks.critics.map { try $0.makeWorkspace(batchSize: networks.configuration.batchSize, precision: precision) }
+        targetWorkspaces = try networks.critics.map {
+            try $0.makeWorkspace(batchSize: networks.configuration.batchSize, precision: precision)
+        }
     }
 
     /// 1. a_π ~ π_φ(·|s), a′ ~ π_φ(·|s′), reparameterised, from the same parameters;
@@ -52,7 +54,8 @@ final class TwinQUpdate: SACUpdateRule, LaneWork {
         networks.run(self, task: Lane.targetCritics.rawValue, batch: batch, targets: &targets)
         let gamma = networks.configuration.gamma, alpha = networks.alpha
         for i in 0..<batch.size {
-            let next = min(targetWorkspaces[0].output[i], targetWorkspaces[1].output[i]) - alpha * networks.nextPolicySample.logProbabilities[i]
+            let next =
+                min(targetWorkspaces[0].output[i], targetWorkspaces[1].output[i]) - alpha * networks.nextPolicySample.logProbabilities[i]
             networks.softTarget[i] = batch.rewards[i] + gamma * (1 - batch.terminated[i]) * next
         }
     }
@@ -65,9 +68,9 @@ final class TwinQUpdate: SACUpdateRule, LaneWork {
 
     var matrixFlopsPerUpdate: Double {
         let q = networks.critics[0], pi = networks.actor.network, a = networks.actionCount
-        return forwardFlops(pi) + 2 * forwardFlops(q)                                                       // target
-            + 2 * (forwardFlops(q) + backwardFlops(q, weights: true))                                       // J_Q
+        return forwardFlops(pi) + 2 * forwardFlops(q) // target
+            + 2 * (forwardFlops(q) + backwardFlops(q, weights: true)) // J_Q
             + forwardFlops(pi) + 2 * forwardFlops(q) + 2 * backwardFlops(q, weights: false, firstLayerInputColumns: a)
-            + backwardFlops(pi, weights: true)                                                              // J_π
+            + backwardFlops(pi, weights: true) // J_π
     }
 }

@@ -68,10 +68,10 @@ final class ValueNetworkUpdate: SACUpdateRule {
 
     var matrixFlopsPerUpdate: Double {
         let q = networks.critics[0], pi = networks.actor.network, v = value.network, a = networks.actionCount
-        return forwardFlops(pi) + 2 * forwardFlops(q) + forwardFlops(v) + backwardFlops(v, weights: true)  // J_V
-            + forwardFlops(v)                                                                              // V̄(s′)
-            + 2 * (forwardFlops(q) + backwardFlops(q, weights: true))                                      // J_Q
+        return forwardFlops(pi) + 2 * forwardFlops(q) + forwardFlops(v) + backwardFlops(v, weights: true) // J_V
+            + forwardFlops(v) // V̄(s′)
+            + 2 * (forwardFlops(q) + backwardFlops(q, weights: true)) // J_Q
             + forwardFlops(pi) + 2 * forwardFlops(q) + 2 * backwardFlops(q, weights: false, firstLayerInputColumns: a)
-            + backwardFlops(pi, weights: true)                                                             // J_π
+            + backwardFlops(pi, weights: true) // J_π
     }
 }

@@ -10,7 +10,9 @@ import SACRandomness
     static func randomTensor(_ random: inout Xoshiro256StarStar, shape: [Int]) -> Tensor {
         let count = shape.reduce(1, *)
         let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, 1e300, -1]
-        let values = (0..<count).map { _ in Bool.random(using: &random) ? specials.randomElement(using: &random)! : Double.random(in: -1e3...1e3, using: &random) }
+        let values = (0..<count).map { _ in
+            Bool.random(using: &random) ? specials.randomElement(using: &random)! : Double.random(in: -1e3...1e3, using: &random)
+        }
         return Bool.random(using: &random) ? Tensor(float32: values.map { Float($0) }, shape: shape) : Tensor(float64: values, shape: shape)
     }
 
@@ -25,7 +27,8 @@ import SACRandomness
     static func randomRequest(_ random: inout Xoshiro256StarStar) -> BridgeRequest {
         let n = Int.random(in: 0...5, using: &random), width = Int.random(in: 0...7, using: &random)
         let shape = [[n, width], [n], [], [n, width, 2], [200, 1]].randomElement(using: &random)!
-        return BridgeRequest(requestID: randomID(&random), sessionID: randomString(&random), kind: .step(actions: randomTensor(&random, shape: shape)))
+        return BridgeRequest(
+            requestID: randomID(&random), sessionID: randomString(&random), kind: .step(actions: randomTensor(&random, shape: shape)))
     }
 
     static func randomReply(_ random: inout Xoshiro256StarStar) -> BridgeReply {
@@ -74,8 +77,11 @@ import SACRandomness
             let view = try #require(MessageCodec.viewStepRequest(MessageCodec.encodeWithProtobuf(request)), "declined \(request)")
             #expect(view.requestID == request.requestID && view.sessionID == request.sessionID)
             #expect(view.dtype == actions.dtype && view.shape == actions.shape && view.elementCount == actions.count)
-            #expect(view.hasShape(actions.shape) && !view.hasShape(actions.shape + [1]) && (actions.shape.isEmpty || !view.hasShape(Array(actions.shape.dropLast()))))
-            #expect(MessageCodec.encodeWithProtobuf(BridgeRequest(requestID: 0, sessionID: "", kind: .step(actions: view.actions)))
+            #expect(
+                view.hasShape(actions.shape) && !view.hasShape(actions.shape + [1])
+                    && (actions.shape.isEmpty || !view.hasShape(Array(actions.shape.dropLast()))))
+            #expect(
+                MessageCodec.encodeWithProtobuf(BridgeRequest(requestID: 0, sessionID: "", kind: .step(actions: view.actions)))
                     == MessageCodec.encodeWithProtobuf(BridgeRequest(requestID: 0, sessionID: "", kind: .step(actions: actions))))
             let floats = actions.floats(), doubles = actions.doubles()
             let start = Int.random(in: 0...floats.count, using: &random), end = Int.random(in: start...floats.count, using: &random)
@@ -97,8 +103,9 @@ import SACRandomness
             let rewards = (0..<n).map { _ in Double.random(in: -20...0, using: &random) }
             let terminated = (0..<n).map { _ in Bool.random(using: &random) }, truncated = (0..<n).map { _ in Bool.random(using: &random) }
             let seconds = [0, 2.5e-6].randomElement(using: &random)!, id = Self.randomID(&random), instance = Self.randomString(&random)
-            let step = BridgeReply.Step(observations: Tensor(float32: observations, shape: [n, width]), rewards: rewards,
-                                        terminated: terminated, truncated: truncated, serverStepSeconds: seconds)
+            let step = BridgeReply.Step(
+                observations: Tensor(float32: observations, shape: [n, width]), rewards: rewards,
+                terminated: terminated, truncated: truncated, serverStepSeconds: seconds)
             // Into a buffer that held another message, then again into the same one (now of the right size).
             var bytes: [UInt8] = (0..<Int.random(in: 0...90, using: &random)).map { _ in 0xAB }
             for _ in 0..<2 {
@@ -106,8 +113,9 @@ import SACRandomness
                     rewards.withUnsafeBufferPointer { r in
                         terminated.withUnsafeBufferPointer { t in
                             truncated.withUnsafeBufferPointer { u in
-                                MessageCodec.encodeStepReply(requestID: id, serverInstanceID: instance, observations: o, observationShape: [n, width],
-                                                             rewards: r, terminated: t, truncated: u, serverStepSeconds: seconds, into: &bytes)
+                                MessageCodec.encodeStepReply(
+                                    requestID: id, serverInstanceID: instance, observations: o, observationShape: [n, width],
+                                    rewards: r, terminated: t, truncated: u, serverStepSeconds: seconds, into: &bytes)
                             }
                         }
                     }
@@ -141,17 +149,19 @@ import SACRandomness
     /// reused step (which held the previous reply, of another shape or the same).
     @Test func stepRepliesReadInPlaceAsTheyDecode() throws {
         var random = Xoshiro256StarStar(seed: 9)
-        var reused = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [],
-                                      failures: [.init(index: 0, error: BridgeError(.environmentFailure, "stale"))], infos: [["stale": 1]])
+        var reused = BridgeReply.Step(
+            observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [],
+            failures: [.init(index: 0, error: BridgeError(.environmentFailure, "stale"))], infos: [["stale": 1]])
         var previous: BridgeReply?
         for round in 0..<400 {
             // Every other reply repeats the shapes of the one before, with new values.
             var reply = Self.randomReply(&random)
             if round % 2 == 1, let previous, case let .step(old) = previous.kind, case var .step(new) = reply.kind {
                 let values = (0..<old.observations.count).map { _ in Float.random(in: -5...5, using: &random) }
-                new = BridgeReply.Step(observations: Tensor(float32: values, shape: old.observations.shape),
-                                       rewards: old.rewards.map { $0 + 1 }, terminated: old.terminated.map { !$0 }, truncated: old.truncated,
-                                       serverStepSeconds: new.serverStepSeconds)
+                new = BridgeReply.Step(
+                    observations: Tensor(float32: values, shape: old.observations.shape),
+                    rewards: old.rewards.map { $0 + 1 }, terminated: old.terminated.map { !$0 }, truncated: old.truncated,
+                    serverStepSeconds: new.serverStepSeconds)
                 reply = BridgeReply(requestID: reply.requestID, serverInstanceID: reply.serverInstanceID, kind: .step(new))
             }
             previous = reply
@@ -163,7 +173,9 @@ import SACRandomness
             view.read(into: &reused)
             for step in [view.step, reused] {
                 let encoded = MessageCodec.encodeWithProtobuf(BridgeReply(requestID: 0, serverInstanceID: "", kind: .step(step)))
-                #expect(encoded == MessageCodec.encodeWithProtobuf(BridgeReply(requestID: 0, serverInstanceID: "", kind: .step(expected))), "\(reply)")
+                #expect(
+                    encoded == MessageCodec.encodeWithProtobuf(BridgeReply(requestID: 0, serverInstanceID: "", kind: .step(expected))),
+                    "\(reply)")
                 #expect(step.failures.isEmpty && step.infos.isEmpty)
             }
         }
@@ -180,7 +192,8 @@ import SACRandomness
             let fast = try #require(StepMessageCodec.decodeStepReply(reference), "declined a canonical step reply: \(reply)")
             #expect(Self.sameReply(fast, try MessageCodec.decodeReplyWithProtobuf(reference)))
             guard case let .step(decoded) = fast.kind, case let .step(original) = reply.kind else { Issue.record("not a step"); continue }
-            #expect(decoded.rewards == original.rewards && decoded.terminated == original.terminated && decoded.truncated == original.truncated)
+            #expect(
+                decoded.rewards == original.rewards && decoded.terminated == original.terminated && decoded.truncated == original.truncated)
             #expect(decoded.finalObservations.keys.sorted() == original.finalObservations.keys.sorted())
             #expect(decoded.serverStepSeconds.bitPattern == original.serverStepSeconds.bitPattern)
         }
@@ -188,10 +201,12 @@ import SACRandomness
 
     @Test func repliesWithFailuresGoThroughSwiftProtobuf() throws {
         let observations = Tensor(float32: [1, 2, 3, 4], shape: [2, 2])
-        let failed = BridgeReply.Step(observations: observations, rewards: [0, 1], terminated: [false, false], truncated: [false, false],
-                                      failures: [.init(index: 1, error: BridgeError(.environmentFailure, "diverged"))])
-        let informed = BridgeReply.Step(observations: observations, rewards: [0, 1], terminated: [false, true], truncated: [false, false],
-                                        infos: [["x": 1], [:]])
+        let failed = BridgeReply.Step(
+            observations: observations, rewards: [0, 1], terminated: [false, false], truncated: [false, false],
+            failures: [.init(index: 1, error: BridgeError(.environmentFailure, "diverged"))])
+        let informed = BridgeReply.Step(
+            observations: observations, rewards: [0, 1], terminated: [false, true], truncated: [false, false],
+            infos: [["x": 1], [:]])
         for step in [failed, informed] {
             // Neither is written by hand (swift-protobuf orders map entries its own way).
             #expect(StepMessageCodec.encodeStepReply(requestID: 5, serverInstanceID: "s", step: step) == nil)
@@ -210,26 +225,37 @@ import SACRandomness
         for trial in 0..<300 {
             let n = Int.random(in: 1...4, using: &random)
             let infos: [[String: Double]] = (0..<n).map { _ in
-                Dictionary(uniqueKeysWithValues: keys.filter { _ in Bool.random(using: &random) }.map { ($0, [0, -1.5, 1e300, Double.random(in: -9...9, using: &random)].randomElement(using: &random)!) })
+                Dictionary(
+                    uniqueKeysWithValues: keys.filter { _ in Bool.random(using: &random) }.map {
+                        ($0, [0, -1.5, 1e300, Double.random(in: -9...9, using: &random)].randomElement(using: &random)!)
+                    })
             }
-            let step = BridgeReply.Step(observations: Tensor(float32: (0..<(3 * n)).map { Float($0) }, shape: [n, 3]), rewards: Array(repeating: -1, count: n),
-                                        terminated: Array(repeating: false, count: n), truncated: (0..<n).map { $0 == 0 },
-                                        finalObservations: trial % 3 == 0 ? [0: Tensor(float32: [9, 9, 9], shape: [3])] : [:],
-                                        infos: trial % 7 == 0 ? [] : infos, serverStepSeconds: 1e-5)
+            let step = BridgeReply.Step(
+                observations: Tensor(float32: (0..<(3 * n)).map { Float($0) }, shape: [n, 3]), rewards: Array(repeating: -1, count: n),
+                terminated: Array(repeating: false, count: n), truncated: (0..<n).map { $0 == 0 },
+                finalObservations: trial % 3 == 0 ? [0: Tensor(float32: [9, 9, 9], shape: [3])] : [:],
+                infos: trial % 7 == 0 ? [] : infos, serverStepSeconds: 1e-5)
             let reply = BridgeReply(requestID: UInt64(trial), serverInstanceID: "s", kind: .step(step))
             let bytes = MessageCodec.encodeWithProtobuf(reply)
             let fast = try #require(StepMessageCodec.decodeStepReply(bytes), "trial \(trial)")
             let reference = try MessageCodec.decodeReplyWithProtobuf(bytes)
             #expect(fast == reply && fast == reference, "trial \(trial)")
-            var reused = BridgeReply.Step(observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [], infos: [["stale": 1]])
+            var reused = BridgeReply.Step(
+                observations: Tensor(float32: []), rewards: [], terminated: [], truncated: [], infos: [["stale": 1]])
             try #require(MessageCodec.viewStepReply(bytes)).read(into: &reused)
             #expect(reused == step)
         }
         // Info { values { key "a" value 1 } values { key "a" value 2 } }: protobuf keeps the last; the fast path declines.
-        let entry = { (value: Double) -> [UInt8] in [0x0A, 12, 0x0A, 1, 0x61, 0x11] + withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+        let entry = { (value: Double) -> [UInt8] in
+            [0x0A, 12, 0x0A, 1, 0x61, 0x11] + withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) }
+        }
         let info = entry(1) + entry(2)
-        var twice = MessageCodec.encodeWithProtobuf(BridgeReply(requestID: 0, serverInstanceID: "", kind: .step(.init(
-            observations: Tensor(float32: [1], shape: [1, 1]), rewards: [0], terminated: [false], truncated: [false]))))
+        var twice = MessageCodec.encodeWithProtobuf(
+            BridgeReply(
+                requestID: 0, serverInstanceID: "",
+                kind: .step(
+                    .init(
+                        observations: Tensor(float32: [1], shape: [1, 1]), rewards: [0], terminated: [false], truncated: [false]))))
         // The step body is the reply's only field here: append the info to it and correct its length.
         twice = [0x62, UInt8(twice.count - 2 + 2 + info.count)] + Array(twice[2...]) + [0x3A, UInt8(info.count)] + info
         #expect(StepMessageCodec.decodeStepReply(twice) == nil)
@@ -244,13 +270,18 @@ import SACRandomness
         var answered = 0, declined = 0
         for trial in 0..<4000 {
             let isRequest = trial % 2 == 0
-            var bytes = isRequest ? MessageCodec.encodeWithProtobuf(Self.randomRequest(&random)) : MessageCodec.encodeWithProtobuf(Self.randomReply(&random))
+            var bytes =
+                isRequest
+                ? MessageCodec.encodeWithProtobuf(Self.randomRequest(&random)) : MessageCodec.encodeWithProtobuf(Self.randomReply(&random))
             guard !bytes.isEmpty else { continue }
             switch Int.random(in: 0..<4, using: &random) {
             case 0: bytes.removeLast(Int.random(in: 1...bytes.count, using: &random))
-            case 1: bytes.append(contentsOf: (0..<Int.random(in: 1...3, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) })
+            case 1:
+                bytes.append(contentsOf: (0..<Int.random(in: 1...3, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) })
             default:
-                for _ in 0..<Int.random(in: 1...3, using: &random) { bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+                for _ in 0..<Int.random(in: 1...3, using: &random) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+                }
             }
             if isRequest {
                 let reference = try? MessageCodec.decodeRequestWithProtobuf(bytes)

@@ -7,7 +7,7 @@ import SACBridgeProtocol
         #expect(f.floats() == [1.5, -.infinity, 3] && f.bytes.count == 12)
         let d = Tensor(float64: [0.1, .infinity], shape: [2, 1])
         #expect(d.doubles() == [0.1, .infinity] && d.count == 2)
-        #expect(d.floats() == [Float(0.1), .infinity])   // rounding only when asked
+        #expect(d.floats() == [Float(0.1), .infinity]) // rounding only when asked
     }
 
     @Test func byteCountMustMatchShape() {

@@ -38,15 +38,19 @@ import SACZeroMQ
         expectRefused(server.endpoint, options(server: serverKeys, client: nil), "a plain-text client")
     }
 
-    @Test(.enabled(if: PythonModules.gymBridgeProblem == nil, Comment(rawValue: PythonModules.gymBridgeComment))) func pythonServerAdmitsOnlyListedClients() throws {
+    @Test(.enabled(if: PythonModules.gymBridgeProblem == nil, Comment(rawValue: PythonModules.gymBridgeComment)))
+    func pythonServerAdmitsOnlyListedClients() throws {
         let serverKeys = try CurveKeyPair.generate(), listed = try CurveKeyPair.generate(), stranger = try CurveKeyPair.generate()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sac-curve-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try "# server secret\n\(serverKeys.secretKey)\n".write(toFile: folder + "/server.key", atomically: true, encoding: .utf8)
         try "# allowed\n\(listed.publicKey)\n".write(toFile: folder + "/allowed", atomically: true, encoding: .utf8)
-        let server = try ServerProcess(environment: "Pendulum-v1", extraArguments: [
-            "--curve-secret-key", folder + "/server.key", "--allowed-clients", folder + "/allowed"])
+        let server = try ServerProcess(
+            environment: "Pendulum-v1",
+            extraArguments: [
+                "--curve-secret-key", folder + "/server.key", "--allowed-clients", folder + "/allowed",
+            ])
         let environment = try RemoteEnvironment(address: server.endpoint, options: options(server: serverKeys, client: listed))
         _ = try environment.reset(seed: 1)
         #expect(try environment.step([1]).observation.count == 3)

@@ -22,8 +22,11 @@ import SACZeroMQ
         let reply = try send(server, BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))
         guard case let .handshake(hello) = reply.kind else { Issue.record("no handshake: \(reply)"); return "" }
         if reset {
-            let reply = try send(server, BridgeRequest(requestID: 2, sessionID: hello.sessionID,
-                                                       kind: .reset(.init(seeds: Array(repeating: 1, count: hello.numEnvs)))))
+            let reply = try send(
+                server,
+                BridgeRequest(
+                    requestID: 2, sessionID: hello.sessionID,
+                    kind: .reset(.init(seeds: Array(repeating: 1, count: hello.numEnvs)))))
             guard case .reset = reply.kind else { Issue.record("reset refused: \(reply.kind)"); return hello.sessionID }
         }
         return hello.sessionID
@@ -62,7 +65,10 @@ import SACZeroMQ
         let flood = try (0..<3).map { _ in try open(server) }
         expectError(try send(server, BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init()))), .environmentFailure)
         usleep(300_000)
-        let step = { (session: String, id: UInt64) in try self.send(server, BridgeRequest(requestID: id, sessionID: session, kind: .step(actions: Tensor(float32: [0], shape: [1, 1])))) }
+        let step = { (session: String, id: UInt64) in
+            try self.send(
+                server, BridgeRequest(requestID: id, sessionID: session, kind: .step(actions: Tensor(float32: [0], shape: [1, 1]))))
+        }
         guard case .step = try step(flood[0], 50).kind else { Issue.record("an open session refused a step"); return }
         guard case .handshake = try send(server, BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init()))).kind else {
             Issue.record("a full server with idle sessions refused a new client"); return
@@ -85,13 +91,18 @@ import SACZeroMQ
         let expected = try local.reset(seed: 3).map(Double.init)
         #expect(first.observations.dtype == .float64 && first.observations.doubles() == expected)
         for t in 0..<200 {
-            let reply = try send(server, BridgeRequest(requestID: UInt64(3 + t), sessionID: hello.sessionID, kind: .step(actions: Tensor(float32: [0.5], shape: [1, 1]))))
+            let reply = try send(
+                server,
+                BridgeRequest(
+                    requestID: UInt64(3 + t), sessionID: hello.sessionID, kind: .step(actions: Tensor(float32: [0.5], shape: [1, 1]))))
             guard case let .step(step) = reply.kind else { Issue.record("\(reply.kind)"); return }
             #expect(step.observations.dtype == .float64 && step.finalObservations.values.allSatisfy { $0.dtype == .float64 })
         }
     }
 
-    private func expectError(_ reply: BridgeReply, _ code: BridgeErrorCode, _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectError(
+        _ reply: BridgeReply, _ code: BridgeErrorCode, _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard case let .error(error) = reply.kind else {
             Issue.record("expected \(code.name), got \(reply.kind) \(comment)", sourceLocation: sourceLocation)
             return
@@ -103,10 +114,13 @@ import SACZeroMQ
     @Test func malformedTruncatedEmptyAndOversizedFramesAreBadRequests() throws {
         let server = try server(maximumMessageBytes: 4096)
         let session = try open(server)
-        let valid = MessageCodec.encode(BridgeRequest(requestID: 9, sessionID: session, kind: .step(actions: Tensor(float32: [0.5], shape: [1, 1]))))
-        for (name, frame) in [("garbage", [UInt8](repeating: 0xFF, count: 40)), ("truncated", Array(valid.dropLast(3))),
-                              ("no kind (request_id 5 only)", [0x08, 0x05]),
-                              ("huge", [UInt8](repeating: 0, count: 5000))] {
+        let valid = MessageCodec.encode(
+            BridgeRequest(requestID: 9, sessionID: session, kind: .step(actions: Tensor(float32: [0.5], shape: [1, 1]))))
+        for (name, frame) in [
+            ("garbage", [UInt8](repeating: 0xFF, count: 40)), ("truncated", Array(valid.dropLast(3))),
+            ("no kind (request_id 5 only)", [0x08, 0x05]),
+            ("huge", [UInt8](repeating: 0, count: 5000)),
+        ] {
             let reply = try MessageCodec.decodeReply(server.handle(Array(frame)))
             expectError(reply, .badRequest, name)
         }
@@ -117,19 +131,38 @@ import SACZeroMQ
     @Test func wrongShapeWrongDTypeAndNonFiniteActionsAreRefusedWithoutStepping() throws {
         let server = try server()
         let session = try open(server)
-        expectError(try send(server, BridgeRequest(requestID: 3, sessionID: session, kind: .step(actions: Tensor(float32: [0.1, 0.2], shape: [1, 2])))), .wrongShape)
-        expectError(try send(server, BridgeRequest(requestID: 4, sessionID: session, kind: .step(actions: Tensor(float32: [0.1], shape: [1])))), .wrongShape)
-        expectError(try send(server, BridgeRequest(requestID: 5, sessionID: session, kind: .step(actions: Tensor(float32: [.nan], shape: [1, 1])))), .nonFiniteAction)
-        expectError(try send(server, BridgeRequest(requestID: 6, sessionID: session, kind: .step(actions: Tensor(float64: [.infinity], shape: [1, 1])))), .nonFiniteAction)
+        expectError(
+            try send(
+                server, BridgeRequest(requestID: 3, sessionID: session, kind: .step(actions: Tensor(float32: [0.1, 0.2], shape: [1, 2])))),
+            .wrongShape)
+        expectError(
+            try send(server, BridgeRequest(requestID: 4, sessionID: session, kind: .step(actions: Tensor(float32: [0.1], shape: [1])))),
+            .wrongShape)
+        expectError(
+            try send(
+                server, BridgeRequest(requestID: 5, sessionID: session, kind: .step(actions: Tensor(float32: [.nan], shape: [1, 1])))),
+            .nonFiniteAction)
+        expectError(
+            try send(
+                server, BridgeRequest(requestID: 6, sessionID: session, kind: .step(actions: Tensor(float64: [.infinity], shape: [1, 1])))),
+            .nonFiniteAction)
         // Finite as a double, infinite as the Float the environment would get.
-        guard case let .error(tooLarge) = try send(server, BridgeRequest(requestID: 61, sessionID: session, kind: .step(actions: Tensor(float64: [1e300], shape: [1, 1])))).kind else {
+        guard
+            case let .error(tooLarge) = try send(
+                server, BridgeRequest(requestID: 61, sessionID: session, kind: .step(actions: Tensor(float64: [1e300], shape: [1, 1])))
+            ).kind
+        else {
             Issue.record("a float64 action of 1e300 was not refused")
             return
         }
         #expect(tooLarge.code == .nonFiniteAction && tooLarge.message.contains("beyond the float32 range"))
         expectError(try send(server, BridgeRequest(requestID: 7, sessionID: session, kind: .reset(.init(seeds: [1, 2])))), .wrongShape)
         // A float64 action is accepted exactly like a float32 one.
-        guard case let .step(step) = try send(server, BridgeRequest(requestID: 8, sessionID: session, kind: .step(actions: Tensor(float64: [1.5], shape: [1, 1])))).kind else {
+        guard
+            case let .step(step) = try send(
+                server, BridgeRequest(requestID: 8, sessionID: session, kind: .step(actions: Tensor(float64: [1.5], shape: [1, 1])))
+            ).kind
+        else {
             Issue.record("float64 action refused"); return
         }
         #expect(step.rewards.count == 1 && step.observations.shape == [1, 3])
@@ -138,11 +171,16 @@ import SACZeroMQ
     @Test func stepBeforeResetUnknownSessionAndVersionMismatch() throws {
         let server = try server()
         let session = try open(server, reset: false)
-        expectError(try send(server, BridgeRequest(requestID: 3, sessionID: session, kind: .step(actions: Tensor(float32: [0], shape: [1, 1])))), .resetNeeded)
+        expectError(
+            try send(server, BridgeRequest(requestID: 3, sessionID: session, kind: .step(actions: Tensor(float32: [0], shape: [1, 1])))),
+            .resetNeeded)
         expectError(try send(server, BridgeRequest(requestID: 4, sessionID: "nope", kind: .reset(.init()))), .unknownSession)
-        let reply = try send(server, BridgeRequest(requestID: 5, sessionID: "", kind: .handshake(.init(protocolMajor: 2, protocolMinor: 3))))
+        let reply = try send(
+            server, BridgeRequest(requestID: 5, sessionID: "", kind: .handshake(.init(protocolMajor: 2, protocolMinor: 3))))
         expectError(reply, .unsupportedVersion)
-        if case let .error(error) = reply.kind { #expect(error.message.contains("2.3") && error.message.contains("1.\(ProtocolVersion.minor)")) }
+        if case let .error(error) = reply.kind {
+            #expect(error.message.contains("2.3") && error.message.contains("1.\(ProtocolVersion.minor)"))
+        }
         #expect(reply.requestID == 5 && reply.serverInstanceID == server.instanceID)
     }
 
@@ -174,12 +212,16 @@ import SACZeroMQ
             let frame = reordered(BridgeRequest(requestID: id, sessionID: sessions.1, kind: .step(actions: actions)))
             #expect(MessageCodec.viewStepRequest(frame) == nil)
             let b = try MessageCodec.decodeReply(decoded.handle(frame))
-            guard case let .step(x) = a.kind, case let .step(y) = b.kind else { Issue.record("not stepped: \(a.kind), \(b.kind)"); continue }
+            guard case let .step(x) = a.kind, case let .step(y) = b.kind else {
+                Issue.record("not stepped: \(a.kind), \(b.kind)"); continue
+            }
             #expect(x.observations == y.observations && x.rewards == y.rewards && b.requestID == id)
         }
-        let wrong = reordered(BridgeRequest(requestID: 5, sessionID: sessions.1, kind: .step(actions: Tensor(float32: [.nan, 0], shape: [2, 1]))))
+        let wrong = reordered(
+            BridgeRequest(requestID: 5, sessionID: sessions.1, kind: .step(actions: Tensor(float32: [.nan, 0], shape: [2, 1]))))
         expectError(try MessageCodec.decodeReply(decoded.handle(wrong)), .nonFiniteAction)
-        let shape = reordered(BridgeRequest(requestID: 6, sessionID: sessions.1, kind: .step(actions: Tensor(float32: [0], shape: [1, 1]))))
+        let shape = reordered(
+            BridgeRequest(requestID: 6, sessionID: sessions.1, kind: .step(actions: Tensor(float32: [0], shape: [1, 1]))))
         expectError(try MessageCodec.decodeReply(decoded.handle(shape)), .wrongShape)
     }
 
@@ -194,7 +236,7 @@ import SACZeroMQ
         guard case let .step(a) = try MessageCodec.decodeReply(first).kind, case let .step(b) = try send(server, next).kind else {
             Issue.record("steps refused"); return
         }
-        #expect(a.observations != b.observations)   // the second id did step
+        #expect(a.observations != b.observations) // the second id did step
     }
 
     @Test func batchedSessionAutoResetsAndReportsFinalObservations() throws {
@@ -202,8 +244,14 @@ import SACZeroMQ
         let session = try open(server)
         var sawFinal = false
         for t in 1...200 {
-            guard case let .step(step) = try send(server, BridgeRequest(requestID: UInt64(10 + t), sessionID: session,
-                                                                         kind: .step(actions: Tensor(float32: [0, 1, -1], shape: [3, 1])))).kind else {
+            guard
+                case let .step(step) = try send(
+                    server,
+                    BridgeRequest(
+                        requestID: UInt64(10 + t), sessionID: session,
+                        kind: .step(actions: Tensor(float32: [0, 1, -1], shape: [3, 1])))
+                ).kind
+            else {
                 Issue.record("step \(t) refused"); return
             }
             #expect(step.observations.shape == [3, 3] && step.rewards.count == 3)
@@ -222,7 +270,9 @@ import SACZeroMQ
         let server = try server()
         let session = try open(server)
         #expect(server.sessionCount == 1)
-        guard case .close = try send(server, BridgeRequest(requestID: 3, sessionID: session, kind: .close)).kind else { Issue.record("close refused"); return }
+        guard case .close = try send(server, BridgeRequest(requestID: 3, sessionID: session, kind: .close)).kind else {
+            Issue.record("close refused"); return
+        }
         #expect(server.sessionCount == 0)
         expectError(try send(server, BridgeRequest(requestID: 4, sessionID: session, kind: .reset(.init()))), .unknownSession)
     }
@@ -320,17 +370,23 @@ struct FlakyEnvironment: Environment {
         var made = 0
         let server = try EnvironmentServer(options: options) {
             made += 1
-            return FlakyEnvironment(failEvery: made == 3 ? 2 : 1_000)   // the session's second copy fails on every 2nd step
+            return FlakyEnvironment(failEvery: made == 3 ? 2 : 1_000) // the session's second copy fails on every 2nd step
         }
-        let hello = try MessageCodec.decodeReply(server.handle(MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))))
+        let hello = try MessageCodec.decodeReply(
+            server.handle(MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))))
         guard case let .handshake(session) = hello.kind else { Issue.record("handshake refused"); return }
-        _ = server.handle(MessageCodec.encode(BridgeRequest(requestID: 2, sessionID: session.sessionID, kind: .reset(.init(seeds: [1, 2])))))
+        _ = server.handle(
+            MessageCodec.encode(BridgeRequest(requestID: 2, sessionID: session.sessionID, kind: .reset(.init(seeds: [1, 2])))))
         var failures = 0
         for t in 3..<9 {
-            let reply = try MessageCodec.decodeReply(server.handle(MessageCodec.encode(
-                BridgeRequest(requestID: UInt64(t), sessionID: session.sessionID, kind: .step(actions: Tensor(float32: [0.1, 0.1], shape: [2, 1]))))))
+            let reply = try MessageCodec.decodeReply(
+                server.handle(
+                    MessageCodec.encode(
+                        BridgeRequest(
+                            requestID: UInt64(t), sessionID: session.sessionID,
+                            kind: .step(actions: Tensor(float32: [0.1, 0.1], shape: [2, 1]))))))
             guard case let .step(step) = reply.kind else { Issue.record("step \(t) refused: \(reply.kind)"); return }
-            #expect(step.rewards[0] != 0)                     // the healthy environment always steps
+            #expect(step.rewards[0] != 0) // the healthy environment always steps
             if let failure = step.failures.first {
                 #expect(failure.index == 1 && failure.error.code == .environmentFailure && failure.error.message.contains("blow-up"))
                 #expect(step.rewards[1] == 0 && !step.terminated[1] && !step.truncated[1])
@@ -367,11 +423,13 @@ struct FlakyEnvironment: Environment {
             var made = 0
             let server = try EnvironmentServer(options: options) {
                 made += 1
-                return made == 3 ? Miscounting(badReset: badReset) : Pendulum()   // the session's second copy miscounts
+                return made == 3 ? Miscounting(badReset: badReset) : Pendulum() // the session's second copy miscounts
             }
-            let hello = try MessageCodec.decodeReply(server.handle(MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))))
+            let hello = try MessageCodec.decodeReply(
+                server.handle(MessageCodec.encode(BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init())))))
             guard case let .handshake(session) = hello.kind else { Issue.record("handshake refused"); return }
-            let reset = try MessageCodec.decodeReply(server.handle(MessageCodec.encode(BridgeRequest(requestID: 2, sessionID: session.sessionID, kind: .reset(.init())))))
+            let reset = try MessageCodec.decodeReply(
+                server.handle(MessageCodec.encode(BridgeRequest(requestID: 2, sessionID: session.sessionID, kind: .reset(.init())))))
             if badReset {
                 guard case let .error(error) = reset.kind else { Issue.record("a reset of 4 observation elements was accepted"); continue }
                 #expect(error.code == .environmentFailure && error.message.contains("4 observation elements"))
@@ -379,13 +437,19 @@ struct FlakyEnvironment: Environment {
             }
             var failures: [BridgeReply.Failure] = []
             for t in 3..<6 {
-                let reply = try MessageCodec.decodeReply(server.handle(MessageCodec.encode(
-                    BridgeRequest(requestID: UInt64(t), sessionID: session.sessionID, kind: .step(actions: Tensor(float32: [0.1, 0.1], shape: [2, 1]))))))
+                let reply = try MessageCodec.decodeReply(
+                    server.handle(
+                        MessageCodec.encode(
+                            BridgeRequest(
+                                requestID: UInt64(t), sessionID: session.sessionID,
+                                kind: .step(actions: Tensor(float32: [0.1, 0.1], shape: [2, 1]))))))
                 guard case let .step(step) = reply.kind else { Issue.record("step \(t) refused: \(reply.kind)"); return }
                 #expect(step.observations.shape == [2, 3] && step.rewards[0] != 0)
                 failures += step.failures
             }
-            #expect(failures.count == 1 && failures.first?.index == 1 && failures.first?.error.message.contains("2 observation elements") == true)
+            #expect(
+                failures.count == 1 && failures.first?.index == 1
+                    && failures.first?.error.message.contains("2 observation elements") == true)
         }
     }
 }

@@ -27,7 +27,7 @@ import SACEnvironments
         case .swiftInproc, .swiftIPC, .swiftTCP:
             let endpoint = location == .swiftInproc ? Endpoints.inproc() : location == .swiftIPC ? Endpoints.ipc() : Endpoints.tcp
             let server = try BackgroundEnvironmentServer(environment: "pendulum", endpoint: endpoint)
-            return (try RemoteEnvironment(address: server.endpoint), server)   // the one line that differs
+            return (try RemoteEnvironment(address: server.endpoint), server) // the one line that differs
         case .swiftTCPSpinning:
             // A server that looks for a quick client's next request before blocking (the loop below is quick).
             var options = EnvironmentServer.Options()

@@ -6,7 +6,8 @@ import SACEnvironments
 import SoftActorCritic
 
 /// Simulators that crash, hang, and get restarted; a trainer killed while checkpointing.
-@Suite(.serialized, .enabled(if: PythonModules.gymBridgeProblem == nil, Comment(rawValue: PythonModules.gymBridgeComment))) struct FaultTests {
+@Suite(.serialized, .enabled(if: PythonModules.gymBridgeProblem == nil, Comment(rawValue: PythonModules.gymBridgeComment)))
+struct FaultTests {
     final class Shared: @unchecked Sendable {
         private let lock = NSLock()
         private var _step = 0, _summary: TrainingSummary?, _error: String?, _done = false
@@ -15,7 +16,11 @@ import SoftActorCritic
         var error: String? { lock.withLock { _error } }
         var done: Bool { lock.withLock { _done } }
         func progress(_ step: Int) { lock.withLock { _step = step } }
-        func finish(_ summary: TrainingSummary?, _ error: String?) { lock.withLock { _summary = summary; _error = error; _done = true } }
+        func finish(_ summary: TrainingSummary?, _ error: String?) {
+            lock.withLock {
+                _summary = summary; _error = error; _done = true
+            }
+        }
     }
 
     /// Kill -9 the Gymnasium server three times during a run and restart it on the same address: the run
@@ -33,11 +38,13 @@ import SoftActorCritic
                 let trainer = TrainerConfiguration.short(steps: 4_000, learningStarts: 100, evaluationEpisodes: 1)
                 var recovery = VectorEnvironmentGroup.Options()
                 recovery.reconnectAttempts = 8
-                let run = try Trainer(agentConfiguration: agent, configuration: trainer,
-                                      environment: try VectorEnvironmentGroup([EnvironmentVector(RemoteEnvironment(address: endpoint, options: options))],
-                                                                              options: recovery),
-                                      evaluationEnvironment: EnvironmentVector(try RemoteEnvironment(address: endpoint, options: options)),
-                                      runDirectory: nil)
+                let run = try Trainer(
+                    agentConfiguration: agent, configuration: trainer,
+                    environment: try VectorEnvironmentGroup(
+                        [EnvironmentVector(RemoteEnvironment(address: endpoint, options: options))],
+                        options: recovery),
+                    evaluationEnvironment: EnvironmentVector(try RemoteEnvironment(address: endpoint, options: options)),
+                    runDirectory: nil)
                 run.onProgress = { shared.progress($0.step) }
                 shared.finish(try run.run(), nil)
             } catch {
@@ -100,11 +107,13 @@ import SoftActorCritic
         trainer.learningStarts = 100_000
         var recovery = VectorEnvironmentGroup.Options()
         recovery.reconnectAttempts = 2
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer,
-                              environment: try VectorEnvironmentGroup([EnvironmentVector(RemoteEnvironment(address: server.endpoint, options: options))],
-                                                                      options: recovery),
-                              evaluationEnvironment: EnvironmentVector(try RemoteEnvironment(address: server.endpoint, options: options)),
-                              runDirectory: directory)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer,
+            environment: try VectorEnvironmentGroup(
+                [EnvironmentVector(RemoteEnvironment(address: server.endpoint, options: options))],
+                options: recovery),
+            evaluationEnvironment: EnvironmentVector(try RemoteEnvironment(address: server.endpoint, options: options)),
+            runDirectory: directory)
         var killed = false
         run.onProgress = { progress in
             if progress.step > 50 && !killed { server.crash(); killed = true }
@@ -130,8 +139,11 @@ import SoftActorCritic
         for round in 0..<4 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: sac)
-            process.arguments = ["train", "--env", "reach1d", "--hidden", "16", "--batch-size", "16", "--learning-starts", "300",
-                                 "--checkpoint-every", "50", "--eval-every", "0", "--eval-episodes", "1", "--quiet", "--steps", "1000000"]
+            process.arguments =
+                [
+                    "train", "--env", "reach1d", "--hidden", "16", "--batch-size", "16", "--learning-starts", "300",
+                    "--checkpoint-every", "50", "--eval-every", "0", "--eval-episodes", "1", "--quiet", "--steps", "1000000",
+                ]
                 + (round == 0 ? ["--run-dir", directory] : ["--resume", directory])
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -140,8 +152,9 @@ import SoftActorCritic
             kill(process.processIdentifier, SIGKILL)
             var status: Int32 = 0
             waitpid(process.processIdentifier, &status, 0)
-            let trainer = try Trainer.resume(runDirectory: directory, environment: try EnvironmentRegistry.make("reach1d"),
-                                             evaluationEnvironment: try EnvironmentRegistry.make("reach1d"))
+            let trainer = try Trainer.resume(
+                runDirectory: directory, environment: try EnvironmentRegistry.make("reach1d"),
+                evaluationEnvironment: try EnvironmentRegistry.make("reach1d"))
             #expect(trainer.buffer.totalAdded > 0)
             resumed += 1
         }
@@ -157,8 +170,10 @@ import SoftActorCritic
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: sac)
-        process.arguments = ["train", "--env", "reach1d", "--hidden", "16", "--batch-size", "16", "--learning-starts", "200",
-                             "--eval-episodes", "1", "--quiet", "--steps", "1000000", "--run-dir", directory]
+        process.arguments = [
+            "train", "--env", "reach1d", "--hidden", "16", "--batch-size", "16", "--learning-starts", "200",
+            "--eval-episodes", "1", "--quiet", "--steps", "1000000", "--run-dir", directory,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -170,8 +185,9 @@ import SoftActorCritic
         #expect(status == 0, "exit status \(status)")
         let summary = try String(contentsOfFile: directory + "/summary.json", encoding: .utf8)
         #expect(summary.contains("\"status\" : \"interrupted\""))
-        let trainer = try Trainer.resume(runDirectory: directory, environment: try EnvironmentRegistry.make("reach1d"),
-                                         evaluationEnvironment: try EnvironmentRegistry.make("reach1d"))
+        let trainer = try Trainer.resume(
+            runDirectory: directory, environment: try EnvironmentRegistry.make("reach1d"),
+            evaluationEnvironment: try EnvironmentRegistry.make("reach1d"))
         #expect(trainer.buffer.totalAdded > 0)
     }
 }

@@ -16,7 +16,7 @@ import SoftActorCritic
 @Suite(.serialized) struct GoldenRunTests {
     /// Hashes by OpenBLAS kernel, then by case: FNV-1a 64 of metrics.csv's deterministic columns, then of policy.sacp.
     static let recorded: [String: [String: String]] = [
-        "Cooperlake": [   // recorded 2026-12-08 on an AMD EPYC (Zen 4); twin-q on one thread re-recorded when it came to equal two threads
+        "Cooperlake": [ // recorded 2026-12-08 on an AMD EPYC (Zen 4); twin-q on one thread re-recorded when it came to equal two threads
             "twinQ": "dc0f320597f49d2e/c236e074a86b327",
             "twinQTwoThreads": "dc0f320597f49d2e/c236e074a86b327",
             "valueNetwork": "b80e9778b8f4c409/16816ddc5c0d8e51",
@@ -28,7 +28,7 @@ import SoftActorCritic
             "overServer": "30e851bd7697b03e/dace84736d2f7e80",
             "twoServersInSync": "83e94d8f0b0cf3e4/1178409008666f4d",
             "resumed": "b14ceb914e14c307/c236e074a86b327",
-        ],
+        ]
     ]
 
     enum Case: String, CaseIterable, CustomStringConvertible {
@@ -83,25 +83,37 @@ import SoftActorCritic
         switch golden {
         case .overServer:
             let server = try BackgroundEnvironmentServer(environment: "pendulum", endpoint: Endpoints.tcp)
-            try train(Trainer(agentConfiguration: agent, configuration: trainer, environment: try RemoteEnvironment(address: server.endpoint),
-                              evaluationEnvironment: try RemoteEnvironment(address: server.endpoint), runDirectory: directory))
+            try train(
+                Trainer(
+                    agentConfiguration: agent, configuration: trainer, environment: try RemoteEnvironment(address: server.endpoint),
+                    evaluationEnvironment: try RemoteEnvironment(address: server.endpoint), runDirectory: directory))
         case .twoServersInSync:
             var options = EnvironmentServer.Options()
             options.numEnvs = 2
-            let servers = try (0..<2).map { _ in try BackgroundEnvironmentServer(environment: "pendulum", endpoint: Endpoints.tcp, options: options) }
+            let servers = try (0..<2).map { _ in
+                try BackgroundEnvironmentServer(environment: "pendulum", endpoint: Endpoints.tcp, options: options)
+            }
             let group = try VectorEnvironmentGroup(servers.map { try RemoteVectorEnvironment(address: $0.endpoint, numEnvs: 2) })
-            try train(Trainer(agentConfiguration: agent, configuration: trainer, environment: group,
-                              evaluationEnvironment: try RemoteVectorEnvironment(address: servers[0].endpoint), runDirectory: directory))
+            try train(
+                Trainer(
+                    agentConfiguration: agent, configuration: trainer, environment: group,
+                    evaluationEnvironment: try RemoteVectorEnvironment(address: servers[0].endpoint), runDirectory: directory))
         case .resumed:
             var first = trainer
             first.totalSteps = 300
-            try train(Trainer(agentConfiguration: agent, configuration: first, environment: try EnvironmentRegistry.make("pendulum"),
-                              evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: directory))
-            try train(Trainer.resume(runDirectory: directory, environment: try EnvironmentRegistry.make("pendulum"),
-                                     evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), totalSteps: 800))
+            try train(
+                Trainer(
+                    agentConfiguration: agent, configuration: first, environment: try EnvironmentRegistry.make("pendulum"),
+                    evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: directory))
+            try train(
+                Trainer.resume(
+                    runDirectory: directory, environment: try EnvironmentRegistry.make("pendulum"),
+                    evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), totalSteps: 800))
         default:
-            try train(Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum"),
-                              evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: directory))
+            try train(
+                Trainer(
+                    agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum"),
+                    evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: directory))
         }
     }
 

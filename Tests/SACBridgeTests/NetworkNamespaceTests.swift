@@ -14,15 +14,17 @@ struct NetworkNamespaceTests {
     @Test(.timeLimit(.minutes(2))) func aCutLinkPausesOnlyItsHostsCopies() throws {
         let hosts = try NetworkNamespaces(count: 3)
         let servers = try (0..<3).map { k in
-            try ServerProcess(environment: "pendulum", bind: "tcp://\(hosts.hosts[k].address):5555", extraArguments: ["--step-delay-ms", "1"],
-                              program: .sac, prefix: hosts.exec(k))
+            try ServerProcess(
+                environment: "pendulum", bind: "tcp://\(hosts.hosts[k].address):5555", extraArguments: ["--step-delay-ms", "1"],
+                program: .sac, prefix: hosts.exec(k))
         }
         let addresses = servers.map(\.endpoint)
         #expect(addresses == hosts.hosts.map { "tcp://\($0.address):5555" })
         var options = VectorEnvironmentGroup.Options()
         options.reconnectAttempts = 20
-        let watch = ServerFaultIsolationTests.start(addresses, options: options, steps: 8_000, learningStarts: 200,
-                                                    client: ServerFaultIsolationTests.clientOptions())
+        let watch = ServerFaultIsolationTests.start(
+            addresses, options: options, steps: 8_000, learningStarts: 200,
+            client: ServerFaultIsolationTests.clientOptions())
         watch.wait(forStep: 500)
         try hosts.cut(1)
         usleep(2_000_000)
@@ -35,7 +37,9 @@ struct NetworkNamespaceTests {
         let lost = watch.warnings.first { $0.text.contains("lost \(addresses[1])") }
         let rejoined = watch.warnings.first { $0.text.contains("reconnected \(addresses[1])") }
         #expect(lost != nil && rejoined != nil, "\(watch.warnings.map(\.text))")
-        #expect((rejoined?.step ?? 0) - (lost?.step ?? 0) > 50, "the other hosts stepped \((rejoined?.step ?? 0) - (lost?.step ?? 0)) times during the cut")
+        #expect(
+            (rejoined?.step ?? 0) - (lost?.step ?? 0) > 50,
+            "the other hosts stepped \((rejoined?.step ?? 0) - (lost?.step ?? 0)) times during the cut")
         #expect(perServer.map(\.reconnects) == [0, 1, 0] && perServer.allSatisfy { $0.state == .ok }, "\(perServer)")
         #expect(perServer.map(\.envSteps).reduce(0, +) == summary.transitionsStored && summary.transitionsStored == summary.envSteps)
     }

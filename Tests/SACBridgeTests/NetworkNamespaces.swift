@@ -65,7 +65,9 @@ final class NetworkNamespaces {
         try process.run()
         var status: Int32 = 0
         waitpid(process.processIdentifier, &status, 0)
-        guard status == 0 else { throw ServerProcess.StartFailure(description: "ip \(arguments.joined(separator: " ")) exited with \(status)") }
+        guard status == 0 else {
+            throw ServerProcess.StartFailure(description: "ip \(arguments.joined(separator: " ")) exited with \(status)")
+        }
         return status
     }
 }

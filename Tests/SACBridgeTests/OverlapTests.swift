@@ -9,16 +9,17 @@ import SoftActorCritic
 @Suite(.serialized) struct OverlapTests {
     private func secondsPerStep(overlap: Bool, server: BackgroundEnvironmentServer) throws -> Double {
         var agent = SACConfiguration()
-        agent.batchSize = 128               // as in secondsPerUpdate()
+        agent.batchSize = 128 // as in secondsPerUpdate()
         var trainer = TrainerConfiguration()
         trainer.totalSteps = 70
         trainer.learningStarts = 10
         trainer.evaluationInterval = 0
         trainer.evaluationEpisodes = 1
         trainer.overlapUpdatesWithSteps = overlap
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer,
-                              environment: try RemoteEnvironment(address: server.endpoint),
-                              evaluationEnvironment: TimeLimit(Pendulum(), maxEpisodeSteps: 200), runDirectory: nil)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer,
+            environment: try RemoteEnvironment(address: server.endpoint),
+            evaluationEnvironment: TimeLimit(Pendulum(), maxEpisodeSteps: 200), runDirectory: nil)
         var started: Date?
         var stepsAtStart = 0, last = 0
         var finished = Date()
@@ -33,7 +34,8 @@ import SoftActorCritic
         let summary = try run.run()
         #expect(summary.transitionsStored == 70)
         // The trainer times its updates: none before learning starts, then some of the run's wall time.
-        #expect(updateSecondsBeforeLearning == 0 && updateSeconds > 0 && updateSeconds < Date().timeIntervalSince(began), "\(updateSeconds) s")
+        #expect(
+            updateSecondsBeforeLearning == 0 && updateSeconds > 0 && updateSeconds < Date().timeIntervalSince(began), "\(updateSeconds) s")
         guard let started, last > stepsAtStart else { return .nan }
         return finished.timeIntervalSince(started) / Double(last - stepsAtStart)
     }

@@ -5,7 +5,8 @@ import SACBridge
 /// 10,000 mutated messages against the Swift server: no crash, every input answered with a
 /// well-formed reply, and the mutations reach past decoding into every handler.
 @Suite struct ProtocolFuzzerTests {
-    static let vectors = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../protocol/vectors").standardized
+    static let vectors = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../protocol/vectors")
+        .standardized
 
     @Test func tenThousandMutatedInputsAreAllAnswered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.vectors.path).filter { $0.hasSuffix(".bin") }.sorted()

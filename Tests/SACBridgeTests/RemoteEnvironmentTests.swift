@@ -90,15 +90,23 @@ import SACZeroMQ
     /// one with control characters is refused with a typed error before anything is sized by it.
     @Test func hostileHandshakesAreRefused() throws {
         let space = BridgeReply.Space(low: Tensor(float32: [-1]), high: Tensor(float32: [1]))
-        let hostile: [(environments: Int, id: String)] = [(1 << 30, "Pendulum-v1"), (1, String(repeating: "x", count: 1 << 20)),
-                                                          (1, "Pendulum\u{1B}[2J-v1"), (1, "")]
+        let hostile: [(environments: Int, id: String)] = [
+            (1 << 30, "Pendulum-v1"), (1, String(repeating: "x", count: 1 << 20)),
+            (1, "Pendulum\u{1B}[2J-v1"), (1, ""),
+        ]
         for (environments, id) in hostile {
             let endpoint = Endpoints.inproc()
-            let reply = MessageCodec.encode(BridgeReply(requestID: 1, serverInstanceID: "hostile", kind: .handshake(.init(
-                environmentID: id, observationSpace: space, actionSpace: space, numEnvs: environments, sessionID: "s", maxEpisodeSteps: 0))))
+            let reply = MessageCodec.encode(
+                BridgeReply(
+                    requestID: 1, serverInstanceID: "hostile",
+                    kind: .handshake(
+                        .init(
+                            environmentID: id, observationSpace: space, actionSpace: space, numEnvs: environments, sessionID: "s",
+                            maxEpisodeSteps: 0))))
             let answer = Thread {
                 guard let server = try? ZeroMQSocket(.reply), (try? server.bind(endpoint)) != nil,
-                      (try? server.waitForMessage(milliseconds: 5_000)) == true, (try? server.receive()) != nil else { return }
+                    (try? server.waitForMessage(milliseconds: 5_000)) == true, (try? server.receive()) != nil
+                else { return }
                 try? server.send(reply)
                 usleep(200_000)
                 server.close()
@@ -139,7 +147,7 @@ import SACZeroMQ
         let reset = try client.reset(seeds: [1, nil, 0, 1])
         #expect(reset.seedsUsed == [1, nil, 0, 1])
         let rows = (0..<4).map { reset.observations.row($0).floats() }
-        #expect(rows[0] == rows[3] && rows[0] != rows[2])   // same seed, same start; seed 0 differs from seed 1
+        #expect(rows[0] == rows[3] && rows[0] != rows[2]) // same seed, same start; seed 0 differs from seed 1
         try client.sendStep(Tensor(float32: [0, 0.5, 1, -1], shape: [4, 1]))
         // … a trainer would run gradient updates here …
         let step = try client.receiveStep()
@@ -153,22 +161,27 @@ import SACZeroMQ
         var options = EnvironmentServer.Options()
         options.numEnvs = 3
         let background = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc(), options: options)
-        let viaTensors = try RemoteEnvironmentClient(address: background.endpoint), inPlace = try RemoteEnvironmentClient(address: background.endpoint)
+        let viaTensors = try RemoteEnvironmentClient(address: background.endpoint),
+            inPlace = try RemoteEnvironmentClient(address: background.endpoint)
         _ = try viaTensors.reset(seeds: [1, 2, 3])
         _ = try inPlace.reset(seeds: [1, 2, 3])
         var reused = BridgeReply.Step.empty
-        for t in 0..<450 {   // past the 200-step time limit twice: replies with final observations too
+        for t in 0..<450 { // past the 200-step time limit twice: replies with final observations too
             let actions: [Float] = [Float(t % 5) * 0.4 - 0.8, 0.3, -1]
             let expected = try viaTensors.step(Tensor(float32: actions, shape: [3, 1]))
             try Self.send(actions, with: inPlace)
             try inPlace.receiveStep(into: &reused)
             #expect(reused.observations == expected.observations && reused.rewards == expected.rewards, "step \(t)")
-            #expect(reused.terminated == expected.terminated && reused.truncated == expected.truncated && reused.finalObservations == expected.finalObservations)
+            #expect(
+                reused.terminated == expected.terminated && reused.truncated == expected.truncated
+                    && reused.finalObservations == expected.finalObservations)
         }
         #expect(inPlace.serverStepSeconds > 0)
         var refusal: RemoteEnvironmentError?
         do { try Self.send([0, 0], with: inPlace) } catch { refusal = error }
-        guard case let .invalidActions(_, detail)? = refusal else { Issue.record("2 actions for 3 environments: \(String(describing: refusal))"); return }
+        guard case let .invalidActions(_, detail)? = refusal else {
+            Issue.record("2 actions for 3 environments: \(String(describing: refusal))"); return
+        }
         #expect(detail.contains("3 environments"))
         // Nothing was sent: the session still steps.
         try Self.send([0, 0, 0], with: inPlace)
@@ -197,7 +210,7 @@ import SACZeroMQ
         var last = StepResult(observation: [], reward: 0, terminated: false, truncated: false)
         for _ in 0..<25 { last = try environment.step([1]) }
         #expect(last.truncated && last.observation.count == 1)
-        let next = try environment.reset(seed: nil)   // the server already started the next episode
+        let next = try environment.reset(seed: nil) // the server already started the next episode
         #expect(next.count == 1 && next != last.observation)
         try environment.close()
     }

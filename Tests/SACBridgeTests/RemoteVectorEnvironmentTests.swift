@@ -91,13 +91,14 @@ import SoftActorCritic
         let agent = SACConfiguration.small(width: 16)
         var trainer = TrainerConfiguration.short(steps: 1_000, learningStarts: 200, evaluationEpisodes: 3)
         trainer.updatesPerStep = 0.5
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer,
-                              environment: try RemoteVectorEnvironment(address: background.endpoint),
-                              evaluationEnvironment: try RemoteVectorEnvironment(address: background.endpoint), runDirectory: nil)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer,
+            environment: try RemoteVectorEnvironment(address: background.endpoint),
+            evaluationEnvironment: try RemoteVectorEnvironment(address: background.endpoint), runDirectory: nil)
         let summary = try run.run()
         #expect(summary.numEnvs == 4 && summary.envSteps == 1_000 && summary.transitionsStored == 1_000)
-        #expect(summary.gradientUpdates == 400)   // (1000 − 200) × 0.5
-        #expect(summary.episodes == 4)            // 250 steps per copy: one 200-step episode each
+        #expect(summary.gradientUpdates == 400) // (1000 − 200) × 0.5
+        #expect(summary.episodes == 4) // 250 steps per copy: one 200-step episode each
         #expect(summary.evalReturnMean != nil)
         let evaluator = Evaluator(actor: run.agent.actor, scaling: try ActionScaling(Pendulum().actionSpace))
         let evaluation = try evaluator.run(episodes: 5, in: try RemoteVectorEnvironment(address: background.endpoint))
@@ -105,7 +106,9 @@ import SoftActorCritic
     }
 
     /// A server of `copies` copies whose copy `flaky` fails on every `failEvery`-th step.
-    private func flakyServer(copies: Int, flaky: Int, failEvery: Int, resetFailsAfterFailure: Bool = false) throws -> BackgroundEnvironmentServer {
+    private func flakyServer(copies: Int, flaky: Int, failEvery: Int, resetFailsAfterFailure: Bool = false) throws
+        -> BackgroundEnvironmentServer
+    {
         var options = EnvironmentServer.Options()
         options.numEnvs = copies
         let serverOptions = options
@@ -182,10 +185,11 @@ import SoftActorCritic
         let trainer = TrainerConfiguration.short(steps: 600, learningStarts: 100, evaluationEpisodes: 1)
         var warnings: [String] = []
         let evaluationServer = try BackgroundEnvironmentServer(endpoint: Endpoints.inproc())
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer,
-                              environment: try RemoteVectorEnvironment(address: background.endpoint),
-                              evaluationEnvironment: try RemoteVectorEnvironment(address: evaluationServer.endpoint),
-                              runDirectory: nil)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer,
+            environment: try RemoteVectorEnvironment(address: background.endpoint),
+            evaluationEnvironment: try RemoteVectorEnvironment(address: evaluationServer.endpoint),
+            runDirectory: nil)
         run.onWarning = { warnings.append($0) }
         let summary = try run.run()
         // Copy 1 fails on its 50th, 100th, … step; 600 stored transitions take about 306 requests.

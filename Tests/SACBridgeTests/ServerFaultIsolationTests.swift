@@ -18,7 +18,11 @@ import Testing
         var done: Bool { lock.withLock { _done } }
         func progress(_ step: Int) { lock.withLock { _step = step } }
         func warn(_ text: String) { lock.withLock { _warnings.append((_step, text)) } }
-        func finish(_ summary: TrainingSummary?, _ error: (any Error)?) { lock.withLock { _summary = summary; _error = error; _done = true } }
+        func finish(_ summary: TrainingSummary?, _ error: (any Error)?) {
+            lock.withLock {
+                _summary = summary; _error = error; _done = true
+            }
+        }
 
         /// Waits until the run reached `step` or ended.
         func wait(forStep step: Int) {
@@ -41,17 +45,21 @@ import Testing
     }
 
     /// Trains a small agent on a thread of its own over `addresses`, grouped with `options`.
-    static func start(_ addresses: [String], options: VectorEnvironmentGroup.Options, steps: Int, learningStarts: Int,
-                       client: RemoteEnvironmentClient.Options, runDirectory: String? = nil) -> Watch {
+    static func start(
+        _ addresses: [String], options: VectorEnvironmentGroup.Options, steps: Int, learningStarts: Int,
+        client: RemoteEnvironmentClient.Options, runDirectory: String? = nil
+    ) -> Watch {
         let watch = Watch()
         let thread = Thread {
             do {
-                let group = try VectorEnvironmentGroup(try addresses.map { try RemoteVectorEnvironment(address: $0, options: client) },
-                                                       options: options)
+                let group = try VectorEnvironmentGroup(
+                    try addresses.map { try RemoteVectorEnvironment(address: $0, options: client) },
+                    options: options)
                 var trainer = TrainerConfiguration.short(steps: steps, learningStarts: learningStarts, evaluationEpisodes: 1)
                 trainer.updatesPerStep = 0.25
-                let run = try Trainer(agentConfiguration: .small(width: 16), configuration: trainer, environment: group,
-                                      evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), runDirectory: runDirectory)
+                let run = try Trainer(
+                    agentConfiguration: .small(width: 16), configuration: trainer, environment: group,
+                    evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), runDirectory: runDirectory)
                 run.onProgress = { watch.progress($0.step) }
                 run.onWarning = { watch.warn($0) }
                 watch.finish(try run.run(), nil)
@@ -68,12 +76,15 @@ import Testing
     @Test(.timeLimit(.minutes(2))) func firstReadyDoesNotWaitForAStraggler() throws {
         var slow = EnvironmentServer.Options()
         slow.stepDelayMilliseconds = 40
-        let servers = [try BackgroundEnvironmentServer(endpoint: Endpoints.tcp, options: slow),
-                       try BackgroundEnvironmentServer(endpoint: Endpoints.tcp), try BackgroundEnvironmentServer(endpoint: Endpoints.tcp)]
+        let servers = [
+            try BackgroundEnvironmentServer(endpoint: Endpoints.tcp, options: slow),
+            try BackgroundEnvironmentServer(endpoint: Endpoints.tcp), try BackgroundEnvironmentServer(endpoint: Endpoints.tcp),
+        ]
         for collection in VectorEnvironmentGroup.Collection.allCases {
             var options = VectorEnvironmentGroup.Options()
             options.collection = collection
-            let watch = Self.start(servers.map(\.endpoint), options: options, steps: 300, learningStarts: 300, client: Self.clientOptions(timeout: 5_000))
+            let watch = Self.start(
+                servers.map(\.endpoint), options: options, steps: 300, learningStarts: 300, client: Self.clientOptions(timeout: 5_000))
             watch.waitUntilDone()
             #expect(watch.error == nil, "\(watch.error.map { "\($0)" } ?? "")")
             let summary = try #require(watch.summary)
@@ -97,7 +108,8 @@ import Testing
         var servers = try endpoints.map { try ServerProcess(environment: "pendulum", bind: $0, extraArguments: slow, program: .sac) }
         var options = VectorEnvironmentGroup.Options()
         options.reconnectAttempts = 10
-        let watch = Self.start(endpoints, options: options, steps: 6_000, learningStarts: 200, client: Self.clientOptions(timeout: 300, retries: 1))
+        let watch = Self.start(
+            endpoints, options: options, steps: 6_000, learningStarts: 200, client: Self.clientOptions(timeout: 300, retries: 1))
         watch.wait(forStep: 600)
         servers[1].crash()
         usleep(1_500_000)
@@ -149,8 +161,9 @@ import Testing
         var options = VectorEnvironmentGroup.Options()
         options.reconnectAttempts = 1
         options.minimumMembers = minimum
-        let watch = Self.start(servers.map(\.endpoint), options: options, steps: 5_000, learningStarts: 5_000, client: Self.clientOptions(),
-                              runDirectory: directory)
+        let watch = Self.start(
+            servers.map(\.endpoint), options: options, steps: 5_000, learningStarts: 5_000, client: Self.clientOptions(),
+            runDirectory: directory)
         watch.wait(forStep: 300)
         servers[0].crash()
         watch.waitUntilDone()

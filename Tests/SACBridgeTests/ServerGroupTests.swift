@@ -19,8 +19,9 @@ import Testing
         trainer.overlapUpdatesWithSteps = false
         var agent = SACConfiguration.small(width: 16)
         agent.seed = 3
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: environment,
-                              evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), runDirectory: nil)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: environment,
+            evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), runDirectory: nil)
         let summary = try run.run()
         return (summary, run.agent.actor.network.parameters)
     }
@@ -30,8 +31,10 @@ import Testing
     /// in both runs).
     @Test func twoServersTrainBitForBitAsTheSameCopiesInProcess() throws {
         let (a, b) = (try server(copies: 2), try server(copies: 2))
-        let group = try VectorEnvironmentGroup([try RemoteVectorEnvironment(address: a.endpoint),
-                                                try RemoteVectorEnvironment(address: b.endpoint)])
+        let group = try VectorEnvironmentGroup([
+            try RemoteVectorEnvironment(address: a.endpoint),
+            try RemoteVectorEnvironment(address: b.endpoint),
+        ])
         let local = try EnvironmentVector((0..<4).map { _ in try EnvironmentRegistry.make("pendulum") })
         let (remoteSummary, remoteParameters) = try run(group)
         let (localSummary, localParameters) = try run(local)
@@ -44,7 +47,9 @@ import Testing
     @Test func theSameServerTwiceIsAnErrorNamingIt() throws {
         let a = try server(copies: 1, endpoint: Endpoints.tcp)
         do {
-            _ = try VectorEnvironmentGroup([try RemoteVectorEnvironment(address: a.endpoint), try RemoteVectorEnvironment(address: a.endpoint)])
+            _ = try VectorEnvironmentGroup([
+                try RemoteVectorEnvironment(address: a.endpoint), try RemoteVectorEnvironment(address: a.endpoint),
+            ])
             Issue.record("\(a.endpoint) was grouped twice")
         } catch {
             #expect("\(error)".contains(a.endpoint))

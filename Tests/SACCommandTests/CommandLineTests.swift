@@ -59,8 +59,10 @@ import SoftActorCritic
     @Test func trainThenEvalThroughTheCommandLine() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-cli-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var train = try SACTool.parseAsRoot(["train", "--env", "reach1d", "--steps", "300", "--learning-starts", "100", "--hidden", "16,16",
-                                             "--batch-size", "16", "--eval-episodes", "2", "--run-dir", directory, "--quiet"])
+        var train = try SACTool.parseAsRoot([
+            "train", "--env", "reach1d", "--steps", "300", "--learning-starts", "100", "--hidden", "16,16",
+            "--batch-size", "16", "--eval-episodes", "2", "--run-dir", directory, "--quiet",
+        ])
         try train.run()
         #expect(FileManager.default.fileExists(atPath: directory + "/summary.json"))
         var eval = try SACTool.parseAsRoot(["eval", "--run-dir", directory, "--episodes", "2"])
@@ -79,8 +81,10 @@ import SoftActorCritic
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: sac)
-        process.arguments = ["train", "--env", "reach1d", "--precision", "bf16", "--steps", "300", "--learning-starts", "100",
-                             "--hidden", "32,32", "--batch-size", "16", "--eval-episodes", "2", "--run-dir", directory, "--quiet"]
+        process.arguments = [
+            "train", "--env", "reach1d", "--precision", "bf16", "--steps", "300", "--learning-starts", "100",
+            "--hidden", "32,32", "--batch-size", "16", "--eval-episodes", "2", "--run-dir", directory, "--quiet",
+        ]
         var environment = ProcessInfo.processInfo.environment
         if forbidden { environment["LIBXSMM_TARGET"] = "skx" }
         process.environment = environment
@@ -94,7 +98,8 @@ import SoftActorCritic
         #expect(FileManager.default.fileExists(atPath: directory + "/summary.json"))
         let fellBack = log.contains("bf16 products are not available here")
         #expect(fellBack == (forbidden || MatrixPrecision.bfloat16Unavailability != nil), "\(log)")
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json"))) as? [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json"))) as? [String: Any]
         #expect(summary?["precision"] as? String == (fellBack ? "float32" : "bf16"))
     }
 
@@ -106,7 +111,8 @@ import SoftActorCritic
         for (name, precision) in [("a-seed1", nil), ("b-seed1", "float32"), ("c-seed1", "bf16")] as [(String, String?)] {
             let directory = root.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let summary = "{\"env\": \"Pendulum-v1\", \"variant\": \"twin-q\"" + (precision.map { ", \"precision\": \"\($0)\"" } ?? "") + "}"
+            let summary =
+                "{\"env\": \"Pendulum-v1\", \"variant\": \"twin-q\"" + (precision.map { ", \"precision\": \"\($0)\"" } ?? "") + "}"
             try summary.write(to: directory.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
             groups.append(PlotCommand.group(of: directory.path))
         }
@@ -116,10 +122,13 @@ import SoftActorCritic
     @Test func numEnvsStepsCopiesTogether() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-cli-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var train = try SACTool.parseAsRoot(["train", "--env", "reach1d", "--num-envs", "4", "--steps", "400", "--learning-starts", "100",
-                                             "--hidden", "16,16", "--batch-size", "16", "--eval-episodes", "2", "--run-dir", directory, "--quiet"])
+        var train = try SACTool.parseAsRoot([
+            "train", "--env", "reach1d", "--num-envs", "4", "--steps", "400", "--learning-starts", "100",
+            "--hidden", "16,16", "--batch-size", "16", "--eval-episodes", "2", "--run-dir", directory, "--quiet",
+        ])
         try train.run()
-        let summary = try JSONDecoder().decode(SummaryCounts.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json")))
+        let summary = try JSONDecoder().decode(
+            SummaryCounts.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json")))
         #expect(summary.num_envs == 4 && summary.env_steps == 400 && summary.transitions_stored == 400 && summary.gradient_updates == 300)
     }
 
@@ -148,19 +157,24 @@ import SoftActorCritic
     @Test func severalServersFromTheCommandLineAndAnEnvFile() throws {
         var two = EnvironmentServer.Options()
         two.numEnvs = 2
-        let (a, b, c) = (try BackgroundEnvironmentServer(environment: "reach1d", endpoint: "tcp://127.0.0.1:*", options: two),
-                         try BackgroundEnvironmentServer(environment: "reach1d", endpoint: "tcp://127.0.0.1:*"),
-                         try BackgroundEnvironmentServer(environment: "reach1d", endpoint: "tcp://127.0.0.1:*"))
+        let (a, b, c) = (
+            try BackgroundEnvironmentServer(environment: "reach1d", endpoint: "tcp://127.0.0.1:*", options: two),
+            try BackgroundEnvironmentServer(environment: "reach1d", endpoint: "tcp://127.0.0.1:*"),
+            try BackgroundEnvironmentServer(environment: "reach1d", endpoint: "tcp://127.0.0.1:*")
+        )
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let envFile = directory + "/servers.txt"
         try "# the third server\n\n\(c.endpoint)\n".write(toFile: envFile, atomically: true, encoding: .utf8)
-        var train = try SACTool.parseAsRoot(["train", "--env", a.endpoint, "--env", b.endpoint, "--env-file", envFile, "--steps", "400",
-                                             "--learning-starts", "100", "--hidden", "16,16", "--batch-size", "16", "--eval-episodes", "2",
-                                             "--run-dir", directory + "/run", "--quiet"])
+        var train = try SACTool.parseAsRoot([
+            "train", "--env", a.endpoint, "--env", b.endpoint, "--env-file", envFile, "--steps", "400",
+            "--learning-starts", "100", "--hidden", "16,16", "--batch-size", "16", "--eval-episodes", "2",
+            "--run-dir", directory + "/run", "--quiet",
+        ])
         try train.run()
-        let summary = try JSONDecoder().decode(SummaryCounts.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/run/summary.json")))
+        let summary = try JSONDecoder().decode(
+            SummaryCounts.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/run/summary.json")))
         #expect(summary.num_envs == 4 && summary.env_steps == 400 && summary.transitions_stored == 400)
         let servers = try #require(summary.servers)
         #expect(servers.map(\.address) == [a.endpoint, b.endpoint, c.endpoint] && servers.map(\.copies) == [2, 1, 1])
@@ -177,8 +191,10 @@ import SoftActorCritic
         let dead = try deadAddress()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-cli-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let common = ["train", "--env", server.endpoint, "--env", dead, "--timeout", "200", "--steps", "200", "--learning-starts", "100",
-                      "--hidden", "16,16", "--batch-size", "16", "--eval-episodes", "1", "--quiet"]
+        let common = [
+            "train", "--env", server.endpoint, "--env", dead, "--timeout", "200", "--steps", "200", "--learning-starts", "100",
+            "--hidden", "16,16", "--batch-size", "16", "--eval-episodes", "1", "--quiet",
+        ]
         var strict = try SACTool.parseAsRoot(common + ["--min-servers", "2", "--run-dir", directory + "/strict"])
         do {
             try strict.run()
@@ -189,7 +205,8 @@ import SoftActorCritic
         #expect(!FileManager.default.fileExists(atPath: directory + "/strict/metrics.csv"))
         var lenient = try SACTool.parseAsRoot(common + ["--run-dir", directory + "/lenient"])
         try lenient.run()
-        let summary = try JSONDecoder().decode(SummaryCounts.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/lenient/summary.json")))
+        let summary = try JSONDecoder().decode(
+            SummaryCounts.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/lenient/summary.json")))
         #expect(summary.servers?.map(\.address) == [server.endpoint] && summary.env_steps == 200)
     }
 

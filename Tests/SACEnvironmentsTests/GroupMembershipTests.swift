@@ -7,7 +7,9 @@ import SACTestSupport
 /// sockets, no child processes, the same events every run.
 @Suite struct GroupMembershipTests {
     /// Collects until `done` holds for the events so far (at most 10 s), stepping every ready member.
-    private func drive(_ group: VectorEnvironmentGroup, until done: ([VectorEnvironmentGroup.Event]) -> Bool) throws -> [VectorEnvironmentGroup.Event] {
+    private func drive(_ group: VectorEnvironmentGroup, until done: ([VectorEnvironmentGroup.Event]) -> Bool) throws
+        -> [VectorEnvironmentGroup.Event]
+    {
         var events: [VectorEnvironmentGroup.Event] = []
         let deadline = Date().addingTimeInterval(10)
         while !done(events), Date() < deadline {
@@ -37,7 +39,9 @@ import SACTestSupport
             if collection == .sync {
                 #expect(steps(of: 0, in: events) == steps(of: 1, in: events))
             } else {
-                #expect(steps(of: 0, in: events) >= 3 * steps(of: 1, in: events), "fast \(steps(of: 0, in: events)), slow \(steps(of: 1, in: events))")
+                #expect(
+                    steps(of: 0, in: events) >= 3 * steps(of: 1, in: events),
+                    "fast \(steps(of: 0, in: events)), slow \(steps(of: 1, in: events))")
             }
         }
     }
@@ -80,7 +84,8 @@ import SACTestSupport
         let group = try VectorEnvironmentGroup([steady, gone], options: options)
         _ = try group.reset(seeds: [])
         let events = try drive(group) { events in events.contains { if case .dropped = $0 { true } else { false } } }
-        guard case let .dropped(1, lastError, attempts, seconds)? = events.last(where: { if case .dropped = $0 { true } else { false } }) else {
+        guard case let .dropped(1, lastError, attempts, seconds)? = events.last(where: { if case .dropped = $0 { true } else { false } })
+        else {
             Issue.record("no drop in \(events.count) events")
             return
         }

@@ -67,11 +67,14 @@ struct ReferenceTrajectories: Decodable {
         for (t, expected) in trajectory.steps.enumerated() {
             let result = try env.step(expected.action)
             for (ours, theirs) in zip(result.observation, expected.observation) {
-                #expect(abs(Double(ours) - Double(theirs)) <= Self.tolerance,
-                        "\(trajectory.env) seed \(trajectory.seed) step \(t): observation \(result.observation) vs Gymnasium \(expected.observation)")
+                #expect(
+                    abs(Double(ours) - Double(theirs)) <= Self.tolerance,
+                    "\(trajectory.env) seed \(trajectory.seed) step \(t): observation \(result.observation) vs Gymnasium \(expected.observation)"
+                )
             }
-            #expect(abs(result.reward - expected.reward) <= Self.tolerance * max(1, abs(expected.reward)),
-                    "\(trajectory.env) seed \(trajectory.seed) step \(t): reward \(result.reward) vs Gymnasium \(expected.reward)")
+            #expect(
+                abs(result.reward - expected.reward) <= Self.tolerance * max(1, abs(expected.reward)),
+                "\(trajectory.env) seed \(trajectory.seed) step \(t): reward \(result.reward) vs Gymnasium \(expected.reward)")
             #expect(result.terminated == expected.terminated, "step \(t) terminated")
             #expect(result.truncated == expected.truncated, "step \(t) truncated")
         }
@@ -106,10 +109,13 @@ struct ReferenceResets: Decodable {
         var environment = try EnvironmentRegistry.make(id)
         for reference in cases {
             let seed: UInt64 = try #require(UInt64(reference.seed))
-            let observations = [try environment.reset(seed: seed), try environment.reset(seed: nil),
-                                try environment.reset(seed: nil)]
-            #expect(observations.map { $0.map(\.bitPattern) } == reference.observations.map { $0.map(\.bitPattern) },
-                    "\(id) seed \(reference.seed): \(observations) vs Gymnasium's \(reference.observations)")
+            let observations = [
+                try environment.reset(seed: seed), try environment.reset(seed: nil),
+                try environment.reset(seed: nil),
+            ]
+            #expect(
+                observations.map { $0.map(\.bitPattern) } == reference.observations.map { $0.map(\.bitPattern) },
+                "\(id) seed \(reference.seed): \(observations) vs Gymnasium's \(reference.observations)")
         }
     }
 }

@@ -21,7 +21,9 @@ import SACLearningCurves
         #expect(throws: LearningCurveError.self) { try RunMetrics(csv: "nothing,useful\n1,2", label: "x") }
         #expect(throws: LearningCurveError.self) { try RunMetrics(csv: Self.csv + "\neval,notanumber,3", label: "x") }
         #expect(throws: LearningCurveError.self) { try RunMetrics(runDirectory: "/nonexistent") }
-        #expect(throws: LearningCurveError.empty) { try LearningCurveChart(title: "t").render(run: RunMetrics(label: "e", episodes: [], evaluations: [])) }
+        #expect(throws: LearningCurveError.empty) {
+            try LearningCurveChart(title: "t").render(run: RunMetrics(label: "e", episodes: [], evaluations: []))
+        }
     }
 
     @Test func singleRunChartHasLabelledAxesAndBothCurves() throws {
@@ -44,6 +46,6 @@ import SACLearningCurves
         c.label = "value-network-seed1"
         let svg = try LearningCurveChart(title: "t").render(runs: [a, b, c]) { String($0.label.split(separator: "-seed")[0]) }
         #expect(svg.contains("twin-q (2 runs)") && svg.contains("value-network (1 run)"))
-        #expect(svg.components(separatedBy: "<polygon").count - 1 == 1)   // a band only where there are several runs
+        #expect(svg.components(separatedBy: "<polygon").count - 1 == 1) // a band only where there are several runs
     }
 }

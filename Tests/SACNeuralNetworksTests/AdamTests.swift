@@ -58,8 +58,9 @@ import Testing
                         parameters.withUnsafeMutableBufferPointer { p in
                             gradients.withUnsafeBufferPointer { g in
                                 for range in [split..<count, 0..<split] {
-                                    Adam.apply(coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
-                                               parameters: p.baseAddress!, gradients: g.baseAddress!, range: range)
+                                    Adam.apply(
+                                        coefficients, firstMoment: m.baseAddress!, secondMoment: v.baseAddress!,
+                                        parameters: p.baseAddress!, gradients: g.baseAddress!, range: range)
                                 }
                             }
                         }
@@ -104,7 +105,9 @@ import Testing
         var whole = start, part = start
         PolyakAveraging.update(target: &whole, toward: online, tau: 0.005)
         part.withUnsafeMutableBufferPointer { t in
-            online.withUnsafeBufferPointer { PolyakAveraging.update(target: t.baseAddress!, toward: $0.baseAddress!, tau: 0.005, range: 3..<29) }
+            online.withUnsafeBufferPointer {
+                PolyakAveraging.update(target: t.baseAddress!, toward: $0.baseAddress!, tau: 0.005, range: 3..<29)
+            }
         }
         #expect(Array(part[3..<29]) == Array(whole[3..<29]))
         #expect(Array(part[..<3]) == Array(start[..<3]) && Array(part[29...]) == Array(start[29...]))
@@ -128,8 +131,9 @@ import Testing
             let coefficients = adam.beginStep()
             for range in [3..<517, 517..<999, 0..<3, 999..<1_000] {
                 Adam.apply(coefficients, firstMoment: &mWide, secondMoment: &vWide, parameters: &wide, gradients: gradients, range: range)
-                Adam.applyPortably(coefficients, firstMoment: &mPortable, secondMoment: &vPortable, parameters: &portable,
-                                   gradients: gradients, range: range)
+                Adam.applyPortably(
+                    coefficients, firstMoment: &mPortable, secondMoment: &vPortable, parameters: &portable,
+                    gradients: gradients, range: range)
             }
         }
         #expect(wide.map(\.bitPattern) == portable.map(\.bitPattern))

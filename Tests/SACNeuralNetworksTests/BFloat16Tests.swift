@@ -16,11 +16,11 @@ import SACRandomness
     @Test func roundingIsToNearestEvenAndKeepsSpecialValues() {
         let cases: [(Float, UInt16)] = [
             (1, 0x3f80), (-2, 0xc000), (0, 0x0000), (-0.0, 0x8000), (.infinity, 0x7f80), (-.infinity, 0xff80),
-            (Float(bitPattern: 0x3f80_8000), 0x3f80),  // halfway, even below: stays
-            (Float(bitPattern: 0x3f81_8000), 0x3f82),  // halfway, odd below: rounds up to even
-            (Float(bitPattern: 0x3f80_8001), 0x3f81),  // above halfway: up
-            (Float(bitPattern: 0x3f80_7fff), 0x3f80),  // below halfway: down
-            (.greatestFiniteMagnitude, 0x7f80),        // rounds past the largest bfloat16 to infinity
+            (Float(bitPattern: 0x3f80_8000), 0x3f80), // halfway, even below: stays
+            (Float(bitPattern: 0x3f81_8000), 0x3f82), // halfway, odd below: rounds up to even
+            (Float(bitPattern: 0x3f80_8001), 0x3f81), // above halfway: up
+            (Float(bitPattern: 0x3f80_7fff), 0x3f80), // below halfway: down
+            (.greatestFiniteMagnitude, 0x7f80), // rounds past the largest bfloat16 to infinity
         ]
         for useVectors in [Int32(0), Self.native ? 1 : 0] {
             // 40 values: 32 through the vector loop (when used), the rest through the scalar tail.
@@ -54,8 +54,12 @@ import SACRandomness
             sac_bfloat16_pack_column_pairs(source, rows, columns, &columnPairs, vectors)
             sac_bfloat16_round_transposed(source, rows, columns, &transposed, rows + 3, &padded, columns + 3, vectors)
             var mismatches = 0
-            for r in 0..<evenRows { for c in 0..<columns where rowPairs[((r / 2) * columns + c) * 2 + r % 2] != element(r, c) { mismatches += 1 } }
-            for r in 0..<rows { for c in 0..<evenColumns where columnPairs[((c / 2) * rows + r) * 2 + c % 2] != element(r, c) { mismatches += 1 } }
+            for r in 0..<evenRows {
+                for c in 0..<columns where rowPairs[((r / 2) * columns + c) * 2 + r % 2] != element(r, c) { mismatches += 1 }
+            }
+            for r in 0..<rows {
+                for c in 0..<evenColumns where columnPairs[((c / 2) * rows + r) * 2 + c % 2] != element(r, c) { mismatches += 1 }
+            }
             for c in 0..<columns { for r in 0..<(rows + 3) where transposed[c * (rows + 3) + r] != element(r, c) { mismatches += 1 } }
             for r in 0..<rows { for c in 0..<(columns + 3) where padded[r * (columns + 3) + c] != element(r, c) { mismatches += 1 } }
             #expect(mismatches == 0, "\(rows)×\(columns), vectors \(vectors): \(mismatches) misplaced elements")
@@ -77,8 +81,9 @@ import SACRandomness
             sac_add_bias(&output, bias, rows, columns, 1, vectors)
             sac_add_bias(&linear, bias, rows, columns, 0, vectors)
             #expect(output == sums.map { max(0, $0) } && output[5] == 0, "vectors \(vectors)")
-            #expect(zip(linear, sums).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } && linear[5].isNaN && linear.contains { $0 < 0 },
-                    "vectors \(vectors)")
+            #expect(
+                zip(linear, sums).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } && linear[5].isNaN && linear.contains { $0 < 0 },
+                "vectors \(vectors)")
         }
     }
 
@@ -92,8 +97,10 @@ import SACRandomness
         #expect(vector == scalar)
     }
 
-    private func gradients(sizes: [Int], batch: Int, precision: MatrixPrecision, normalized: Bool = false,
-                           pair: WorkerPair? = nil) throws -> (output: [Float], parameters: [Float], input: [Float], precision: MatrixPrecision) {
+    private func gradients(
+        sizes: [Int], batch: Int, precision: MatrixPrecision, normalized: Bool = false,
+        pair: WorkerPair? = nil
+    ) throws -> (output: [Float], parameters: [Float], input: [Float], precision: MatrixPrecision) {
         var generator = Xoshiro256StarStar(seed: 21)
         var network = try MultilayerPerceptron(layerSizes: sizes, normalization: normalized ? .init() : nil, generator: &generator)
         let workspace = try network.makeWorkspace(batchSize: batch, precision: precision)
@@ -110,7 +117,9 @@ import SACRandomness
     /// 0.3 % is typical. One linear layer is checked, since in a deeper network a ReLU whose input lies
     /// within rounding of zero can switch and move one row's gradient further (the learning runs in
     /// docs/bf16.md show what that does to training).
-    @Test(.enabled(if: native, "needs AVX512_BF16"), arguments: [([64, 48], false), ([96, 64], false), ([4, 48], false), ([64, 48], true), ([23, 12], false), ([17, 33], false)])
+    @Test(
+        .enabled(if: native, "needs AVX512_BF16"),
+        arguments: [([64, 48], false), ([96, 64], false), ([4, 48], false), ([64, 48], true), ([23, 12], false), ([17, 33], false)])
     func layerGradientsAgreeWithFloat32(sizes: [Int], normalized: Bool) throws {
         // An odd batch, and odd widths in the last two cases: libxsmm's operands are padded to pairs.
         let single = try gradients(sizes: sizes, batch: 41, precision: .float32, normalized: normalized)
@@ -162,8 +171,10 @@ import SACRandomness
     /// their forward product only.
     @Test(.enabled(if: native, "needs AVX512_BF16")) func narrowLayersKeepFloat32Products() throws {
         var generator = Xoshiro256StarStar(seed: 1)
-        for (sizes, products, gradients) in [([3, 256, 256, 2], [true, true, false], [false, true]),
-                                             ([17, 256, 256, 12], [true, true, true], [true, true, true])] {
+        for (sizes, products, gradients) in [
+            ([3, 256, 256, 2], [true, true, false], [false, true]),
+            ([17, 256, 256, 12], [true, true, true], [true, true, true]),
+        ] {
             let network = try MultilayerPerceptron(layerSizes: sizes, generator: &generator)
             let workspace = try network.makeWorkspace(batchSize: 8, precision: .bfloat16)
             #expect(workspace.bfloat16Layers.map { $0 != nil } == products, "\(sizes)")

@@ -57,38 +57,46 @@ import Testing
 
     @Test func theDescriptionSaysWhenTheFallbackWasReplaced() {
         #expect(BLASKernel(name: "Haswell", choice: .openBLAS).description == "Haswell")
-        #expect(BLASKernel(name: "SkylakeX", choice: .replacedFallback(detected: "Prescott")).description
+        #expect(
+            BLASKernel(name: "SkylakeX", choice: .replacedFallback(detected: "Prescott")).description
                 == "SkylakeX (OpenBLAS fell back to Prescott on this CPU)")
     }
 
     @Test func anOpenBLASWithoutTheWidestKernelGetsTheNextOne() {
         var asked: [String?] = []
-        let kernel = BLASKernel.choose(detected: "Prescott", candidates: ["Cooperlake", "SkylakeX", "Haswell"], select: { name in
-            asked.append(name)
-            return name == "Cooperlake" ? "Prescott" : (name ?? "Prescott")   // a build without Cooperlake
-        }, check: { nil })
+        let kernel = BLASKernel.choose(
+            detected: "Prescott", candidates: ["Cooperlake", "SkylakeX", "Haswell"],
+            select: { name in
+                asked.append(name)
+                return name == "Cooperlake" ? "Prescott" : (name ?? "Prescott") // a build without Cooperlake
+            }, check: { nil })
         #expect(kernel == BLASKernel(name: "SkylakeX", choice: .replacedFallback(detected: "Prescott")))
         #expect(asked == ["Cooperlake", "SkylakeX"])
     }
 
     @Test func kernelsWhoseProductsDisagreeAreGivenUpAndTheDetectionRestored() {
         var asked: [String?] = []
-        let kernel = BLASKernel.choose(detected: "Prescott", candidates: ["SkylakeX", "Haswell"], select: { name in
-            asked.append(name)
-            return name ?? "Prescott"
-        }, check: { "A·B, 37×29×53, element (0, 0): 1.0 instead of 2.0" })
+        let kernel = BLASKernel.choose(
+            detected: "Prescott", candidates: ["SkylakeX", "Haswell"],
+            select: { name in
+                asked.append(name)
+                return name ?? "Prescott"
+            }, check: { "A·B, 37×29×53, element (0, 0): 1.0 instead of 2.0" })
         #expect(asked == ["SkylakeX", "Haswell", nil])
         #expect(kernel.name == "Prescott")
         guard case let .keptFallback(candidate, reason) = kernel.choice else {
             Issue.record("expected the fallback kept, got \(kernel.choice)")
             return
         }
-        #expect(candidate == "SkylakeX" && reason.contains("SkylakeX's products disagreed") && reason.contains("Haswell's products disagreed"))
+        #expect(
+            candidate == "SkylakeX" && reason.contains("SkylakeX's products disagreed") && reason.contains("Haswell's products disagreed"))
     }
 
     @Test func aKnownCPUOrNoCandidateIsLeftAlone() {
         var asked = 0
-        let select: (String?) -> String = { _ in asked += 1; return "x" }
+        let select: (String?) -> String = { _ in
+            asked += 1; return "x"
+        }
         #expect(BLASKernel.choose(detected: "Haswell", candidates: ["Cooperlake"], select: select, check: { nil }).choice == .openBLAS)
         #expect(BLASKernel.choose(detected: "Prescott", candidates: [], select: select, check: { nil }).choice == .openBLAS)
         #expect(asked == 0)

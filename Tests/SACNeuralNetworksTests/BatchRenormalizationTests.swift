@@ -13,7 +13,9 @@ import Testing
     enum Mode { case training, inference }
 
     /// A normalised network with weights, scales and shifts away from their initial 1 and 0.
-    static func fixture(sizes: [Int], batch: Int, seed: UInt64, warmupSteps: Int = 100_000) throws -> (MultilayerPerceptron, [Float], [Float]) {
+    static func fixture(sizes: [Int], batch: Int, seed: UInt64, warmupSteps: Int = 100_000) throws -> (
+        MultilayerPerceptron, [Float], [Float]
+    ) {
         var generator = Xoshiro256StarStar(seed: seed)
         var configuration = BatchRenormalization.Configuration()
         configuration.warmupSteps = warmupSteps
@@ -38,7 +40,9 @@ import Testing
         return zip(workspace.output, target).map { 0.5 * Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
     }
 
-    static func analytic(_ network: MultilayerPerceptron, input: [Float], target: [Float], mode: Mode) throws -> (parameters: [Double], input: [Double]) {
+    static func analytic(_ network: MultilayerPerceptron, input: [Float], target: [Float], mode: Mode) throws -> (
+        parameters: [Double], input: [Double]
+    ) {
         var network = network
         let workspace = try network.makeWorkspace(batchSize: input.count / network.inputSize)
         _ = input.withUnsafeBufferPointer { workspace.inputBuffer.update(fromContentsOf: $0) }

@@ -15,13 +15,17 @@ import SACRandomness
         var direct = [Float](repeating: .nan, count: batch * inputSize)
         var viaScratch = [Float](repeating: .nan, count: batch * inputSize)
         var scratch = [Float](repeating: 0, count: batch * inputSize)
-        layer.backward(input: input, outputGradient: outputGradient, batch: batch, parameters: parameters, gradients: nil, inputGradient: &direct)
-        layer.backward(input: input, outputGradient: outputGradient, batch: batch, parameters: parameters, gradients: nil,
-                       inputGradient: &viaScratch, transposeScratch: &scratch)
+        layer.backward(
+            input: input, outputGradient: outputGradient, batch: batch, parameters: parameters, gradients: nil, inputGradient: &direct)
+        layer.backward(
+            input: input, outputGradient: outputGradient, batch: batch, parameters: parameters, gradients: nil,
+            inputGradient: &viaScratch, transposeScratch: &scratch)
         for i in direct.indices {
             var expected: Float = 0
             for j in 0..<32 { expected += outputGradient[i / inputSize * 32 + j] * parameters[j * inputSize + i % inputSize] }
-            #expect(abs(direct[i] - expected) <= 1e-5 && abs(viaScratch[i] - expected) <= 1e-5, "element \(i): \(direct[i]), \(viaScratch[i]), expected \(expected)")
+            #expect(
+                abs(direct[i] - expected) <= 1e-5 && abs(viaScratch[i] - expected) <= 1e-5,
+                "element \(i): \(direct[i]), \(viaScratch[i]), expected \(expected)")
         }
     }
 
@@ -37,14 +41,18 @@ import SACRandomness
         var full = [Float](repeating: 0, count: batch * inputSize)
         var block = [Float](repeating: .nan, count: batch * inputSize)
         var scratch = [Float](repeating: 0, count: batch * min(inputSize, DenseLayer.narrowInputLimit - 1))
-        layer.backward(input: input, outputGradient: outputGradient, batch: batch, parameters: parameters, gradients: nil, inputGradient: &full)
-        layer.backward(input: input, outputGradient: outputGradient, batch: batch, parameters: parameters, gradients: nil,
-                       inputGradient: &block, inputColumns: columns, transposeScratch: &scratch)
+        layer.backward(
+            input: input, outputGradient: outputGradient, batch: batch, parameters: parameters, gradients: nil, inputGradient: &full)
+        layer.backward(
+            input: input, outputGradient: outputGradient, batch: batch, parameters: parameters, gradients: nil,
+            inputGradient: &block, inputColumns: columns, transposeScratch: &scratch)
         for row in 0..<batch {
             for column in 0..<inputSize {
                 let value = block[row * inputSize + column]
                 if columns.contains(column) {
-                    #expect(abs(value - full[row * inputSize + column]) <= 1e-5, "row \(row) column \(column): \(value) vs \(full[row * inputSize + column])")
+                    #expect(
+                        abs(value - full[row * inputSize + column]) <= 1e-5,
+                        "row \(row) column \(column): \(value) vs \(full[row * inputSize + column])")
                 } else {
                     #expect(value.isNaN, "row \(row) column \(column) outside \(columns) was written")
                 }

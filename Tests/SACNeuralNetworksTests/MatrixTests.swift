@@ -10,9 +10,13 @@ import SACRandomness
     private func naive(_ a: Matrix, _ ta: Bool, _ b: Matrix, _ tb: Bool) -> [Double] {
         let m = ta ? a.columns : a.rows, k = ta ? a.rows : a.columns, n = tb ? b.rows : b.columns
         var c = [Double](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n { for p in 0..<k {
-            c[i * n + j] += Double(ta ? a[p, i] : a[i, p]) * Double(tb ? b[j, p] : b[p, j])
-        } } }
+        for i in 0..<m {
+            for j in 0..<n {
+                for p in 0..<k {
+                    c[i * n + j] += Double(ta ? a[p, i] : a[i, p]) * Double(tb ? b[j, p] : b[p, j])
+                }
+            }
+        }
         return c
     }
 

@@ -17,13 +17,16 @@ import SACRandomness
     private func fixture(sizes: [Int], batch: Int, seed: UInt64) throws -> (MultilayerPerceptron, Matrix, [Float]) {
         var generator = Xoshiro256StarStar(seed: seed)
         let network = try MultilayerPerceptron(layerSizes: sizes, generator: &generator)
-        let input = try Matrix(rows: batch, columns: sizes[0],
-                               values: (0..<(batch * sizes[0])).map { _ in Float(generator.nextUniform(in: -1, 1)) })
+        let input = try Matrix(
+            rows: batch, columns: sizes[0],
+            values: (0..<(batch * sizes[0])).map { _ in Float(generator.nextUniform(in: -1, 1)) })
         let target = (0..<(batch * sizes.last!)).map { _ in Float(generator.nextUniform(in: -1, 1)) }
         return (network, input, target)
     }
 
-    private func analyticGradients(_ network: inout MultilayerPerceptron, input: Matrix, target: [Float]) throws -> (parameters: [Double], input: [Double]) {
+    private func analyticGradients(_ network: inout MultilayerPerceptron, input: Matrix, target: [Float]) throws -> (
+        parameters: [Double], input: [Double]
+    ) {
         let workspace = try network.makeWorkspace(batchSize: input.rows)
         let output = try network.forward(input, workspace: workspace)
         for i in 0..<target.count { workspace.outputGradient[i] = output.storage[i] - target[i] }
@@ -122,7 +125,8 @@ import SACRandomness
                 }
             }
         }
-        #expect(ranges == [fused.layers[2], fused.layers[1], fused.layers[0]].map { $0.weightOffset..<($0.weightOffset + $0.parameterCount) })
+        #expect(
+            ranges == [fused.layers[2], fused.layers[1], fused.layers[0]].map { $0.weightOffset..<($0.weightOffset + $0.parameterCount) })
         #expect(ranges.map(\.count).reduce(0, +) == start.parameterCount)
         #expect(fused.gradients == plain.gradients)
         #expect(Array(fusedWorkspace.inputGradientBuffer) == Array(plainWorkspace.inputGradientBuffer))

@@ -22,9 +22,9 @@ import SACRandomness
         let count = 3 * 16 + 16 + 16 * 16 + 16 + 16 * 2 + 2
         let body = 4 + 4 * 4 + 8 + 4 * count
         #expect(Array(bytes[0..<4]) == Array("SACN".utf8))
-        #expect(bytes[4] == 1 && bytes[5...7].allSatisfy { $0 == 0 })          // version 1, little-endian
+        #expect(bytes[4] == 1 && bytes[5...7].allSatisfy { $0 == 0 }) // version 1, little-endian
         #expect(bytes[8] == UInt8(body & 0xFF) && bytes[9] == UInt8(body >> 8)) // body length
-        #expect(bytes[16] == 4)                                               // four layer sizes
+        #expect(bytes[16] == 4) // four layer sizes
         #expect(bytes[20] == 3 && bytes[24] == 16 && bytes[28] == 16 && bytes[32] == 2)
         #expect(bytes[36] == UInt8(count & 0xFF) && bytes[37] == UInt8(count >> 8))
         #expect(bytes.count == 16 + body + 4)

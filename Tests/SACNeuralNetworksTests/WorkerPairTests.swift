@@ -51,7 +51,8 @@ private final class CountingWork: PairedWork, @unchecked Sendable {
             func perform(_ task: Int, lane: Int) {
                 guard lane == 1 else { return }
                 // The kernel's copy, as top and perf read it.
-                name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?
+                name =
+                    (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?
                     .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unreadable"
             }
         }

@@ -8,7 +8,14 @@ import SACTestSupport
 
 /// Every export, run outside Swift (onnxruntime, a C compiler, NumPy), takes the actions Swift's evaluator
 /// takes on 1,000 observations, 900 inside the observation bounds and 100 far outside them.
-@Suite(.enabled(if: PythonModules.exportCheckProblem == nil, Comment(rawValue: "needs python3 with numpy, onnx and onnxruntime (\(PythonModules.exportCheckProblem ?? "")): scripts/install-dependencies --python"))) struct ExportedPoliciesActLikeSwiftTests {
+@Suite(
+    .enabled(
+        if: PythonModules.exportCheckProblem == nil,
+        Comment(
+            rawValue:
+                "needs python3 with numpy, onnx and onnxruntime (\(PythonModules.exportCheckProblem ?? "")): scripts/install-dependencies --python"
+        ))) struct ExportedPoliciesActLikeSwiftTests
+{
     /// Largest allowed |exported action − Swift's action| / ((high − low) / 2): 1e-5 of the squashed action
     /// tanh μ ∈ [−1, 1], which the rescale to the environment's bounds multiplies by the half range (5 for
     /// one dimension here, so 5e-5 in its units). The products run in float32 in a different order in each
@@ -49,13 +56,18 @@ import SACTestSupport
         let report = try Self.runChecker(directory)
         for key in ["onnx_batch_one", "numpy_sacp_one", "numpy_npz_one"] {
             let difference = try #require(report[key] as? Double, "the checker reported no \(key): \(report)")
-            #expect(difference <= Self.tolerance, "\(key) differs from Swift's action by \(difference) (hidden \(hidden), normalized \(normalized))")
+            #expect(
+                difference <= Self.tolerance,
+                "\(key) differs from Swift's action by \(difference) (hidden \(hidden), normalized \(normalized))")
         }
         for key in ["onnx", "c", "numpy_sacp", "numpy_npz"] {
             let regions = try #require(report[key] as? [String: Double], "the checker reported no \(key): \(report)")
             for (region, tolerance) in [("inside", Self.tolerance), ("outside", Self.outsideTolerance)] {
                 let difference = try #require(regions[region])
-                #expect(difference <= tolerance, "\(key) differs from Swift's actions by \(difference) \(region) the bounds (hidden \(hidden), normalized \(normalized))")
+                #expect(
+                    difference <= tolerance,
+                    "\(key) differs from Swift's actions by \(difference) \(region) the bounds (hidden \(hidden), normalized \(normalized))"
+                )
             }
         }
         // The actions are not all near one value: the test would pass trivially on a constant policy.
@@ -68,20 +80,23 @@ import SACTestSupport
     /// their initial values.
     static func policy(hidden: [Int], normalized: Bool = false) throws -> SavedPolicy {
         var generator = Xoshiro256StarStar(seed: UInt64(hidden.count + 1))
-        var actor = try SquashedGaussianActor(observationCount: 6, actionCount: 3, hiddenSizes: hidden,
-                                              normalization: normalized ? BatchRenormalization.Configuration() : nil, generator: &generator)
+        var actor = try SquashedGaussianActor(
+            observationCount: 6, actionCount: 3, hiddenSizes: hidden,
+            normalization: normalized ? BatchRenormalization.Configuration() : nil, generator: &generator)
         actor.network.parameters = actor.network.parameters.map { $0 * 3 }
         for layer in actor.network.normalizations {
             for j in 0..<layer.features {
                 actor.network.parameters[layer.scaleOffset + j] = Float(generator.nextUniform(in: 0.5, 1.5))
                 actor.network.parameters[layer.shiftOffset + j] = Float(generator.nextUniform(in: -0.5, 0.5))
                 actor.network.normalizationStatistics[layer.statisticsOffset + j] = Float(generator.nextUniform(in: -1, 1))
-                actor.network.normalizationStatistics[layer.statisticsOffset + layer.features + j] = Float(generator.nextUniform(in: 0.3, 3))
+                actor.network.normalizationStatistics[layer.statisticsOffset + layer.features + j] = Float(
+                    generator.nextUniform(in: 0.3, 3))
             }
         }
-        return SavedPolicy(environmentID: "Test-v0", variant: "twin-q", actor: actor,
-                           scaling: ActionScaling(low: [-2, 0, -0.5], high: [2, 10, 0.5]),
-                           observationShape: [2, 3], actionShape: [3])
+        return SavedPolicy(
+            environmentID: "Test-v0", variant: "twin-q", actor: actor,
+            scaling: ActionScaling(low: [-2, 0, -0.5], high: [2, 10, 0.5]),
+            observationShape: [2, 3], actionShape: [3])
     }
 
     /// Runs check_exported_policy.py (beside this file) on `directory` and returns its JSON report.
@@ -102,6 +117,7 @@ import SACTestSupport
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "the checker failed: \(errorText)")
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "not JSON: \(String(decoding: data, as: UTF8.self))")
+        return try #require(
+            try JSONSerialization.jsonObject(with: data) as? [String: Any], "not JSON: \(String(decoding: data, as: UTF8.self))")
     }
 }

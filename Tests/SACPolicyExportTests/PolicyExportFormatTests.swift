@@ -43,8 +43,9 @@ import Testing
         #expect(graph.output[0].type.tensorType.shape.dim[1].dimValue == 3)
         let mean = try #require(graph.initializer.first { $0.name == "layer2.weight" })
         #expect(mean.dims == [3, 4] && mean.rawData.count == 4 * 12)
-        #expect(Dictionary(uniqueKeysWithValues: model.metadataProps.map { ($0.key, $0.value) })
-            == ["environment_id": "Test-v0", "variant": "twin-q", "observation_shape": "[2, 3]", "action_shape": "[3]"])
+        #expect(
+            Dictionary(uniqueKeysWithValues: model.metadataProps.map { ($0.key, $0.value) })
+                == ["environment_id": "Test-v0", "variant": "twin-q", "observation_shape": "[2, 3]", "action_shape": "[3]"])
     }
 
     @Test(arguments: ["policy", "_p2", "Pendulum_v1"])

@@ -28,7 +28,10 @@ import SACRandomness
 
     @Test func referenceDataCoversTheEdgeSeeds() {
         #expect(Self.reference.cases.count == 105, "numpy \(Self.reference.numpy_version)")
-        #expect(Set(Self.reference.cases.map(\.seed)).isSuperset(of: ["0", "4294967295", "4294967296", "9223372036854775808", "18446744073709551615"]))
+        #expect(
+            Set(Self.reference.cases.map(\.seed)).isSuperset(of: [
+                "0", "4294967295", "4294967296", "9223372036854775808", "18446744073709551615",
+            ]))
     }
 
     @Test func seedSequenceMixesAsNumpyDoes() throws {
@@ -42,7 +45,8 @@ import SACRandomness
     @Test func pcg64StartsAndRunsAsNumpysDoes() throws {
         for reference in Self.reference.cases {
             var generator = PCG64(seed: try #require(UInt64(reference.seed)))
-            #expect(String(generator.state) == reference.state && String(generator.increment) == reference.increment, "seed \(reference.seed)")
+            #expect(
+                String(generator.state) == reference.state && String(generator.increment) == reference.increment, "seed \(reference.seed)")
             let raw = (0..<5).map { _ in String(generator.next()) }
             #expect(raw == reference.raw, "seed \(reference.seed)")
         }
@@ -53,7 +57,9 @@ import SACRandomness
         for reference in Self.reference.cases {
             var generator = PCG64(seed: try #require(UInt64(reference.seed)))
             let drawn = [generator.uniform(-Double.pi, Double.pi), generator.uniform(-1, 1), generator.uniform(-0.6, -0.4)]
-            #expect(drawn.map(\.bitPattern) == reference.uniforms.map(\.bitPattern), "seed \(reference.seed): \(drawn) vs \(reference.uniforms)")
+            #expect(
+                drawn.map(\.bitPattern) == reference.uniforms.map(\.bitPattern), "seed \(reference.seed): \(drawn) vs \(reference.uniforms)"
+            )
         }
     }
 }

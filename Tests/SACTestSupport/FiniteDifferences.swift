@@ -2,8 +2,10 @@
 /// in Double. For the piecewise-linear networks tested here the losses are quadratic in any one parameter
 /// between ReLU kinks, so the central difference is exact up to float32 rounding of the forward pass; the
 /// step must be small enough that no pre-activation of the fixture crosses zero (1e-3 is, for most).
-package func finiteDifferenceGradient<Value: BinaryFloatingPoint>(at point: [Float], step h: Float = 1e-3,
-                                                                  _ f: ([Float]) -> Value) -> [Double] {
+package func finiteDifferenceGradient<Value: BinaryFloatingPoint>(
+    at point: [Float], step h: Float = 1e-3,
+    _ f: ([Float]) -> Value
+) -> [Double] {
     var x = point
     return (0..<point.count).map { i in
         let original = x[i]

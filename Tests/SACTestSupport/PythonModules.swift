@@ -15,7 +15,8 @@ package enum PythonModules {
     package static let exportCheckProblem = problem(importing: ["numpy", "onnx", "onnxruntime", "gym_bridge.policy"])
 
     /// What the skip of a test that needs `gym_bridge` says.
-    package static let gymBridgeComment: String = gymBridgeProblem.map { "needs python3 with gym_bridge's dependencies (\($0)): scripts/install-dependencies --python" } ?? ""
+    package static let gymBridgeComment: String =
+        gymBridgeProblem.map { "needs python3 with gym_bridge's dependencies (\($0)): scripts/install-dependencies --python" } ?? ""
 
     /// `nil` when `python3` imports every one of `modules`, otherwise what it said.
     package static func problem(importing modules: [String]) -> String? {
@@ -32,6 +33,7 @@ package enum PythonModules {
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus != 0 else { return nil }
-        return String(decoding: message, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "python3 exited with \(process.terminationStatus)"
+        return String(decoding: message, as: UTF8.self).split(separator: "\n").last.map(String.init)
+            ?? "python3 exited with \(process.terminationStatus)"
     }
 }

@@ -44,8 +44,10 @@ package final class ScriptedMember: VectorEnvironment, @unchecked Sendable {
 
     /// `address`: a name for messages (`nil` for an in-process member); `stepsElsewhere`: whether a group
     /// gives the member a thread of its own, as it does a remote one.
-    package init(copies: Int, address: String? = "scripted://member", episodeLength: Int = 10, stepsElsewhere: Bool = true,
-                 script: Script = Script()) {
+    package init(
+        copies: Int, address: String? = "scripted://member", episodeLength: Int = 10, stepsElsewhere: Bool = true,
+        script: Script = Script()
+    ) {
         numEnvs = copies
         self.address = address
         self.episodeLength = episodeLength
@@ -72,7 +74,9 @@ package final class ScriptedMember: VectorEnvironment, @unchecked Sendable {
     package func step(_ actions: [[Float]]) throws -> [VectorStepResult] {
         guard connected else { throw ConnectionLost() }
         let script = script.withLock { $0 }
-        let step = counts.withLock { $0.steps += 1; return $0.steps }
+        let step = counts.withLock {
+            $0.steps += 1; return $0.steps
+        }
         if script.stepSeconds > 0 { Thread.sleep(forTimeInterval: script.stepSeconds) }
         if step == script.loseConnectionAtStep {
             connected = false
@@ -81,7 +85,8 @@ package final class ScriptedMember: VectorEnvironment, @unchecked Sendable {
         return (0..<numEnvs).map { i in
             t[i] += 1
             let ended = t[i] == episodeLength
-            let transition = StepResult(observation: [Float(t[i]), Float(i)], reward: Double(actions[i][0]), terminated: false, truncated: ended)
+            let transition = StepResult(
+                observation: [Float(t[i]), Float(i)], reward: Double(actions[i][0]), terminated: false, truncated: ended)
             if ended { t[i] = 0 }
             return VectorStepResult(transition: transition, resetObservation: ended ? [0, Float(i)] : nil)
         }

@@ -12,7 +12,7 @@ import SACZeroMQ
         spin.requestArrived()
         #expect(spin.nextSpinMicroseconds == 2_000)
         spin.replied()
-        usleep(40_000)   // a client computing for 40 ms between requests
+        usleep(40_000) // a client computing for 40 ms between requests
         spin.requestArrived()
         #expect(spin.nextSpinMicroseconds == 0)
         spin.replied()

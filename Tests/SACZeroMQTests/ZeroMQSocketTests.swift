@@ -40,7 +40,7 @@ import SACZeroMQ
         // The replying socket is used only by the thread from here on.
         nonisolated(unsafe) let handedOver = reply
         let replier = Thread {
-            usleep(30_000)   // well past the 100 µs check
+            usleep(30_000) // well past the 100 µs check
             try? handedOver.send([8, 9])
         }
         replier.start()

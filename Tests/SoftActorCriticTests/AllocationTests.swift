@@ -5,9 +5,9 @@ import SACNeuralNetworks
 import SACRandomness
 
 #if DEBUG
-private let optimized = false
+    private let optimized = false
 #else
-private let optimized = true
+    private let optimized = true
 #endif
 
 /// Workspaces are allocated once: sampling a batch and a full gradient update allocate nothing on the heap,
@@ -44,23 +44,31 @@ private let optimized = true
         #expect(work.arrays.count == 2 && workerCount >= 1 && count >= workerCount)
     }
 
-    @Test(.enabled(if: optimized, "allocation counts are checked in release builds"),
-          arguments: [(SACVariant.twinQ, 1, 3, 1), (.twinQ, 2, 3, 1), (.valueNetwork, 1, 3, 1), (.valueNetwork, 2, 3, 1),
-                      (.twinQ, 1, 17, 6), (.twinQ, 2, 17, 6), (.crossQ, 1, 3, 1), (.crossQ, 2, 3, 1), (.crossQ, 1, 17, 6), (.crossQ, 2, 17, 6)])
+    @Test(
+        .enabled(if: optimized, "allocation counts are checked in release builds"),
+        arguments: [
+            (SACVariant.twinQ, 1, 3, 1), (.twinQ, 2, 3, 1), (.valueNetwork, 1, 3, 1), (.valueNetwork, 2, 3, 1),
+            (.twinQ, 1, 17, 6), (.twinQ, 2, 17, 6), (.crossQ, 1, 3, 1), (.crossQ, 2, 3, 1), (.crossQ, 1, 17, 6), (.crossQ, 2, 17, 6),
+        ])
     func samplingAndUpdatingAllocateNothing(variant: SACVariant, threads: Int, observations o: Int, actions a: Int) throws {
         try expectNoAllocations(variant: variant, precision: .float32, threads: threads, observations: o, actions: a)
     }
 
     /// The same with bfloat16 products (where the machine has them; float32 elsewhere): the rounded
     /// operands are allocated with the workspaces and libxsmm's kernels when they are built.
-    @Test(.enabled(if: optimized, "allocation counts are checked in release builds"),
-          arguments: [(SACVariant.twinQ, 1, 3, 1), (.twinQ, 2, 3, 1), (.valueNetwork, 2, 3, 1), (.twinQ, 2, 17, 6), (.crossQ, 1, 3, 1),
-                      (.crossQ, 2, 17, 6)])
+    @Test(
+        .enabled(if: optimized, "allocation counts are checked in release builds"),
+        arguments: [
+            (SACVariant.twinQ, 1, 3, 1), (.twinQ, 2, 3, 1), (.valueNetwork, 2, 3, 1), (.twinQ, 2, 17, 6), (.crossQ, 1, 3, 1),
+            (.crossQ, 2, 17, 6),
+        ])
     func bfloat16UpdatesAllocateNothing(variant: SACVariant, threads: Int, observations o: Int, actions a: Int) throws {
         try expectNoAllocations(variant: variant, precision: .bfloat16, threads: threads, observations: o, actions: a)
     }
 
-    private func expectNoAllocations(variant: SACVariant, precision: MatrixPrecision, threads: Int, observations o: Int, actions a: Int) throws {
+    private func expectNoAllocations(variant: SACVariant, precision: MatrixPrecision, threads: Int, observations o: Int, actions a: Int)
+        throws
+    {
         var configuration = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
         configuration.variant = variant
         configuration.precision = precision
@@ -74,8 +82,9 @@ private let optimized = true
         var generator = Xoshiro256StarStar(seed: 3)
         for i in 0..<500 {
             let x = Float(i) / 500
-            buffer.add(observation: (0..<o).map { x * Float($0 % 3) - 0.5 }, action: [Float](repeating: x, count: a), reward: x,
-                       nextObservation: (0..<o).map { x - Float($0 % 2) }, terminated: i % 50 == 0)
+            buffer.add(
+                observation: (0..<o).map { x * Float($0 % 3) - 0.5 }, action: [Float](repeating: x, count: a), reward: x,
+                nextObservation: (0..<o).map { x - Float($0 % 2) }, terminated: i % 50 == 0)
         }
         let batch = ReplayBatch(size: 32, observationCount: o, actionCount: a)
         // The first updates may grow copy-on-write buffers (targets that start as copies of the online networks).

@@ -5,7 +5,9 @@ import SACEnvironments
 import SACNeuralNetworks
 
 @Suite(.serialized) struct CheckpointTests {
-    private func configurations(steps: Int, variant: SACVariant = .twinQ, precision: MatrixPrecision? = nil) -> (SACConfiguration, TrainerConfiguration) {
+    private func configurations(steps: Int, variant: SACVariant = .twinQ, precision: MatrixPrecision? = nil) -> (
+        SACConfiguration, TrainerConfiguration
+    ) {
         var agent = variant == .crossQ ? SACConfiguration.crossQ() : SACConfiguration()
         agent.precision = precision
         if variant == .crossQ {
@@ -31,15 +33,19 @@ import SACNeuralNetworks
         FileManager.default.temporaryDirectory.appendingPathComponent("sac-ckpt-\(UUID().uuidString)").path
     }
 
-    private func fresh(_ steps: Int, runDirectory: String?, variant: SACVariant = .twinQ, precision: MatrixPrecision? = nil) throws -> Trainer {
+    private func fresh(_ steps: Int, runDirectory: String?, variant: SACVariant = .twinQ, precision: MatrixPrecision? = nil) throws
+        -> Trainer
+    {
         let (agent, trainer) = configurations(steps: steps, variant: variant, precision: precision)
-        return try Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum", seed: 8),
-                           evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: runDirectory)
+        return try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum", seed: 8),
+            evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: runDirectory)
     }
 
     private func resumed(_ runDirectory: String, steps: Int? = nil) throws -> Trainer {
-        try Trainer.resume(runDirectory: runDirectory, environment: try EnvironmentRegistry.make("pendulum", seed: 999),
-                           evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), totalSteps: steps)
+        try Trainer.resume(
+            runDirectory: runDirectory, environment: try EnvironmentRegistry.make("pendulum", seed: 999),
+            evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), totalSteps: steps)
     }
 
     private func fingerprint(_ trainer: Trainer) -> [UInt32] {
@@ -67,7 +73,7 @@ import SACNeuralNetworks
         #expect(fingerprint(continued) == fingerprint(straight))
         #expect(summary.envSteps == 700 && summary.transitionsStored == 700 && summary.gradientUpdates == 600)
         let rows = try String(contentsOfFile: path + "/metrics.csv", encoding: .utf8).split(separator: "\n")
-        #expect(rows.filter { $0.hasPrefix("kind,") }.count == 1)   // appended to, not restarted
+        #expect(rows.filter { $0.hasPrefix("kind,") }.count == 1) // appended to, not restarted
     }
 
     /// The same with three copies stepped together: every copy's state, episode and snapshot resumes.
@@ -78,23 +84,26 @@ import SACNeuralNetworks
         }
         func fresh(_ steps: Int, runDirectory: String?) throws -> Trainer {
             let (agent, trainer) = configurations(steps: steps)
-            return try Trainer(agentConfiguration: agent, configuration: trainer, environment: try copies(8),
-                               evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), runDirectory: runDirectory)
+            return try Trainer(
+                agentConfiguration: agent, configuration: trainer, environment: try copies(8),
+                evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), runDirectory: runDirectory)
         }
         let straight = try fresh(900, runDirectory: nil)
         try straight.run()
         let path = directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
         try fresh(450, runDirectory: path).run()
-        let continued = try Trainer.resume(runDirectory: path, environment: try copies(999),
-                                           evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), totalSteps: 900)
+        let continued = try Trainer.resume(
+            runDirectory: path, environment: try copies(999),
+            evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")), totalSteps: 900)
         let summary = try continued.run()
         #expect(fingerprint(continued) == fingerprint(straight))
         #expect(summary.numEnvs == 3 && summary.envSteps == 900 && summary.transitionsStored == 900 && summary.gradientUpdates == 800)
-        #expect(summary.episodes == 3)   // 300 steps per copy: one 200-step episode each
+        #expect(summary.episodes == 3) // 300 steps per copy: one 200-step episode each
         #expect(throws: SACError.self) {
-            try Trainer.resume(runDirectory: path, environment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")),
-                               evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")))
+            try Trainer.resume(
+                runDirectory: path, environment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")),
+                evaluationEnvironment: EnvironmentVector(try EnvironmentRegistry.make("pendulum")))
         }
     }
 
@@ -106,7 +115,9 @@ import SACNeuralNetworks
         defer { try? FileManager.default.removeItem(atPath: path) }
         let first = try fresh(500, runDirectory: path)
         var polls = 0
-        first.shouldStop = { polls += 1; return polls > 250 }
+        first.shouldStop = {
+            polls += 1; return polls > 250
+        }
         let interrupted = try first.run()
         #expect(interrupted.status == .interrupted && interrupted.envSteps == 250)
         let second = try resumed(path)
@@ -120,8 +131,10 @@ import SACNeuralNetworks
         defer { try? FileManager.default.removeItem(atPath: path) }
         var (agent, trainer) = configurations(steps: 300)
         trainer.checkpointInterval = 100
-        try Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum"),
-                    evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: path).run()
+        try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum"),
+            evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: path
+        ).run()
         let latest = path + "/checkpoint.sacc", previous = path + "/checkpoint.prev.sacc"
         #expect(FileManager.default.fileExists(atPath: previous))
         var bytes = [UInt8](FileManager.default.contents(atPath: latest)!)
@@ -143,7 +156,7 @@ import SACNeuralNetworks
         } catch let SACError.invalidCheckpoint(_, reason) {
             #expect(reason.contains("checkpoint.sacc") && reason.contains("checkpoint.prev.sacc"))
         }
-        #expect(throws: SACError.self) { try resumed(directory()) }   // no checkpoint at all
+        #expect(throws: SACError.self) { try resumed(directory()) } // no checkpoint at all
     }
 
     @Test func checkpointForAnotherEnvironmentIsRefused() throws {
@@ -151,8 +164,9 @@ import SACNeuralNetworks
         defer { try? FileManager.default.removeItem(atPath: path) }
         try fresh(150, runDirectory: path).run()
         #expect(throws: SACError.self) {
-            try Trainer.resume(runDirectory: path, environment: try EnvironmentRegistry.make("mountaincar"),
-                               evaluationEnvironment: try EnvironmentRegistry.make("mountaincar"))
+            try Trainer.resume(
+                runDirectory: path, environment: try EnvironmentRegistry.make("mountaincar"),
+                evaluationEnvironment: try EnvironmentRegistry.make("mountaincar"))
         }
     }
 
@@ -161,8 +175,9 @@ import SACNeuralNetworks
         trainer.onNonFinite = .skipEpisode
         var environment = ScriptedEnvironment()
         environment.nanAtStep = 7
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: environment,
-                              evaluationEnvironment: ScriptedEnvironment(), runDirectory: nil)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: environment,
+            evaluationEnvironment: ScriptedEnvironment(), runDirectory: nil)
         let summary = try run.run()
         #expect(summary.skippedEpisodes == 1 && summary.envSteps == 60 && summary.transitionsStored == 60)
         // Episodes of 5 and 3 steps alternate; the second is abandoned after one stored step, so the 60 steps
@@ -184,8 +199,9 @@ import SACNeuralNetworks
         trainer.onNonFinite = .skipEpisode
         var bad = ScriptedEnvironment()
         bad.nanAtStep = 7
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentVector([bad, ScriptedEnvironment()]),
-                              evaluationEnvironment: EnvironmentVector(ScriptedEnvironment()), runDirectory: path)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: try EnvironmentVector([bad, ScriptedEnvironment()]),
+            evaluationEnvironment: EnvironmentVector(ScriptedEnvironment()), runDirectory: path)
         let summary = try run.run()
         // 81: the skipped step leaves an odd count, and the last vector step stores two.
         #expect(summary.skippedEpisodes == 1 && summary.envSteps == 81 && summary.transitionsStored == 81, "\(summary)")

@@ -32,8 +32,9 @@ import SACTestSupport
     @Test func aDroppedMemberLeavesTheRunGoingAndItsStepsStored() throws {
         let (agent, trainer) = configurations(steps: 600)
         let (training, gone) = try group(minimum: 1)
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: training,
-                              evaluationEnvironment: ScriptedMember(copies: 1, stepsElsewhere: false), runDirectory: nil)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: training,
+            evaluationEnvironment: ScriptedMember(copies: 1, stepsElsewhere: false), runDirectory: nil)
         var warnings: [String] = []
         run.onWarning = { warnings.append($0) }
         let summary = try run.run()
@@ -49,8 +50,9 @@ import SACTestSupport
         let (training, _) = try group(minimum: 2)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-collector-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: training,
-                              evaluationEnvironment: ScriptedMember(copies: 1, stepsElsewhere: false), runDirectory: directory)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: training,
+            evaluationEnvironment: ScriptedMember(copies: 1, stepsElsewhere: false), runDirectory: directory)
         do {
             try run.run()
             Issue.record("the run went on with one member of two required")

@@ -19,12 +19,14 @@ import SACTestSupport
         var options = VectorEnvironmentGroup.Options()
         options.reconnectAttempts = attempts
         let training = try VectorEnvironmentGroup([ScriptedMember(copies: 1, address: "scripted://training")], options: options)
-        return try Trainer(agentConfiguration: agent, configuration: configuration, environment: training,
-                           evaluationEnvironment: evaluation, runDirectory: directory)
+        return try Trainer(
+            agentConfiguration: agent, configuration: configuration, environment: training,
+            evaluationEnvironment: evaluation, runDirectory: directory)
     }
 
     @Test func aLostEvaluationEnvironmentIsReconnectedAndTheEvaluationStartsOver() throws {
-        let evaluation = ScriptedMember(copies: 1, address: "scripted://evaluation", script: .init(loseConnectionAtStep: 15, refusedReconnects: 1))
+        let evaluation = ScriptedMember(
+            copies: 1, address: "scripted://evaluation", script: .init(loseConnectionAtStep: 15, refusedReconnects: 1))
         let run = try trainer(evaluation: evaluation, attempts: 3)
         var warnings: [String] = []
         run.onWarning = { warnings.append($0) }
@@ -38,7 +40,8 @@ import SACTestSupport
     @Test func anEvaluationEnvironmentThatStaysLostEndsTheRunWithACheckpoint() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-eval-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let evaluation = ScriptedMember(copies: 1, address: "scripted://evaluation", script: .init(loseConnectionAtStep: 5, refusedReconnects: .max))
+        let evaluation = ScriptedMember(
+            copies: 1, address: "scripted://evaluation", script: .init(loseConnectionAtStep: 5, refusedReconnects: .max))
         let run = try trainer(evaluation: evaluation, attempts: 2, directory: directory)
         do {
             try run.run()

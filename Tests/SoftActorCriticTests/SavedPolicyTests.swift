@@ -20,8 +20,9 @@ import SACRandomness
     @Test func shapesAreKeptAndVersionOneFilesStillLoad() throws {
         var generator = Xoshiro256StarStar(seed: 2)
         let actor = try SquashedGaussianActor(observationCount: 4, actionCount: 1, hiddenSizes: [8], generator: &generator)
-        let shaped = SavedPolicy(environmentID: "Shaped-v0", variant: "twin-q", actor: actor, scaling: ActionScaling(low: [-1], high: [1]),
-                                 observationShape: [2, 2], actionShape: [])
+        let shaped = SavedPolicy(
+            environmentID: "Shaped-v0", variant: "twin-q", actor: actor, scaling: ActionScaling(low: [-1], high: [1]),
+            observationShape: [2, 2], actionShape: [])
         let loaded = try SavedPolicy(serialized: shaped.serialized())
         #expect(loaded == shaped && loaded.observationShape == [2, 2] && loaded.actionShape == [])
         let old = try policy()
@@ -36,7 +37,9 @@ import SACRandomness
         }
         let fromVersionOne = try SavedPolicy(serialized: versionOne)
         #expect(fromVersionOne == old && fromVersionOne.observationShape == [3] && fromVersionOne.actionShape == [1])
-        #expect(throws: BinaryFormatError.self) { try SavedPolicy(serialized: ChecksummedFile.encode(magic: SavedPolicy.magic, version: 3) { _ in }) }
+        #expect(throws: BinaryFormatError.self) {
+            try SavedPolicy(serialized: ChecksummedFile.encode(magic: SavedPolicy.magic, version: 3) { _ in })
+        }
     }
 
     @Test func corruptOrTruncatedFilesAreTypedErrors() throws {

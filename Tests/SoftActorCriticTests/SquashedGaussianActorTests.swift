@@ -26,9 +26,9 @@ import SACNeuralNetworks
 
     @Test(arguments: [
         ([0.0, 0.3], [-0.5, 0.1], [0.2, -1.1]),
-        ([2.5, -3.0], [0.0, -1.0], [1.0, -0.5]),      // |u| ≈ 3.5: actions within 2e-3 of ±1
-        ([7.0, -8.0], [-2.0, -3.0], [0.5, 0.3]),      // |u| ≈ 7–8: float32 tanh rounds to within 1e-6 of ±1
-        ([11.0, 0.0], [-4.0, 1.5], [-1.0, 2.0]),      // |u| ≈ 11: float32 tanh(u) == 1 exactly
+        ([2.5, -3.0], [0.0, -1.0], [1.0, -0.5]), // |u| ≈ 3.5: actions within 2e-3 of ±1
+        ([7.0, -8.0], [-2.0, -3.0], [0.5, 0.3]), // |u| ≈ 7–8: float32 tanh rounds to within 1e-6 of ±1
+        ([11.0, 0.0], [-4.0, 1.5], [-1.0, 2.0]), // |u| ≈ 11: float32 tanh(u) == 1 exactly
     ])
     func logProbabilityMatchesFloat64IncludingActionsNearBounds(mean: [Double], logStd: [Double], noise: [Double]) throws {
         let actor = try constantActor(mean: mean.map(Float.init), logStd: logStd.map(Float.init))
@@ -52,8 +52,8 @@ import SACNeuralNetworks
         sample.noise[0] = 1
         sample.noise[1] = 1
         actor.forward(workspace, sample: sample)
-        #expect(abs(sample.standardDeviation[0] - exp(2)) < 1e-4)           // clamped to log σ = 2
-        #expect(sample.standardDeviation[1] == Float(exp(-20.0)))            // clamped to log σ = −20
+        #expect(abs(sample.standardDeviation[0] - exp(2)) < 1e-4) // clamped to log σ = 2
+        #expect(sample.standardDeviation[1] == Float(exp(-20.0))) // clamped to log σ = −20
         #expect(sample.clampMask[0] == 0 && sample.clampMask[1] == 0)
     }
 

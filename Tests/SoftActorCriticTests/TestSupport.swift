@@ -3,9 +3,10 @@ import SACNeuralNetworks
 import SACEnvironments
 import SACRandomness
 
-
 /// A small agent and a random batch for gradient checks: 3 observation features, 2 actions, 8×8 hidden.
-func smallAgentAndBatch(variant: SACVariant, seed: UInt64 = 7, hidden: Int = 8, precision: MatrixPrecision = .float32) throws -> (SACAgent, ReplayBatch) {
+func smallAgentAndBatch(variant: SACVariant, seed: UInt64 = 7, hidden: Int = 8, precision: MatrixPrecision = .float32) throws -> (
+    SACAgent, ReplayBatch
+) {
     var configuration = SACConfiguration()
     configuration.variant = variant
     configuration.hiddenSizes = [hidden, hidden]
@@ -53,7 +54,8 @@ struct ScriptedEnvironment: Environment {
         totalSteps += 1
         let observation: [Float] = [totalSteps == nanAtStep ? .nan : Float(t), Float(episode)]
         let odd = episode % 2 == 1
-        return StepResult(observation: observation, reward: Double(action[0]),
-                          terminated: odd && t == terminateAt, truncated: !odd && t == truncateAt)
+        return StepResult(
+            observation: observation, reward: Double(action[0]),
+            terminated: odd && t == terminateAt, truncated: !odd && t == truncateAt)
     }
 }

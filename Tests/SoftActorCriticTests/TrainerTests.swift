@@ -25,8 +25,9 @@ import SACNeuralNetworks
 
     @Test func terminatedDoesNotBootstrapButTruncatedStoresTheTrueFinalObservation() throws {
         let (agent, trainer) = smallConfigurations(steps: 40)
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: ScriptedEnvironment(),
-                              evaluationEnvironment: ScriptedEnvironment(), runDirectory: nil)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: ScriptedEnvironment(),
+            evaluationEnvironment: ScriptedEnvironment(), runDirectory: nil)
         let summary = try run.run()
         #expect(summary.transitionsStored == 40 && summary.envSteps == 40)
         var sawTermination = false, sawTruncation = false
@@ -35,12 +36,16 @@ import SACNeuralNetworks
             let t = transition.nextObservation[0], episode = Int(transition.nextObservation[1])
             // The next observation is always the step's own (t ≥ 1), never the reset observation (t = 0).
             #expect(t == transition.observation[0] + 1 && transition.nextObservation[1] == transition.observation[1])
-            if episode % 2 == 1 && t == 3 { #expect(transition.terminated); sawTermination = true }
-            else if episode % 2 == 0 && t == 5 { #expect(!transition.terminated); sawTruncation = true }
-            else { #expect(!transition.terminated) }
+            if episode % 2 == 1 && t == 3 {
+                #expect(transition.terminated); sawTermination = true
+            } else if episode % 2 == 0 && t == 5 {
+                #expect(!transition.terminated); sawTruncation = true
+            } else {
+                #expect(!transition.terminated)
+            }
         }
         #expect(sawTermination && sawTruncation)
-        #expect(summary.episodes == 40 / 8 * 2)   // episodes of 5 and 3 steps alternate
+        #expect(summary.episodes == 40 / 8 * 2) // episodes of 5 and 3 steps alternate
     }
 
     @Test func runDirectoryHoldsSummaryMetricsAndPolicy() throws {
@@ -48,20 +53,24 @@ import SACNeuralNetworks
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var (agent, trainer) = smallConfigurations(steps: 300)
         trainer.evaluationInterval = 150
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("reach1d"),
-                              evaluationEnvironment: try EnvironmentRegistry.make("reach1d"), runDirectory: directory)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("reach1d"),
+            evaluationEnvironment: try EnvironmentRegistry.make("reach1d"), runDirectory: directory)
         try run.run()
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json"))) as! [String: Any]
-        for key in ["env", "variant", "seed", "env_steps", "gradient_updates", "wall_seconds", "updates_per_second",
-                    "eval_return_mean", "eval_return_std", "transitions_stored"] {
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json"))) as! [String: Any]
+        for key in [
+            "env", "variant", "seed", "env_steps", "gradient_updates", "wall_seconds", "updates_per_second",
+            "eval_return_mean", "eval_return_std", "transitions_stored",
+        ] {
             #expect(json[key] != nil, "summary.json lacks \(key)")
         }
         #expect(json["env_steps"] as? Int == 300 && json["gradient_updates"] as? Int == 250 && json["transitions_stored"] as? Int == 300)
         #expect(json["status"] as? String == "completed")
         let csv = try String(contentsOfFile: directory + "/metrics.csv", encoding: .utf8).split(separator: "\n")
         #expect(csv.first.map(String.init) == MetricsLog.header)
-        #expect(csv.filter { $0.hasPrefix("episode,") }.count == 12)   // 300 steps / 25-step episodes
-        #expect(csv.filter { $0.hasPrefix("eval,") }.count == 2)       // at step 150 and the final one
+        #expect(csv.filter { $0.hasPrefix("episode,") }.count == 12) // 300 steps / 25-step episodes
+        #expect(csv.filter { $0.hasPrefix("eval,") }.count == 2) // at step 150 and the final one
         let policy = try SavedPolicy(contentsOf: directory + "/policy.sacp")
         #expect(policy.environmentID == "Reach1D-v0" && policy.actor.network.parameters == run.agent.actor.network.parameters)
     }
@@ -70,8 +79,9 @@ import SACNeuralNetworks
         BLAS.setThreadCount(1)
         func train() throws -> (TrainingSummary, [Float]) {
             let (agent, trainer) = smallConfigurations(steps: 400, seed: 5)
-            let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum", seed: 5),
-                                  evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: nil)
+            let run = try Trainer(
+                agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum", seed: 5),
+                evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: nil)
             return (try run.run(), run.agent.actor.network.parameters)
         }
         let (first, firstParameters) = try train()
@@ -79,8 +89,9 @@ import SACNeuralNetworks
         #expect(firstParameters.map(\.bitPattern) == secondParameters.map(\.bitPattern))
         #expect(first.evalReturnMean == second.evalReturnMean && first.finalAlpha == second.finalAlpha)
         let (agent, trainer) = smallConfigurations(steps: 400, seed: 6)
-        let other = try Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum", seed: 6),
-                                evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: nil)
+        let other = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("pendulum", seed: 6),
+            evaluationEnvironment: try EnvironmentRegistry.make("pendulum"), runDirectory: nil)
         try other.run()
         #expect(other.agent.actor.network.parameters != firstParameters)
     }
@@ -96,8 +107,9 @@ import SACNeuralNetworks
         agent.learningRate = 1e-3
         trainer.learningStarts = 250
         trainer.evaluationEpisodes = 10
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("reach1d"),
-                              evaluationEnvironment: try EnvironmentRegistry.make("reach1d"), runDirectory: nil)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: try EnvironmentRegistry.make("reach1d"),
+            evaluationEnvironment: try EnvironmentRegistry.make("reach1d"), runDirectory: nil)
         let summary = try run.run()
         let mean = try #require(summary.evalReturnMean)
         #expect(mean > -2.0, "\(variant) reached only \(mean) on Reach1D")
@@ -109,8 +121,9 @@ import SACNeuralNetworks
         let (agent, trainer) = smallConfigurations(steps: 100)
         var environment = ScriptedEnvironment()
         environment.nanAtStep = 30
-        let run = try Trainer(agentConfiguration: agent, configuration: trainer, environment: environment,
-                              evaluationEnvironment: ScriptedEnvironment(), runDirectory: directory)
+        let run = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: environment,
+            evaluationEnvironment: ScriptedEnvironment(), runDirectory: directory)
         #expect(throws: SACError.nonFiniteTransition(step: 30, detail: "observation[0] = nan")) { try run.run() }
         #expect(run.buffer.count == 29)
         let summary = try String(contentsOfFile: directory + "/summary.json", encoding: .utf8)
@@ -124,11 +137,14 @@ import SACNeuralNetworks
         var unbounded = ScriptedEnvironment()
         unbounded.actionSpace = try Box(low: [-.infinity], high: [.infinity])
         #expect(throws: SACError.self) {
-            try Trainer(agentConfiguration: agent, configuration: trainer, environment: unbounded, evaluationEnvironment: unbounded, runDirectory: nil)
+            try Trainer(
+                agentConfiguration: agent, configuration: trainer, environment: unbounded, evaluationEnvironment: unbounded,
+                runDirectory: nil)
         }
         do {
-            _ = try Trainer(agentConfiguration: agent, configuration: trainer, environment: ScriptedEnvironment(),
-                            evaluationEnvironment: ScriptedEnvironment(), runDirectory: "/proc/sac-cannot-write-here")
+            _ = try Trainer(
+                agentConfiguration: agent, configuration: trainer, environment: ScriptedEnvironment(),
+                evaluationEnvironment: ScriptedEnvironment(), runDirectory: "/proc/sac-cannot-write-here")
             Issue.record("unwritable run directory accepted")
         } catch let error as SACError {
             guard case .io = error else { Issue.record("expected .io, got \(error)"); return }
@@ -155,8 +171,10 @@ import SACNeuralNetworks
         #expect(Shaped().actionSpace.count == 1 && Shaped().observationSpace.count == 4)
         var (agent, trainer) = smallConfigurations(steps: 1_500)
         trainer.learningStarts = 300
-        let summary = try Trainer(agentConfiguration: agent, configuration: trainer, environment: Shaped(), evaluationEnvironment: Shaped(),
-                                  runDirectory: nil).run()
+        let summary = try Trainer(
+            agentConfiguration: agent, configuration: trainer, environment: Shaped(), evaluationEnvironment: Shaped(),
+            runDirectory: nil
+        ).run()
         // A uniformly random policy earns about -12 per episode on Reach1D; moving to the origin about -0.6.
         #expect(summary.envSteps == 1_500 && (summary.evalReturnMean ?? -100) > -6, "\(summary.evalReturnMean ?? .nan)")
     }

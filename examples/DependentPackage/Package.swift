@@ -6,7 +6,7 @@ import PackageDescription
 let package = Package(
     name: "DependentPackage",
     dependencies: [
-        .package(name: "SwiftSAC", path: "../.."),
+        .package(name: "SwiftSAC", path: "../..")
     ],
     targets: [
         .executableTarget(
@@ -16,7 +16,7 @@ let package = Package(
                 .product(name: "SACEnvironments", package: "SwiftSAC"),
                 .product(name: "SACBridge", package: "SwiftSAC"),
             ]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,14 +5,24 @@ by SwiftSAC with NumPy alone (`gym_bridge.policy.load`).
 The names below are imported on first use, so `gym_bridge.policy` needs only NumPy: a machine that runs a
 trained policy needs neither ZeroMQ, protobuf nor Gymnasium.
 """
+
 import importlib
 
 _EXPORTS = {
-    "PROTOCOL_MAJOR": "codec", "PROTOCOL_MINOR": "codec", "ProtocolError": "codec", "decode_request": "codec",
-    "decode_reply": "codec", "tensor_from_array": "codec", "array_from_tensor": "codec",
+    "PROTOCOL_MAJOR": "codec",
+    "PROTOCOL_MINOR": "codec",
+    "ProtocolError": "codec",
+    "decode_request": "codec",
+    "decode_reply": "codec",
+    "tensor_from_array": "codec",
+    "array_from_tensor": "codec",
     "EnvironmentServer": "server",
-    "ConnectionLost": "client", "RemoteEnv": "client", "RemoteError": "client", "RemoteVectorEnv": "client",
-    "ServerError": "client", "Session": "client",
+    "ConnectionLost": "client",
+    "RemoteEnv": "client",
+    "RemoteError": "client",
+    "RemoteVectorEnv": "client",
+    "ServerError": "client",
+    "Session": "client",
 }
 
 __all__ = list(_EXPORTS)

@@ -1,4 +1,8 @@
-"""gym-bridge serve --env Pendulum-v1 --bind tcp://127.0.0.1:5555 [--num-envs N [--workers K]] [--env-kwargs JSON] (or python3 -m gym_bridge)"""
+"""gym-bridge serve --env Pendulum-v1 --bind tcp://127.0.0.1:5555 [--num-envs N [--workers K]] [--env-kwargs JSON]
+
+(or python3 -m gym_bridge)
+"""
+
 import argparse
 import json
 import signal
@@ -17,21 +21,45 @@ def main(argv: "list[str] | None" = None) -> int:
     serve.add_argument("--env-kwargs", default="{}", help="JSON object of keyword arguments for gymnasium.make")
     serve.add_argument("--session-timeout", type=float, default=600.0, help="seconds after which an idle session is dropped")
     serve.add_argument("--max-message-bytes", type=int, default=64 << 20, help="largest request frame accepted")
-    serve.add_argument("--max-sessions", type=int, default=64,
-                       help="sessions held at most; when all are held, a handshake evicts the least recently used one "
-                            "idle for --eviction-grace seconds (default 64)")
-    serve.add_argument("--eviction-grace", type=float, default=30.0,
-                       help="seconds a session must have been idle before a new handshake may evict it from a full server (default 30)")
-    serve.add_argument("--step-delay-ms", type=float, default=0.0,
-                       help="milliseconds every step request sleeps before stepping: a model of a slow simulator, for tests and benchmarks")
-    serve.add_argument("--spin-us", type=float, default=200.0,
-                       help="microseconds to look for a quick client's next request before blocking, while that is measured "
-                            "to answer it sooner than blocking (default 200; 0: always block)")
-    serve.add_argument("--workers", type=int, default=0,
-                       help="processes that step a session's copies beside the server's own (default 0): for many copies "
-                            "of a slow simulator on free cores; each session's copies are split into workers+1 ranges")
-    serve.add_argument("--worker-timeout", type=float, default=60.0,
-                       help="seconds a worker may take for one request before it counts as hung and is replaced (default 60)")
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        default=64,
+        help="sessions held at most; when all are held, a handshake evicts the least recently used one "
+        "idle for --eviction-grace seconds (default 64)",
+    )
+    serve.add_argument(
+        "--eviction-grace",
+        type=float,
+        default=30.0,
+        help="seconds a session must have been idle before a new handshake may evict it from a full server (default 30)",
+    )
+    serve.add_argument(
+        "--step-delay-ms",
+        type=float,
+        default=0.0,
+        help="milliseconds every step request sleeps before stepping: a model of a slow simulator, for tests and benchmarks",
+    )
+    serve.add_argument(
+        "--spin-us",
+        type=float,
+        default=200.0,
+        help="microseconds to look for a quick client's next request before blocking, while that is measured "
+        "to answer it sooner than blocking (default 200; 0: always block)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes that step a session's copies beside the server's own (default 0): for many copies "
+        "of a slow simulator on free cores; each session's copies are split into workers+1 ranges",
+    )
+    serve.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=60.0,
+        help="seconds a worker may take for one request before it counts as hung and is replaced (default 60)",
+    )
     serve.add_argument("--curve-secret-key", help="CURVE secret key file of this server (keygen): encrypts traffic")
     serve.add_argument("--allowed-clients", help="file of client public keys admitted with CURVE, one per line")
     keygen = commands.add_parser("keygen", help="write a CURVE key pair NAME.key (secret) and NAME.pub (public)")
@@ -39,6 +67,7 @@ def main(argv: "list[str] | None" = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "keygen":
         import zmq
+
         public, secret = zmq.curve_keypair()
         write_key(args.name + ".key", "# gym_bridge CURVE secret key: keep it private", secret.decode(), private=True)
         write_key(args.name + ".pub", "# gym_bridge CURVE public key: give it to peers", public.decode())
@@ -58,10 +87,19 @@ def main(argv: "list[str] | None" = None) -> int:
     except ValueError as error:
         parser.error(f"--env-kwargs must be a JSON object: {error}")
     try:
-        server = EnvironmentServer(args.env, num_envs=args.num_envs, env_kwargs=kwargs, session_timeout=args.session_timeout,
-                                   max_message_bytes=args.max_message_bytes, spin_us=args.spin_us, step_delay_ms=args.step_delay_ms,
-                                   workers=args.workers, worker_timeout=args.worker_timeout,
-                                   max_sessions=args.max_sessions, eviction_grace=args.eviction_grace)
+        server = EnvironmentServer(
+            args.env,
+            num_envs=args.num_envs,
+            env_kwargs=kwargs,
+            session_timeout=args.session_timeout,
+            max_message_bytes=args.max_message_bytes,
+            spin_us=args.spin_us,
+            step_delay_ms=args.step_delay_ms,
+            workers=args.workers,
+            worker_timeout=args.worker_timeout,
+            max_sessions=args.max_sessions,
+            eviction_grace=args.eviction_grace,
+        )
     except Exception as error:
         print(f"gym_bridge: cannot serve {args.env}: {error}", file=sys.stderr)
         return 2
@@ -88,6 +126,7 @@ def read_keys(path):
 
 def write_key(path, comment, key, private=False):
     import os
+
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(f"{comment}\n{key}\n")

@@ -7,11 +7,13 @@ by then, as a ZeroMQ REQ socket is) is replaced and the same request resent with
 server never steps twice; a server that restarted (its instance id changed) or never answers surfaces as
 `ConnectionLost`, never as a hang.
 """
+
 from __future__ import annotations
 
 import secrets
 import time
-from typing import Any, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -50,14 +52,23 @@ class Session:
     (public, secret; Z85) is this client's pair, generated when only the server's key is given.
     `observation_dtype="float32"` asks the server to cast observations; `None` keeps the environment's."""
 
-    def __init__(self, address: str, *, timeout_ms: int = 10_000, retries: int = 2, observation_dtype: Optional[str] = None,
-                 curve_server_key: Optional[str] = None, curve_keypair: Optional[Tuple[str, str]] = None,
-                 client_name: str = "gym_bridge.client", context: Optional[zmq.Context] = None) -> None:
+    def __init__(
+        self,
+        address: str,
+        *,
+        timeout_ms: int = 10_000,
+        retries: int = 2,
+        observation_dtype: str | None = None,
+        curve_server_key: str | None = None,
+        curve_keypair: tuple[str, str] | None = None,
+        client_name: str = "gym_bridge.client",
+        context: zmq.Context | None = None,
+    ) -> None:
         self.address = address
         self.timeout_ms, self.retries = timeout_ms, retries
         self._curve = (curve_server_key, curve_keypair or (zmq.curve_keypair() if curve_server_key else None))
         self._context = context or zmq.Context.instance()
-        self._socket: Optional[zmq.Socket] = None
+        self._socket: zmq.Socket | None = None
         self._next_id = 1
         self._instance_id = ""
         self._observation_dtype = observation_dtype
@@ -76,18 +87,22 @@ class Session:
         """Whether the server resets some environments alone (protocol 1.1)."""
         return self.handshake.protocol_minor >= 1
 
-    def spaces(self) -> Tuple[gym.spaces.Box, gym.spaces.Box]:
+    def spaces(self) -> tuple[gym.spaces.Box, gym.spaces.Box]:
         """The observation and action spaces of one environment, in the dtypes they travel in."""
+
         def box(space: pb.Box) -> gym.spaces.Box:
             low, high = array_from_tensor(space.low, "low"), array_from_tensor(space.high, "high")
             return gym.spaces.Box(low=low, high=high, shape=low.shape, dtype=low.dtype.newbyteorder("="))
+
         return box(self.handshake.observation_space), box(self.handshake.action_space)
 
     # ---- requests
-    def reset(self, seeds: Sequence[Optional[int]] = (), env_indices: Sequence[int] = ()) -> np.ndarray:
+    def reset(self, seeds: Sequence[int | None] = (), env_indices: Sequence[int] = ()) -> np.ndarray:
         """Resets every environment (or those in `env_indices`, protocol 1.1); returns their first observations."""
         if env_indices and not self.resets_some:
-            raise RemoteError(f"{self.address} speaks protocol 1.{self.handshake.protocol_minor}, which resets only every environment at once")
+            raise RemoteError(
+                f"{self.address} speaks protocol 1.{self.handshake.protocol_minor}, which resets only every environment at once"
+            )
         request = pb.ResetRequest(seeds=[pb.Seed(present=s is not None, value=int(s or 0)) for s in seeds], env_indices=list(env_indices))
         reply = self._call(reset=request)
         return self._rows(reply.reset.observations, len(env_indices) or self.num_envs, "reset observations")
@@ -131,9 +146,16 @@ class Session:
         self._socket = self._make_socket()
         dtype = {None: pb.DTYPE_UNSPECIFIED, "float32": pb.FLOAT32, "float64": pb.FLOAT64}[self._observation_dtype]
         # The retries of this handshake reuse its nonce, so a lost reply never opens a second session.
-        reply = self._call(handshake=pb.HandshakeRequest(protocol_major=PROTOCOL_MAJOR, protocol_minor=PROTOCOL_MINOR,
-                                                         client_name=self._client_name, observation_dtype=dtype,
-                                                         client_nonce=secrets.token_hex(16)), session="")
+        reply = self._call(
+            handshake=pb.HandshakeRequest(
+                protocol_major=PROTOCOL_MAJOR,
+                protocol_minor=PROTOCOL_MINOR,
+                client_name=self._client_name,
+                observation_dtype=dtype,
+                client_nonce=secrets.token_hex(16),
+            ),
+            session="",
+        )
         if not 1 <= reply.handshake.num_envs <= 1 << 16:
             raise RemoteError(f"{self.address} opened a session of {reply.handshake.num_envs} environments")
         self._instance_id = reply.server_instance_id
@@ -147,20 +169,21 @@ class Session:
         server_key, keypair = self._curve
         if server_key:
             socket.curve_serverkey = server_key.encode() if isinstance(server_key, str) else server_key
+            assert keypair is not None  # made with the server key
             public, secret = keypair
             socket.curve_publickey = public.encode() if isinstance(public, str) else public
             socket.curve_secretkey = secret.encode() if isinstance(secret, str) else secret
         socket.connect(self.address)
         return socket
 
-    def _call(self, session: Optional[str] = None, **kind: Any) -> pb.Reply:
+    def _call(self, session: str | None = None, **kind: Any) -> pb.Reply:
         try:
             return self._exchange(session, **kind)
         except ConnectionLost:
             self.lost = True
             raise
 
-    def _exchange(self, session: Optional[str], **kind: Any) -> pb.Reply:
+    def _exchange(self, session: str | None, **kind: Any) -> pb.Reply:
         request_id = self._next_id
         self._next_id += 1
         session_id = self.handshake.session_id if session is None else session
@@ -177,15 +200,19 @@ class Session:
                 self._socket.close(linger=0)
                 self._socket = None
                 if attempt == self.retries:
-                    raise ConnectionLost(f"{self.address}: no reply after {self.retries + 1} tries of {self.timeout_ms} ms; "
-                                         "is the simulator running and not hung?") from None
-                time.sleep(0.1 * 2 ** attempt)
+                    raise ConnectionLost(
+                        f"{self.address}: no reply after {self.retries + 1} tries of {self.timeout_ms} ms; "
+                        "is the simulator running and not hung?"
+                    ) from None
+                time.sleep(0.1 * 2**attempt)
         try:
             reply = decode_reply(data)
         except ProtocolError as error:
             raise RemoteError(f"{self.address} sent an undecodable reply: {error.message}") from None
         if self._instance_id and reply.server_instance_id != self._instance_id:
-            raise ConnectionLost(f"{self.address} restarted (instance {self._instance_id} -> {reply.server_instance_id}); its session is gone")
+            raise ConnectionLost(
+                f"{self.address} restarted (instance {self._instance_id} -> {reply.server_instance_id}); its session is gone"
+            )
         if reply.WhichOneof("kind") == "error":
             code = pb.ErrorCode.Name(reply.error.code)
             if code == "UNKNOWN_SESSION":
@@ -229,9 +256,9 @@ class RemoteVectorEnv(VectorEnv):
         self.spec = None
         self.render_mode = None
 
-    def reset(self, *, seed: Optional[int | Sequence[Optional[int]]] = None, options: Optional[dict] = None):
+    def reset(self, *, seed: int | Sequence[int | None] | None = None, options: dict | None = None):
         if seed is None:
-            seeds: Sequence[Optional[int]] = []
+            seeds: Sequence[int | None] = []
         elif isinstance(seed, int):
             seeds = [seed + i for i in range(self.num_envs)]
         else:
@@ -252,7 +279,9 @@ class RemoteVectorEnv(VectorEnv):
         infos: dict = {}
         for final in reply.final_observations:
             observation = array_from_tensor(final.observation, "final observation")
-            infos = self._add_info(infos, {"final_obs": observation.astype(observation.dtype.newbyteorder("=")), "final_info": {}}, final.index)
+            infos = self._add_info(
+                infos, {"final_obs": observation.astype(observation.dtype.newbyteorder("=")), "final_info": {}}, final.index
+            )
         for failure in reply.failures:
             truncated[failure.index] = True
             infos = self._add_info(infos, {"failure": f"{pb.ErrorCode.Name(failure.error.code)}: {failure.error.message}"}, failure.index)
@@ -274,13 +303,15 @@ class RemoteEnv(gym.Env):
         self.session = Session(address, **session_options)
         if self.session.num_envs != 1:
             self.session.close()
-            raise RemoteError(f"{address} steps {self.session.num_envs} environments per request; use RemoteVectorEnv, "
-                              "or start the server with --num-envs 1")
+            raise RemoteError(
+                f"{address} steps {self.session.num_envs} environments per request; use RemoteVectorEnv, "
+                "or start the server with --num-envs 1"
+            )
         self.observation_space, self.action_space = self.session.spaces()
         self.metadata = {"render_modes": [], "env_id": self.session.handshake.environment_id}
-        self._next_start: Optional[np.ndarray] = None
+        self._next_start: np.ndarray | None = None
 
-    def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         if self.session.reconnect_if_lost():
             self._next_start = None
@@ -291,7 +322,7 @@ class RemoteEnv(gym.Env):
         return self.session.reset([seed])[0], {}
 
     def step(self, action):
-        reply = self.session.step(np.asarray(action, dtype=self.action_space.dtype).reshape((1,) + self.action_space.shape))
+        reply = self.session.step(np.asarray(action, dtype=self.action_space.dtype).reshape((1, *(self.action_space.shape or ()))))
         observation = self.session.observations(reply.observations, 1)[0]
         info: dict = {}
         terminated, truncated = bool(reply.terminated[0]), bool(reply.truncated[0])

@@ -3,6 +3,7 @@
 The server holds one `Copies` for a session's first copies; with worker processes (see `workers`), each
 worker holds one for a later, contiguous range. Indices in results are the session's (global) indices.
 """
+
 import math
 from collections import namedtuple
 
@@ -49,6 +50,7 @@ class Copies:
     def made(cls, env_id, env_kwargs, count, offset, observation_shape, observation_dtype):
         """`count` new copies made with `gymnasium.make(env_id, **env_kwargs)`; closes those made if one fails."""
         import gymnasium as gym
+
         envs = []
         try:
             for _ in range(count):
@@ -83,7 +85,8 @@ class Copies:
             except Exception as error:
                 self.needs_reset[i] = True
                 first_error = first_error or ProtocolError(
-                    pb.ENVIRONMENT_FAILURE, f"environment {self.offset + i} failed to reset: {type(error).__name__}: {error}")
+                    pb.ENVIRONMENT_FAILURE, f"environment {self.offset + i} failed to reset: {type(error).__name__}: {error}"
+                )
                 continue
             observations.append(observation)
         if first_error is not None:
@@ -96,7 +99,13 @@ class Copies:
         A copy whose episode ends is reset, its true final observation kept; a copy whose step raises (or
         returns an observation of the wrong shape) is reported as a failure and restarted."""
         observation_dtype, offset = self.observation_dtype, self.offset
-        observations, rewards, terminated, truncated, finals, failures, infos = [], [], [], [], [], [], []
+        observations: list = []
+        rewards: list = []
+        terminated: list = []
+        truncated: list = []
+        finals: list = []
+        failures: list = []
+        infos: list = []
         needs_reset = self.needs_reset
         for i, env in enumerate(self.envs):
             try:
@@ -110,7 +119,7 @@ class Copies:
                 observation = self._checked(observation)
             except Exception as error:
                 if finals and finals[-1][0] == offset + i:
-                    finals.pop()        # a copy that failed after its episode ended (its reset) has no transition
+                    finals.pop()  # a copy that failed after its episode ended (its reset) has no transition
                 failures.append((offset + i, f"{type(error).__name__}: {error}"))
                 observation, reward, term, trunc, info = self._recover(i)
             observations.append(observation)
@@ -126,16 +135,21 @@ class Copies:
                     infos.append(values)
         if infos:
             infos.extend({} for _ in range(len(self.envs) - len(infos)))
-        stacked = (np.asarray(observations[0], dtype=observation_dtype)[np.newaxis] if len(observations) == 1
-                   else np.stack(observations).astype(observation_dtype, copy=False))
+        stacked = (
+            np.asarray(observations[0], dtype=observation_dtype)[np.newaxis]
+            if len(observations) == 1
+            else np.stack(observations).astype(observation_dtype, copy=False)
+        )
         return Stepped(stacked, rewards, terminated, truncated, finals, failures, infos)
 
     def _checked(self, observation):
         """`observation` as an array, or ValueError when its shape is not the observation space's."""
         observation = np.asarray(observation)
         if observation.shape != self.observation_shape:
-            raise ValueError(f"{self.env_id} returned an observation of shape {list(observation.shape)}; "
-                             f"its observation space has shape {list(self.observation_shape)}")
+            raise ValueError(
+                f"{self.env_id} returned an observation of shape {list(observation.shape)}; "
+                f"its observation space has shape {list(self.observation_shape)}"
+            )
         return observation
 
     def _recover(self, i):
@@ -156,7 +170,9 @@ class Copies:
             raise ProtocolError(pb.BAD_REQUEST, f"{self.env_id} has no 'state' attribute, so a reset cannot set its start state")
         current = np.asarray(unwrapped.state)
         if state.shape != current.shape:
-            raise ProtocolError(pb.WRONG_SHAPE, f"state of shape {list(state.shape)} for {self.env_id}, whose state has shape {list(current.shape)}")
+            raise ProtocolError(
+                pb.WRONG_SHAPE, f"state of shape {list(state.shape)} for {self.env_id}, whose state has shape {list(current.shape)}"
+            )
         unwrapped.state = np.array(state, dtype=current.dtype)
         if hasattr(unwrapped, "_get_obs"):
             return unwrapped._get_obs()

@@ -12,12 +12,12 @@ in float32, the operations of the Swift evaluator. This module needs nothing but
 gym_bridge's server or client), so it can be copied on its own to a machine that has only NumPy. The
 `.sacp` layout it reads is documented in docs/policy-file-format.md.
 """
+
 from __future__ import annotations
 
 import struct
 import zipfile
 import zlib
-from typing import List, Tuple
 
 import numpy as np
 
@@ -42,9 +42,18 @@ class Policy:
     means followed by the A log standard deviations).
     """
 
-    def __init__(self, weights: List[np.ndarray], biases: List[np.ndarray], action_low: np.ndarray,
-                 action_high: np.ndarray, observation_shape: Tuple[int, ...], action_shape: Tuple[int, ...],
-                 environment_id: str = "", variant: str = "", normalizations=None):
+    def __init__(
+        self,
+        weights: list[np.ndarray],
+        biases: list[np.ndarray],
+        action_low: np.ndarray,
+        action_high: np.ndarray,
+        observation_shape: tuple[int, ...],
+        action_shape: tuple[int, ...],
+        environment_id: str = "",
+        variant: str = "",
+        normalizations=None,
+    ):
         self.weights = [np.ascontiguousarray(w, dtype=np.float32) for w in weights]
         self.biases = [np.ascontiguousarray(b, dtype=np.float32) for b in biases]
         self.action_low = np.asarray(action_low, dtype=np.float32).reshape(-1)
@@ -74,10 +83,12 @@ class Policy:
             single = False
             x = x.reshape(x.shape[0], count)
         else:
-            raise ValueError(f"the policy takes observations of shape {self.observation_shape} ({count} values) "
-                             f"or a batch of them, got shape {np.shape(observation)}")
+            raise ValueError(
+                f"the policy takes observations of shape {self.observation_shape} ({count} values) "
+                f"or a batch of them, got shape {np.shape(observation)}"
+            )
         h = x
-        for index, (weight, bias) in enumerate(zip(self.weights[:-1], self.biases[:-1])):
+        for index, (weight, bias) in enumerate(zip(self.weights[:-1], self.biases[:-1], strict=False)):
             h = np.maximum(self._normalize(index, h) @ weight.T + bias, np.float32(0))
         mean = self._normalize(len(self.weights) - 1, h) @ self._mean_weight.T + self._mean_bias
         action = self.action_low + (np.tanh(mean) + np.float32(1)) * self._half_range
@@ -93,8 +104,10 @@ class Policy:
 
     def __repr__(self) -> str:
         sizes = [self.observation_count] + [w.shape[0] for w in self.weights]
-        return (f"Policy({self.variant} on {self.environment_id!r}, layers {sizes}, "
-                f"observation {self.observation_shape}, action {self.action_shape})")
+        return (
+            f"Policy({self.variant} on {self.environment_id!r}, layers {sizes}, "
+            f"observation {self.observation_shape}, action {self.action_shape})"
+        )
 
 
 def load(path) -> Policy:
@@ -111,8 +124,9 @@ def load(path) -> Policy:
         return _load_sacp(data, path)
     if data[:4] == b"PK\x03\x04":
         return _load_npz(path)
-    raise PolicyFileError(f"{path} is neither a SAC policy (.sacp, starting 'SACP') nor a NumPy archive "
-                          f"(.npz); it starts with {data[:4]!r}")
+    raise PolicyFileError(
+        f"{path} is neither a SAC policy (.sacp, starting 'SACP') nor a NumPy archive (.npz); it starts with {data[:4]!r}"
+    )
 
 
 class _Reader:
@@ -123,9 +137,11 @@ class _Reader:
 
     def take(self, count: int) -> bytes:
         if count < 0 or self.position + count > len(self.data):
-            raise PolicyFileError(f"{self.path}: the {self.what} is truncated at byte {self.position} "
-                                  f"(needs {count} more, has {len(self.data) - self.position})")
-        chunk = self.data[self.position:self.position + count]
+            raise PolicyFileError(
+                f"{self.path}: the {self.what} is truncated at byte {self.position} "
+                f"(needs {count} more, has {len(self.data) - self.position})"
+            )
+        chunk = self.data[self.position : self.position + count]
         self.position += count
         return chunk
 
@@ -151,13 +167,13 @@ def _inference_normalizations(scales, shifts, means, variances, epsilon):
     them: scale = gamma / sqrt(variance + eps), shift = beta - mean * scale."""
     epsilon = np.float32(epsilon)
     result = []
-    for gamma, beta, mean, variance in zip(scales, shifts, means, variances):
+    for gamma, beta, mean, variance in zip(scales, shifts, means, variances, strict=False):
         scale = np.asarray(gamma, np.float32) / np.sqrt(np.asarray(variance, np.float32) + epsilon)
         result.append((scale, np.asarray(beta, np.float32) - np.asarray(mean, np.float32) * scale))
     return result
 
 
-def _unframe(data: bytes, magic: bytes, versions, path: str, kind: str) -> Tuple[bytes, int]:
+def _unframe(data: bytes, magic: bytes, versions, path: str, kind: str) -> tuple[bytes, int]:
     """The body of a file in the library's checksummed framing (magic, version, length, body, CRC-32)."""
     if len(data) < 20:
         raise PolicyFileError(f"{path}: the {kind} is truncated ({len(data)} bytes)")
@@ -167,13 +183,11 @@ def _unframe(data: bytes, magic: bytes, versions, path: str, kind: str) -> Tuple
     if version not in versions:
         newest = max(versions)
         hint = "written by a newer SwiftSAC; update gym_bridge" if version > newest else "unknown"
-        raise PolicyFileError(f"{path}: {kind} format version {version} ({hint}); this loader reads versions "
-                              f"{min(versions)} to {newest}")
+        raise PolicyFileError(f"{path}: {kind} format version {version} ({hint}); this loader reads versions {min(versions)} to {newest}")
     if length > len(data) - 20:
-        raise PolicyFileError(f"{path}: the {kind} is truncated (the body needs {length} bytes, the file has "
-                              f"{len(data) - 20})")
+        raise PolicyFileError(f"{path}: the {kind} is truncated (the body needs {length} bytes, the file has {len(data) - 20})")
     end = 16 + length
-    stored = struct.unpack("<I", data[end:end + 4])[0]
+    stored = struct.unpack("<I", data[end : end + 4])[0]
     computed = zlib.crc32(data[:end]) & 0xFFFFFFFF
     if stored != computed:
         raise PolicyFileError(f"{path}: the {kind} is corrupt (checksum {computed:08x}, stored {stored:08x})")
@@ -194,17 +208,17 @@ def _load_sacp(data: bytes, path: str) -> Policy:
     parameters = net.floats()
     normalized = network_version >= 2
     weights, biases, gammas, betas, offset = [], [], [], [], 0
-    for inputs, outputs in zip(sizes, sizes[1:]):
+    for inputs, outputs in zip(sizes, sizes[1:], strict=False):
         needed = (inputs + 1) * outputs + (2 * inputs if normalized else 0)
         if offset + needed > parameters.size or min(inputs, outputs) <= 0:
             break
         if normalized:  # each layer's normalisation scale and shift precede its weight
-            gammas.append(parameters[offset:offset + inputs])
-            betas.append(parameters[offset + inputs:offset + 2 * inputs])
+            gammas.append(parameters[offset : offset + inputs])
+            betas.append(parameters[offset + inputs : offset + 2 * inputs])
             offset += 2 * inputs
-        weights.append(parameters[offset:offset + inputs * outputs].reshape(outputs, inputs))
+        weights.append(parameters[offset : offset + inputs * outputs].reshape(outputs, inputs))
         offset += inputs * outputs
-        biases.append(parameters[offset:offset + outputs])
+        biases.append(parameters[offset : offset + outputs])
         offset += outputs
     if offset != parameters.size or len(weights) != len(sizes) - 1:
         raise PolicyFileError(f"{path}: {parameters.size} parameters do not fit layer sizes {sizes}")
@@ -219,8 +233,8 @@ def _load_sacp(data: bytes, path: str) -> Policy:
             raise PolicyFileError(f"{path}: {statistics.size} normalisation statistics (epsilon {epsilon}) for layer sizes {sizes}")
         means, variances, start = [], [], 0
         for inputs in sizes[:-1]:
-            means.append(statistics[start:start + inputs])
-            variances.append(statistics[start + inputs:start + 2 * inputs])
+            means.append(statistics[start : start + inputs])
+            variances.append(statistics[start + inputs : start + 2 * inputs])
             start += 2 * inputs
         normalizations = _inference_normalizations(gammas, betas, means, variances, epsilon)
     if low.size != high.size or sizes[-1] != 2 * low.size:
@@ -249,9 +263,11 @@ def _load_npz(path: str) -> Policy:
     try:
         version = int(arrays["format_version"])
         if version not in NPZ_VERSIONS:
-            raise PolicyFileError(f"{path}: policy archive format version {version}; this loader reads "
-                                  f"{min(NPZ_VERSIONS)} to {max(NPZ_VERSIONS)}"
-                                  + (" (written by a newer SwiftSAC; update gym_bridge)" if version > max(NPZ_VERSIONS) else ""))
+            raise PolicyFileError(
+                f"{path}: policy archive format version {version}; this loader reads "
+                f"{min(NPZ_VERSIONS)} to {max(NPZ_VERSIONS)}"
+                + (" (written by a newer SwiftSAC; update gym_bridge)" if version > max(NPZ_VERSIONS) else "")
+            )
         sizes = [int(s) for s in arrays["layer_sizes"]]
         weights = [arrays[f"weight_{i}"] for i in range(len(sizes) - 1)]
         biases = [arrays[f"bias_{i}"] for i in range(len(sizes) - 1)]
@@ -263,19 +279,23 @@ def _load_npz(path: str) -> Policy:
         if version >= 2:
             layers = range(len(sizes) - 1)
             normalizations = _inference_normalizations(
-                [arrays[f"normalization_scale_{i}"] for i in layers], [arrays[f"normalization_shift_{i}"] for i in layers],
-                [arrays[f"normalization_mean_{i}"] for i in layers], [arrays[f"normalization_variance_{i}"] for i in layers],
-                arrays["normalization_epsilon"])
+                [arrays[f"normalization_scale_{i}"] for i in layers],
+                [arrays[f"normalization_shift_{i}"] for i in layers],
+                [arrays[f"normalization_mean_{i}"] for i in layers],
+                [arrays[f"normalization_variance_{i}"] for i in layers],
+                arrays["normalization_epsilon"],
+            )
     except KeyError as error:
         raise PolicyFileError(f"{path}: not a policy archive from 'sac export' (no array {error})") from error
-    for i, (inputs, outputs) in enumerate(zip(sizes, sizes[1:])):
+    for i, (inputs, outputs) in enumerate(zip(sizes, sizes[1:], strict=False)):
         if weights[i].shape != (outputs, inputs) or biases[i].shape != (outputs,):
-            raise PolicyFileError(f"{path}: layer {i} has weight {weights[i].shape} and bias {biases[i].shape} "
-                                  f"for sizes {inputs} -> {outputs}")
+            raise PolicyFileError(
+                f"{path}: layer {i} has weight {weights[i].shape} and bias {biases[i].shape} for sizes {inputs} -> {outputs}"
+            )
     if low.shape != high.shape or sizes[-1] != 2 * low.size:
         raise PolicyFileError(f"{path}: {low.size} action bounds for an actor with {sizes[-1]} outputs")
     if int(np.prod(observation_shape, dtype=np.int64)) != sizes[0] or int(np.prod(action_shape, dtype=np.int64)) != low.size:
         raise PolicyFileError(f"{path}: shapes {observation_shape} and {action_shape} do not fit the network")
-    if normalizations is not None and any(scale.shape != (inputs,) for (scale, _), inputs in zip(normalizations, sizes)):
+    if normalizations is not None and any(scale.shape != (inputs,) for (scale, _), inputs in zip(normalizations, sizes, strict=False)):
         raise PolicyFileError(f"{path}: normalisation arrays do not fit layer sizes {sizes}")
     return Policy(weights, biases, low, high, observation_shape, action_shape, environment_id, variant, normalizations)

@@ -3,6 +3,7 @@
 `EnvironmentServer.handle(frame)` maps one request frame to one reply frame and never raises, so every
 request is answered, also bad ones; `serve()` runs it behind a ZeroMQ REP socket.
 """
+
 from __future__ import annotations
 
 import collections
@@ -10,17 +11,28 @@ import math
 import secrets
 import sys
 import time
-from typing import Any, Callable, Iterable, Mapping, Optional, TextIO
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TextIO
 
 import gymnasium as gym
 import numpy as np
 
 from . import envbridge_pb2 as pb
+from .codec import (
+    PROTOCOL_MAJOR,
+    PROTOCOL_MINOR,
+    ProtocolError,
+    StepReplyWriter,
+    StepRequestTemplate,
+    array_from_tensor,
+    decode_request_and_actions,
+    dtype_code,
+    error_reply,
+    tensor_from_array,
+)
 from .copies import Copies, Stepped
 from .spin import AdaptiveSpin
 from .workers import RemoteCopies, WorkerPool
-from .codec import (PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, StepReplyWriter, StepRequestTemplate, array_from_tensor,
-                    decode_request_and_actions, dtype_code, error_reply, tensor_from_array)
 
 
 def _random_id():
@@ -58,7 +70,7 @@ def _joined(parts):
         truncated += part.truncated
         finals += part.finals
         failures += part.failures
-    infos = []
+    infos: list = []
     if any(part.infos for part in parts):
         for part in parts:
             infos += part.infos or [{} for _ in part.rewards]
@@ -103,10 +115,20 @@ class Session:
 class EnvironmentServer:
     """Serves `env_id` (any Gymnasium id) to any number of sessions, `num_envs` copies each."""
 
-    def __init__(self, env_id: str, num_envs: int = 1, env_kwargs: Optional[Mapping[str, Any]] = None,
-                 session_timeout: float = 600.0, max_sessions: int = 64, max_message_bytes: int = 64 << 20,
-                 spin_us: float = 200, workers: int = 0, worker_timeout: float = 60.0, step_delay_ms: float = 0.0,
-                 eviction_grace: float = 30.0) -> None:
+    def __init__(
+        self,
+        env_id: str,
+        num_envs: int = 1,
+        env_kwargs: Mapping[str, Any] | None = None,
+        session_timeout: float = 600.0,
+        max_sessions: int = 64,
+        max_message_bytes: int = 64 << 20,
+        spin_us: float = 200,
+        workers: int = 0,
+        worker_timeout: float = 60.0,
+        step_delay_ms: float = 0.0,
+        eviction_grace: float = 30.0,
+    ) -> None:
         """`spin_us`: after a reply, how long `serve` looks for the next request before blocking, when the
         client came back that quickly last time (see `serve`); 0 always blocks at once.
 
@@ -142,13 +164,13 @@ class EnvironmentServer:
         self.eviction_grace = eviction_grace
         self.max_message_bytes = max_message_bytes
         self.instance_id = _random_id()
-        self.sessions = {}
-        self._recent = None           # the session of the last request: the next is most likely its too
+        self.sessions: dict = {}
+        self._recent = None  # the session of the last request: the next is most likely its too
         # The close replies of the last sessions closed, so that a close retried after its reply was lost
         # gets that reply again rather than UNKNOWN_SESSION (oldest dropped past 256).
-        self._closed_replies = collections.OrderedDict()
+        self._closed_replies: collections.OrderedDict = collections.OrderedDict()
         # Live sessions by the client nonce of the handshake that opened them.
-        self._sessions_by_nonce = {}
+        self._sessions_by_nonce: dict = {}
         self._next_expiry_check = 0.0
         probe = self._make_env()
         for name, space in (("observation", probe.observation_space), ("action", probe.action_space)):
@@ -193,7 +215,9 @@ class EnvironmentServer:
                 session_id, kind = recent.id, "step"
             else:
                 if len(frame) > self.max_message_bytes:
-                    raise ProtocolError(pb.BAD_REQUEST, f"frame of {len(frame)} bytes exceeds the server's limit of {self.max_message_bytes}")
+                    raise ProtocolError(
+                        pb.BAD_REQUEST, f"frame of {len(frame)} bytes exceeds the server's limit of {self.max_message_bytes}"
+                    )
                 request, actions = decode_request_and_actions(frame)
                 request_id, session_id, kind = request.request_id, request.session_id, request.WhichOneof("kind")
             now = time.monotonic()
@@ -217,13 +241,17 @@ class EnvironmentServer:
                 closed = self._closed_replies.get(session_id)
                 if closed is not None and closed[0] == request_id:
                     return closed[1]
-                raise ProtocolError(pb.UNKNOWN_SESSION, f"session '{session_id}' is unknown to server instance "
-                                                        f"{self.instance_id} (expired, closed, or the server restarted); handshake again")
+                raise ProtocolError(
+                    pb.UNKNOWN_SESSION,
+                    f"session '{session_id}' is unknown to server instance "
+                    f"{self.instance_id} (expired, closed, or the server restarted); handshake again",
+                )
             self._recent = session
             session.last_used = now
             if session.last_request_id == request_id and session.last_reply is not None:
-                return session.last_reply       # a retry: answer again, do not step twice
+                return session.last_reply  # a retry: answer again, do not step twice
             if kind == "step":
+                assert actions is not None  # decoded with every step request
                 encoded = self._step(session, request_id, actions)
                 if session.step_template is None:
                     session.step_template = StepRequestTemplate(session.id, actions.dtype, actions.shape)
@@ -266,23 +294,31 @@ class EnvironmentServer:
     def _handshake(self, request):
         hello = request.handshake
         if hello.protocol_major != PROTOCOL_MAJOR:
-            raise ProtocolError(pb.UNSUPPORTED_VERSION, f"client speaks protocol {hello.protocol_major}.{hello.protocol_minor}, "
-                                                        f"server speaks {PROTOCOL_MAJOR}.{PROTOCOL_MINOR}; major versions must match")
+            raise ProtocolError(
+                pb.UNSUPPORTED_VERSION,
+                f"client speaks protocol {hello.protocol_major}.{hello.protocol_minor}, "
+                f"server speaks {PROTOCOL_MAJOR}.{PROTOCOL_MINOR}; major versions must match",
+            )
         if hello.observation_dtype not in (pb.DTYPE_UNSPECIFIED, pb.FLOAT32, pb.FLOAT64):
             raise ProtocolError(pb.WRONG_DTYPE, f"observation dtype {hello.observation_dtype} is not FLOAT32 or FLOAT64")
         if len(self.sessions) >= self.max_sessions:
             idlest = min(self.sessions.values(), key=lambda s: s.last_used)
             if time.monotonic() - idlest.last_used < self.eviction_grace:
-                raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"server holds its maximum of {self.max_sessions} sessions and every one "
-                                                            f"was used within the last {self.eviction_grace} s; close one, or try again")
+                raise ProtocolError(
+                    pb.ENVIRONMENT_FAILURE,
+                    f"server holds its maximum of {self.max_sessions} sessions and every one "
+                    f"was used within the last {self.eviction_grace} s; close one, or try again",
+                )
             self._forget(idlest)
-        observation_dtype = np.dtype({pb.FLOAT32: np.float32, pb.FLOAT64: np.float64}.get(hello.observation_dtype, self.observation_space.dtype))
+        observation_dtype = np.dtype(
+            {pb.FLOAT32: np.float32, pb.FLOAT64: np.float64}.get(hello.observation_dtype, self.observation_space.dtype)
+        )
         session_id, shape = _random_id(), self.observation_space.shape
         ranges = _split(self.num_envs, self.workers + 1)
         local = Copies.made(self.env_id, self.env_kwargs, ranges[0][1], 0, shape, observation_dtype)
         remote = []
         try:
-            for worker, (offset, count) in zip(self._pool.workers if self._pool else [], ranges[1:]):
+            for worker, (offset, count) in zip(self._pool.workers if self._pool else [], ranges[1:], strict=False):
                 remote.append(RemoteCopies(worker, session_id, count, offset, shape, observation_dtype))
         except BaseException:
             local.close()
@@ -291,10 +327,20 @@ class EnvironmentServer:
             raise
         session = Session(session_id, local, remote, observation_dtype, self.action_space.shape, shape, self.instance_id)
         self.sessions[session.id] = session
-        return pb.Reply(request_id=request.request_id, server_instance_id=self.instance_id, handshake=pb.HandshakeReply(
-            protocol_major=PROTOCOL_MAJOR, protocol_minor=PROTOCOL_MINOR, environment_id=self.env_id,
-            observation_space=_box(self.observation_space, session.observation_dtype), action_space=_box(self.action_space),
-            num_envs=self.num_envs, session_id=session.id, max_episode_steps=self.max_episode_steps))
+        return pb.Reply(
+            request_id=request.request_id,
+            server_instance_id=self.instance_id,
+            handshake=pb.HandshakeReply(
+                protocol_major=PROTOCOL_MAJOR,
+                protocol_minor=PROTOCOL_MINOR,
+                environment_id=self.env_id,
+                observation_space=_box(self.observation_space, session.observation_dtype),
+                action_space=_box(self.action_space),
+                num_envs=self.num_envs,
+                session_id=session.id,
+                max_episode_steps=self.max_episode_steps,
+            ),
+        )
 
     def _reset(self, session, request):
         """Resets every environment of `session`, or (protocol 1.1) those `env_indices` names, leaving the
@@ -317,8 +363,9 @@ class EnvironmentServer:
         given_states = [array_from_tensor(t, "state") if len(t.shape) or len(t.data) else None for t in message.states] or [None] * m
         seeds_used = [pb.Seed(present=s.present, value=s.value) for s in message.seeds] or [pb.Seed(present=False)] * m
         # By environment index: the seed and start state of each environment reset, None for the others.
-        seeds, states = [None] * n, [None] * n
-        for index, seed, state in zip(indices, seeds_used, given_states):
+        seeds: list[int | None] = [None] * n
+        states: list[np.ndarray | None] = [None] * n
+        for index, seed, state in zip(indices, seeds_used, given_states, strict=False):
             seeds[index], states[index] = (int(seed.value) if seed.present else None), state
         partial = m < n
 
@@ -328,7 +375,7 @@ class EnvironmentServer:
         remote = [copies for copies in session.remote if not partial or only(copies.offset, copies.count)]
         for copies in remote:
             end = copies.offset + copies.count
-            copies.send_reset(seeds[copies.offset:end], states[copies.offset:end], only(copies.offset, copies.count))
+            copies.send_reset(seeds[copies.offset : end], states[copies.offset : end], only(copies.offset, copies.count))
         parts, first_error = [], None
         local = len(session.local.envs)
         try:
@@ -336,7 +383,7 @@ class EnvironmentServer:
                 parts.append(session.local.reset(seeds[:local], states[:local], only(0, local)))
         except ProtocolError as error:
             first_error = error
-        for copies in remote:                   # every worker's answer is read, also after an error
+        for copies in remote:  # every worker's answer is read, also after an error
             try:
                 parts.append(copies.receive_reset())
             except ProtocolError as error:
@@ -345,8 +392,7 @@ class EnvironmentServer:
             raise first_error
         session.reset_once = True
         observations = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        return pb.Reply(reset=pb.ResetReply(observations=tensor_from_array(observations, session.observation_dtype),
-                                            seeds_used=seeds_used))
+        return pb.Reply(reset=pb.ResetReply(observations=tensor_from_array(observations, session.observation_dtype), seeds_used=seeds_used))
 
     def _step(self, session, request_id, actions):
         """Steps every environment of `session` with `actions` (decoded and checked for shape and dtype
@@ -354,7 +400,9 @@ class EnvironmentServer:
         if not session.reset_once:
             raise ProtocolError(pb.RESET_NEEDED, "step before the session's first reset; send a reset request first")
         if actions.shape != session.action_batch_shape:
-            raise ProtocolError(pb.WRONG_SHAPE, f"actions of shape {list(actions.shape)}; this session needs {list(session.action_batch_shape)}")
+            raise ProtocolError(
+                pb.WRONG_SHAPE, f"actions of shape {list(actions.shape)}; this session needs {list(session.action_batch_shape)}"
+            )
         # Checked as the environment gets them: a float64 action beyond float32's range is infinite there.
         sent = actions
         if actions.dtype != self.action_space.dtype:
@@ -374,9 +422,9 @@ class EnvironmentServer:
             stepped = session.local.step(actions)
         else:
             for copies in remote:
-                copies.send_step(actions[copies.offset:copies.offset + copies.count])
+                copies.send_step(actions[copies.offset : copies.offset + copies.count])
             try:
-                parts = [session.local.step(actions[:len(session.local.envs)])]
+                parts = [session.local.step(actions[: len(session.local.envs)])]
             finally:
                 # Every worker's answer is read, so the next request finds its pipe empty.
                 parts.extend(copies.receive_step() for copies in remote)
@@ -385,16 +433,31 @@ class EnvironmentServer:
         observations, rewards, terminated, truncated, finals, failures, infos = stepped
         if not failures:
             return session.reply_writer.write(request_id, observations, rewards, terminated, truncated, elapsed, infos, finals)
-        return pb.Reply(request_id=request_id, server_instance_id=self.instance_id, step=pb.StepReply(
-            observations=tensor_from_array(observations), rewards=rewards, terminated=terminated, truncated=truncated,
-            final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(final)) for i, final in finals],
-            failures=[pb.EnvironmentFailure(index=i, code=pb.ENVIRONMENT_FAILURE, message=message) for i, message in failures],
-            infos=[pb.Info(values=values) for values in infos], server_step_seconds=elapsed)).SerializeToString()
+        return pb.Reply(
+            request_id=request_id,
+            server_instance_id=self.instance_id,
+            step=pb.StepReply(
+                observations=tensor_from_array(observations),
+                rewards=rewards,
+                terminated=terminated,
+                truncated=truncated,
+                final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(final)) for i, final in finals],
+                failures=[pb.EnvironmentFailure(index=i, code=pb.ENVIRONMENT_FAILURE, message=message) for i, message in failures],
+                infos=[pb.Info(values=values) for values in infos],
+                server_step_seconds=elapsed,
+            ),
+        ).SerializeToString()
 
     # ------------------------------------------------------------------ transport
 
-    def serve(self, bind: str, stop: Optional[Callable[[], bool]] = None, log: TextIO = sys.stderr,
-              curve_secret_key: Optional[str] = None, allowed_clients: Optional[Iterable[str]] = None) -> None:
+    def serve(
+        self,
+        bind: str,
+        stop: Callable[[], bool] | None = None,
+        log: TextIO = sys.stderr,
+        curve_secret_key: str | None = None,
+        allowed_clients: Iterable[str] | None = None,
+    ) -> None:
         """Answers requests on a REP socket bound to `bind` until `stop()` returns true.
 
         With `curve_secret_key` (Z85) traffic is encrypted with CURVE; with `allowed_clients` (Z85 public
@@ -409,6 +472,7 @@ class EnvironmentServer:
         """
         import zmq
         from zmq.utils import z85
+
         context = zmq.Context()
         zap = None
         if allowed_clients is not None:
@@ -425,7 +489,11 @@ class EnvironmentServer:
         socket.bind(bind)
         endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
         workers = f", {self.workers} worker process{'es' if self.workers > 1 else ''}" if self.workers else ""
-        print(f"gym_bridge: serving {self.env_id} ({self.num_envs} per session{workers}) on {endpoint}, instance {self.instance_id}", file=log, flush=True)
+        print(
+            f"gym_bridge: serving {self.env_id} ({self.num_envs} per session{workers}) on {endpoint}, instance {self.instance_id}",
+            file=log,
+            flush=True,
+        )
         poller = zmq.Poller()
         poller.register(socket, zmq.POLLIN)
         if zap is not None:
@@ -460,25 +528,45 @@ class EnvironmentServer:
                     while socket.getsockopt(zmq.RCVMORE):
                         socket.recv()
                         extra += 1
-                    reply = (self.handle(frame) if extra == 0 else
-                             error_reply(0, self.instance_id, pb.BAD_REQUEST, f"request has {extra + 1} frames; envbridge requests are one frame"))
+                    reply = (
+                        self.handle(frame)
+                        if extra == 0
+                        else error_reply(
+                            0, self.instance_id, pb.BAD_REQUEST, f"request has {extra + 1} frames; envbridge requests are one frame"
+                        )
+                    )
                     socket.send(reply)
                     spin.replied()
                     continue
                 ready = dict(poller.poll(100))
                 if zap in ready:
                     request = zap.recv_multipart()
-                    ok = (len(request) >= 7 and request[0] == b"1.0" and request[5] == b"CURVE" and len(request[6]) == 32
-                          and z85.encode(request[6]).decode() in allowed)
-                    zap.send_multipart([b"1.0", request[1] if len(request) > 1 else b"", b"200" if ok else b"400",
-                                        b"OK" if ok else b"client key not allowed", b"", b""])
+                    ok = (
+                        len(request) >= 7
+                        and request[0] == b"1.0"
+                        and request[5] == b"CURVE"
+                        and len(request[6]) == 32
+                        and z85.encode(request[6]).decode() in allowed
+                    )
+                    zap.send_multipart(
+                        [
+                            b"1.0",
+                            request[1] if len(request) > 1 else b"",
+                            b"200" if ok else b"400",
+                            b"OK" if ok else b"client key not allowed",
+                            b"",
+                            b"",
+                        ]
+                    )
                 if socket not in ready:
                     continue
                 frames = socket.recv_multipart(copy=False)
                 if len(frames) != 1:
-                    reply = error_reply(0, self.instance_id, pb.BAD_REQUEST, f"request has {len(frames)} frames; envbridge requests are one frame")
+                    reply = error_reply(
+                        0, self.instance_id, pb.BAD_REQUEST, f"request has {len(frames)} frames; envbridge requests are one frame"
+                    )
                 else:
-                    reply = self.handle(frames[0].buffer)
+                    reply = self.handle(frames[0].buffer)  # type: ignore[arg-type]  # any buffer: handle() reads it through memoryview
                 socket.send(reply)
         finally:
             for session in self.sessions.values():

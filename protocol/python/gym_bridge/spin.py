@@ -1,4 +1,5 @@
 """When the server looks for the next request without blocking before it sleeps in a receive."""
+
 import time
 
 BLOCK, SPIN = 0, 1
@@ -29,8 +30,8 @@ class AdaptiveSpin:
         self.trials_per_mode = trials_per_mode
         self.recheck_seconds = recheck_seconds
         self.clock = clock
-        self.spin_pays = True             # the choice between measurements
-        self.last_means = None            # (blocking, spinning) mean seconds per request of the last measurement
+        self.spin_pays = True  # the choice between measurements
+        self.last_means = None  # (blocking, spinning) mean seconds per request of the last measurement
         self._decided = False
         self._measuring = window_s > 0
         self._trial_mode = SPIN
@@ -103,5 +104,7 @@ class AdaptiveSpin:
         if self.spin_pays == before and self._decided:
             return None
         self._decided = True
-        return (f"a client in a loop: {means[SPIN] * 1e6:.0f} us per request spinning {self.window * 1e6:.0f} us first, "
-                f"{means[BLOCK] * 1e6:.0f} us blocking; now {'spinning' if self.spin_pays else 'blocking'}")
+        return (
+            f"a client in a loop: {means[SPIN] * 1e6:.0f} us per request spinning {self.window * 1e6:.0f} us first, "
+            f"{means[BLOCK] * 1e6:.0f} us blocking; now {'spinning' if self.spin_pays else 'blocking'}"
+        )

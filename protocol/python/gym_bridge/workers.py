@@ -13,6 +13,7 @@ A worker that dies (a simulator crashing the interpreter) or gives no answer wit
 killed and replaced; the copies it held are reported as failed steps and restart with new episodes, in
 every session, as a failing copy in the server's own process would.
 """
+
 import os
 import pickle
 import signal
@@ -47,8 +48,15 @@ def _raw_stepped(stepped):
     """The raw answer of an ordinary step, or None when it has episode ends, failures or infos."""
     if stepped.finals or stepped.failures or stepped.infos:
         return None
-    return b"".join((RAW_STEPPED, stepped.observations.tobytes(), np.asarray(stepped.rewards, np.float64).tobytes(),
-                     bytes(stepped.terminated), bytes(stepped.truncated)))
+    return b"".join(
+        (
+            RAW_STEPPED,
+            stepped.observations.tobytes(),
+            np.asarray(stepped.rewards, np.float64).tobytes(),
+            bytes(stepped.terminated),
+            bytes(stepped.truncated),
+        )
+    )
 
 
 def serve_copies(descriptor):
@@ -61,7 +69,7 @@ def serve_copies(descriptor):
         env_id, env_kwargs = connection.recv()
     except (EOFError, OSError):
         return
-    sessions = {}
+    sessions: dict = {}
     spin, clock = AdaptiveSpin(WORKER_SPIN_SECONDS), time.perf_counter
     try:
         while True:
@@ -73,7 +81,7 @@ def serve_copies(descriptor):
             try:
                 data = connection.recv_bytes()
             except (EOFError, OSError):
-                return          # the server is gone
+                return  # the server is gone
             spin.request_arrived()
             if data[:1] == RAW_STEP:
                 end = 2 + data[1]
@@ -84,7 +92,7 @@ def serve_copies(descriptor):
                         raise LookupError(f"gym_bridge worker holds no copies of session '{session_id}'")
                     actions = np.frombuffer(data, copies.action_dtype, offset=end).reshape((len(copies.envs),) + copies.action_shape)
                     stepped = copies.step(actions)
-                except Exception as error:      # a bug between server and worker, not a simulator's failure
+                except Exception as error:  # a bug between server and worker, not a simulator's failure
                     connection.send(("error", pb.INTERNAL, f"{type(error).__name__}: {error}"))
                 else:
                     raw = _raw_stepped(stepped)
@@ -104,7 +112,7 @@ def serve_copies(descriptor):
                 continue
             try:
                 if command == "step":
-                    answer = ("ok", sessions[session_id].step(arguments))
+                    answer: tuple = ("ok", sessions[session_id].step(arguments))
                 elif command == "reset":
                     answer = ("ok", sessions[session_id].reset(*arguments))
                 elif command == "open":
@@ -148,7 +156,10 @@ class Worker:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", f"from gym_bridge.workers import serve_copies; serve_copies({theirs.fileno()})"],
-                pass_fds=(theirs.fileno(),), env=environment, stdin=subprocess.DEVNULL)
+                pass_fds=(theirs.fileno(),),
+                env=environment,
+                stdin=subprocess.DEVNULL,
+            )
         finally:
             theirs.close()
         self.connection = Connection(ours.detach())
@@ -162,8 +173,8 @@ class Worker:
         """Sends a pickled or raw command; WorkerLost if the worker is gone (it is replaced)."""
         try:
             self.connection.send_bytes(data)
-        except OSError:
-            raise WorkerLost(self._replace("exited"))
+        except OSError as error:
+            raise WorkerLost(self._replace("exited")) from error
 
     def receive(self):
         """The answer's value (a raw step answer as its bytes); ProtocolError for an error answer;
@@ -172,8 +183,8 @@ class Worker:
             if not self.connection.poll(0):
                 self._await_answer()
             data = self.connection.recv_bytes()
-        except (EOFError, OSError):
-            raise WorkerLost(self._replace("exited"))
+        except (EOFError, OSError) as error:
+            raise WorkerLost(self._replace("exited")) from error
         if data[:1] == RAW_STEPPED:
             return data
         answer = pickle.loads(data)
@@ -206,7 +217,7 @@ class Worker:
         except subprocess.TimeoutExpired:
             code = None
         if alive or code is None:
-            how = ""            # killed here: its exit code says nothing
+            how = ""  # killed here: its exit code says nothing
         elif code < 0:
             try:
                 how = f" (killed by {signal.Signals(-code).name})"
@@ -287,7 +298,7 @@ class RemoteCopies:
                 return self._from_raw(answer) if isinstance(answer, bytes) else answer
             except WorkerLost as lost:
                 self._lost = str(lost)
-            except ProtocolError as error:      # a worker that does not hold these copies (a bug)
+            except ProtocolError as error:  # a worker that does not hold these copies (a bug)
                 self._lost = f"the gym_bridge worker process holding it could not step it: {error.message}"
         message, self._lost = self._lost, None
         try:
@@ -296,8 +307,15 @@ class RemoteCopies:
             message += f"; restarting it failed too: {error}"
             observations = np.zeros((self.count,) + self.observation_shape, self.observation_dtype)
         failure = f"{message}; the copy restarted with a new episode"
-        return Stepped(observations, [0.0] * self.count, [False] * self.count, [False] * self.count, [],
-                       [(self.offset + i, failure) for i in range(self.count)], [])
+        return Stepped(
+            observations,
+            [0.0] * self.count,
+            [False] * self.count,
+            [False] * self.count,
+            [],
+            [(self.offset + i, failure) for i in range(self.count)],
+            [],
+        )
 
     def _from_raw(self, data):
         """The `Stepped` of a raw step answer (see `_raw_stepped`)."""
@@ -307,15 +325,15 @@ class RemoteCopies:
         at = 1 + values * dtype.itemsize
         rewards = np.frombuffer(data, np.float64, count=count, offset=at).tolist()
         at += 8 * count
-        terminated = [flag != 0 for flag in data[at:at + count]]
-        truncated = [flag != 0 for flag in data[at + count:at + 2 * count]]
+        terminated = [flag != 0 for flag in data[at : at + count]]
+        truncated = [flag != 0 for flag in data[at + count : at + 2 * count]]
         return Stepped(observations, rewards, terminated, truncated, [], [], [])
 
     def send_reset(self, seeds, states, only=None):
         self._reset_arguments = (seeds, states, only)
         self._lost = None
         if self.generation != self.worker.generation:
-            self._lost = "the worker was replaced"      # receive_reset makes the copies again
+            self._lost = "the worker was replaced"  # receive_reset makes the copies again
             return
         try:
             self.worker.send("reset", self.session_id, self._reset_arguments)
@@ -334,8 +352,9 @@ class RemoteCopies:
         try:
             return self._reopened_and_reset(*self._reset_arguments)
         except WorkerLost as lost:
-            raise ProtocolError(pb.ENVIRONMENT_FAILURE, f"environments {self.offset}..{self.offset + self.count - 1} "
-                                                        f"could not be made again: {lost}")
+            raise ProtocolError(
+                pb.ENVIRONMENT_FAILURE, f"environments {self.offset}..{self.offset + self.count - 1} could not be made again: {lost}"
+            ) from lost
 
     def _reopened_and_reset(self, seeds, states, only=None):
         """Makes the copies again in the (replacement) worker and resets them (every one: they are all new),

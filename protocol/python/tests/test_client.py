@@ -1,5 +1,6 @@
 """gym_bridge.RemoteEnv and RemoteVectorEnv against both servers: the same seeded rollout as Gymnasium's own
 Pendulum, check_env, Gymnasium's vector semantics, and a killed server surfacing as ConnectionLost."""
+
 import os
 import re
 import signal
@@ -64,7 +65,7 @@ def test_remote_env_steps_as_gymnasium_and_passes_check_env(kind):
         tolerance = 0 if kind == "gym_bridge" else 1e-5
         ours, _ = env.reset(seed=5)
         theirs, _ = local.reset(seed=5)
-        np.testing.assert_array_equal(ours, theirs)     # seeded starts are bit for bit on both servers
+        np.testing.assert_array_equal(ours, theirs)  # seeded starts are bit for bit on both servers
         for t, action in enumerate(ACTIONS):
             ours = env.step(action)
             theirs = local.step(action)
@@ -123,11 +124,13 @@ def test_curve_keys_and_a_vector_env_that_reconnects_after_its_server_restarted(
     import zmq
 
     from gym_bridge import EnvironmentServer
+
     public, secret = zmq.curve_keypair()
     server, stop = EnvironmentServer("Pendulum-v1"), threading.Event()
-    endpoint = "tcp://127.0.0.1:%d" % (33000 + int(np.random.default_rng().integers(0, 2000)))
-    thread = threading.Thread(target=server.serve, args=(endpoint,),
-                              kwargs=dict(stop=stop.is_set, log=open(os.devnull, "w"), curve_secret_key=secret.decode()))
+    endpoint = f"tcp://127.0.0.1:{33000 + int(np.random.default_rng().integers(0, 2000))}"
+    thread = threading.Thread(
+        target=server.serve, args=(endpoint,), kwargs=dict(stop=stop.is_set, log=open(os.devnull, "w"), curve_secret_key=secret.decode())
+    )
     thread.start()
     try:
         env = RemoteEnv(endpoint, curve_server_key=public.decode(), timeout_ms=2_000)

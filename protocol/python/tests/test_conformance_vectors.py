@@ -1,14 +1,14 @@
 """The Python codec against protocol/vectors: every valid vector decodes to its manifest view, every
 invalid one is refused with its error code, and the server answers the refused ones as specified."""
+
 import json
 from pathlib import Path
 
 import pytest
+import views
 
 from gym_bridge import EnvironmentServer, ProtocolError, decode_reply, decode_request
 from gym_bridge import envbridge_pb2 as pb
-
-import views
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 MANIFEST = json.loads((VECTORS / "manifest.json").read_text())["vectors"]

@@ -1,4 +1,5 @@
 """10,000 mutated messages against the Python server: every input is answered with a well-formed reply."""
+
 import random
 from pathlib import Path
 
@@ -21,12 +22,12 @@ def mutate(data, corpus, rng):
             data[position:position] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
         elif choice == 3 and data:
             start = rng.randrange(len(data))
-            del data[start:start + rng.randint(1, 16)]
+            del data[start : start + rng.randint(1, 16)]
         elif choice == 4:
-            data = data[:rng.randrange(len(data) + 1)]
+            data = data[: rng.randrange(len(data) + 1)]
         elif choice == 5:
             other = rng.choice(corpus)
-            data = data[:rng.randrange(len(data) + 1)] + other[rng.randrange(len(other) + 1):]
+            data = data[: rng.randrange(len(data) + 1)] + other[rng.randrange(len(other) + 1) :]
         elif choice == 6:
             data = bytearray(rng.randrange(256) for _ in range(rng.randrange(65)))
         else:

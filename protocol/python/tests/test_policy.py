@@ -2,6 +2,7 @@
 and batches in the environment's shapes, and refuses malformed files with a PolicyFileError that says why.
 The files are written here by hand in the documented layout (docs/policy-file-format.md), so these tests
 also check that the documentation is enough to write a reader."""
+
 import struct
 import subprocess
 import sys
@@ -19,12 +20,16 @@ def frame(magic, version, body):
     return head + struct.pack("<I", zlib.crc32(head) & 0xFFFFFFFF)
 
 
-def sacp_bytes(weights, biases, low, high, observation_shape=None, action_shape=None, version=2,
-               environment_id="Test-v0", variant="twin-q"):
+def sacp_bytes(
+    weights, biases, low, high, observation_shape=None, action_shape=None, version=2, environment_id="Test-v0", variant="twin-q"
+):
     sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
-    parameters = np.concatenate([np.concatenate([w.ravel(), b]) for w, b in zip(weights, biases)]).astype("<f4")
-    network = frame(b"SACN", 1, struct.pack("<I", len(sizes)) + struct.pack(f"<{len(sizes)}I", *sizes)
-                    + struct.pack("<Q", parameters.size) + parameters.tobytes())
+    parameters = np.concatenate([np.concatenate([w.ravel(), b]) for w, b in zip(weights, biases, strict=False)]).astype("<f4")
+    network = frame(
+        b"SACN",
+        1,
+        struct.pack("<I", len(sizes)) + struct.pack(f"<{len(sizes)}I", *sizes) + struct.pack("<Q", parameters.size) + parameters.tobytes(),
+    )
     body = b""
     for text in (environment_id, variant):
         body += struct.pack("<I", len(text.encode())) + text.encode()
@@ -65,7 +70,7 @@ def test_a_hand_written_sacp_acts_as_documented(tmp_path, network):
     observations = np.random.default_rng(0).normal(size=(16, 2, 2)).astype(np.float32)
     actions = policy.act(observations)
     assert actions.shape == (16, 2) and actions.dtype == np.float32
-    for observation, action in zip(observations, actions):
+    for observation, action in zip(observations, actions, strict=False):
         np.testing.assert_allclose(action, reference_action(weights, biases, low, high, observation), atol=1e-5)
         single = policy.act(observation)  # one observation in its own shape (a matrix-vector product in BLAS)
         np.testing.assert_allclose(single, action, atol=1e-6)
@@ -82,14 +87,17 @@ def test_version_1_files_load_with_flat_shapes(tmp_path, network):
     assert policy.observation_shape == (4,) and policy.action_shape == (2,)
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda data: data[:-7], "truncated"),
-    (lambda data: data[:10], "truncated"),
-    (lambda data: data[:40] + bytes([data[40] ^ 0x01]) + data[41:], "corrupt"),
-    (lambda data: data[:4] + struct.pack("<I", 9) + data[8:], "version 9 .*newer SwiftSAC"),
-    (lambda data: b"SACQ" + data[4:], "neither a SAC policy"),
-    (lambda data: b"", "neither a SAC policy"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda data: data[:-7], "truncated"),
+        (lambda data: data[:10], "truncated"),
+        (lambda data: data[:40] + bytes([data[40] ^ 0x01]) + data[41:], "corrupt"),
+        (lambda data: data[:4] + struct.pack("<I", 9) + data[8:], "version 9 .*newer SwiftSAC"),
+        (lambda data: b"SACQ" + data[4:], "neither a SAC policy"),
+        (lambda data: b"", "neither a SAC policy"),
+    ],
+)
 def test_malformed_files_are_refused_with_a_reason(tmp_path, network, damage, message):
     weights, biases = network
     path = tmp_path / "bad.sacp"
@@ -113,10 +121,20 @@ def test_a_missing_file_is_a_policy_file_error(tmp_path):
 
 def test_npz_archives_with_missing_arrays_or_newer_versions_are_refused(tmp_path, network):
     weights, biases = network
-    arrays = dict(format_version=np.array(1), environment_id=np.array("Test-v0"), variant=np.array("twin-q"),
-                  observation_shape=np.array([4]), action_shape=np.array([2]), action_low=np.float32([-1, -1]),
-                  action_high=np.float32([1, 1]), layer_sizes=np.array([4, 5, 4]), weight_0=weights[0],
-                  bias_0=biases[0], weight_1=weights[1], bias_1=biases[1])
+    arrays = dict(
+        format_version=np.array(1),
+        environment_id=np.array("Test-v0"),
+        variant=np.array("twin-q"),
+        observation_shape=np.array([4]),
+        action_shape=np.array([2]),
+        action_low=np.float32([-1, -1]),
+        action_high=np.float32([1, 1]),
+        layer_sizes=np.array([4, 5, 4]),
+        weight_0=weights[0],
+        bias_0=biases[0],
+        weight_1=weights[1],
+        bias_1=biases[1],
+    )
     good = tmp_path / "good.npz"
     np.savez(good, **arrays)
     assert isinstance(load(good), Policy)
@@ -136,12 +154,15 @@ def test_the_loader_needs_only_numpy(tmp_path, network):
     weights, biases = network
     path = tmp_path / "policy.sacp"
     path.write_bytes(sacp_bytes(weights, biases, [-1, -1], [1, 1], (4,), (2,)))
-    script = ("import sys\n"
-              "for name in ('zmq', 'gymnasium', 'google', 'google.protobuf'): sys.modules[name] = None\n"
-              "from gym_bridge.policy import load\n"
-              f"print(load({str(path)!r}).act([0.1, 0.2, 0.3, 0.4]).shape)\n")
+    script = (
+        "import sys\n"
+        "for name in ('zmq', 'gymnasium', 'google', 'google.protobuf'): sys.modules[name] = None\n"
+        "from gym_bridge.policy import load\n"
+        f"print(load({str(path)!r}).act([0.1, 0.2, 0.3, 0.4]).shape)\n"
+    )
     root = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root,
-                            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(2,)"

@@ -1,6 +1,7 @@
 """`sac export` end to end, with the sac binary (built by `swift build`): a Pendulum policy trained
 briefly, exported three ways and run in Gymnasium from Python (NumPy, onnxruntime) and from a C program on
 sac eval's seeds gets sac eval's returns within 1e-3; bad input is a clear error and a non-zero exit."""
+
 import json
 import struct
 import subprocess
@@ -27,8 +28,24 @@ def sac(*arguments, check=True):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     directory = tmp_path_factory.mktemp("deploy") / "run"
-    sac("train", "--env", "pendulum", "--steps", 1500, "--learning-starts", 500, "--hidden", "64,64",
-        "--batch-size", 64, "--eval-episodes", 2, "--quiet", "--run-dir", directory)
+    sac(
+        "train",
+        "--env",
+        "pendulum",
+        "--steps",
+        1500,
+        "--learning-starts",
+        500,
+        "--hidden",
+        "64,64",
+        "--batch-size",
+        64,
+        "--eval-episodes",
+        2,
+        "--quiet",
+        "--run-dir",
+        directory,
+    )
     return directory
 
 
@@ -39,12 +56,45 @@ def test_exports_run_in_gymnasium_get_sac_evals_returns(run):
     for form, name in (("onnx", "policy.onnx"), ("numpy", "policy.npz"), ("c", "policy.h")):
         said = sac("export", "--run-dir", run, "--format", form, "--output", run / name).stdout
         assert f"wrote {run / name}" in said
-    subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-I", str(run),
-                    str(EXAMPLE / "act.c"), "-o", str(run / "act"), "-lm"], check=True)
-    result = subprocess.run([sys.executable, str(EXAMPLE / "evaluate_in_gymnasium.py"), "--episodes", "3",
-                             "--expect", str(run / "eval.json"), "--sacp", str(run / "policy.sacp"),
-                             "--npz", str(run / "policy.npz"), "--onnx", str(run / "policy.onnx"),
-                             "--c-program", str(run / "act")], capture_output=True, text=True, timeout=600)
+    subprocess.run(
+        [
+            "cc",
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-O2",
+            "-I",
+            str(run),
+            str(EXAMPLE / "act.c"),
+            "-o",
+            str(run / "act"),
+            "-lm",
+        ],
+        check=True,
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLE / "evaluate_in_gymnasium.py"),
+            "--episodes",
+            "3",
+            "--expect",
+            str(run / "eval.json"),
+            "--sacp",
+            str(run / "policy.sacp"),
+            "--npz",
+            str(run / "policy.npz"),
+            "--onnx",
+            str(run / "policy.onnx"),
+            "--c-program",
+            str(run / "act"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith(("sacp", "npz", "onnx", "c "))]
     assert len(rows) == 4, result.stdout
@@ -63,12 +113,15 @@ def rewrite_version(data, version):
     return head + struct.pack("<I", zlib.crc32(head) & 0xFFFFFFFF)
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda data: data[: len(data) // 2], "truncated"),
-    (lambda data: data[:100] + bytes([data[100] ^ 0xFF]) + data[101:], "corrupt"),
-    (lambda data: rewrite_version(data, 3), "version 3"),
-    (lambda data: b"GARBAGE!" + data[8:], "SAC policy"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda data: data[: len(data) // 2], "truncated"),
+        (lambda data: data[:100] + bytes([data[100] ^ 0xFF]) + data[101:], "corrupt"),
+        (lambda data: rewrite_version(data, 3), "version 3"),
+        (lambda data: b"GARBAGE!" + data[8:], "SAC policy"),
+    ],
+)
 def test_a_bad_policy_file_is_an_error(run, tmp_path, damage, message):
     bad = tmp_path / "bad.sacp"
     bad.write_bytes(damage((run / "policy.sacp").read_bytes()))
@@ -78,12 +131,15 @@ def test_a_bad_policy_file_is_an_error(run, tmp_path, damage, message):
     assert not (tmp_path / "out.onnx").exists()
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--format", "tflite"], "tflite"),
-    (["--format", "onnx", "--output", "{blocker}/policy.onnx"], "cannot write"),
-    (["--format", "c", "--name", "2fast"], "not a C identifier"),
-    (["--format", "onnx", "--name", "policy"], "--format c only"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--format", "tflite"], "tflite"),
+        (["--format", "onnx", "--output", "{blocker}/policy.onnx"], "cannot write"),
+        (["--format", "c", "--name", "2fast"], "not a C identifier"),
+        (["--format", "onnx", "--name", "policy"], "--format c only"),
+    ],
+)
 def test_bad_arguments_are_errors(run, tmp_path, arguments, message):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")

@@ -1,11 +1,12 @@
 """The Gymnasium server: sessions, batching, auto-reset, the state hook, exactly-once retries and every error code."""
+
 import time
 
+import gymnasium as gym
 import numpy as np
 import pytest
-import gymnasium as gym
 
-from gym_bridge import EnvironmentServer, tensor_from_array, array_from_tensor
+from gym_bridge import EnvironmentServer, array_from_tensor, tensor_from_array
 from gym_bridge import envbridge_pb2 as pb
 
 
@@ -64,8 +65,12 @@ def test_session_and_instance_ids_are_short_distinct_hex_strings():
 def test_seeded_reset_matches_gymnasium_and_no_seed_differs_from_seed_zero():
     server = EnvironmentServer("Pendulum-v1", num_envs=3)
     session, _ = opened(server, reset=False)
-    reply = call(server, request_id=5, session_id=session,
-                 reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=0), pb.Seed(present=True, value=7), pb.Seed()]))
+    reply = call(
+        server,
+        request_id=5,
+        session_id=session,
+        reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=0), pb.Seed(present=True, value=7), pb.Seed()]),
+    )
     observations = array_from_tensor(reply.reset.observations)
     expected, _ = gym.make("Pendulum-v1").reset(seed=7)
     np.testing.assert_array_equal(observations[1], expected)
@@ -138,10 +143,18 @@ def test_environment_failure_is_reported_per_environment():
 def test_retry_with_same_request_id_does_not_step_twice():
     server = EnvironmentServer("Pendulum-v1")
     session, _ = opened(server)
-    first = server.handle(pb.Request(request_id=50, session_id=session, step=pb.StepRequest(actions=tensor_from_array([[1.0]], np.float32))).SerializeToString())
-    again = server.handle(pb.Request(request_id=50, session_id=session, step=pb.StepRequest(actions=tensor_from_array([[1.0]], np.float32))).SerializeToString())
+    first = server.handle(
+        pb.Request(
+            request_id=50, session_id=session, step=pb.StepRequest(actions=tensor_from_array([[1.0]], np.float32))
+        ).SerializeToString()
+    )
+    again = server.handle(
+        pb.Request(
+            request_id=50, session_id=session, step=pb.StepRequest(actions=tensor_from_array([[1.0]], np.float32))
+        ).SerializeToString()
+    )
     assert first == again
-    assert server.sessions[session].envs[0].get_wrapper_attr("_elapsed_steps") == 1   # stepped once, not twice
+    assert server.sessions[session].envs[0].get_wrapper_attr("_elapsed_steps") == 1  # stepped once, not twice
 
 
 def test_non_box_spaces_are_refused_with_a_clear_message():
@@ -153,6 +166,7 @@ def test_idle_sessions_expire_and_close_forgets():
     server = EnvironmentServer("Pendulum-v1", session_timeout=0.0)
     session, _ = opened(server, reset=False)
     import time
+
     time.sleep(0.01)
     assert error_code(call(server, request_id=3, session_id=session, reset=pb.ResetRequest())) == "UNKNOWN_SESSION"
     server = EnvironmentServer("Pendulum-v1")
@@ -175,6 +189,7 @@ def test_a_bug_in_the_server_is_still_answered_as_internal(monkeypatch):
 
 def test_hand_written_step_replies_are_the_bytes_protobuf_writes():
     from gym_bridge.codec import StepReplyWriter
+
     rng = np.random.default_rng(5)
     for trial in range(300):
         n, width = int(rng.integers(0, 5)), int(rng.integers(1, 18))
@@ -189,10 +204,18 @@ def test_hand_written_step_replies_are_the_bytes_protobuf_writes():
         request_id = int(rng.choice([0, 1, 127, 128, 2**63 + 5]))
         instance = ["", "0123456789abcdef", "é" * 70][trial % 3]
         seconds = [0.0, 1.5e-6, float(rng.random())][trial % 3]
-        expected = pb.Reply(request_id=request_id, server_instance_id=instance, step=pb.StepReply(
-            observations=tensor_from_array(observations), rewards=rewards, terminated=terminated, truncated=truncated,
-            final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(o)) for i, o in finals],
-            server_step_seconds=seconds)).SerializeToString()
+        expected = pb.Reply(
+            request_id=request_id,
+            server_instance_id=instance,
+            step=pb.StepReply(
+                observations=tensor_from_array(observations),
+                rewards=rewards,
+                terminated=terminated,
+                truncated=truncated,
+                final_observations=[pb.FinalObservation(index=i, observation=tensor_from_array(o)) for i, o in finals],
+                server_step_seconds=seconds,
+            ),
+        ).SerializeToString()
         writer = StepReplyWriter(instance, (n, width), dtype)
         assert writer.write(request_id, observations, rewards, terminated, truncated, seconds, finals=finals) == expected, trial
 
@@ -212,10 +235,12 @@ def test_replies_with_infos_or_failures_still_decode():
 def test_spinning_server_answers_a_quick_client_and_a_slow_one():
     import threading
     import time
+
     import zmq
+
     server = EnvironmentServer("Pendulum-v1", spin_us=500)
     stop = threading.Event()
-    endpoint = "tcp://127.0.0.1:%d" % (29000 + np.random.default_rng().integers(0, 1000))
+    endpoint = f"tcp://127.0.0.1:{29000 + int(np.random.default_rng().integers(0, 1000))}"
     thread = threading.Thread(target=server.serve, args=(endpoint,), kwargs=dict(stop=stop.is_set, log=open("/dev/null", "w")))
     thread.start()
     try:
@@ -233,7 +258,7 @@ def test_spinning_server_answers_a_quick_client_and_a_slow_one():
         local.reset(seed=3)
         for t in range(40):
             if t % 10 == 9:
-                time.sleep(0.01)   # a slow client now and then: the server blocks instead
+                time.sleep(0.01)  # a slow client now and then: the server blocks instead
             action = np.array([[np.sin(t)]], np.float32)
             reply = remote(request_id=3 + t, session_id=session, step=pb.StepRequest(actions=tensor_from_array(action)))
             observation, reward, *_ = local.step(action[0])
@@ -250,6 +275,7 @@ def test_spinning_server_answers_a_quick_client_and_a_slow_one():
 
 def test_step_request_template_reads_exactly_what_protobuf_decodes():
     from gym_bridge.codec import StepRequestTemplate
+
     rng = np.random.default_rng(11)
     for trial in range(300):
         session = ["", "a", "0123456789abcde", "é" * 40][trial % 4]
@@ -257,16 +283,20 @@ def test_step_request_template_reads_exactly_what_protobuf_decodes():
         dtype = np.float32 if trial % 2 else np.float64
         actions = rng.normal(size=shape).astype(dtype)
         request_id = [0, 1, 127, 128, 16383, 16384, 2**63 + 5, 2**64 - 1][trial % 8]
-        frame = pb.Request(request_id=request_id, session_id=session,
-                           step=pb.StepRequest(actions=tensor_from_array(actions))).SerializeToString()
+        frame = pb.Request(
+            request_id=request_id, session_id=session, step=pb.StepRequest(actions=tensor_from_array(actions))
+        ).SerializeToString()
         template = StepRequestTemplate(session, dtype, shape)
         matched = template.match(frame)
         assert matched is not None, trial
         assert matched[0] == request_id and matched[1].dtype == dtype and matched[1].shape == shape
         assert np.array_equal(matched[1], actions), trial
         # Anything else is left to protobuf: another session, shape or dtype, or bytes cut, added or overlong.
-        others = [StepRequestTemplate(session + "x", dtype, shape), StepRequestTemplate(session, dtype, shape + (1,)),
-                  StepRequestTemplate(session, np.float64 if dtype == np.float32 else np.float32, shape)]
+        others = [
+            StepRequestTemplate(session + "x", dtype, shape),
+            StepRequestTemplate(session, dtype, shape + (1,)),
+            StepRequestTemplate(session, np.float64 if dtype == np.float32 else np.float32, shape),
+        ]
         assert all(other.match(frame) is None for other in others), trial
         assert template.match(frame[:-1]) is None and template.match(frame + b"\x00") is None
         assert template.match(b"\x08" + b"\xff" * 10 + b"\x01" + frame[1:]) is None
@@ -276,20 +306,29 @@ def test_step_request_template_reads_exactly_what_protobuf_decodes():
 
 def test_step_reply_writer_writes_the_bytes_protobuf_writes():
     from gym_bridge.codec import StepReplyWriter
+
     rng = np.random.default_rng(12)
     for trial in range(300):
         n, width = int(rng.integers(1, 6)), int(rng.integers(1, 18))
         dtype = np.float32 if trial % 2 else np.float64
-        observations = rng.normal(size=(n, width))        # float64, cast by the writer for float32 sessions
+        observations = rng.normal(size=(n, width))  # float64, cast by the writer for float32 sessions
         rewards = [float(r) for r in rng.normal(size=n)]
         terminated = [bool(b) for b in rng.integers(0, 2, size=n)]
         truncated = [bool(b) for b in rng.integers(0, 2, size=n)]
         request_id = [0, 1, 127, 128, 16384, 2**63 + 5, 2**64 - 1][trial % 7]
         instance = ["", "0123456789abcde", "é" * 70][trial % 3]
         seconds = [1.5e-6, float(rng.random()), -2.0][trial % 3]
-        expected = pb.Reply(request_id=request_id, server_instance_id=instance, step=pb.StepReply(
-            observations=tensor_from_array(observations, dtype), rewards=rewards, terminated=terminated, truncated=truncated,
-            server_step_seconds=seconds)).SerializeToString()
+        expected = pb.Reply(
+            request_id=request_id,
+            server_instance_id=instance,
+            step=pb.StepReply(
+                observations=tensor_from_array(observations, dtype),
+                rewards=rewards,
+                terminated=terminated,
+                truncated=truncated,
+                server_step_seconds=seconds,
+            ),
+        ).SerializeToString()
         writer = StepReplyWriter(instance, (n, width), dtype)
         assert writer.write(request_id, observations, rewards, terminated, truncated, seconds) == expected, trial
 
@@ -304,10 +343,10 @@ def test_interleaved_sessions_each_step_their_own_environments():
         call(server, request_id=2, session_id=session, reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=seed)]))
         sessions.append(session)
     references = [gym.make("Pendulum-v1") for _ in (1, 2)]
-    for reference, seed in zip(references, (1, 2)):
+    for reference, seed in zip(references, (1, 2), strict=False):
         reference.reset(seed=seed)
     for t in range(3, 40):
-        for session, reference in zip(sessions, references):
+        for session, reference in zip(sessions, references, strict=False):
             action = np.array([[np.sin(t)]], np.float32)
             reply = step(server, session, action, request_id=t)
             expected, reward, _, _, _ = reference.step(action[0])
@@ -336,6 +375,7 @@ def test_an_observation_of_the_wrong_shape_fails_its_copy_alone():
 def test_step_reply_writer_writes_infos_protobuf_reads_back():
     # Map entries have no fixed order on the wire, so the writer's replies are compared as parsed messages.
     from gym_bridge.codec import StepReplyWriter
+
     rng = np.random.default_rng(13)
     keys = ["x_position", "reward_ctrl", "", "é" * 3, "k" * 200]
     writer = StepReplyWriter("0123456789abcde", (3, 17), np.float32)
@@ -347,16 +387,27 @@ def test_step_reply_writer_writes_infos_protobuf_reads_back():
         if trial % 5 == 0:
             infos[1] = {"zero": 0.0, "negative zero": -0.0}
         written = writer.write(trial, observations, rewards, terminated, truncated, 2.5e-5, infos)
-        expected = pb.Reply(request_id=trial, server_instance_id="0123456789abcde", step=pb.StepReply(
-            observations=tensor_from_array(observations), rewards=rewards, terminated=terminated, truncated=truncated,
-            infos=[pb.Info(values=values) for values in infos], server_step_seconds=2.5e-5))
+        expected = pb.Reply(
+            request_id=trial,
+            server_instance_id="0123456789abcde",
+            step=pb.StepReply(
+                observations=tensor_from_array(observations),
+                rewards=rewards,
+                terminated=terminated,
+                truncated=truncated,
+                infos=[pb.Info(values=values) for values in infos],
+                server_step_seconds=2.5e-5,
+            ),
+        )
         assert pb.Reply.FromString(written) == expected, trial
 
 
 def test_console_script_names_main_and_the_package_is_typed():
     import importlib
-    import tomllib
     from pathlib import Path
+
+    import tomllib
+
     root = Path(__file__).resolve().parents[1]
     project = tomllib.loads((root / "pyproject.toml").read_text())
     module, _, function = project["project"]["scripts"]["gym-bridge"].partition(":")
@@ -375,7 +426,7 @@ def test_step_delay_models_a_slow_simulator():
     reply = step(server, session, np.zeros((2, 1), np.float32))
     assert reply.WhichOneof("kind") == "step"
     assert time.perf_counter() - began >= 0.030
-    assert reply.step.server_step_seconds >= 0.030   # one sleep per request, counted as stepping time
+    assert reply.step.server_step_seconds >= 0.030  # one sleep per request, counted as stepping time
     server.close()
     for bad in (-1.0, float("nan")):
         with pytest.raises(ValueError):
@@ -393,8 +444,9 @@ def test_reset_of_some_environments_leaves_the_others_episodes_going(workers):
         for t in range(5):
             step(reference, ref_session, [[0.5], [0.5], [0.5]], request_id=10 + t)
             step(server, session, [[0.5], [0.5], [0.5]], request_id=10 + t)
-        reply = call(server, request_id=20, session_id=session,
-                     reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=9)], env_indices=[1]))
+        reply = call(
+            server, request_id=20, session_id=session, reset=pb.ResetRequest(seeds=[pb.Seed(present=True, value=9)], env_indices=[1])
+        )
         assert reply.WhichOneof("kind") == "reset", reply
         expected, _ = gym.make("Pendulum-v1").reset(seed=9)
         np.testing.assert_array_equal(array_from_tensor(reply.reset.observations), expected[None].astype(np.float32))
@@ -403,7 +455,10 @@ def test_reset_of_some_environments_leaves_the_others_episodes_going(workers):
         untouched = array_from_tensor(step(reference, ref_session, [[0.5], [0.5], [0.5]], request_id=30).step.observations)
         np.testing.assert_array_equal(after[[0, 2]], untouched[[0, 2]])
         assert not np.array_equal(after[1], untouched[1])
-        bad = lambda **fields: error_code(call(server, request_id=40, session_id=session, reset=pb.ResetRequest(**fields)))
+
+        def bad(**fields):
+            return error_code(call(server, request_id=40, session_id=session, reset=pb.ResetRequest(**fields)))
+
         assert bad(env_indices=[3]) == "BAD_REQUEST" and bad(env_indices=[2, 1]) == "BAD_REQUEST"
         assert bad(env_indices=[0], seeds=[pb.Seed(present=True, value=1)] * 2) == "WRONG_SHAPE"
         fresh, _ = opened(server, reset=False)
@@ -430,7 +485,7 @@ def test_a_retried_handshake_gets_the_same_session_not_a_second():
     other = call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1, client_nonce="c3d4"))
     assert len(server.sessions) == 2 and other.handshake.session_id != pb.Reply.FromString(first).handshake.session_id
     call(server, request_id=2, session_id=pb.Reply.FromString(first).handshake.session_id, close=pb.CloseRequest())
-    assert server.handle(hello) != first and len(server.sessions) == 2   # after a close, the nonce opens a new one
+    assert server.handle(hello) != first and len(server.sessions) == 2  # after a close, the nonce opens a new one
 
 
 def test_a_full_server_evicts_the_idlest_session_past_the_grace_never_an_active_one():
@@ -440,8 +495,8 @@ def test_a_full_server_evicts_the_idlest_session_past_the_grace_never_an_active_
     flood = [opened(server)[0] for _ in range(3)]
     assert error_code(call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1))) == "ENVIRONMENT_FAILURE"
     time.sleep(0.3)
-    assert step(server, flood[0], [[0.0]], 50).WhichOneof("kind") == "step"     # flood[0] is active again
+    assert step(server, flood[0], [[0.0]], 50).WhichOneof("kind") == "step"  # flood[0] is active again
     newcomer = call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1))
     assert newcomer.WhichOneof("kind") == "handshake" and len(server.sessions) == 3
     assert step(server, flood[0], [[0.0]], 51).WhichOneof("kind") == "step"
-    assert error_code(step(server, flood[1], [[0.0]], 52)) == "UNKNOWN_SESSION"   # the idlest went
+    assert error_code(step(server, flood[1], [[0.0]], 52)) == "UNKNOWN_SESSION"  # the idlest went

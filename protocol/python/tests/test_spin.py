@@ -1,4 +1,5 @@
 """AdaptiveSpin on a simulated clock: it spins only for a client in a loop, and only while that is quicker."""
+
 import pytest
 
 from gym_bridge.spin import AdaptiveSpin
@@ -53,7 +54,7 @@ def test_a_machine_where_blocking_answers_sooner_stops_spinning():
 def test_a_client_that_computes_between_steps_is_never_spun_on_or_measured():
     clock = Clock()
     spin = AdaptiveSpin(WINDOW, clock=clock)
-    spun, messages = serve(spin, clock, 2000, lambda spinning: 5e-3)   # 5 ms of updates between steps
+    spun, messages = serve(spin, clock, 2000, lambda spinning: 5e-3)  # 5 ms of updates between steps
     assert not any(spun) and not messages and spin.last_means is None
 
 
@@ -62,7 +63,7 @@ def test_the_choice_is_measured_again_after_the_recheck_interval():
     spin = AdaptiveSpin(WINDOW, recheck_seconds=1.0, clock=clock)
     serve(spin, clock, 2000, lambda spinning: 150e-6 if spinning else 100e-6)
     assert not spin.spin_pays
-    clock.now += 2.0                  # the machine's load changed; now spinning pays
+    clock.now += 2.0  # the machine's load changed; now spinning pays
     spun, messages = serve(spin, clock, 3000, lambda spinning: 50e-6 if spinning else 100e-6)
     assert spin.spin_pays and all(spun[-1000:]) and "now spinning" in messages[-1]
 

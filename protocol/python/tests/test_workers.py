@@ -1,4 +1,5 @@
 """Worker processes: the same steps as without them, and a dead or hung worker costs its copies one failed step."""
+
 import os
 import signal
 import subprocess
@@ -7,12 +8,11 @@ import time
 
 import numpy as np
 import pytest
+from test_server import call, error_code, opened, remote_call, step
 
-from gym_bridge import EnvironmentServer, tensor_from_array, array_from_tensor
+from gym_bridge import EnvironmentServer, array_from_tensor, tensor_from_array
 from gym_bridge import envbridge_pb2 as pb
 from gym_bridge.server import _split
-
-from test_server import call, error_code, opened, remote_call, step
 
 
 def run(server, session, steps, num_envs, first_id=10):
@@ -24,8 +24,15 @@ def run(server, session, steps, num_envs, first_id=10):
         assert reply.WhichOneof("kind") == "step", reply
         s = reply.step
         assert not s.failures, s.failures
-        trace.append((array_from_tensor(s.observations), list(s.rewards), list(s.terminated), list(s.truncated),
-                      [(f.index, array_from_tensor(f.observation).tolist()) for f in s.final_observations]))
+        trace.append(
+            (
+                array_from_tensor(s.observations),
+                list(s.rewards),
+                list(s.terminated),
+                list(s.truncated),
+                [(f.index, array_from_tensor(f.observation).tolist()) for f in s.final_observations],
+            )
+        )
     return trace
 
 
@@ -48,7 +55,7 @@ def test_workers_step_exactly_what_one_process_steps_through_episode_ends():
             traces.append(run(server, session, 203, 5))
         finally:
             server.close()
-    for t, (without, with_workers) in enumerate(zip(*traces)):
+    for t, (without, with_workers) in enumerate(zip(*traces, strict=False)):
         np.testing.assert_array_equal(without[0], with_workers[0], err_msg=f"step {t}")
         assert without[1:] == with_workers[1:], t
     assert traces[1][199][3] == [True] * 5 and [i for i, _ in traces[1][199][4]] == [0, 1, 2, 3, 4]
@@ -57,6 +64,7 @@ def test_workers_step_exactly_what_one_process_steps_through_episode_ends():
 def test_raw_step_answers_carry_float64_observations_and_flags_exactly():
     from gym_bridge.copies import Stepped
     from gym_bridge.workers import RemoteCopies, _raw_stepped
+
     observations = np.array([[0.1, -2.5, 3e-8], [1.0, 2.0, np.pi]], np.float64)
     stepped = Stepped(observations, [-1.25, 7.0], [False, True], [True, False], [], [], [])
     copies = RemoteCopies.__new__(RemoteCopies)
@@ -79,7 +87,7 @@ def test_a_float64_session_steps_the_same_with_workers():
         finally:
             server.close()
     assert traces[0][-1][0].dtype == traces[1][-1][0].dtype == np.float64
-    for without, with_workers in zip(*traces):
+    for without, with_workers in zip(*traces, strict=False):
         np.testing.assert_array_equal(without[0], with_workers[0])
         assert without[1:] == with_workers[1:]
 
@@ -118,7 +126,7 @@ def test_a_killed_worker_fails_its_copies_once_in_every_session_and_is_replaced(
         assert failed_indices(reply) == [2, 3]
         assert f"worker process {old_pid} holding it exited (killed by SIGKILL)" in reply.step.failures[0].message
         observations = array_from_tensor(reply.step.observations)
-        assert np.all(np.abs(observations[2:, :2]) <= 1) and np.any(observations[2:] != 0)   # new episodes, not zeros
+        assert np.all(np.abs(observations[2:, :2]) <= 1) and np.any(observations[2:] != 0)  # new episodes, not zeros
         assert reply.step.rewards[0] != 0 and list(reply.step.rewards[2:]) == [0.0, 0.0]
         assert worker.process.pid != old_pid and worker.process.poll() is None
         assert failed_indices(step(server, first, np.zeros((4, 1)), 21)) == []
@@ -146,7 +154,7 @@ def test_a_hung_worker_is_replaced_after_the_timeout():
         reply = step(server, session, np.zeros((2, 1)), 30)
         assert 0.5 <= time.monotonic() - started < 10
         assert failed_indices(reply) == [1] and "gave no answer within 0.5 s" in reply.step.failures[0].message
-        assert hung.poll() is not None        # killed, not left stopped
+        assert hung.poll() is not None  # killed, not left stopped
         assert failed_indices(step(server, session, np.zeros((2, 1)), 31)) == []
     finally:
         server.close()
@@ -154,7 +162,7 @@ def test_a_hung_worker_is_replaced_after_the_timeout():
 
 def test_close_stops_the_workers_and_bad_counts_are_refused():
     server = EnvironmentServer("Pendulum-v1", num_envs=3, workers=5)
-    assert server.workers == 2            # no more workers than copies beyond the server's own
+    assert server.workers == 2  # no more workers than copies beyond the server's own
     processes = [w.process for w in server._pool.workers]
     opened(server)
     server.close()
@@ -168,10 +176,15 @@ def test_close_stops_the_workers_and_bad_counts_are_refused():
 
 def test_the_command_line_server_with_workers_serves_and_stops_them_on_sigterm():
     import zmq
+
     endpoint = f"ipc:///tmp/gym-bridge-test-{os.getpid()}.sock"
     environment = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    server = subprocess.Popen([sys.executable, "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "4",
-                               "--workers", "1", "--bind", endpoint], env=environment, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gym_bridge", "serve", "--env", "Pendulum-v1", "--num-envs", "4", "--workers", "1", "--bind", endpoint],
+        env=environment,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     socket = zmq.Context.instance().socket(zmq.REQ)
     socket.setsockopt(zmq.RCVTIMEO, 20000)
     socket.setsockopt(zmq.LINGER, 0)

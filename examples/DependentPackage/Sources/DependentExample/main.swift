@@ -10,7 +10,9 @@ let steps = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 2_000
 
 // Train with the default configurations, in one call.
 let summary = try Trainer(steps: steps, seed: 1) { try EnvironmentRegistry.make("Pendulum-v1") }.run()
-print("in process: \(summary.envSteps) steps, \(summary.gradientUpdates) updates, evaluation return \(summary.evalReturnMean ?? .nan), \(summary.status)")
+print(
+    "in process: \(summary.envSteps) steps, \(summary.gradientUpdates) updates, evaluation return \(summary.evalReturnMean ?? .nan), \(summary.status)"
+)
 
 // The same environment from a server, here on a thread of this process; any envbridge server's address
 // (`tcp://host:port`) is used the same way.
