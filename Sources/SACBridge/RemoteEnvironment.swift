@@ -36,21 +36,27 @@ public final class RemoteEnvironment: ReconnectableEnvironment {
             return start
         }
         nextEpisodeStart = nil
-        return try session.reset(seeds: [seed])[0]
+        return try session.reset(seeds: [seed]).values
     }
 
     /// Starts an episode from a given physical state on the server (the state hook; see the protocol spec).
     public func reset(toState state: [Double]) throws -> [Float] {
         nextEpisodeStart = nil
-        return try session.reset(toStates: [state])[0]
+        return try session.reset(toStates: [state]).values
     }
 
     public func step(_ action: [Float]) throws -> StepResult {
         if nextEpisodeStart != nil { throw EnvironmentError.resetNeeded(id: id) }
-        let result = try session.step([action])[0]
-        nextEpisodeStart = result.resetObservation
-        if let failure = result.failure { throw failure }
-        return result.transition
+        guard action.count == actionSpace.count else {
+            throw EnvironmentError.actionShapeMismatch(expected: actionSpace.shape, count: action.count)
+        }
+        let step = try session.step(FloatRows(width: actionSpace.count, values: action))
+        if let failure = step.failures[0] {
+            nextEpisodeStart = step.observations.values
+            throw failure
+        }
+        nextEpisodeStart = step.isLast(0) ? step.observations.values : nil
+        return step.transition(0)
     }
 
     public func close() throws { try session.close() }

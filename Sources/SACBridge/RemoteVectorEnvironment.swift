@@ -8,7 +8,7 @@ import SACZeroMQ
 ///
 /// Observations are rounded to `Float` here unless the options ask the server for float32. When one
 /// copy's simulator fails in a batch, the server restarts that copy and steps the others; its result
-/// carries the failure (`VectorStepResult.failure`) and the new episode's first observation, and the
+/// carries the failure (`VectorStep.failures`) and the new episode's first observation, and the
 /// other copies' transitions arrive as usual. A copy that fails again on the next step (its restart
 /// failed too) ends the step with ``RemoteEnvironmentError/environmentFailure(address:index:_:)``.
 public final class RemoteVectorEnvironment: VectorEnvironment {
@@ -24,8 +24,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     private var stepSecondsOfClosedSessions = 0.0
     /// Copies whose previous step failed.
     private var failedLastStep: Set<Int> = []
-    /// The actions of every step, flattened into one reused buffer, and the reply every step is read into.
-    private var flatActions: [Float] = []
+    /// The reply every step is read into.
     private var reply = BridgeReply.Step.empty
 
     /// Connects to `address` and opens a session; `numEnvs`, when given, must equal the number of
@@ -48,30 +47,30 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
 
     deinit { client.close() }
 
-    public func reset(seeds: [UInt64?]) throws -> [[Float]] {
+    public func reset(seeds: [UInt64?]) throws -> FloatRows {
         guard seeds.isEmpty || seeds.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: seeds.count) }
         return try reset(seeds: seeds, states: [])
     }
 
     /// Starts every copy's episode from a given physical state on the server (the protocol's state hook).
-    public func reset(toStates states: [[Double]]) throws -> [[Float]] {
+    public func reset(toStates states: [[Double]]) throws -> FloatRows {
         guard states.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: states.count) }
         return try reset(seeds: [], states: states)
     }
 
-    private func reset(seeds: [UInt64?], states: [[Double]?]) throws -> [[Float]] {
+    private func reset(seeds: [UInt64?], states: [[Double]?]) throws -> FloatRows {
         needsReset = true
         let reply = try client.reset(seeds: seeds, states: states)
         needsReset = false
         failedLastStep = []
-        return rows(reply.observations.floats(), count: numEnvs)
+        return FloatRows(width: observationSpace.count, values: reply.observations.floats())
     }
 
     /// Whether the server restarts copies alone (it speaks envbridge 1.1); with a 1.0 server only every
     /// copy at once is reset.
     public var resetsCopiesAlone: Bool { client.resetsEnvironmentsAlone }
 
-    public func reset(copies: [Int], seeds: [UInt64?]) throws -> [[Float]] {
+    public func reset(copies: [Int], seeds: [UInt64?]) throws -> FloatRows {
         try checkCopies(copies, of: numEnvs)
         guard seeds.isEmpty || seeds.count == copies.count else {
             throw EnvironmentError.copyCountMismatch(expected: copies.count, got: seeds.count)
@@ -84,29 +83,27 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
         let reply = try client.reset(seeds: seeds, environments: copies)
         for copy in copies { failedLastStep.remove(copy) }
-        return rows(reply.observations.floats(), count: copies.count)
+        return FloatRows(width: observationSpace.count, values: reply.observations.floats())
     }
 
-    public func step(_ actions: [[Float]]) throws -> [VectorStepResult] {
+    public func step(_ actions: FloatRows) throws -> VectorStep {
         try send(actions)
         return try receive()
     }
 
-    /// Validates the actions and sends the step request.
-    private func send(_ actions: [[Float]]) throws {
-        guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
-        for action in actions { try actionSpace.validate(action) }
+    /// Validates the actions and sends the step request, written straight from the rows' buffer.
+    private func send(_ actions: FloatRows) throws {
+        try actionSpace.validate(actions, copies: numEnvs)
         guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
         needsReset = true
-        flatActions.removeAll(keepingCapacity: true)
-        for action in actions { flatActions += action }
-        try flatActions.withUnsafeBufferPointer { flat throws(RemoteEnvironmentError) in try client.sendStep(float32: flat) }
+        try actions.values.withUnsafeBufferPointer { flat throws(RemoteEnvironmentError) in try client.sendStep(float32: flat) }
     }
 
-    /// Reads the step reply into `reply` and makes one result per copy of it.
-    private func receive() throws -> [VectorStepResult] {
+    /// Reads the step reply into `reply` (in place) and hands it on flat: the observations in one buffer,
+    /// an array of its own only for each copy whose episode ended (its final observation).
+    private func receive() throws -> VectorStep {
         try client.receiveStep(into: &reply)
-        var failures: [Int: BridgeError] = [:]
+        var failures: [Int: any Error & Sendable] = [:]
         for failure in reply.failures {
             guard (0..<numEnvs).contains(failure.index) else {
                 throw RemoteEnvironmentError.protocolViolation(
@@ -116,41 +113,29 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
             guard failure.error.code != .resetNeeded, !failedLastStep.contains(failure.index) else {
                 throw RemoteEnvironmentError.environmentFailure(address: client.address, index: failure.index, failure.error)
             }
-            failures[failure.index] = failure.error
+            failures[failure.index] = RemoteEnvironmentError.environmentFailure(
+                address: client.address, index: failure.index, failure.error)
         }
         failedLastStep = Set(failures.keys)
-        let observations = rows(reply.observations.floats(), count: numEnvs)
-        var results: [VectorStepResult] = []
-        results.reserveCapacity(numEnvs)
-        for i in 0..<numEnvs {
-            if let failure = failures[i] {
-                results.append(
-                    .failed(RemoteEnvironmentError.environmentFailure(address: client.address, index: i, failure), restart: observations[i])
-                )
-                continue
+        var finals: [Int: [Float]] = [:]
+        for i in 0..<numEnvs where failures[i] == nil && (reply.terminated[i] || reply.truncated[i]) {
+            guard let final = reply.finalObservations[i] else {
+                throw RemoteEnvironmentError.protocolViolation(
+                    address: client.address, "environment \(i)'s episode ended without a final observation")
             }
-            var transition = StepResult(
-                observation: observations[i], reward: reply.rewards[i], terminated: reply.terminated[i],
-                truncated: reply.truncated[i], info: i < reply.infos.count ? reply.infos[i] : [:])
-            var start: [Float]?
-            if transition.isLast {
-                guard let final = reply.finalObservations[i] else {
-                    throw RemoteEnvironmentError.protocolViolation(
-                        address: client.address, "environment \(i)'s episode ended without a final observation")
-                }
-                let finalObservation = final.floats()
-                guard finalObservation.count == observationSpace.count else {
-                    throw RemoteEnvironmentError.protocolViolation(
-                        address: client.address,
-                        "environment \(i)'s final observation has \(finalObservation.count) elements, expected \(observationSpace.count)")
-                }
-                start = transition.observation
-                transition.observation = finalObservation
+            let finalObservation = final.floats()
+            guard finalObservation.count == observationSpace.count else {
+                throw RemoteEnvironmentError.protocolViolation(
+                    address: client.address,
+                    "environment \(i)'s final observation has \(finalObservation.count) elements, expected \(observationSpace.count)")
             }
-            results.append(VectorStepResult(transition: transition, resetObservation: start))
+            finals[i] = finalObservation
         }
         needsReset = false
-        return results
+        return VectorStep(
+            observations: FloatRows(width: observationSpace.count, values: reply.observations.floats()), rewards: reply.rewards,
+            terminated: reply.terminated, truncated: reply.truncated, finalObservations: finals, failures: failures,
+            infos: reply.infos)
     }
 
     public var stepsElsewhere: Bool { true }
@@ -179,10 +164,4 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     }
 
     public func close() throws { client.close() }
-
-    /// `count` observations flattened row after row (the client checked their shape), one array per row.
-    private func rows(_ flat: [Float], count: Int) -> [[Float]] {
-        let width = observationSpace.count
-        return (0..<count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) }
-    }
 }

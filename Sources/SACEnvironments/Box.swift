@@ -46,6 +46,15 @@ public struct Box: Equatable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// Checks a batch of actions, one row per copy: `copies` rows of this box's size, every value finite.
+    public func validate(_ rows: FloatRows, copies: Int) throws(EnvironmentError) {
+        guard rows.count == copies else { throw .copyCountMismatch(expected: copies, got: rows.count) }
+        guard rows.width == count else { throw .actionShapeMismatch(expected: shape, count: rows.width) }
+        if let flat = rows.values.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFiniteAction(index: flat % count, value: rows.values[flat])
+        }
+    }
+
     /// `values` clipped element-wise into the box (`np.clip(values, low, high)`).
     public func clip(_ values: [Float]) -> [Float] {
         var clipped = values

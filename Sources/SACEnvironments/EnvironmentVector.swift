@@ -6,7 +6,7 @@
 /// `EnvironmentVector(remote)` as it treats a batched remote session.
 ///
 /// A copy whose step throws (other than a lost connection) is restarted alone, as a batched server
-/// restarts a failed copy: its result carries the error in ``VectorStepResult/failure`` and the new
+/// restarts a failed copy: its result carries the error in ``VectorStep/failures`` and the new
 /// episode's first observation, and the other copies' steps stand. A copy that fails again on its next
 /// step, or cannot be restarted, makes the step throw that error.
 public final class EnvironmentVector: VectorEnvironment {
@@ -36,48 +36,62 @@ public final class EnvironmentVector: VectorEnvironment {
     public var actionSpace: Box { copies[0].actionSpace }
     public var id: String { copies[0].id }
 
-    public func reset(seeds: [UInt64?]) throws -> [[Float]] {
+    public func reset(seeds: [UInt64?]) throws -> FloatRows {
         guard seeds.isEmpty || seeds.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: seeds.count) }
         failedLastStep = []
-        return try copies.indices.map { i in try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[i]) }
+        return FloatRows(
+            width: observationSpace.count, rows: try copies.indices.map { i in try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[i]) })
     }
 
     /// Every copy here resets alone.
     public var resetsCopiesAlone: Bool { true }
 
-    public func reset(copies indices: [Int], seeds: [UInt64?]) throws -> [[Float]] {
+    public func reset(copies indices: [Int], seeds: [UInt64?]) throws -> FloatRows {
         try checkCopies(indices, of: numEnvs)
         guard seeds.isEmpty || seeds.count == indices.count else {
             throw EnvironmentError.copyCountMismatch(expected: indices.count, got: seeds.count)
         }
-        return try indices.enumerated().map { k, i in
-            failedLastStep.remove(i)
-            return try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[k])
-        }
+        return FloatRows(
+            width: observationSpace.count,
+            rows: try indices.enumerated().map { k, i in
+                failedLastStep.remove(i)
+                return try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[k])
+            })
     }
 
-    public func step(_ actions: [[Float]]) throws -> [VectorStepResult] {
-        guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
-        for action in actions { try actionSpace.validate(action) }
-        var results: [VectorStepResult] = []
-        results.reserveCapacity(numEnvs)
+    public func step(_ actions: FloatRows) throws -> VectorStep {
+        try actionSpace.validate(actions, copies: numEnvs)
+        var step = VectorStep(
+            observations: FloatRows(width: observationSpace.count, count: numEnvs), rewards: Array(repeating: 0, count: numEnvs),
+            terminated: Array(repeating: false, count: numEnvs), truncated: Array(repeating: false, count: numEnvs))
+        var infos: [[String: Double]] = []
         var failed: Set<Int> = []
         for i in copies.indices {
             let transition: StepResult
             do {
-                transition = try copies[i].step(actions[i])
+                transition = try copies[i].step(Array(actions[i]))
             } catch {
                 guard !isConnectionLoss(error), !failedLastStep.contains(i) else { throw error }
-                let restart = try copies[i].reset(seed: nil)
+                step.observations[i] = try copies[i].reset(seed: nil)[...]
+                step.failures[i] = error
                 failed.insert(i)
-                results.append(.failed(error, restart: restart))
+                infos.append([:])
                 continue
             }
-            let start = transition.isLast ? try copies[i].reset(seed: nil) : nil
-            results.append(VectorStepResult(transition: transition, resetObservation: start))
+            step.rewards[i] = transition.reward
+            step.terminated[i] = transition.terminated
+            step.truncated[i] = transition.truncated
+            infos.append(transition.info)
+            if transition.isLast {
+                step.finalObservations[i] = transition.observation
+                step.observations[i] = try copies[i].reset(seed: nil)[...]
+            } else {
+                step.observations[i] = transition.observation[...]
+            }
         }
+        if infos.contains(where: { !$0.isEmpty }) { step.infos = infos }
         failedLastStep = failed
-        return results
+        return step
     }
 
     /// Whether a copy is remote (a ``ReconnectableEnvironment``).

@@ -15,7 +15,7 @@ final class GroupMember: @unchecked Sendable {
         /// reconnect with back-off and post ``VectorEnvironmentGroup/Event/rejoined(member:observations:attempts:seconds:)``
         /// or ``VectorEnvironmentGroup/Event/dropped(member:lastError:attempts:seconds:)``; otherwise post
         /// ``Outcome/failed(_:)``.
-        case step([[Float]], recover: Bool)
+        case step(FloatRows, recover: Bool)
         case reset([UInt64?], recover: Bool)
         /// Some copies alone (``VectorEnvironment/reset(copies:seeds:)``).
         case resetCopies([Int], seeds: [UInt64?])
@@ -109,14 +109,14 @@ final class GroupMember: @unchecked Sendable {
         case let .step(actions, recover):
             let began = clock.now
             do {
-                let results = try environment.step(actions)
+                let step = try environment.step(actions)
                 let seconds = (clock.now - began).seconds, reported = environment.reportedStepSeconds
                 statistics.withLock {
                     $0.replies += 1
                     $0.roundTripSeconds += seconds
                     $0.reportedStepSeconds = reported
                 }
-                post(.event(.stepped(member: index, results: results)))
+                post(.event(.stepped(member: index, step: step)))
             } catch {
                 fail(error, recover: recover)
             }

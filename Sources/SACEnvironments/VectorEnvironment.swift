@@ -1,9 +1,11 @@
 /// `numEnvs` copies of one environment stepped together, as Gymnasium's vector environments and a batched
 /// envbridge session are: one call carries an action for every copy and returns a result for every copy.
 ///
-/// Episodes restart by themselves: when copy i's episode ends, its ``VectorStepResult/transition`` holds the
-/// true final observation and ``VectorStepResult/resetObservation`` the first observation of its next
-/// episode (Gymnasium's "same-step" autoreset), so the caller never resets a single copy.
+/// Batches travel flat: observations and actions as ``FloatRows`` (one row per copy in one buffer), a
+/// step's results as one ``VectorStep``. Episodes restart by themselves: when copy i's episode ends, the
+/// step's ``VectorStep/finalObservations`` hold its true final observation and its row of
+/// ``VectorStep/observations`` the first observation of its next episode (Gymnasium's "same-step"
+/// autoreset), so the caller never resets a single copy.
 ///
 /// A step is one synchronous call; overlapping it with other work is a `VectorEnvironmentGroup`'s job,
 /// which steps a member whose copies live elsewhere (``stepsElsewhere``) on a thread of its own. A remote
@@ -21,7 +23,7 @@ public protocol VectorEnvironment: AnyObject {
 
     /// Resets every copy and returns their first observations. `seeds` is empty (continue every copy's
     /// random stream) or holds one entry per copy (`nil`: continue that copy's stream).
-    func reset(seeds: [UInt64?]) throws -> [[Float]]
+    func reset(seeds: [UInt64?]) throws -> FloatRows
 
     /// Whether ``reset(copies:seeds:)`` restarts copies alone; when false, only every copy at once can be reset.
     var resetsCopiesAlone: Bool { get }
@@ -29,10 +31,10 @@ public protocol VectorEnvironment: AnyObject {
     /// Resets the copies `copies` (strictly increasing indices) and returns their first observations, while
     /// the other copies' episodes go on. `seeds` is empty or one per copy reset. Throws
     /// ``EnvironmentError/cannotResetCopiesAlone(_:)`` where ``resetsCopiesAlone`` is false.
-    func reset(copies: [Int], seeds: [UInt64?]) throws -> [[Float]]
+    func reset(copies: [Int], seeds: [UInt64?]) throws -> FloatRows
 
-    /// Validates one action per copy (each in ``actionSpace``) and steps every copy: one result per copy.
-    func step(_ actions: [[Float]]) throws -> [VectorStepResult]
+    /// Validates one action per copy (each row in ``actionSpace``) and steps every copy.
+    func step(_ actions: FloatRows) throws -> VectorStep
 
     /// Whether the copies step outside this process (a remote simulator), so that a step spends its time
     /// waiting: a `VectorEnvironmentGroup` then steps this member on a thread of its own and its caller's
@@ -68,7 +70,7 @@ extension VectorEnvironment {
     public var address: String? { nil }
     public var reportedStepSeconds: Double? { nil }
     public var resetsCopiesAlone: Bool { false }
-    public func reset(copies: [Int], seeds: [UInt64?]) throws -> [[Float]] {
+    public func reset(copies: [Int], seeds: [UInt64?]) throws -> FloatRows {
         throw EnvironmentError.cannotResetCopiesAlone("\(address ?? id) resets only every copy at once")
     }
     public func isConnectionLoss(_ error: any Error) -> Bool { false }

@@ -2,18 +2,18 @@ extension VectorEnvironmentGroup {
     /// What ``VectorEnvironmentGroup/collect(timeout:)`` reports of one member.
     public enum Event {
         /// The member's step finished: one result per copy of its own, in order.
-        case stepped(member: Int, results: [VectorStepResult])
+        case stepped(member: Int, step: VectorStep)
         /// The member's reset finished: the first observation of each copy of its own.
-        case reset(member: Int, observations: [[Float]])
+        case reset(member: Int, observations: FloatRows)
         /// The member's reset of some of its copies finished (``VectorEnvironmentGroup/beginReset(member:copies:seeds:)``):
         /// their indices among its own copies, and their first observations.
-        case copiesReset(member: Int, copies: [Int], observations: [[Float]])
+        case copiesReset(member: Int, copies: [Int], observations: FloatRows)
         /// The member's connection was lost: its copies' episodes end at their last collected step, and it
         /// is being reconnected on its own thread (``MemberState/recovering``).
         case lost(member: Int, error: any Error)
         /// The member reconnected after `seconds` and `attempts` tries and restarted every copy: the first
         /// observations of their new episodes.
-        case rejoined(member: Int, observations: [[Float]], attempts: Int, seconds: Double)
+        case rejoined(member: Int, observations: FloatRows, attempts: Int, seconds: Double)
         /// The member could not be reconnected in ``Options/reconnectAttempts`` tries over `seconds`; the
         /// group goes on without it.
         case dropped(member: Int, lastError: String, attempts: Int, seconds: Double)

@@ -97,13 +97,13 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     public var activeMembers: Int { states.count { $0 != .dropped } }
 
     /// Starts a step of member `k`, which must be ``MemberState/ready``, with one action per copy of its
-    /// own; its result arrives as ``Event/stepped(member:results:)`` from ``collect(timeout:)``.
-    public func beginStep(member k: Int, actions: [[Float]]) throws {
+    /// own; its result arrives as ``Event/stepped(member:step:)`` from ``collect(timeout:)``. The member
+    /// validates the actions (an invalid one is thrown by ``collect(timeout:)``).
+    public func beginStep(member k: Int, actions: FloatRows) throws {
         guard states[k] == .ready else { throw EnvironmentError.memberUnavailable(name(ofMember: k), state: "\(states[k])") }
         guard actions.count == ranges[k].count else {
             throw EnvironmentError.copyCountMismatch(expected: ranges[k].count, got: actions.count)
         }
-        for action in actions { try actionSpace.validate(action) }
         states[k] = .busy
         parts[k].submit(.step(actions, recover: true))
     }
@@ -197,35 +197,36 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
     // MARK: VectorEnvironment
 
     /// Resets every copy of every member (the members at the same time).
-    public func reset(seeds: [UInt64?]) throws -> [[Float]] {
+    public func reset(seeds: [UInt64?]) throws -> FloatRows {
         guard seeds.isEmpty || seeds.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: seeds.count) }
         try requireAllReady()
         for k in members.indices {
             states[k] = .busy
             parts[k].submit(.reset(seeds.isEmpty ? [] : Array(seeds[ranges[k]]), recover: false))
         }
-        var observations = Array(repeating: [Float](), count: numEnvs)
+        var observations = FloatRows(width: observationSpace.count, count: numEnvs)
         for event in try events(from: wait(timeout: .seconds(1 << 30), forAll: true)) {
-            if case let .reset(k, rows) = event { observations.replaceSubrange(ranges[k], with: rows) }
+            if case let .reset(k, rows) = event {
+                observations.values.replaceSubrange(
+                    (ranges[k].lowerBound * rows.width)..<(ranges[k].upperBound * rows.width), with: rows.values)
+            }
         }
         return observations
     }
 
-    /// Steps every copy of every member (the members at the same time).
-    public func step(_ actions: [[Float]]) throws -> [VectorStepResult] {
+    /// Steps every copy of every member (the members at the same time; each validates its actions).
+    public func step(_ actions: FloatRows) throws -> VectorStep {
         guard actions.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: actions.count) }
         try requireAllReady()
-        for action in actions { try actionSpace.validate(action) }
         for k in members.indices {
             states[k] = .busy
-            parts[k].submit(.step(Array(actions[ranges[k]]), recover: false))
+            parts[k].submit(.step(members.count == 1 ? actions : actions.rows(ranges[k]), recover: false))
         }
-        var results: [VectorStepResult] = []
-        results.reserveCapacity(numEnvs)
+        var steps: [VectorStep] = []
         for event in try events(from: wait(timeout: .seconds(1 << 30), forAll: true)) {
-            if case let .stepped(_, memberResults) = event { results += memberResults }
+            if case let .stepped(_, step) = event { steps.append(step) }
         }
-        return results
+        return steps.count == 1 ? steps[0] : VectorStep(concatenating: steps, width: observationSpace.count)
     }
 
     private func requireAllReady() throws {

@@ -26,6 +26,18 @@ public struct ActionScaling: Equatable, Sendable, Codable {
         (0..<low.count).map { low[$0] + (normalized[$0] + 1) * 0.5 * (high[$0] - low[$0]) }
     }
 
+    /// The environment actions for normalised ones, one row each (the same arithmetic as one at a time).
+    public func toEnvironment(_ normalized: FloatRows) -> FloatRows {
+        var values = normalized.values
+        let width = low.count
+        for row in 0..<normalized.count {
+            for j in 0..<width {
+                values[row * width + j] = low[j] + (normalized.values[row * width + j] + 1) * 0.5 * (high[j] - low[j])
+            }
+        }
+        return FloatRows(width: width, values: values)
+    }
+
     /// The normalised action for an environment one.
     public func toNormalized(_ action: [Float]) -> [Float] {
         (0..<low.count).map { 2 * (action[$0] - low[$0]) / (high[$0] - low[$0]) - 1 }

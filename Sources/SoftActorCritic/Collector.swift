@@ -19,9 +19,12 @@ import SACEnvironments
 final class Collector {
     /// What a collection hands the loop, in the order it happened.
     enum Event {
-        /// Copy `copy` took a step: store it. `observation` is the one the action was chosen from; the
-        /// episode ends here when `transition.isLast` (an ``episodeEnded(copy:return:length:)`` follows).
-        case transition(copy: Int, observation: [Float], action: [Float], transition: StepResult)
+        /// Copy `copy` took a step: store it. `observation` is the one the action (normalised) was chosen
+        /// from, `nextObservation` where the step went (the final one when the episode ended here; an
+        /// ``episodeEnded(copy:return:length:)`` follows). Slices of the batch's rows: no array per copy.
+        case transition(
+            copy: Int, observation: ArraySlice<Float>, action: ArraySlice<Float>, reward: Double,
+            nextObservation: ArraySlice<Float>, terminated: Bool)
         /// Copy `copy`'s episode finished with this return over `length` steps.
         case episodeEnded(copy: Int, return: Double, length: Int)
         /// Copy `copy`'s episode was abandoned without its last step (`message` says why); nothing was stored
@@ -45,9 +48,11 @@ final class Collector {
     private let onNonFinite: TrainerConfiguration.NonFinitePolicy
     private let seed: UInt64
     private let scaling: ActionScaling
-    /// Per member: its copies need a reset before their next step; the actions of its step in flight
-    /// (normalised); transitions handed out from it by this process; copies (among its own) to restart alone.
-    private var memberNeedsReset: [Bool], memberActions: [[[Float]]], storedPerMember: [Int], copiesToReset: [[Int]]
+    /// Per member: its copies need a reset before their next step; the observations and actions
+    /// (normalised) of its step in flight; transitions handed out from it by this process; copies (among
+    /// its own) to restart alone.
+    private var memberNeedsReset: [Bool], memberObservations: [FloatRows], memberActions: [FloatRows], storedPerMember: [Int]
+    private var copiesToReset: [[Int]]
     /// Members dropped after their reconnection attempts ran out.
     private var droppedServers: [SACError.LostServer] = []
 
@@ -56,10 +61,11 @@ final class Collector {
         self.scaling = scaling
         self.seed = seed
         self.onNonFinite = onNonFinite
-        episodes = EpisodesInFlight(copies: group.numEnvs)
+        episodes = EpisodesInFlight(copies: group.numEnvs, width: group.observationSpace.count)
         let members = group.members.count
         memberNeedsReset = Array(repeating: false, count: members)
-        memberActions = Array(repeating: [], count: members)
+        memberObservations = group.ranges.map { FloatRows(width: group.observationSpace.count, count: $0.count) }
+        memberActions = group.ranges.map { FloatRows(width: group.actionSpace.count, count: $0.count) }
         storedPerMember = Array(repeating: 0, count: members)
         copiesToReset = Array(repeating: [], count: members)
     }
@@ -74,7 +80,7 @@ final class Collector {
     func prepareNewEpisodes(seeded: Bool) -> Bool {
         guard episodes.needsReset else { return false }
         memberNeedsReset = Array(repeating: true, count: group.members.count)
-        episodes = EpisodesInFlight(copies: group.numEnvs)
+        episodes = EpisodesInFlight(copies: group.numEnvs, width: group.observationSpace.count)
         episodes.needsReset = false
         seedFirstResets = seeded
         return group.options.collection == .sync
@@ -90,8 +96,8 @@ final class Collector {
 
     /// Sends every ready member its next request: a reset when its copies need one, a reset of the copies
     /// that must restart alone, otherwise one action per copy in (−1, 1)ᴬ, which `actions` chooses for the
-    /// run-wide copy indices of every stepping member at once.
-    func send(actions: ([Int]) throws -> [[Float]]) throws {
+    /// observations of every stepping member's copies at once (one row each, in copy order).
+    func send(actions: (FloatRows) throws -> FloatRows) throws {
         var stepping: [Int] = []
         for k in group.members.indices where group.state(ofMember: k) == .ready {
             let copies = group.ranges[k]
@@ -104,11 +110,27 @@ final class Collector {
             }
         }
         guard !stepping.isEmpty else { return }
-        var chosen = try actions(stepping.flatMap { Array(group.ranges[$0]) })[...]
+        let observations: FloatRows
+        if stepping.count == group.members.count {
+            observations = episodes.observations
+        } else {
+            var values: [Float] = []
+            values.reserveCapacity(stepping.reduce(0) { $0 + group.ranges[$1].count } * episodes.observations.width)
+            for k in stepping {
+                let range = group.ranges[k], width = episodes.observations.width
+                values += episodes.observations.values[(range.lowerBound * width)..<(range.upperBound * width)]
+            }
+            observations = FloatRows(width: episodes.observations.width, values: values)
+        }
+        let chosen = try actions(observations)
+        var row = 0
         for k in stepping {
-            memberActions[k] = Array(chosen.prefix(group.ranges[k].count))
-            chosen = chosen.dropFirst(group.ranges[k].count)
-            try group.beginStep(member: k, actions: memberActions[k].map(scaling.toEnvironment))
+            let range = group.ranges[k], o = observations.width, a = chosen.width
+            memberObservations[k].values.replaceSubrange(
+                0..<(range.count * o), with: observations.values[(row * o)..<((row + range.count) * o)])
+            memberActions[k].values.replaceSubrange(0..<(range.count * a), with: chosen.values[(row * a)..<((row + range.count) * a)])
+            row += range.count
+            try group.beginStep(member: k, actions: scaling.toEnvironment(memberActions[k]))
         }
     }
 
@@ -127,8 +149,8 @@ final class Collector {
     private func handle(_ event: VectorEnvironmentGroup.Event, step: inout Int, into events: inout [Event]) -> Bool {
         do throws(SACError) {
             switch event {
-            case let .stepped(k, results):
-                try store(results, member: k, step: &step, into: &events)
+            case let .stepped(k, result):
+                try store(result, member: k, step: &step, into: &events)
             case let .reset(k, observations):
                 try startEpisodes(member: k, copies: Array(0..<group.ranges[k].count), observations: observations, step: step)
                 memberNeedsReset[k] = false
@@ -161,14 +183,13 @@ final class Collector {
 
     /// Hands out each of member k's copies' transitions, or abandons a copy's episode when its simulator
     /// failed (the server restarted that copy) or returned non-finite values (then the copy restarts).
-    private func store(_ results: [VectorStepResult], member k: Int, step: inout Int, into events: inout [Event]) throws(SACError) {
-        let copies = group.ranges[k], actions = memberActions[k]
+    private func store(_ result: VectorStep, member k: Int, step: inout Int, into events: inout [Event]) throws(SACError) {
+        let copies = group.ranges[k]
         var abandoned: [Int] = []
-        for (j, result) in results.enumerated() {
+        for j in 0..<result.count {
             let i = copies.lowerBound + j
-            let transition = result.transition
             let which = "environment step \(step + 1)\(group.numEnvs > 1 ? " (copy \(i))" : "")"
-            if let failure = result.failure {
+            if let failure = result.failures[j] {
                 // The simulator restarted this copy alone; the others' transitions are kept.
                 events.append(
                     .episodeAbandoned(
@@ -176,13 +197,14 @@ final class Collector {
                         message: "\(which) failed in the simulator (\(failure)); its episode was abandoned and nothing stored for that step"
                     ))
                 episodes.forget(copy: i)
-                episodes.observations[i] = result.nextObservation
-                if let problem = Self.nonFiniteValue(result.nextObservation, reward: 0) {
+                episodes.observations[i] = result.observations[j]
+                if let problem = Self.nonFiniteValue(result.observations[j], reward: 0) {
                     throw .nonFiniteTransition(step: step, detail: "restart of copy \(i) returned \(problem)")
                 }
                 continue
             }
-            if let problem = Self.nonFiniteValue(transition.observation, reward: transition.reward) {
+            let next = result.nextObservation(j)
+            if let problem = Self.nonFiniteValue(next, reward: result.rewards[j]) {
                 guard onNonFinite == .skipEpisode else {
                     throw .nonFiniteTransition(step: step + 1, detail: group.numEnvs > 1 ? "copy \(i): \(problem)" : problem)
                 }
@@ -195,13 +217,18 @@ final class Collector {
             }
             step += 1
             storedPerMember[k] += 1
-            events.append(.transition(copy: i, observation: episodes.observations[i], action: actions[j], transition: transition))
-            episodes.returns[i] += transition.reward
+            events.append(
+                .transition(
+                    copy: i, observation: memberObservations[k][j], action: memberActions[k][j], reward: result.rewards[j],
+                    nextObservation: next, terminated: result.terminated[j]))
+            episodes.returns[i] += result.rewards[j]
             episodes.lengths[i] += 1
-            episodes.observations[i] = result.nextObservation
-            if transition.isLast { endEpisode(copy: i, into: &events) }
-            if let start = result.resetObservation, let problem = Self.nonFiniteValue(start, reward: 0) {
-                throw .nonFiniteTransition(step: step, detail: "reset returned \(problem)")
+            episodes.observations[i] = result.observations[j]
+            if result.isLast(j) {
+                endEpisode(copy: i, into: &events)
+                if let problem = Self.nonFiniteValue(result.observations[j], reward: 0) {
+                    throw .nonFiniteTransition(step: step, detail: "reset returned \(problem)")
+                }
             }
         }
         // A copy's bad step leaves it mid-episode in a state nobody trusts: it restarts, alone where the
@@ -217,15 +244,15 @@ final class Collector {
     }
 
     /// Starts new episodes in member k's copies `copies` (indices among its own) from their first observations.
-    private func startEpisodes(member k: Int, copies: [Int], observations: [[Float]], step: Int) throws(SACError) {
-        for observation in observations {
-            if let problem = Self.nonFiniteValue(observation, reward: 0) {
+    private func startEpisodes(member k: Int, copies: [Int], observations: FloatRows, step: Int) throws(SACError) {
+        for row in 0..<observations.count {
+            if let problem = Self.nonFiniteValue(observations[row], reward: 0) {
                 throw .nonFiniteTransition(step: step, detail: "reset returned \(problem)")
             }
         }
-        for (j, observation) in zip(copies, observations) {
+        for (row, j) in copies.enumerated() {
             let i = group.ranges[k].lowerBound + j
-            episodes.observations[i] = observation
+            episodes.observations[i] = observations[row]
             episodes.forget(copy: i)
         }
         copiesToReset[k] = []
@@ -245,8 +272,10 @@ final class Collector {
         for i in group.ranges[k] { endEpisode(copy: i, into: &events) }
     }
 
-    private static func nonFiniteValue(_ observation: [Float], reward: Double) -> String? {
-        if let index = observation.firstIndex(where: { !$0.isFinite }) { return "observation[\(index)] = \(observation[index])" }
+    private static func nonFiniteValue(_ observation: ArraySlice<Float>, reward: Double) -> String? {
+        if let index = observation.firstIndex(where: { !$0.isFinite }) {
+            return "observation[\(index - observation.startIndex)] = \(observation[index])"
+        }
         return reward.isFinite ? nil : "reward = \(reward)"
     }
 

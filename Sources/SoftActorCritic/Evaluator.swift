@@ -39,7 +39,7 @@ public struct Evaluator {
     /// with seed `seedBase + i` and plays `(episodes + i) / N` episodes back to back, as Stable-Baselines3's
     /// `evaluate_policy` shares episodes among vectorised environments; results are in order of completion.
     ///
-    /// An episode in which the simulator fails (`VectorStepResult.failure`) is discarded: one copy
+    /// An episode in which the simulator fails (`VectorStep.failures`) is discarded: one copy
     /// replays it from its seed, N copies play on. More than ``maximumFailures`` failures in one
     /// evaluation throw ``SACError/evaluationFailed(failures:lastFailure:)``.
     public func run(episodes: Int, in environment: any VectorEnvironment) throws -> EvaluationResult {
@@ -55,21 +55,22 @@ public struct Evaluator {
             if failures > Self.maximumFailures { throw SACError.evaluationFailed(failures: failures, lastFailure: "\(failure)") }
         }
         let copies = environment.numEnvs
+        let width = environment.actionSpace.count
         if copies == 1 {
             var episode = 0
             episodes: while episode < episodes {
-                var observation = try environment.reset(seeds: [Self.seedBase + UInt64(episode)])[0]
+                var observation = try environment.reset(seeds: [Self.seedBase + UInt64(episode)]).values
                 var total = 0.0, length = 0
                 while true {
-                    let step = try environment.step([action(for: observation)])[0]
-                    if let failure = step.failure {
+                    let step = try environment.step(FloatRows(width: width, values: action(for: observation)))
+                    if let failure = step.failures[0] {
                         try noteFailure(failure)
                         continue episodes
                     }
-                    total += step.transition.reward
+                    total += step.rewards[0]
                     length += 1
-                    if step.transition.isLast { break }
-                    observation = step.nextObservation
+                    if step.isLast(0) { break }
+                    observation = step.observations.values
                 }
                 result.returns.append(total)
                 result.lengths.append(length)
@@ -82,18 +83,18 @@ public struct Evaluator {
         var totals = Array(repeating: 0.0, count: copies), lengths = Array(repeating: 0, count: copies)
         var observations = try environment.reset(seeds: (0..<copies).map { Self.seedBase + UInt64($0) })
         while zip(finished, targets).contains(where: { $0 < $1 }) {
-            let steps = try environment.step(observations.map(action(for:)))
-            for (i, step) in steps.enumerated() {
-                if let failure = step.failure {
+            let actions = (0..<copies).flatMap { action(for: Array(observations[$0])) }
+            let step = try environment.step(FloatRows(width: width, values: actions))
+            for i in 0..<copies {
+                if let failure = step.failures[i] {
                     try noteFailure(failure)
                     totals[i] = 0
                     lengths[i] = 0
-                    observations[i] = step.nextObservation
                     continue
                 }
-                totals[i] += step.transition.reward
+                totals[i] += step.rewards[i]
                 lengths[i] += 1
-                if step.transition.isLast {
+                if step.isLast(i) {
                     if finished[i] < targets[i] {
                         result.returns.append(totals[i])
                         result.lengths.append(lengths[i])
@@ -102,8 +103,8 @@ public struct Evaluator {
                     totals[i] = 0
                     lengths[i] = 0
                 }
-                observations[i] = step.nextObservation
             }
+            observations = step.observations
         }
         return result
     }

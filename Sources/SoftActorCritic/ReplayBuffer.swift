@@ -62,6 +62,16 @@ public final class ReplayBuffer {
 
     /// Stores one transition, overwriting the oldest when full. Lengths must match the buffer's sizes.
     public func add(observation: [Float], action: [Float], reward: Float, nextObservation: [Float], terminated isTerminal: Bool) {
+        add(
+            observation: observation[...], action: action[...], reward: reward, nextObservation: nextObservation[...],
+            terminated: isTerminal)
+    }
+
+    /// Stores one transition from rows of batches (`FloatRows` rows), with no array of its own.
+    public func add(
+        observation: ArraySlice<Float>, action: ArraySlice<Float>, reward: Float, nextObservation: ArraySlice<Float>,
+        terminated isTerminal: Bool
+    ) {
         precondition(
             observation.count == observationCount && nextObservation.count == observationCount && action.count == actionCount,
             "transition of sizes (\(observation.count), \(action.count), \(nextObservation.count)) for a buffer of (\(observationCount), \(actionCount))"

@@ -1,3 +1,4 @@
+import SACEnvironments
 import SACNeuralNetworks
 import SACRandomness
 
@@ -153,18 +154,23 @@ public final class SACAgent {
     /// layer for all of them instead of one per observation, which is what acting for many copies costs
     /// (`sac-dev bench scale`). One observation takes ``act(_:deterministic:)``.
     public func act(_ observations: [[Float]]) -> [[Float]] {
+        guard observations.count > 1 else { return observations.map { act($0, deterministic: false) } }
+        return act(FloatRows(width: observationCount, rows: observations)).rows
+    }
+
+    /// Actions in (−1, 1)ᴬ sampled from π(·|s) for a batch of observations, one row each: as
+    /// ``act(_:)-([[Float]])`` without an array per observation.
+    public func act(_ observations: FloatRows) -> FloatRows {
+        precondition(
+            observations.width == observationCount, "observations of \(observations.width) features for an agent of \(observationCount)")
         let n = observations.count
-        guard n > 1, let (workspace, sample) = actingBatch(rows: n) else { return observations.map { act($0, deterministic: false) } }
-        for (row, observation) in observations.enumerated() {
-            precondition(
-                observation.count == observationCount, "observation of \(observation.count) features for an agent of \(observationCount)")
-            observation.withUnsafeBufferPointer {
-                _ = workspace.inputBuffer[(row * observationCount)..<((row + 1) * observationCount)].update(fromContentsOf: $0)
-            }
+        guard n > 1, let (workspace, sample) = actingBatch(rows: n) else {
+            return FloatRows(width: actionCount, values: n == 1 ? act(observations.values, deterministic: false) : [])
         }
+        _ = observations.values.withUnsafeBufferPointer { workspace.inputBuffer.update(fromContentsOf: $0) }
         networks.generator.fillStandardNormal(sample.noise)
         actor.forward(workspace, sample: sample)
-        return (0..<n).map { Array(sample.actions[($0 * actionCount)..<(($0 + 1) * actionCount)]) }
+        return FloatRows(width: actionCount, values: Array(sample.actions))
     }
 
     /// A workspace and sample for acting on `rows` observations, made on first use and kept.

@@ -157,15 +157,21 @@ public final class Trainer {
         return true
     }
 
-    /// One action per copy in `copies`, in (−1, 1)ᴬ: uniformly random during warm-up, then sampled from the
-    /// policy for all of them at once.
-    private func chooseActions(for copies: [Int]) throws -> [[Float]] {
-        let actions =
-            state.step < configuration.learningStarts
-            ? copies.map { _ in (0..<agent.actionCount).map { _ in Float(state.warmupGenerator.nextUniform(in: -1, 1)) } }
-            : agent.act(copies.map { collector.episodes.observations[$0] })
-        if let action = actions.first(where: { !$0.allSatisfy(\.isFinite) }) {
-            throw SACError.diverged("the policy produced action \(action) at step \(state.step)")
+    /// One action per row of `observations`, in (−1, 1)ᴬ: uniformly random during warm-up, then sampled
+    /// from the policy for all of them at once.
+    private func chooseActions(for observations: FloatRows) throws -> FloatRows {
+        let a = agent.actionCount
+        let actions: FloatRows
+        if state.step < configuration.learningStarts {
+            var values: [Float] = []
+            values.reserveCapacity(observations.count * a)
+            for _ in 0..<(observations.count * a) { values.append(Float(state.warmupGenerator.nextUniform(in: -1, 1))) }
+            actions = FloatRows(width: a, values: values)
+        } else {
+            actions = agent.act(observations)
+        }
+        if let index = actions.values.firstIndex(where: { !$0.isFinite }) {
+            throw SACError.diverged("the policy produced action \(Array(actions[index / a])) at step \(state.step)")
         }
         return actions
     }
@@ -175,11 +181,11 @@ public final class Trainer {
     private func store(_ events: [Collector.Event]) throws {
         for event in events {
             switch event {
-            case let .transition(_, observation, action, transition):
+            case let .transition(_, observation, action, reward, nextObservation, terminated):
                 state.step += 1
                 buffer.add(
-                    observation: observation, action: action, reward: Float(transition.reward),
-                    nextObservation: transition.observation, terminated: transition.terminated)
+                    observation: observation, action: action, reward: Float(reward), nextObservation: nextObservation,
+                    terminated: terminated)
                 if state.step > configuration.learningStarts { state.updateCredit += configuration.updatesPerStep }
             case let .episodeEnded(_, value, length):
                 state.episodes += 1

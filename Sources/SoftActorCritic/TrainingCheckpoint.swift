@@ -252,8 +252,8 @@ extension TrainerState {
         writer.write(elapsedSeconds)
         writer.write(UInt8(inFlight.needsReset ? 1 : 0))
         writer.write(UInt64(inFlight.observations.count))
-        for i in inFlight.observations.indices {
-            writer.write(floats: inFlight.observations[i])
+        for i in 0..<inFlight.observations.count {
+            writer.write(floats: Array(inFlight.observations[i]))
             writer.write(inFlight.returns[i])
             writer.write(UInt64(inFlight.lengths[i]))
         }
@@ -276,10 +276,16 @@ extension TrainerState {
         guard copies <= reader.remaining / 24 else {
             throw .invalidField(name: "copies", detail: "\(copies) copies in \(reader.remaining) bytes")
         }
-        inFlight = EpisodesInFlight(copies: 0)
+        let width = inFlight.observations.width
+        inFlight = EpisodesInFlight(copies: 0, width: width)
         inFlight.needsReset = needsReset
         for _ in 0..<copies {
-            inFlight.observations.append(try reader.readFloats())
+            let observation = try reader.readFloats()
+            // A copy whose first episode had not started holds nothing (checkpoints before flat rows).
+            guard observation.count == width || observation.isEmpty else {
+                throw .invalidField(name: "observations", detail: "\(observation.count) features, \(width) expected")
+            }
+            inFlight.observations.values += observation.isEmpty ? Array(repeating: 0, count: width) : observation
             inFlight.returns.append(try reader.readDouble())
             inFlight.lengths.append(Int(try reader.read(UInt64.self)))
         }

@@ -23,14 +23,12 @@ import SoftActorCritic
         #expect(try remote.reset(seeds: seeds) == (try local.reset(seeds: seeds)))
         var restarts = 0
         for t in 0..<210 {
-            let actions = (0..<3).map { i in [Float(((t * 5 + i) % 7) - 3) / 1.5] }
+            let actions = FloatRows(width: 1, rows: (0..<3).map { i in [Float(((t * 5 + i) % 7) - 3) / 1.5] })
             let mine = try local.step(actions)
             let theirs = try remote.step(actions)
-            #expect(theirs.map(\.transition.observation) == mine.map(\.transition.observation))
-            #expect(theirs.map(\.transition.reward) == mine.map(\.transition.reward))
-            #expect(theirs.map(\.transition.truncated) == mine.map(\.transition.truncated))
-            #expect(theirs.map(\.resetObservation) == mine.map(\.resetObservation))
-            restarts += theirs.filter { $0.resetObservation != nil }.count
+            #expect(theirs.observations == mine.observations && theirs.finalObservations == mine.finalObservations)
+            #expect(theirs.rewards == mine.rewards && theirs.truncated == mine.truncated && theirs.terminated == mine.terminated)
+            restarts += theirs.finalObservations.count
         }
         #expect(restarts == 3)
         #expect(throws: EnvironmentError.copyCountMismatch(expected: 3, got: 2)) { _ = try remote.step([[0], [0]]) }
@@ -46,13 +44,14 @@ import SoftActorCritic
         #expect(throws: EnvironmentError.resetNeeded(id: "Pendulum-v1")) { try remote.reset(copies: [1], seeds: [9]) }
         _ = try remote.reset(seeds: [1, 2, 3])
         _ = try local.reset(seeds: [1, 2, 3])
-        let actions: [[Float]] = [[0.5], [-1], [1.5]]
+        let actions: FloatRows = [[0.5], [-1], [1.5]]
         for _ in 0..<5 { _ = try remote.step(actions); _ = try local.step(actions) }
         let restarted = try remote.reset(copies: [1], seeds: [9])
         var fresh = try EnvironmentRegistry.make("pendulum")
-        #expect(restarted == [try fresh.reset(seed: 9)])
+        #expect(restarted.values == (try fresh.reset(seed: 9)))
         let after = try remote.step(actions), untouched = try local.step(actions)
-        #expect(after[0] == untouched[0] && after[2] == untouched[2] && after[1] != untouched[1])
+        #expect(after.transition(0) == untouched.transition(0) && after.transition(2) == untouched.transition(2))
+        #expect(after.transition(1) != untouched.transition(1))
         #expect(try local.reset(copies: [1], seeds: [9]) == restarted)
         for bad in [[3], [1, 1], [2, 0]] {
             #expect(throws: EnvironmentError.self) { try remote.reset(copies: bad, seeds: []) }
@@ -130,17 +129,17 @@ import SoftActorCritic
         _ = try remote.reset(seeds: [1, 2, 3])
         var failures = 0
         for t in 1...12 {
-            let results = try remote.step([[0.5], [0.5], [0.5]])
-            #expect(results[0].failure == nil && results[2].failure == nil)
-            #expect(results[0].transition.reward != 0 && results[2].transition.reward != 0)
-            if let failure = results[1].failure {
+            let step = try remote.step([[0.5], [0.5], [0.5]])
+            #expect(step.failures[0] == nil && step.failures[2] == nil)
+            #expect(step.rewards[0] != 0 && step.rewards[2] != 0)
+            if let failure = step.failures[1] {
                 guard case RemoteEnvironmentError.environmentFailure(_, index: 1, let error) = failure else {
                     Issue.record("copy 1 failed with \(failure), not an environment failure")
                     continue
                 }
                 #expect(t % 4 == 0 && error.code == .environmentFailure && error.message.contains("blow-up"))
-                #expect(results[1].transition.reward == 0 && !results[1].transition.isLast)
-                #expect(results[1].resetObservation == results[1].transition.observation && results[1].nextObservation.count == 3)
+                #expect(step.rewards[1] == 0 && !step.isLast(1))
+                #expect(step.finalObservations[1] == nil && step.observations[1].count == 3)
                 failures += 1
             }
         }
@@ -152,8 +151,8 @@ import SoftActorCritic
         let background = try flakyServer(copies: 2, flaky: 0, failEvery: 2, resetFailsAfterFailure: true)
         let remote = try RemoteVectorEnvironment(address: background.endpoint, numEnvs: 2)
         _ = try remote.reset(seeds: [1, 2])
-        #expect(try remote.step([[0], [0]]).allSatisfy { $0.failure == nil })
-        #expect(try remote.step([[0], [0]])[0].failure != nil)
+        #expect(try remote.step([[0], [0]]).failures.isEmpty)
+        #expect(try remote.step([[0], [0]]).failures[0] != nil)
         do {
             _ = try remote.step([[0], [0]])
             Issue.record("a copy that could not restart stepped on")
@@ -171,8 +170,8 @@ import SoftActorCritic
         _ = try vector.reset(seeds: [4])
         var failed: [Int] = []
         for t in 1...7 {
-            let result = try vector.step([[0.2]])[0]
-            if result.failure != nil { failed.append(t) } else { #expect(result.transition.reward != 0) }
+            let step = try vector.step([[0.2]])
+            if step.failures[0] != nil { failed.append(t) } else { #expect(step.rewards[0] != 0) }
         }
         #expect(failed == [3, 6])
     }

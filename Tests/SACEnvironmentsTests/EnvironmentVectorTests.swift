@@ -14,19 +14,20 @@ import SACEnvironments
         var singles = try (0..<3).map { _ in try EnvironmentRegistry.make("pendulum") }
         let seeds: [UInt64?] = [11, 12, nil]
         let starts = try vector.reset(seeds: seeds)
-        for i in 0..<3 { #expect(starts[i] == (try singles[i].reset(seed: seeds[i]))) }
+        for i in 0..<3 { #expect(Array(starts[i]) == (try singles[i].reset(seed: seeds[i]))) }
         var restarts = 0
         for t in 0..<230 {
             let actions = (0..<3).map { i in [Float(((t * 7 + i * 3) % 9) - 4) / 2] }
-            let results = try vector.step(actions)
+            let step = try vector.step(FloatRows(width: 1, rows: actions))
             for i in 0..<3 {
                 let expected = try singles[i].step(actions[i])
-                #expect(results[i].transition == expected)
+                #expect(step.transition(i) == expected)
                 if expected.isLast {
                     restarts += 1
-                    #expect(results[i].resetObservation == (try singles[i].reset(seed: nil)))
+                    #expect(step.finalObservations[i] == expected.observation)
+                    #expect(Array(step.observations[i]) == (try singles[i].reset(seed: nil)))
                 } else {
-                    #expect(results[i].resetObservation == nil && results[i].nextObservation == expected.observation)
+                    #expect(step.finalObservations[i] == nil && Array(step.observations[i]) == expected.observation)
                 }
             }
         }
@@ -80,13 +81,13 @@ import SACEnvironments
                 #expect(throws: EnvironmentError.invalidState("simulated failure at step 8")) { try vector.step([[0.3], [0.3]]) }
                 return
             }
-            let results = try vector.step([[0.3], [0.3]])
-            #expect(results[0].transition == (try single.step([0.3])) && results[0].failure == nil)
+            let step = try vector.step([[0.3], [0.3]])
+            #expect(step.transition(0) == (try single.step([0.3])) && step.failures[0] == nil)
             if t == 3 {
-                #expect(results[1].failure.map { "\($0)" }?.contains("simulated failure at step 3") == true)
-                #expect(results[1].transition.reward == 0 && results[1].resetObservation == [0, 0, 0])
+                #expect(step.failures[1].map { "\($0)" }?.contains("simulated failure at step 3") == true)
+                #expect(step.rewards[1] == 0 && Array(step.observations[1]) == [0, 0, 0])
             } else {
-                #expect(results[1].failure == nil && results[1].transition.reward == 1)
+                #expect(step.failures[1] == nil && step.rewards[1] == 1)
             }
         }
     }

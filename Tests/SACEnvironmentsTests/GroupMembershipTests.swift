@@ -14,7 +14,7 @@ import SACTestSupport
         let deadline = Date().addingTimeInterval(10)
         while !done(events), Date() < deadline {
             for k in group.members.indices where group.state(ofMember: k) == .ready {
-                try group.beginStep(member: k, actions: Array(repeating: [0.5], count: group.ranges[k].count))
+                try group.beginStep(member: k, actions: FloatRows(width: 1, values: Array(repeating: 0.5, count: group.ranges[k].count)))
             }
             events += try group.collect(timeout: .milliseconds(100))
         }
@@ -60,7 +60,7 @@ import SACTestSupport
         let kinds = events.compactMap { event -> String? in
             switch event {
             case .lost(1, let error): "lost \(error is ScriptedMember.ConnectionLost)"
-            case let .rejoined(1, observations, attempts, _): "rejoined \(observations) attempt \(attempts)"
+            case let .rejoined(1, observations, attempts, _): "rejoined \(observations.rows) attempt \(attempts)"
             default: nil
             }
         }

@@ -16,10 +16,10 @@ import SACEnvironments
         #expect(try group.reset(seeds: seeds) == single.reset(seeds: seeds))
         var ended = 0
         for t in 0..<420 {
-            let actions = (0..<5).map { i in [Float(((t * 5 + i * 3) % 9) - 4) / 2] }
-            let results = try group.step(actions)
-            #expect(results == (try single.step(actions)))
-            ended += results.filter(\.transition.isLast).count
+            let actions = FloatRows(width: 1, rows: (0..<5).map { i in [Float(((t * 5 + i * 3) % 9) - 4) / 2] })
+            let step = try group.step(actions)
+            #expect(step == (try single.step(actions)))
+            ended += (0..<5).count { step.isLast($0) }
         }
         #expect(ended == 10)
     }
@@ -44,7 +44,7 @@ import SACEnvironments
     @Test func snapshotRestoresEveryMember() throws {
         let group = try VectorEnvironmentGroup([try pendulums(1), try pendulums(2)])
         _ = try group.reset(seeds: [7, 8, 9])
-        for t in 0..<30 { _ = try group.step((0..<3).map { _ in [Float(t % 3) - 1] }) }
+        for t in 0..<30 { _ = try group.step(FloatRows(width: 1, rows: (0..<3).map { _ in [Float(t % 3) - 1] })) }
         let snapshot = try #require(group.snapshot())
         let after = try group.step([[0.5], [0.5], [0.5]])
         let other = try VectorEnvironmentGroup([try pendulums(1), try pendulums(2)])

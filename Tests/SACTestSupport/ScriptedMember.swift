@@ -56,40 +56,48 @@ package final class ScriptedMember: VectorEnvironment, @unchecked Sendable {
         t = Array(repeating: 0, count: copies)
     }
 
-    package func reset(seeds: [UInt64?]) throws -> [[Float]] {
+    package func reset(seeds: [UInt64?]) throws -> FloatRows {
         guard connected else { throw ConnectionLost() }
         counts.withLock { $0.resets += 1 }
         t = Array(repeating: 0, count: numEnvs)
-        return (0..<numEnvs).map { [0, Float($0)] }
+        return FloatRows(width: 2, rows: (0..<numEnvs).map { [0, Float($0)] })
     }
 
     package var resetsCopiesAlone: Bool { true }
 
-    package func reset(copies: [Int], seeds: [UInt64?]) throws -> [[Float]] {
+    package func reset(copies: [Int], seeds: [UInt64?]) throws -> FloatRows {
         guard connected else { throw ConnectionLost() }
         for i in copies { t[i] = 0 }
-        return copies.map { [0, Float($0)] }
+        return FloatRows(width: 2, rows: copies.map { [0, Float($0)] })
     }
 
-    package func step(_ actions: [[Float]]) throws -> [VectorStepResult] {
+    package func step(_ actions: FloatRows) throws -> VectorStep {
         guard connected else { throw ConnectionLost() }
+        try actionSpace.validate(actions, copies: numEnvs)
         let script = script.withLock { $0 }
         let step = counts.withLock {
-            $0.steps += 1; return $0.steps
+            $0.steps += 1
+            return $0.steps
         }
         if script.stepSeconds > 0 { Thread.sleep(forTimeInterval: script.stepSeconds) }
         if step == script.loseConnectionAtStep {
             connected = false
             throw ConnectionLost()
         }
-        return (0..<numEnvs).map { i in
+        var result = VectorStep(
+            observations: FloatRows(width: 2, count: numEnvs), rewards: Array(repeating: 0, count: numEnvs),
+            terminated: Array(repeating: false, count: numEnvs), truncated: Array(repeating: false, count: numEnvs))
+        for i in 0..<numEnvs {
             t[i] += 1
-            let ended = t[i] == episodeLength
-            let transition = StepResult(
-                observation: [Float(t[i]), Float(i)], reward: Double(actions[i][0]), terminated: false, truncated: ended)
-            if ended { t[i] = 0 }
-            return VectorStepResult(transition: transition, resetObservation: ended ? [0, Float(i)] : nil)
+            result.rewards[i] = Double(actions[i].first!)
+            if t[i] == episodeLength {
+                result.truncated[i] = true
+                result.finalObservations[i] = [Float(t[i]), Float(i)]
+                t[i] = 0
+            }
+            result.observations[i] = [Float(t[i]), Float(i)][...]
         }
+        return result
     }
 
     package func isConnectionLoss(_ error: any Error) -> Bool { error is ConnectionLost }
