@@ -22,8 +22,8 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     private var needsReset = true
     /// Server stepping time reported in sessions before the last reconnect.
     private var stepSecondsOfClosedSessions = 0.0
-    /// Copies whose previous step failed.
-    private var failedLastStep: Set<Int> = []
+    /// The failed-copy rule: which copies failed on the previous step.
+    private var failedCopies = FailedCopies()
     /// The reply every step is read into.
     private var reply = BridgeReply.Step.empty
 
@@ -62,7 +62,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         needsReset = true
         let reply = try client.reset(seeds: seeds, states: states)
         needsReset = false
-        failedLastStep = []
+        failedCopies.resetAll()
         return FloatRows(width: observationSpace.count, values: reply.observations.floats())
     }
 
@@ -82,7 +82,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         }
         guard !needsReset else { throw EnvironmentError.resetNeeded(id: id) }
         let reply = try client.reset(seeds: seeds, environments: copies)
-        for copy in copies { failedLastStep.remove(copy) }
+        for copy in copies { failedCopies.reset(copy: copy) }
         return FloatRows(width: observationSpace.count, values: reply.observations.floats())
     }
 
@@ -110,13 +110,13 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
                     address: client.address, "failure reported for environment \(failure.index) of \(numEnvs)")
             }
             // Failing again right after its restart, or unable to restart: the copy is out of service.
-            guard failure.error.code != .resetNeeded, !failedLastStep.contains(failure.index) else {
+            guard failure.error.code != .resetNeeded, !failedCopies.failsAgain(failure.index) else {
                 throw RemoteEnvironmentError.environmentFailure(address: client.address, index: failure.index, failure.error)
             }
             failures[failure.index] = RemoteEnvironmentError.environmentFailure(
                 address: client.address, index: failure.index, failure.error)
         }
-        failedLastStep = Set(failures.keys)
+        failedCopies.finishStep(failed: failures.keys)
         var finals: [Int: [Float]] = [:]
         for i in 0..<numEnvs where failures[i] == nil && (reply.terminated[i] || reply.truncated[i]) {
             guard let final = reply.finalObservations[i] else {

@@ -12,8 +12,8 @@
 public final class EnvironmentVector: VectorEnvironment {
     /// The copies, in order.
     public private(set) var copies: [any Environment]
-    /// Copies whose previous step failed.
-    private var failedLastStep: Set<Int> = []
+    /// The failed-copy rule: which copies failed on the previous step.
+    private var failedCopies = FailedCopies()
 
     /// Wraps `copies` (at least one; all with the same spaces).
     public init(_ copies: [any Environment]) throws(EnvironmentError) {
@@ -38,7 +38,7 @@ public final class EnvironmentVector: VectorEnvironment {
 
     public func reset(seeds: [UInt64?]) throws -> FloatRows {
         guard seeds.isEmpty || seeds.count == numEnvs else { throw EnvironmentError.copyCountMismatch(expected: numEnvs, got: seeds.count) }
-        failedLastStep = []
+        failedCopies.resetAll()
         return FloatRows(
             width: observationSpace.count, rows: try copies.indices.map { i in try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[i]) })
     }
@@ -54,7 +54,7 @@ public final class EnvironmentVector: VectorEnvironment {
         return FloatRows(
             width: observationSpace.count,
             rows: try indices.enumerated().map { k, i in
-                failedLastStep.remove(i)
+                failedCopies.reset(copy: i)
                 return try copies[i].reset(seed: seeds.isEmpty ? nil : seeds[k])
             })
     }
@@ -71,7 +71,7 @@ public final class EnvironmentVector: VectorEnvironment {
             do {
                 transition = try copies[i].step(Array(actions[i]))
             } catch {
-                guard !isConnectionLoss(error), !failedLastStep.contains(i) else { throw error }
+                guard !isConnectionLoss(error), !failedCopies.failsAgain(i) else { throw error }
                 step.observations[i] = try copies[i].reset(seed: nil)[...]
                 step.failures[i] = error
                 failed.insert(i)
@@ -90,7 +90,7 @@ public final class EnvironmentVector: VectorEnvironment {
             }
         }
         if infos.contains(where: { !$0.isEmpty }) { step.infos = infos }
-        failedLastStep = failed
+        failedCopies.finishStep(failed: failed)
         return step
     }
 
@@ -104,7 +104,7 @@ public final class EnvironmentVector: VectorEnvironment {
     }
 
     public func reconnect() throws {
-        failedLastStep = []
+        failedCopies.resetAll()
         for copy in copies { try (copy as? any ReconnectableEnvironment)?.reconnect() }
     }
 

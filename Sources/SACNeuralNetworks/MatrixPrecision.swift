@@ -6,8 +6,9 @@ public enum MatrixPrecision: String, Codable, Sendable, CaseIterable {
     /// float32 products through OpenBLAS: the default, and bit-for-bit reproducible.
     case float32
     /// The matrix products take bfloat16 inputs, rounded to nearest even from the float32 values, and
-    /// accumulate in float32 in libxsmm's kernels: about twice the float32 speed where the CPU has
-    /// AVX512_BF16. Layers with fewer than ``MatrixPrecision/bfloat16MinimumWidth`` outputs (a critic's
+    /// accumulate in float32 in libxsmm's kernels: faster than float32 only where the CPU's bfloat16 dot
+    /// products outrun its float32 FMAs (AMD Zen 4 does; some Intel Xeons with AVX512_BF16 do not:
+    /// docs/bf16.md). Layers with fewer than ``MatrixPrecision/bfloat16MinimumWidth`` outputs (a critic's
     /// Q, a small actor's mean and log σ) keep float32 products, and so do the gradients of layers with
     /// fewer inputs than that: there sgemm measured faster (docs/bf16.md). Reproducible run to run on the
     /// same machine, not bit-for-bit equal to float32.
