@@ -17,6 +17,9 @@ extension VectorEnvironmentGroup {
         /// The member could not be reconnected in ``Options/reconnectAttempts`` tries over `seconds`; the
         /// group goes on without it.
         case dropped(member: Int, lastError: String, attempts: Int, seconds: Double)
+        /// After a drop: fewer members than ``Options/minimumMembers`` remain, so the group's caller should
+        /// stop (a trainer writes a checkpoint and throws).
+        case tooFewMembers(remaining: Int, minimum: Int)
     }
 
     /// What a group has counted of one member.
@@ -41,12 +44,13 @@ extension VectorEnvironmentGroup {
 }
 
 extension VectorEnvironmentGroup.Event {
-    /// Where the member stands once its event is collected.
-    var memberState: VectorEnvironmentGroup.MemberState {
+    /// Where the member stands once its event is collected; `nil` for the group's own event.
+    var memberState: VectorEnvironmentGroup.MemberState? {
         switch self {
         case .stepped, .reset, .copiesReset, .rejoined: .ready
         case .lost: .recovering
         case .dropped: .dropped
+        case .tooFewMembers: nil
         }
     }
 }

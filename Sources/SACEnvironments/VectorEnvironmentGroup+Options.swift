@@ -6,7 +6,9 @@ extension VectorEnvironmentGroup {
         /// Reconnection attempts for a lost member (back-off 0.25 s doubling up to 8 s) before it is
         /// dropped; 0 drops it at once.
         public var reconnectAttempts = 5
-        /// Members that must remain; the trainer stops (with a checkpoint) when fewer are left.
+        /// Members that must remain: when a drop leaves fewer, ``VectorEnvironmentGroup/collect(timeout:)``
+        /// reports ``VectorEnvironmentGroup/Event/tooFewMembers(remaining:minimum:)`` (a trainer then stops
+        /// with a checkpoint).
         public var minimumMembers = 1
 
         /// The defaults: synchronous collection, 5 attempts, at least one member.

@@ -171,8 +171,11 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
             let k = posting.member
             switch posting.outcome {
             case let .event(event):
-                states[k] = event.memberState
+                states[k] = event.memberState ?? states[k]
                 events.append(event)
+                if case .dropped = event, activeMembers < options.minimumMembers {
+                    events.append(.tooFewMembers(remaining: activeMembers, minimum: options.minimumMembers))
+                }
             case .reconnected:
                 states[k] = .ready
             case let .failed(error):

@@ -170,9 +170,9 @@ final class Collector {
                 guard group.members.count > 1 else {
                     throw .environmentUnreachable(address: lost.address, attempts: attempts, waitedSeconds: seconds, lastError: lastError)
                 }
-                let remaining = group.activeMembers, minimum = group.options.minimumMembers
-                guard remaining >= minimum else { throw .serversLost(remaining: remaining, minimum: minimum, lost: droppedServers) }
-                events.append(.dropped(lost, remaining: remaining, of: group.members.count))
+                events.append(.dropped(lost, remaining: group.activeMembers, of: group.members.count))
+            case let .tooFewMembers(remaining, minimum):
+                throw .serversLost(remaining: remaining, minimum: minimum, lost: droppedServers)
             }
             return true
         } catch {

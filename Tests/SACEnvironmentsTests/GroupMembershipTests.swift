@@ -94,4 +94,23 @@ import SACTestSupport
         let after = try drive(group) { steps(of: 0, in: $0) >= 3 }
         #expect(steps(of: 1, in: after) == 0)
     }
+
+    /// The group enforces its minimum: a drop that leaves fewer members says so right after the drop.
+    @Test func aDropBelowTheMinimumIsReportedByTheGroup() throws {
+        let steady = ScriptedMember(copies: 1, address: "scripted://steady", script: .init(stepSeconds: 0.002))
+        let gone = ScriptedMember(copies: 1, address: "scripted://gone", script: .init(loseConnectionAtStep: 2, refusedReconnects: .max))
+        var options = VectorEnvironmentGroup.Options()
+        options.collection = .firstReady
+        options.reconnectAttempts = 1
+        options.minimumMembers = 2
+        let group = try VectorEnvironmentGroup([steady, gone], options: options)
+        _ = try group.reset(seeds: [])
+        let events = try drive(group) { events in events.contains { if case .tooFewMembers = $0 { true } else { false } } }
+        let dropped = try #require(events.firstIndex { if case .dropped(1, _, _, _) = $0 { true } else { false } })
+        guard case let .tooFewMembers(remaining, minimum) = events[dropped + 1] else {
+            Issue.record("after the drop came \(events[dropped + 1])")
+            return
+        }
+        #expect(remaining == 1 && minimum == 2)
+    }
 }
