@@ -1,3 +1,4 @@
+import SACTestSupport
 import Foundation
 import SACBridge
 import SACEnvironments

@@ -1,3 +1,4 @@
+import SACTestSupport
 import Foundation
 import Testing
 import SACBridge

@@ -8,15 +8,7 @@ import SACTestSupport
 /// goes on, and below the minimum the run stops with a checkpoint; nothing stored is lost either way.
 @Suite(.serialized) struct CollectorTests {
     private func configurations(steps: Int) -> (SACConfiguration, TrainerConfiguration) {
-        var agent = SACConfiguration()
-        agent.hiddenSizes = [16, 16]
-        agent.batchSize = 16
-        var trainer = TrainerConfiguration()
-        trainer.totalSteps = steps
-        trainer.learningStarts = 50
-        trainer.evaluationInterval = 0
-        trainer.evaluationEpisodes = 1
-        return (agent, trainer)
+        (.small(width: 16), .short(steps: steps, learningStarts: 50, evaluationEpisodes: 1))
     }
 
     private func group(minimum: Int) throws -> (VectorEnvironmentGroup, ScriptedMember) {
