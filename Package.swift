@@ -99,7 +99,9 @@ let package = Package(
         .testTarget(name: "SACZeroMQTests", dependencies: ["SACZeroMQ"]),
         // Test support shared by the test targets: scripted group members, server launchers, endpoints,
         // finite differences, small configurations (package access: not part of any product).
-        .target(name: "SACTestSupport", dependencies: ["SACEnvironments", "SACBridge", "SACZeroMQ", "SoftActorCritic"], path: "Tests/SACTestSupport"),
+        .target(
+            name: "SACTestSupport", dependencies: ["SACEnvironments", "SACBridge", "SACZeroMQ", "SoftActorCritic"],
+            path: "Tests/SACTestSupport"),
         // Test support: counts heap allocations, to show that an update allocates nothing.
         .target(name: "SACAllocationCounter", path: "Tests/SACAllocationCounter"),
         .testTarget(
