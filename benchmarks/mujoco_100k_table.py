@@ -26,8 +26,8 @@ PUBLISHED = {
     ("Ant", "crossq"): (2939, None, None),
     ("Humanoid", "crossq"): (3669, 324, 6887),
 }
-NAMES = {"twin-q": "SAC (twin-q)", "crossq": "CrossQ"}
-COLOURS = {"twin-q": "#1f77b4", "crossq": "#d62728"}
+NAMES = {"twin-q": "SAC (twin-q)", "crossq": "CrossQ", "sbx-crossq": "SBX CrossQ (peer)"}
+COLOURS = {"twin-q": "#1f77b4", "crossq": "#d62728", "sbx-crossq": "#2ca02c"}
 
 
 def load(path: Path) -> list[dict[str, str]]:
@@ -51,7 +51,7 @@ def table(rows: list[dict[str, str]]) -> str:
         returns = [float(run["return_mean"]) for run in runs]
         seeds = ", ".join(run["seed"] for run in sorted(runs, key=lambda run: int(run["seed"])))
         mean = statistics.fmean(returns)
-        published = PUBLISHED.get((task.split("-")[0], variant))
+        published = PUBLISHED.get((task.split("-")[0], variant.removeprefix("sbx-")))
         if published:
             reference = fmt(published[0]) + (f" [{fmt(published[1])}–{fmt(published[2])}]" if published[1] is not None else "")
             ratio = f"{mean / published[0]:.2f}"
