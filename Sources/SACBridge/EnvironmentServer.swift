@@ -87,8 +87,10 @@ public final class EnvironmentServer {
     private final class Session {
         let id: String
         /// The client nonce of the handshake that opened the session ("" for none), and that handshake's
-        /// reply, which a retry of it gets again.
+        /// reply, which a retry of it gets again; and that handshake itself with its request id, which a
+        /// retry must repeat exactly (spec §3).
         var clientNonce = "", handshakeReply: [UInt8] = []
+        var handshakeRequest: (requestID: UInt64, hello: BridgeRequest.Handshake)?
         var lastUsed: Double
         /// The id of the last request answered, whose reply `state.lastReply` holds (for a retry).
         var lastRequestID: UInt64?
@@ -196,18 +198,30 @@ public final class EnvironmentServer {
             let now = Self.now()
             expireSessions(now: now)
             if case let .handshake(hello)? = request {
-                // A retried handshake (same nonce) gets the session the first one opened.
-                if let known = sessionsByNonce[hello.clientNonce].flatMap({ sessions[$0] }) { return known.handshakeReply }
+                try checkVersion(hello)
+                // A retried handshake (the same nonce, the same request) gets the session the first one opened,
+                // and counts as a use of it; the same nonce with anything else changed is refused (spec §3).
+                if let known = sessionsByNonce[hello.clientNonce].flatMap({ sessions[$0] }), let first = known.handshakeRequest {
+                    guard first.requestID == requestID, first.hello == hello else {
+                        throw BridgeError(
+                            .badRequest,
+                            "client_nonce '\(hello.clientNonce)' opened session \(known.id) with another handshake (request id \(first.requestID)); a retry repeats the request exactly, and a new handshake takes a new nonce"
+                        )
+                    }
+                    known.lastUsed = now
+                    return known.handshakeReply
+                }
                 let opened = try handshake(hello, requestID: requestID)
                 let reply = MessageCodec.encode(opened)
                 if !hello.clientNonce.isEmpty, case let .handshake(body) = opened.kind, let session = sessions[body.sessionID] {
-                    (session.clientNonce, session.handshakeReply) = (hello.clientNonce, reply)
+                    (session.clientNonce, session.handshakeReply, session.handshakeRequest) = (hello.clientNonce, reply, (requestID, hello))
                     sessionsByNonce[hello.clientNonce] = session.id
                 }
                 return reply
             }
             guard let session = session(sessionID) else {
-                if let closed = closedReplies[sessionID], closed.requestID == requestID { return closed.reply }
+                // Only a retried close (the same request id, a close again) gets the close's reply (spec §8).
+                if let closed = closedReplies[sessionID], closed.requestID == requestID, case .close? = request { return closed.reply }
                 throw BridgeError(
                     .unknownSession,
                     "session '\(sessionID)' is unknown to server instance \(instanceID) (expired, closed, or the server restarted); handshake again"
@@ -248,13 +262,17 @@ public final class EnvironmentServer {
         }
     }
 
-    private func handshake(_ hello: BridgeRequest.Handshake, requestID: UInt64) throws -> BridgeReply {
+    /// The handshake's major version must be the server's (`UNSUPPORTED_VERSION`), checked before anything else.
+    private func checkVersion(_ hello: BridgeRequest.Handshake) throws {
         guard hello.protocolMajor == ProtocolVersion.major else {
             throw BridgeError(
                 .unsupportedVersion,
                 "client speaks protocol \(hello.protocolMajor).\(hello.protocolMinor), server speaks \(ProtocolVersion.major).\(ProtocolVersion.minor); major versions must match"
             )
         }
+    }
+
+    private func handshake(_ hello: BridgeRequest.Handshake, requestID: UInt64) throws -> BridgeReply {
         if sessions.count >= options.maximumSessions {
             let now = Self.now()
             guard let idlest = sessions.values.min(by: { $0.lastUsed < $1.lastUsed }), now - idlest.lastUsed >= options.evictionGraceSeconds

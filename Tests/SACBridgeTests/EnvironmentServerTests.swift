@@ -56,6 +56,57 @@ import SACZeroMQ
         #expect(server.sessionCount == 2)
     }
 
+    /// A client nonce is an idempotency key: reused with anything else changed (the request id, the
+    /// observation dtype) the handshake is refused with BAD_REQUEST echoing its own id, and with another
+    /// major version UNSUPPORTED_VERSION comes first; no session is opened either way.
+    @Test func aNonceReusedWithAnotherRequestIsRefused() throws {
+        let server = try server()
+        let hello = BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init(clientNonce: "a1b2")))
+        _ = try send(server, hello)
+        let otherID = try send(server, BridgeRequest(requestID: 2, sessionID: "", kind: .handshake(.init(clientNonce: "a1b2"))))
+        #expect(otherID.requestID == 2)
+        expectError(otherID, .badRequest)
+        let float64 = BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init(observationDType: .float64, clientNonce: "a1b2")))
+        expectError(try send(server, float64), .badRequest)
+        let major2 = BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init(protocolMajor: 2, clientNonce: "a1b2")))
+        expectError(try send(server, major2), .unsupportedVersion)
+        #expect(server.sessionCount == 1)
+    }
+
+    /// Only a close retried as a close gets the close's reply: another request reusing its id is told the
+    /// session is unknown.
+    @Test func aClosesReplyAnswersOnlyARetriedClose() throws {
+        let server = try server()
+        let session = try open(server)
+        _ = try send(server, BridgeRequest(requestID: 7, sessionID: session, kind: .close))
+        expectError(try send(server, BridgeRequest(requestID: 7, sessionID: session, kind: .reset(.init()))), .unknownSession)
+        guard case .close = try send(server, BridgeRequest(requestID: 7, sessionID: session, kind: .close)).kind else {
+            Issue.record("a retried close was refused"); return
+        }
+    }
+
+    /// Every request that reaches a session is a use, a retried handshake included: it is not the idlest.
+    @Test func aRetriedHandshakeCountsAsUseOfItsSession() throws {
+        var options = EnvironmentServer.Options()
+        options.maximumSessions = 2
+        options.evictionGraceSeconds = 0.2
+        let server = try EnvironmentServer(environment: "pendulum", options: options)
+        let hello = BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init(clientNonce: "e5f6")))
+        guard case let .handshake(first) = try send(server, hello).kind else { Issue.record("no session"); return }
+        let second = try open(server)
+        usleep(300_000)
+        guard case let .handshake(again) = try send(server, hello).kind, again.sessionID == first.sessionID else {
+            Issue.record("the retry did not get its session"); return
+        }
+        guard case .handshake = try send(server, BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init()))).kind else {
+            Issue.record("no session was evicted for the newcomer"); return
+        }
+        expectError(try send(server, BridgeRequest(requestID: 9, sessionID: second, kind: .close)), .unknownSession)
+        guard case .close = try send(server, BridgeRequest(requestID: 9, sessionID: first.sessionID, kind: .close)).kind else {
+            Issue.record("the retried handshake's session was evicted"); return
+        }
+    }
+
     /// A flood of handshakes that never close cannot lock new clients out for long: past the grace period a
     /// new handshake evicts the least recently used idle session; a session in use is never evicted.
     @Test func aFullServerEvictsTheIdlestSessionPastTheGraceNeverAnActiveOne() throws {

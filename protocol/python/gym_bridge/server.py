@@ -96,6 +96,8 @@ class Session:
         # The client nonce of the handshake that opened the session ("" for none), and that handshake's
         # reply, which a retry of it gets again.
         self.client_nonce, self.handshake_reply = "", None
+        # That handshake itself (request id and HandshakeRequest bytes), which a retry must repeat exactly.
+        self.handshake_request: tuple[int, bytes] | None = None
         # This session's step requests are matched against a template made from its first one that
         # stepped; its ordinary replies are written from pieces computed here (see codec).
         self.step_template = None
@@ -224,22 +226,33 @@ class EnvironmentServer:
             if now >= self._next_expiry_check:
                 self._expire_sessions()
             if kind == "handshake":
-                # A retried handshake (same nonce) gets the session the first one opened.
+                self._check_version(request.handshake)
+                # A retried handshake (the same nonce, the same request) gets the session the first one
+                # opened, and counts as a use of it; the same nonce with anything else changed is refused (§3).
                 nonce = request.handshake.client_nonce
                 known = self._sessions_by_nonce.get(nonce)
+                this = (request_id, request.handshake.SerializeToString(deterministic=True))
                 if known is not None:
+                    if known.handshake_request != this:
+                        raise ProtocolError(
+                            pb.BAD_REQUEST,
+                            f"client_nonce '{nonce}' opened session {known.id} with another handshake (request id "
+                            f"{known.handshake_request[0]}); a retry repeats the request exactly, and a new handshake takes a new nonce",
+                        )
+                    known.last_used = now
                     return known.handshake_reply
                 reply = self._handshake(request)
                 encoded = reply.SerializeToString()
                 if nonce:
                     opened = self.sessions[reply.handshake.session_id]
-                    opened.client_nonce, opened.handshake_reply = nonce, encoded
+                    opened.client_nonce, opened.handshake_reply, opened.handshake_request = nonce, encoded, this
                     self._sessions_by_nonce[nonce] = opened
                 return encoded
             session = recent if matched is not None and self._recent is recent else self.sessions.get(session_id)
             if session is None:
+                # Only a retried close (the same request id, a close again) gets the close's reply (§8).
                 closed = self._closed_replies.get(session_id)
-                if closed is not None and closed[0] == request_id:
+                if closed is not None and closed[0] == request_id and kind == "close":
                     return closed[1]
                 raise ProtocolError(
                     pb.UNKNOWN_SESSION,
@@ -291,14 +304,18 @@ class EnvironmentServer:
         for session in [s for s in self.sessions.values() if now - s.last_used > self.session_timeout]:
             self._forget(session)
 
-    def _handshake(self, request):
-        hello = request.handshake
+    @staticmethod
+    def _check_version(hello):
+        """The handshake's major version must be the server's (UNSUPPORTED_VERSION), checked before anything else."""
         if hello.protocol_major != PROTOCOL_MAJOR:
             raise ProtocolError(
                 pb.UNSUPPORTED_VERSION,
                 f"client speaks protocol {hello.protocol_major}.{hello.protocol_minor}, "
                 f"server speaks {PROTOCOL_MAJOR}.{PROTOCOL_MINOR}; major versions must match",
             )
+
+    def _handshake(self, request):
+        hello = request.handshake
         if hello.observation_dtype not in (pb.DTYPE_UNSPECIFIED, pb.FLOAT32, pb.FLOAT64):
             raise ProtocolError(pb.WRONG_DTYPE, f"observation dtype {hello.observation_dtype} is not FLOAT32 or FLOAT64")
         if len(self.sessions) >= self.max_sessions:

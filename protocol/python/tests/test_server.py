@@ -488,6 +488,39 @@ def test_a_retried_handshake_gets_the_same_session_not_a_second():
     assert server.handle(hello) != first and len(server.sessions) == 2  # after a close, the nonce opens a new one
 
 
+def test_a_nonce_reused_with_another_request_is_refused():
+    """A client nonce is an idempotency key: reused with anything else changed the handshake is refused with
+    BAD_REQUEST echoing its own request id, UNSUPPORTED_VERSION first for another major; no session opens."""
+    server = EnvironmentServer("Pendulum-v1")
+    call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1, client_nonce="a1b2"))
+    other_id = call(server, request_id=2, handshake=pb.HandshakeRequest(protocol_major=1, client_nonce="a1b2"))
+    assert error_code(other_id) == "BAD_REQUEST" and other_id.request_id == 2
+    float64 = call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1, client_nonce="a1b2", observation_dtype=pb.FLOAT64))
+    assert error_code(float64) == "BAD_REQUEST"
+    major2 = call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=2, client_nonce="a1b2"))
+    assert error_code(major2) == "UNSUPPORTED_VERSION" and len(server.sessions) == 1
+
+
+def test_a_closes_reply_answers_only_a_retried_close():
+    server = EnvironmentServer("Pendulum-v1")
+    session = call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1)).handshake.session_id
+    call(server, request_id=7, session_id=session, close=pb.CloseRequest())
+    assert error_code(call(server, request_id=7, session_id=session, reset=pb.ResetRequest())) == "UNKNOWN_SESSION"
+    assert call(server, request_id=7, session_id=session, close=pb.CloseRequest()).WhichOneof("kind") == "close"
+
+
+def test_a_retried_handshake_counts_as_use_of_its_session():
+    """Every request that reaches a session is a use, a retried handshake included: it is not the idlest."""
+    server = EnvironmentServer("Pendulum-v1", max_sessions=2, eviction_grace=0.2)
+    hello = pb.Request(request_id=1, handshake=pb.HandshakeRequest(protocol_major=1, client_nonce="e5f6")).SerializeToString()
+    first = pb.Reply.FromString(server.handle(hello)).handshake.session_id
+    second = opened(server)[0]
+    time.sleep(0.3)
+    assert pb.Reply.FromString(server.handle(hello)).handshake.session_id == first  # the retry: a use of `first`
+    assert call(server, request_id=1, handshake=pb.HandshakeRequest(protocol_major=1)).WhichOneof("kind") == "handshake"
+    assert first in server.sessions and second not in server.sessions
+
+
 def test_a_full_server_evicts_the_idlest_session_past_the_grace_never_an_active_one():
     """A flood of handshakes that never close cannot lock new clients out for long: past the grace period
     a new handshake evicts the least recently used idle session; a session in use is never evicted."""
