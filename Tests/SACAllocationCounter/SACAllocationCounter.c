@@ -1,5 +1,6 @@
 // Counts heap allocations; see include/SACAllocationCounter.h. Linux/glibc only.
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
@@ -50,7 +51,13 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
     return 0;
 }
 
+// One measurement at a time in the whole process: the workers' count is shared, so two tests measuring at
+// once (suites run in parallel) would reset and stop each other's. A start waits for the other's stop.
+static pthread_mutex_t window = PTHREAD_MUTEX_INITIALIZER;
+static __thread long long lastWorkerCount;
+
 void allocation_counter_start(void) {
+    pthread_mutex_lock(&window);
     allocations = 0;
     atomic_store(&workerAllocations, 0);
     atomic_store(&countingWorkers, 1);
@@ -60,8 +67,11 @@ void allocation_counter_start(void) {
 long long allocation_counter_stop(void) {
     counting = 0;
     atomic_store(&countingWorkers, 0);
-    return allocations + atomic_load(&workerAllocations);
+    lastWorkerCount = atomic_load(&workerAllocations);
+    long long total = allocations + lastWorkerCount;
+    pthread_mutex_unlock(&window);
+    return total;
 }
 
-// After a stop nothing adds to the workers' count (countingWorkers is 0) until the next start resets it.
-long long allocation_counter_last_worker_count(void) { return atomic_load(&workerAllocations); }
+// The workers' part of this thread's last measurement (kept per thread: another may have started since).
+long long allocation_counter_last_worker_count(void) { return lastWorkerCount; }

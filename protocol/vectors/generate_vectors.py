@@ -179,5 +179,5 @@ add("reply_error", "reply",
     pb.Reply(request_id=6, server_instance_id="inst", error=pb.Error(code=pb.UNSUPPORTED_VERSION, message="client 2.0, server 1.0")),
     decoded=dict(kind="error", request_id=6, server_instance_id="inst", code="UNSUPPORTED_VERSION", message="client 2.0, server 1.0"))
 
-(here / "manifest.json").write_text(json.dumps(dict(protocol="1.0", vectors=entries), indent=1) + "\n")
+(here / "manifest.json").write_text(json.dumps(dict(protocol="1.1", vectors=entries), indent=1) + "\n")
 print(f"wrote {len(entries)} vectors")

@@ -5,8 +5,9 @@
 /// made by the calling thread and by every thread named "WorkerPair" (the update's second thread).
 /// Linked into a test executable, this target's definitions of those functions take the place of
 /// glibc's for the whole process (ELF symbol interposition) and forward to glibc's own
-/// (`__libc_malloc` and friends); other threads are not counted, so tests running beside a measurement
-/// do not disturb it.
+/// (`__libc_malloc` and friends); other threads are not counted. One measurement runs at a time in the
+/// process: a start waits for another thread's stop, so suites running in parallel do not reset or stop
+/// each other's counts.
 void allocation_counter_start(void);
 
 /// Stops counting and returns the number of allocations since the start: the calling thread's plus the
