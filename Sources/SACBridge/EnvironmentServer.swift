@@ -334,18 +334,25 @@ public final class EnvironmentServer {
         for (name, count) in [("seeds", reset.seeds.count), ("states", reset.states.count)] where count != 0 && count != m {
             throw BridgeError(.wrongShape, "reset has \(count) \(name) for \(m) environments reset; give none or \(m)")
         }
-        for (k, i) in indices.enumerated() {
-            let seed = reset.seeds.isEmpty ? nil : reset.seeds[k]
-            session.needsReset[i] = true
-            var observation = try session.environments[i].reset(seed: seed)
-            if !reset.states.isEmpty, let state = reset.states[k] {
-                guard var settable = session.environments[i] as? any StateSettable else {
+        // Every start state is checked before the first environment is touched: a refused reset changes
+        // nothing (spec §6).
+        if !reset.states.isEmpty {
+            for (k, i) in indices.enumerated() {
+                guard let state = reset.states[k] else { continue }
+                guard let settable = session.environments[i] as? any StateSettable else {
                     throw BridgeError(.badRequest, "\(environmentID) has no state hook, so a reset cannot set its start state")
                 }
                 guard state.count == settable.stateSize else {
                     throw BridgeError(
                         .wrongShape, "state of \(state.count) values for \(environmentID), whose state has \(settable.stateSize)")
                 }
+            }
+        }
+        for (k, i) in indices.enumerated() {
+            let seed = reset.seeds.isEmpty ? nil : reset.seeds[k]
+            session.needsReset[i] = true
+            var observation = try session.environments[i].reset(seed: seed)
+            if !reset.states.isEmpty, let state = reset.states[k], var settable = session.environments[i] as? any StateSettable {
                 observation = try settable.reset(toState: state.doubles())
                 session.environments[i] = settable
             }

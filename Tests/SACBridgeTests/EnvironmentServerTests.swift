@@ -56,6 +56,24 @@ import SACZeroMQ
         #expect(server.sessionCount == 2)
     }
 
+    /// A reset with one start state of the wrong size is refused before any environment is touched: the
+    /// session steps on exactly as a twin session that was never sent it.
+    @Test func aRefusedResetChangesNothing() throws {
+        let server = try server(numEnvs: 3)
+        let refused = try open(server), twin = try open(server)
+        let states: [Tensor?] = [Tensor(float64: [0.1, 0], shape: [2]), Tensor(float64: [1, 2, 3], shape: [3])]
+        let bad = BridgeRequest(requestID: 9, sessionID: refused, kind: .reset(.init(states: states, environmentIndices: [0, 2])))
+        expectError(try send(server, bad), .wrongShape)
+        let actions = Tensor(float32: [0.5, -0.5, 1], shape: [3, 1])
+        guard
+            case let .step(after) = try send(server, BridgeRequest(requestID: 10, sessionID: refused, kind: .step(actions: actions))).kind,
+            case let .step(untouched) = try send(server, BridgeRequest(requestID: 10, sessionID: twin, kind: .step(actions: actions))).kind
+        else {
+            Issue.record("a step was refused"); return
+        }
+        #expect(after.observations == untouched.observations && after.rewards == untouched.rewards)
+    }
+
     /// A client nonce is an idempotency key: reused with anything else changed (the request id, the
     /// observation dtype) the handshake is refused with BAD_REQUEST echoing its own id, and with another
     /// major version UNSUPPORTED_VERSION comes first; no session is opened either way.

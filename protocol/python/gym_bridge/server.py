@@ -183,6 +183,14 @@ class EnvironmentServer:
         self.observation_space = probe.observation_space
         self.action_space = probe.action_space
         self.max_episode_steps = probe.spec.max_episode_steps if probe.spec and probe.spec.max_episode_steps else 0
+        # The state hook (§5): the shape of the environment's `unwrapped.state` once reset, None without one,
+        # so that a reset's start states are all checked before any environment is touched.
+        try:
+            probe.reset(seed=0)
+            state = getattr(probe.unwrapped, "state", None)
+        except Exception:  # a simulator that fails to reset is the sessions' problem, reported there
+            state = None
+        self.state_shape = np.asarray(state).shape if state is not None else None
         probe.close()
         # Only as many workers as a session has copies beyond the server's own first range.
         self.workers = min(workers, num_envs - 1)
@@ -378,6 +386,17 @@ class EnvironmentServer:
             if len(entries) not in (0, m):
                 raise ProtocolError(pb.WRONG_SHAPE, f"reset has {len(entries)} {name} for {m} environments reset; give none or {m}")
         given_states = [array_from_tensor(t, "state") if len(t.shape) or len(t.data) else None for t in message.states] or [None] * m
+        # Every start state is checked before the first environment is touched: a refused reset changes nothing (§6).
+        for state in given_states:
+            if state is None:
+                continue
+            if self.state_shape is None:
+                raise ProtocolError(pb.BAD_REQUEST, f"{self.env_id} has no 'state' attribute, so a reset cannot set its start state")
+            if state.shape != self.state_shape:
+                raise ProtocolError(
+                    pb.WRONG_SHAPE,
+                    f"state of shape {list(state.shape)} for {self.env_id}, whose state has shape {list(self.state_shape)}",
+                )
         seeds_used = [pb.Seed(present=s.present, value=s.value) for s in message.seeds] or [pb.Seed(present=False)] * m
         # By environment index: the seed and start state of each environment reset, None for the others.
         seeds: list[int | None] = [None] * n

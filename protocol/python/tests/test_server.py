@@ -488,6 +488,18 @@ def test_a_retried_handshake_gets_the_same_session_not_a_second():
     assert server.handle(hello) != first and len(server.sessions) == 2  # after a close, the nonce opens a new one
 
 
+def test_a_refused_reset_changes_nothing():
+    """A reset with one start state of the wrong size is refused before any environment is touched: the
+    session steps on exactly as a twin session that was never sent it."""
+    server = EnvironmentServer("Pendulum-v1", num_envs=3)
+    refused, twin = opened(server)[0], opened(server)[0]
+    states = [tensor_from_array(np.array([0.1, 0.0]), np.float64), tensor_from_array(np.array([1.0, 2.0, 3.0]), np.float64)]
+    bad = call(server, request_id=9, session_id=refused, reset=pb.ResetRequest(env_indices=[0, 2], states=states))
+    assert error_code(bad) == "WRONG_SHAPE"
+    actions = [[0.5], [-0.5], [1.0]]
+    assert step(server, refused, actions, 10).step.observations == step(server, twin, actions, 10).step.observations
+
+
 def test_a_nonce_reused_with_another_request_is_refused():
     """A client nonce is an idempotency key: reused with anything else changed the handshake is refused with
     BAD_REQUEST echoing its own request id, UNSUPPORTED_VERSION first for another major; no session opens."""
