@@ -599,9 +599,11 @@ public final class EnvironmentServer {
                 reply = handle(frame)
             } catch .unexpectedMultipart(let frames) {
                 spin.requestArrived()
+                // The reply echoes the first frame's request id when that frame parses as a request (spec §3).
+                let firstID = (try? MessageCodec.decodeRequest(frame))?.requestID ?? 0
                 reply = MessageCodec.encode(
                     BridgeReply(
-                        requestID: 0, serverInstanceID: instanceID,
+                        requestID: firstID, serverInstanceID: instanceID,
                         kind: .error(BridgeError(.badRequest, "request has \(frames) frames; envbridge requests are one frame"))))
             } catch {
                 spin.receiveTimedOut()

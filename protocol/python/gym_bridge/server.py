@@ -25,6 +25,7 @@ from .codec import (
     StepReplyWriter,
     StepRequestTemplate,
     array_from_tensor,
+    decode_request,
     decode_request_and_actions,
     dtype_code,
     error_reply,
@@ -312,6 +313,15 @@ class EnvironmentServer:
         for session in [s for s in self.sessions.values() if now - s.last_used > self.session_timeout]:
             self._forget(session)
 
+    def _multipart_reply(self, first_frame: bytes, frames: int) -> bytes:
+        """BAD_REQUEST for a request of several frames, echoing the first frame's request id when that frame
+        parses as a request, 0 otherwise (§3)."""
+        try:
+            first_id = decode_request(first_frame).request_id
+        except ProtocolError:
+            first_id = 0
+        return error_reply(first_id, self.instance_id, pb.BAD_REQUEST, f"request has {frames} frames; envbridge requests are one frame")
+
     @staticmethod
     def _check_version(hello):
         """The handshake's major version must be the server's (UNSUPPORTED_VERSION), checked before anything else."""
@@ -564,13 +574,7 @@ class EnvironmentServer:
                     while socket.getsockopt(zmq.RCVMORE):
                         socket.recv()
                         extra += 1
-                    reply = (
-                        self.handle(frame)
-                        if extra == 0
-                        else error_reply(
-                            0, self.instance_id, pb.BAD_REQUEST, f"request has {extra + 1} frames; envbridge requests are one frame"
-                        )
-                    )
+                    reply = self.handle(frame) if extra == 0 else self._multipart_reply(frame, extra + 1)
                     socket.send(reply)
                     spin.replied()
                     continue
@@ -598,9 +602,7 @@ class EnvironmentServer:
                     continue
                 frames = socket.recv_multipart(copy=False)
                 if len(frames) != 1:
-                    reply = error_reply(
-                        0, self.instance_id, pb.BAD_REQUEST, f"request has {len(frames)} frames; envbridge requests are one frame"
-                    )
+                    reply = self._multipart_reply(bytes(frames[0].buffer), len(frames))
                 else:
                     reply = self.handle(frames[0].buffer)  # type: ignore[arg-type]  # any buffer: handle() reads it through memoryview
                 socket.send(reply)

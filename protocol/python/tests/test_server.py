@@ -232,6 +232,31 @@ def test_replies_with_infos_or_failures_still_decode():
     assert [dict(info.values) for info in reply.step.infos] == [{"energy": 2.5}]
 
 
+def test_a_multipart_request_is_refused_with_its_first_frames_request_id():
+    import threading
+
+    import zmq
+
+    server = EnvironmentServer("Pendulum-v1")
+    stop = threading.Event()
+    endpoint = f"tcp://127.0.0.1:{31000 + int(np.random.default_rng().integers(0, 1000))}"
+    thread = threading.Thread(target=server.serve, args=(endpoint,), kwargs=dict(stop=stop.is_set, log=open("/dev/null", "w")))
+    thread.start()
+    try:
+        socket = zmq.Context.instance().socket(zmq.REQ)
+        socket.setsockopt(zmq.RCVTIMEO, 5000)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.connect(endpoint)
+        hello = pb.Request(request_id=41, handshake=pb.HandshakeRequest(protocol_major=1)).SerializeToString()
+        socket.send_multipart([hello, hello])
+        reply = pb.Reply.FromString(socket.recv())
+        assert error_code(reply) == "BAD_REQUEST" and reply.request_id == 41 and not server.sessions
+        socket.close()
+    finally:
+        stop.set()
+        thread.join()
+
+
 def test_spinning_server_answers_a_quick_client_and_a_slow_one():
     import threading
     import time
