@@ -37,17 +37,21 @@ public struct FloatRows: Equatable, Sendable {
         }
     }
 
+    /// The elements of rows `range`, row after row; set with as many elements, in place.
+    public subscript(rows range: Range<Int>) -> ArraySlice<Float> {
+        get { values[(range.lowerBound * width)..<(range.upperBound * width)] }
+        set {
+            precondition(newValue.count == range.count * width, "\(newValue.count) elements for \(range.count) rows of \(width)")
+            values.replaceSubrange((range.lowerBound * width)..<(range.upperBound * width), with: newValue)
+        }
+    }
+
     /// Every row as an array of its own (allocates one per row: for tests, messages and tools).
     public var rows: [[Float]] { (0..<count).map { Array(self[$0]) } }
 
     /// Rows `range` as rows of their own (copied).
     public func rows(_ range: Range<Int>) -> FloatRows {
-        FloatRows(width: width, values: Array(values[(range.lowerBound * width)..<(range.upperBound * width)]))
-    }
-
-    /// Row `i` as a buffer pointer, for the duration of `body`.
-    public func withRow<R>(_ i: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        try values.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[(i * width)..<((i + 1) * width)])) }
+        FloatRows(width: width, values: Array(self[rows: range]))
     }
 }
 

@@ -209,10 +209,7 @@ public final class VectorEnvironmentGroup: VectorEnvironment {
         }
         var observations = FloatRows(width: observationSpace.count, count: numEnvs)
         for event in try events(from: wait(timeout: .seconds(1 << 30), forAll: true)) {
-            if case let .reset(k, rows) = event {
-                observations.values.replaceSubrange(
-                    (ranges[k].lowerBound * rows.width)..<(ranges[k].upperBound * rows.width), with: rows.values)
-            }
+            if case let .reset(k, rows) = event { observations[rows: ranges[k]] = rows.values[...] }
         }
         return observations
     }

@@ -116,20 +116,16 @@ final class Collector {
         } else {
             var values: [Float] = []
             values.reserveCapacity(stepping.reduce(0) { $0 + group.ranges[$1].count } * episodes.observations.width)
-            for k in stepping {
-                let range = group.ranges[k], width = episodes.observations.width
-                values += episodes.observations.values[(range.lowerBound * width)..<(range.upperBound * width)]
-            }
+            for k in stepping { values += episodes.observations[rows: group.ranges[k]] }
             observations = FloatRows(width: episodes.observations.width, values: values)
         }
         let chosen = try actions(observations)
         var row = 0
         for k in stepping {
-            let range = group.ranges[k], o = observations.width, a = chosen.width
-            memberObservations[k].values.replaceSubrange(
-                0..<(range.count * o), with: observations.values[(row * o)..<((row + range.count) * o)])
-            memberActions[k].values.replaceSubrange(0..<(range.count * a), with: chosen.values[(row * a)..<((row + range.count) * a)])
-            row += range.count
+            let copies = group.ranges[k].count, rows = row..<(row + copies)
+            memberObservations[k][rows: 0..<copies] = observations[rows: rows]
+            memberActions[k][rows: 0..<copies] = chosen[rows: rows]
+            row += copies
             try group.beginStep(member: k, actions: scaling.toEnvironment(memberActions[k]))
         }
     }

@@ -8,10 +8,14 @@ import SACZeroMQ
 
 /// Bad input to the Swift server: every request gets a typed error reply, and the server keeps serving.
 @Suite struct EnvironmentServerTests {
-    private func server(numEnvs: Int = 1, maximumMessageBytes: Int = 1 << 20) throws -> EnvironmentServer {
+    private func server(numEnvs: Int = 1, maximumMessageBytes: Int = 1 << 20, maximumSessions: Int = 64, evictionGraceSeconds: Double = 30)
+        throws -> EnvironmentServer
+    {
         var options = EnvironmentServer.Options()
         options.numEnvs = numEnvs
         options.maximumMessageBytes = maximumMessageBytes
+        options.maximumSessions = maximumSessions
+        options.evictionGraceSeconds = evictionGraceSeconds
         return try EnvironmentServer(environment: "pendulum", options: options)
     }
 
@@ -105,10 +109,7 @@ import SACZeroMQ
 
     /// Every request that reaches a session is a use, a retried handshake included: it is not the idlest.
     @Test func aRetriedHandshakeCountsAsUseOfItsSession() throws {
-        var options = EnvironmentServer.Options()
-        options.maximumSessions = 2
-        options.evictionGraceSeconds = 0.2
-        let server = try EnvironmentServer(environment: "pendulum", options: options)
+        let server = try server(maximumSessions: 2, evictionGraceSeconds: 0.2)
         let hello = BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init(clientNonce: "e5f6")))
         guard case let .handshake(first) = try send(server, hello).kind else { Issue.record("no session"); return }
         let second = try open(server)
@@ -128,10 +129,7 @@ import SACZeroMQ
     /// A flood of handshakes that never close cannot lock new clients out for long: past the grace period a
     /// new handshake evicts the least recently used idle session; a session in use is never evicted.
     @Test func aFullServerEvictsTheIdlestSessionPastTheGraceNeverAnActiveOne() throws {
-        var options = EnvironmentServer.Options()
-        options.maximumSessions = 3
-        options.evictionGraceSeconds = 0.2
-        let server = try EnvironmentServer(environment: "pendulum", options: options)
+        let server = try server(maximumSessions: 3, evictionGraceSeconds: 0.2)
         let flood = try (0..<3).map { _ in try open(server) }
         expectError(try send(server, BridgeRequest(requestID: 1, sessionID: "", kind: .handshake(.init()))), .environmentFailure)
         usleep(300_000)
@@ -373,9 +371,7 @@ import SACZeroMQ
     }
 
     @Test func sessionsAreCappedSoHandshakesCannotExhaustTheServer() throws {
-        var options = EnvironmentServer.Options()
-        options.maximumSessions = 5
-        let server = try EnvironmentServer(environment: "pendulum", options: options)
+        let server = try server(maximumSessions: 5)
         for i in 0..<5 { _ = try open(server, reset: i == 0) }
         let reply = try send(server, BridgeRequest(requestID: 9, sessionID: "", kind: .handshake(.init())))
         expectError(reply, .environmentFailure)

@@ -21,6 +21,20 @@ import SACTestSupport
         return events
     }
 
+    /// A group of `members` with these options, every copy reset.
+    private func started(
+        _ members: [ScriptedMember], collection: VectorEnvironmentGroup.Collection = .firstReady, reconnectAttempts: Int = 5,
+        minimumMembers: Int = 1
+    ) throws -> VectorEnvironmentGroup {
+        var options = VectorEnvironmentGroup.Options()
+        options.collection = collection
+        options.reconnectAttempts = reconnectAttempts
+        options.minimumMembers = minimumMembers
+        let group = try VectorEnvironmentGroup(members, options: options)
+        _ = try group.reset(seeds: [])
+        return group
+    }
+
     private func steps(of member: Int, in events: [VectorEnvironmentGroup.Event]) -> Int {
         events.count { if case .stepped(member, _) = $0 { true } else { false } }
     }
@@ -31,10 +45,7 @@ import SACTestSupport
         for collection in VectorEnvironmentGroup.Collection.allCases {
             let fast = ScriptedMember(copies: 1, address: "scripted://fast", script: .init(stepSeconds: 0.005))
             let slow = ScriptedMember(copies: 2, address: "scripted://slow", script: .init(stepSeconds: 0.05))
-            var options = VectorEnvironmentGroup.Options()
-            options.collection = collection
-            let group = try VectorEnvironmentGroup([fast, slow], options: options)
-            _ = try group.reset(seeds: [])
+            let group = try started([fast, slow], collection: collection)
             let events = try drive(group) { steps(of: 1, in: $0) >= 5 }
             if collection == .sync {
                 #expect(steps(of: 0, in: events) == steps(of: 1, in: events))
@@ -51,11 +62,7 @@ import SACTestSupport
     @Test func aLostMemberRejoinsWhileTheOtherStepsOn() throws {
         let steady = ScriptedMember(copies: 1, address: "scripted://steady", script: .init(stepSeconds: 0.002))
         let flaky = ScriptedMember(copies: 2, address: "scripted://flaky", script: .init(loseConnectionAtStep: 3, refusedReconnects: 1))
-        var options = VectorEnvironmentGroup.Options()
-        options.collection = .firstReady
-        options.reconnectAttempts = 3
-        let group = try VectorEnvironmentGroup([steady, flaky], options: options)
-        _ = try group.reset(seeds: [])
+        let group = try started([steady, flaky], reconnectAttempts: 3)
         let events = try drive(group) { events in events.contains { if case .rejoined = $0 { true } else { false } } }
         let kinds = events.compactMap { event -> String? in
             switch event {
@@ -78,11 +85,7 @@ import SACTestSupport
     @Test func aMemberThatStaysLostIsDropped() throws {
         let steady = ScriptedMember(copies: 1, address: "scripted://steady", script: .init(stepSeconds: 0.002))
         let gone = ScriptedMember(copies: 1, address: "scripted://gone", script: .init(loseConnectionAtStep: 2, refusedReconnects: .max))
-        var options = VectorEnvironmentGroup.Options()
-        options.collection = .firstReady
-        options.reconnectAttempts = 2
-        let group = try VectorEnvironmentGroup([steady, gone], options: options)
-        _ = try group.reset(seeds: [])
+        let group = try started([steady, gone], reconnectAttempts: 2)
         let events = try drive(group) { events in events.contains { if case .dropped = $0 { true } else { false } } }
         guard case let .dropped(1, lastError, attempts, seconds)? = events.last(where: { if case .dropped = $0 { true } else { false } })
         else {
@@ -99,12 +102,7 @@ import SACTestSupport
     @Test func aDropBelowTheMinimumIsReportedByTheGroup() throws {
         let steady = ScriptedMember(copies: 1, address: "scripted://steady", script: .init(stepSeconds: 0.002))
         let gone = ScriptedMember(copies: 1, address: "scripted://gone", script: .init(loseConnectionAtStep: 2, refusedReconnects: .max))
-        var options = VectorEnvironmentGroup.Options()
-        options.collection = .firstReady
-        options.reconnectAttempts = 1
-        options.minimumMembers = 2
-        let group = try VectorEnvironmentGroup([steady, gone], options: options)
-        _ = try group.reset(seeds: [])
+        let group = try started([steady, gone], reconnectAttempts: 1, minimumMembers: 2)
         let events = try drive(group) { events in events.contains { if case .tooFewMembers = $0 { true } else { false } } }
         let dropped = try #require(events.firstIndex { if case .dropped(1, _, _, _) = $0 { true } else { false } })
         guard case let .tooFewMembers(remaining, minimum) = events[dropped + 1] else {
